@@ -1,0 +1,359 @@
+package dev.cairn.core.catalog;
+
+import dev.cairn.spi.catalog.Catalog;
+import dev.cairn.spi.catalog.CatalogEvent;
+import dev.cairn.spi.catalog.EndpointView;
+import dev.cairn.spi.catalog.Health;
+import dev.cairn.spi.catalog.ServiceView;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's catalog: services from the config, the health of each endpoint from active checks
+ * (run once per node, shared by every module), and operator drain/weight overrides.
+ *
+ * <p>Health follows HAProxy: an endpoint starts UP with health = rise, so its first failed check
+ * takes it down; after that {@code fall} consecutive failures take an up endpoint down and
+ * {@code rise} consecutive successes bring a down one up.
+ *
+ * <p>Thread-safety: state changes are serialized on this object's lock; readers get immutable
+ * snapshots; listeners are called in order on one event thread. Owns its check threads and stops
+ * them in {@link #close()}.
+ */
+public final class CatalogRegistry implements Catalog, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(CatalogRegistry.class);
+
+    static {
+        // Lets HTTP checks send the configured Host header.
+        System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+    }
+
+    private final Clock clock;
+    private final ScheduledExecutorService checkers;
+    private final ExecutorService events;
+    private final HealthProbe probe;
+    private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
+    private final Gauge upGauge;
+    private final Gauge drainedGauge;
+    private final Counter failures;
+    private final Histogram checkDuration;
+
+    /** Keyed by service then endpoint name; guarded by {@code this}. */
+    private final Map<String, Map<String, EndpointState>> state = new LinkedHashMap<>();
+    private volatile List<ServiceView> snapshot = List.of();
+    private boolean closed;
+
+    /** Mutable per-endpoint state; guarded by the registry's lock. */
+    private static final class EndpointState {
+        final String service;
+        EndpointConfig config;
+        CheckConfig check;
+        Health health = Health.UP;
+        int counter;
+        boolean drained;
+        Integer weightOverride;
+        Instant since;
+        String lastCheck = "not checked yet";
+        ScheduledFuture<?> task;
+
+        EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
+            this.service = service;
+            this.config = config;
+            this.check = check;
+            this.counter = check == null ? 0 : check.rise();
+            this.since = now;
+        }
+
+        EndpointView view() {
+            int weight = weightOverride != null ? weightOverride : config.weight();
+            return new EndpointView(service, config.effectiveName(), config.address().host(),
+                    config.address().port(), weight, config.tags(), health, drained, since, lastCheck);
+        }
+    }
+
+    public CatalogRegistry(PrometheusRegistry metrics, Clock clock) {
+        this.clock = clock;
+        this.checkers = Executors.newScheduledThreadPool(4, daemon("cairn-health"));
+        this.events = Executors.newSingleThreadExecutor(daemon("cairn-catalog-events"));
+        this.probe = new HealthProbe(HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build());
+        this.upGauge = Gauge.builder().name("cairn_service_endpoint_up")
+                .help("1 when the endpoint passes its health check (or has none), 0 when down")
+                .labelNames("service", "endpoint").register(metrics);
+        this.drainedGauge = Gauge.builder().name("cairn_service_endpoint_drained")
+                .help("1 while an operator has drained the endpoint")
+                .labelNames("service", "endpoint").register(metrics);
+        this.failures = Counter.builder().name("cairn_health_check_failures")
+                .help("Failed active health checks")
+                .labelNames("service", "endpoint").register(metrics);
+        this.checkDuration = Histogram.builder().name("cairn_health_check_duration_seconds")
+                .help("Duration of active health checks")
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
+                .labelNames("service").register(metrics);
+    }
+
+    /**
+     * Installs the services of a (new) config. Endpoints that keep their service, name and
+     * address keep their health, drain state and weight override, so a reload neither flaps
+     * health nor undrains anything.
+     */
+    public synchronized void apply(Map<String, ServiceConfig> services) {
+        if (closed) throw new IllegalStateException("catalog closed");
+        Instant now = clock.instant();
+        Map<String, Map<String, EndpointState>> next = new LinkedHashMap<>();
+        List<CatalogEvent> changes = new ArrayList<>();
+        for (Map.Entry<String, ServiceConfig> svc : services.entrySet()) {
+            Map<String, EndpointState> old = state.getOrDefault(svc.getKey(), Map.of());
+            Map<String, EndpointState> eps = new LinkedHashMap<>();
+            for (EndpointConfig ep : svc.getValue().endpoints()) {
+                EndpointState s = old.get(ep.effectiveName());
+                CheckConfig check = svc.getValue().check();
+                if (s != null && s.config.address().equals(ep.address())) {
+                    EndpointView before = s.view();
+                    cancel(s);
+                    s.config = ep;
+                    if (check == null) {
+                        s.health = Health.UP;
+                    } else if (s.check == null || s.check.rise() != check.rise() || s.check.fall() != check.fall()) {
+                        s.counter = s.health == Health.UP ? check.rise() + check.fall() - 1 : 0;
+                    }
+                    s.check = check;
+                    if (!before.equals(s.view())) {
+                        changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, svc.getKey(), before, s.view()));
+                    }
+                } else {
+                    if (s != null) cancel(s);
+                    s = new EndpointState(svc.getKey(), ep, check, now);
+                    changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, svc.getKey(), null, s.view()));
+                }
+                eps.put(ep.effectiveName(), s);
+            }
+            next.put(svc.getKey(), eps);
+        }
+        for (Map.Entry<String, Map<String, EndpointState>> svc : state.entrySet()) {
+            for (EndpointState s : svc.getValue().values()) {
+                Map<String, EndpointState> kept = next.get(svc.getKey());
+                if (kept == null || kept.get(s.config.effectiveName()) != s) {
+                    cancel(s);
+                    upGauge.remove(s.service, s.config.effectiveName());
+                    drainedGauge.remove(s.service, s.config.effectiveName());
+                    failures.remove(s.service, s.config.effectiveName());
+                    changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, svc.getKey(), s.view(), null));
+                }
+            }
+        }
+        state.clear();
+        state.putAll(next);
+        for (Map<String, EndpointState> eps : state.values()) {
+            for (EndpointState s : eps.values()) {
+                schedule(s);
+                publishGauges(s);
+            }
+        }
+        rebuild();
+        changes.forEach(this::fire);
+    }
+
+    private void schedule(EndpointState s) {
+        if (s.check == null) {
+            s.lastCheck = "no check configured";
+            return;
+        }
+        long interval = s.check.interval().toMillis();
+        // Spread the first checks over one interval so endpoints are not probed in a burst.
+        long first = ThreadLocalRandom.current().nextLong(Math.max(1, Math.min(interval, 250)));
+        s.task = checkers.scheduleWithFixedDelay(() -> runCheck(s), first, interval, TimeUnit.MILLISECONDS);
+    }
+
+    private static void cancel(EndpointState s) {
+        if (s.task != null) {
+            s.task.cancel(false);
+            s.task = null;
+        }
+    }
+
+    private void runCheck(EndpointState s) {
+        CheckConfig check;
+        EndpointConfig ep;
+        synchronized (this) {
+            if (s.task == null || closed) return;
+            check = s.check;
+            ep = s.config;
+        }
+        long start = System.nanoTime();
+        HealthProbe.Result r;
+        try {
+            r = probe.run(check, ep.address().host(), ep.address().port());
+        } catch (RuntimeException e) {
+            r = new HealthProbe.Result(false, "check error: " + e);
+        }
+        checkDuration.labelValues(s.service).observe((System.nanoTime() - start) / 1e9);
+        if (!r.ok()) failures.labelValues(s.service, ep.effectiveName()).inc();
+        record(s, check, r);
+    }
+
+    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r) {
+        if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
+        s.lastCheck = r.detail();
+        EndpointView before = s.view();
+        int max = check.rise() + check.fall() - 1;
+        if (r.ok()) {
+            if (s.counter < max) s.counter++;
+            if (s.health == Health.DOWN && s.counter >= check.rise()) {
+                s.health = Health.UP;
+                s.counter = max;
+                s.since = clock.instant();
+            }
+        } else if (s.health == Health.UP) {
+            if (s.counter > check.rise()) {
+                s.counter--;
+            } else {
+                s.health = Health.DOWN;
+                s.counter = 0;
+                s.since = clock.instant();
+            }
+        } else {
+            s.counter = 0;
+        }
+        if (before.health() != s.health) {
+            log.atWarn().addKeyValue("service", s.service).addKeyValue("endpoint", s.config.effectiveName())
+                    .log("endpoint {}/{} is now {} ({})", s.service, s.config.effectiveName(), s.health, r.detail());
+            publishGauges(s);
+            rebuild();
+            fire(new CatalogEvent(CatalogEvent.Kind.HEALTH, s.service, before, s.view()));
+        } else if (!before.equals(s.view())) {
+            rebuild();
+        }
+    }
+
+    /** Drains ({@code true}) or enables an endpoint; empty when service or endpoint is unknown. */
+    public synchronized Optional<EndpointView> setDrained(String service, String endpoint, boolean drained) {
+        EndpointState s = find(service, endpoint);
+        if (s == null) return Optional.empty();
+        EndpointView before = s.view();
+        s.drained = drained;
+        adminChange(s, before);
+        return Optional.of(s.view());
+    }
+
+    /** Overrides an endpoint's weight until the next change (survives reloads); null restores the config's. */
+    public synchronized Optional<EndpointView> setWeight(String service, String endpoint, Integer weight) {
+        if (weight != null && (weight < 0 || weight > 256)) {
+            throw new IllegalArgumentException("weight " + weight + " is out of range 0..256");
+        }
+        EndpointState s = find(service, endpoint);
+        if (s == null) return Optional.empty();
+        EndpointView before = s.view();
+        s.weightOverride = weight;
+        adminChange(s, before);
+        return Optional.of(s.view());
+    }
+
+    private void adminChange(EndpointState s, EndpointView before) {
+        if (before.equals(s.view())) return;
+        log.info("endpoint {}/{}: drained={} weight={} (admin)", s.service, s.config.effectiveName(),
+                s.drained, s.view().weight());
+        publishGauges(s);
+        rebuild();
+        fire(new CatalogEvent(CatalogEvent.Kind.ADMIN, s.service, before, s.view()));
+    }
+
+    private EndpointState find(String service, String endpoint) {
+        Map<String, EndpointState> eps = state.get(service);
+        return eps == null ? null : eps.get(endpoint);
+    }
+
+    private void publishGauges(EndpointState s) {
+        String name = s.config.effectiveName();
+        upGauge.labelValues(s.service, name).set(s.health == Health.UP ? 1 : 0);
+        drainedGauge.labelValues(s.service, name).set(s.drained ? 1 : 0);
+        failures.labelValues(s.service, name); // exported as 0 from the start
+    }
+
+    private void rebuild() {
+        List<ServiceView> views = new ArrayList<>();
+        for (Map.Entry<String, Map<String, EndpointState>> svc : state.entrySet()) {
+            List<EndpointView> eps = new ArrayList<>();
+            for (EndpointState s : svc.getValue().values()) eps.add(s.view());
+            views.add(new ServiceView(svc.getKey(), eps));
+        }
+        snapshot = List.copyOf(views);
+    }
+
+    private void fire(CatalogEvent event) {
+        for (CatalogListener l : listeners) {
+            events.execute(() -> {
+                try {
+                    l.onChange(event);
+                } catch (RuntimeException e) {
+                    log.error("catalog listener {} failed on {}", l, event, e);
+                }
+            });
+        }
+    }
+
+    @Override
+    public List<ServiceView> services() {
+        return snapshot;
+    }
+
+    @Override
+    public Optional<ServiceView> service(String name) {
+        for (ServiceView v : snapshot) {
+            if (v.name().equals(name)) return Optional.of(v);
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public Subscription subscribe(CatalogListener listener) {
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            state.values().forEach(eps -> eps.values().forEach(CatalogRegistry::cancel));
+        }
+        checkers.shutdownNow();
+        events.shutdown();
+        try {
+            events.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package dev.cairn.core.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code cairn} command line. */
+@Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "One process per VM: load balancer, DNS, replication monitor, metrics, backups, VIP failover.",
+        subcommands = {RunCommand.class, CheckCommand.class, StatusCommand.class, ReloadCommand.class,
+                EndpointCommand.Drain.class, EndpointCommand.Enable.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    /** sysexits.h EX_USAGE: the command line was wrong. */
+    public static final int EXIT_USAGE = 64;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        return new CommandLine(new Main())
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setParameterExceptionHandler((ex, argv) -> {
+                    CommandLine cmd = ex.getCommandLine();
+                    cmd.getErr().println("cairn: " + ex.getMessage());
+                    CommandLine.UnmatchedArgumentException.printSuggestions(ex, cmd.getErr());
+                    cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help'.");
+                    return EXIT_USAGE;
+                })
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: run, check, status, reload, drain, enable, version");
+    }
+}

@@ -1,0 +1,85 @@
+package dev.cairn.core.cli;
+
+import ch.qos.logback.classic.Level;
+import dev.cairn.core.config.ConfigError;
+import dev.cairn.core.config.ConfigException;
+import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.lifecycle.Host;
+import dev.cairn.core.lifecycle.StartupException;
+import dev.cairn.core.log.LogFormat;
+import dev.cairn.core.log.LogSetup;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Run Cairn in the foreground.",
+                "SIGHUP reloads the config (an invalid file changes nothing); SIGTERM stops within 10 s."})
+final class RunCommand implements java.util.concurrent.Callable<Integer> {
+
+    @Mixin
+    ConfigOption config;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "human",
+            description = "human or json (one JSON object per line). Default: ${DEFAULT-VALUE}.")
+    LogFormat logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.")
+    String logLevel;
+
+    @Override
+    public Integer call() throws Exception {
+        LogSetup.configure(logFormat, Level.toLevel(logLevel, Level.INFO));
+        Logger log = LoggerFactory.getLogger(RunCommand.class);
+        Host host = new Host(ModuleRegistry.discover(), config.file, config.node, System.getenv());
+        try {
+            host.start();
+        } catch (ConfigException e) {
+            for (ConfigError err : e.errors()) {
+                log.atError().addKeyValue("error_id", "CAIRN-CORE-0003").log("{}", err);
+            }
+            System.err.println(e.getMessage());
+            System.err.println("cairn: " + e.errors().size() + " config error(s), not started");
+            return 1;
+        } catch (StartupException e) {
+            log.atError().addKeyValue("error_id", "CAIRN-CORE-0004").log("not started: {}", e.getMessage());
+            System.err.println("cairn: not started: " + e.getMessage());
+            return 1;
+        }
+        ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-reload");
+            t.setDaemon(true);
+            return t;
+        });
+        Signal.handle(new Signal("HUP"), sig -> reloader.execute(() -> {
+            log.info("SIGHUP: reloading {}", config.file);
+            host.reload();
+        }));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Thread stopper = new Thread(host::close, "cairn-stop");
+            stopper.start();
+            try {
+                stopper.join(Host.STOP_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (stopper.isAlive()) {
+                log.warn("graceful stop took longer than {} s; exiting anyway", Host.STOP_TIMEOUT.toSeconds());
+            }
+            stopped.countDown();
+        }, "cairn-shutdown"));
+        stopped.await();
+        reloader.shutdownNow();
+        reloader.awaitTermination(1, TimeUnit.SECONDS);
+        return 0;
+    }
+}

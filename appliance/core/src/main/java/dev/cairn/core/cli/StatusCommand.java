@@ -1,0 +1,72 @@
+package dev.cairn.core.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show a running Cairn's node, modules and service health (a client of the admin API).",
+                "Exit 0: reachable and every module healthy; 1: unreachable or error; 2: some module unhealthy."})
+final class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    AdminClient client;
+
+    @Option(names = "--json", description = "Print the raw JSON of /api/status and /api/catalog.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        AdminClient.Response status;
+        AdminClient.Response catalog;
+        try {
+            status = client.call("GET", "/api/status");
+            if (status.status() != 200) {
+                System.err.println("cairn status: HTTP " + status.status() + ": " + status.body().path("error").asText());
+                return 1;
+            }
+            catalog = client.call("GET", "/api/catalog");
+        } catch (java.io.IOException e) {
+            System.err.println("cairn status: " + e.getMessage());
+            return 1;
+        }
+        JsonNode s = status.body();
+        if (json) {
+            System.out.println(s.toPrettyString());
+            System.out.println(catalog.body().toPrettyString());
+        } else {
+            print(s, catalog.body());
+        }
+        for (JsonNode m : s.path("modules")) {
+            if (!m.path("healthy").asBoolean()) return 2;
+        }
+        return 0;
+    }
+
+    private static void print(JsonNode s, JsonNode c) {
+        JsonNode cfg = s.path("config");
+        JsonNode reload = cfg.path("last_reload");
+        System.out.printf("node %s  version %s  up %ds%n", s.path("node").asText(), s.path("version").asText(),
+                s.path("uptime_seconds").asLong());
+        System.out.printf("config %s  hash %s  last reload %s at %s%n", cfg.path("file").asText(),
+                cfg.path("hash").asText(), reload.path("ok").asBoolean() ? "ok" : "REJECTED", reload.path("at").asText());
+        for (JsonNode e : reload.path("errors")) System.out.println("  " + e.asText());
+        System.out.println();
+        System.out.println("MODULE        STATE      SUMMARY");
+        for (JsonNode m : s.path("modules")) {
+            System.out.printf("%-13s %-10s %s%n", m.path("name").asText(),
+                    m.path("healthy").asBoolean() ? "healthy" : "UNHEALTHY", m.path("summary").asText());
+        }
+        System.out.println();
+        System.out.println("SERVICE       ENDPOINT                 HEALTH      WEIGHT  LAST CHECK");
+        for (JsonNode svc : c.path("services")) {
+            for (JsonNode e : svc.path("endpoints")) {
+                String health = e.path("health").asText().toUpperCase() + (e.path("drained").asBoolean() ? ",DRAIN" : "");
+                System.out.printf("%-13s %-24s %-11s %-7d %s%n", svc.path("name").asText(), e.path("name").asText(),
+                        health, e.path("weight").asInt(), e.path("last_check").asText());
+            }
+        }
+    }
+}

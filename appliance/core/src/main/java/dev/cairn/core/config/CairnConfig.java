@@ -1,0 +1,34 @@
+package dev.cairn.core.config;
+
+import dev.cairn.core.catalog.ServiceConfig;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A loaded and validated config file: the host's own sections plus one bound record per module
+ * section present (in file order). Immutable.
+ *
+ * @param file the file it came from
+ * @param hash short SHA-256 of the file's bytes, what nodes compare to detect drift
+ * @param cluster null when the file has no {@code cluster:} section
+ * @param modules module name to its bound config record
+ */
+public record CairnConfig(
+        Path file,
+        String hash,
+        AdminConfig admin,
+        ClusterConfig cluster,
+        Map<String, ServiceConfig> services,
+        Map<String, Record> modules) {
+
+    public CairnConfig {
+        services = Map.copyOf(services);
+        modules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modules));
+    }
+
+    /** The directory relative paths in the file are resolved against. */
+    public Path dir() {
+        Path parent = file.toAbsolutePath().getParent();
+        return parent == null ? Path.of(".").toAbsolutePath() : parent;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.cairn.core.config;
+
+import dev.cairn.spi.config.Doc;
+import java.util.List;
+
+/** {@code cluster:} the nodes that share this config file. */
+public record ClusterConfig(
+        @Doc(value = "Cluster name, shown on status pages.", dflt = "cairn")
+        String name,
+        @Doc(value = "Every node of the cluster (name, address, priority).", required = true, restart = true)
+        List<NodeConfig> nodes) {
+}

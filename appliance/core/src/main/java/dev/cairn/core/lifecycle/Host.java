@@ -1,0 +1,278 @@
+package dev.cairn.core.lifecycle;
+
+import dev.cairn.core.admin.AdminServer;
+import dev.cairn.core.catalog.CatalogRegistry;
+import dev.cairn.core.config.CairnConfig;
+import dev.cairn.core.config.ConfigError;
+import dev.cairn.core.config.ConfigException;
+import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.node.NodeIdentity;
+import dev.cairn.spi.Module;
+import dev.cairn.spi.ModuleContext;
+import dev.cairn.spi.ModuleStatus;
+import dev.cairn.spi.catalog.Catalog;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Cairn process: loads the config, runs the catalog, the admin API and every module whose
+ * section is present, and applies reloads. All lifecycle methods are serialized on this object.
+ */
+public final class Host implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Host.class);
+
+    /** How long a graceful stop may take before the process exits anyway. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
+    private final ModuleRegistry registry;
+    private final ConfigLoader loader;
+    private final Path file;
+    private final String nodeOverride;
+    private final Clock clock = Clock.systemUTC();
+    private final PrometheusRegistry metrics;
+    private final Gauge reloadSuccess;
+    private final Gauge lastReloadTime;
+    private final Counter reloads;
+
+    private final Map<String, Running> running = new LinkedHashMap<>();
+    private volatile CairnConfig config;
+    private volatile String node;
+    private volatile Instant startedAt;
+    private volatile ReloadResult lastReload;
+    private CatalogRegistry catalog;
+    private AdminServer admin;
+    private boolean stopped;
+
+    private record Running(Module<?> module, Record config) {
+    }
+
+    public Host(ModuleRegistry registry, Path file, String nodeOverride, Map<String, String> env) {
+        this.registry = registry;
+        this.loader = new ConfigLoader(registry, env);
+        this.file = file;
+        this.nodeOverride = nodeOverride;
+        this.metrics = new PrometheusRegistry();
+        this.reloadSuccess = Gauge.builder().name("cairn_config_reload_success")
+                .help("1 if the last config load or reload succeeded, 0 if it failed").register(metrics);
+        this.lastReloadTime = Gauge.builder().name("cairn_config_last_reload_timestamp_seconds")
+                .help("Unix time of the last successful config load or reload").unit(null).register(metrics);
+        this.reloads = Counter.builder().name("cairn_config_reloads")
+                .help("Config reload attempts by result").labelNames("result").register(metrics);
+        reloads.labelValues("success");
+        reloads.labelValues("failure");
+    }
+
+    /** Loads the config and starts everything; on failure releases what started and throws. */
+    public synchronized void start() throws ConfigException, StartupException {
+        CairnConfig cfg = loader.load(file, nodeOverride);
+        try {
+            node = NodeIdentity.resolve(cfg.cluster(), nodeOverride);
+        } catch (NodeIdentity.UnknownNodeException e) {
+            throw new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, "cluster.nodes", e.getMessage())));
+        }
+        config = cfg;
+        startedAt = clock.instant();
+        try {
+            catalog = new CatalogRegistry(metrics, clock);
+            catalog.apply(cfg.services());
+            admin = new AdminServer(this);
+            admin.start(cfg.admin(), cfg.dir());
+        } catch (Exception e) {
+            stopAll();
+            throw new StartupException("admin API failed to start on " + cfg.admin().listen() + ": " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, Record> e : cfg.modules().entrySet()) {
+            Module<?> m = registry.get(e.getKey()).orElseThrow();
+            running.put(m.name(), new Running(m, e.getValue()));
+            try {
+                startModule(m, e.getValue());
+                log.info("module {} started: {}", m.name(), m.status().summary());
+            } catch (Exception ex) {
+                log.atError().addKeyValue("error_id", "CAIRN-CORE-0001")
+                        .log("module {} failed to start: {}", m.name(), ex.toString());
+                stopAll();
+                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
+            }
+        }
+        reloadSuccess.set(1);
+        lastReloadTime.set(clock.millis() / 1000.0);
+        lastReload = new ReloadResult(true, startedAt, cfg.hash(), List.of(), List.of("started"));
+        log.info("cairn started: node {}, config {} ({}), admin on {}, modules [{}]", node, file, cfg.hash(),
+                admin.address(), String.join(", ", running.keySet()));
+    }
+
+    /**
+     * Reads and validates the whole file, then applies it. An invalid file changes nothing: the
+     * running config keeps serving and the errors are returned.
+     */
+    public synchronized ReloadResult reload() {
+        if (stopped || config == null) {
+            return new ReloadResult(false, clock.instant(), null, List.of("not running"), List.of());
+        }
+        CairnConfig next;
+        try {
+            next = loader.load(file, nodeOverride);
+            String nextNode = NodeIdentity.resolve(next.cluster(), nodeOverride);
+            if (!nextNode.equals(node)) {
+                throw new ConfigException(List.of(new ConfigError(file.toString(), 0, 0, "cluster.nodes",
+                        "this node would become '" + nextNode + "' (now '" + node + "'): restart to change identity")));
+            }
+        } catch (ConfigException e) {
+            return failed(e.errors().stream().map(ConfigError::toString).toList(), List.of());
+        } catch (NodeIdentity.UnknownNodeException e) {
+            return failed(List.of(file + ": cluster.nodes: " + e.getMessage()), List.of());
+        }
+        List<String> errors = new ArrayList<>();
+        List<String> applied = new ArrayList<>();
+        if (!next.services().equals(config.services())) {
+            catalog.apply(next.services());
+            applied.add("catalog updated");
+        }
+        if (!next.admin().equals(config.admin())) {
+            try {
+                admin.rebind(next.admin(), next.dir());
+                applied.add("admin API now on " + admin.address());
+            } catch (Exception e) {
+                errors.add("admin: cannot apply " + next.admin().listen() + ": " + e.getMessage() + " (old listener kept)");
+            }
+        }
+        for (Map.Entry<String, Record> e : next.modules().entrySet()) {
+            Running r = running.get(e.getKey());
+            try {
+                if (r == null) {
+                    Module<?> m = registry.get(e.getKey()).orElseThrow();
+                    try {
+                        startModule(m, e.getValue());
+                    } catch (Exception ex) {
+                        safeStop(m);
+                        throw ex;
+                    }
+                    running.put(m.name(), new Running(m, e.getValue()));
+                    applied.add("module " + m.name() + " started");
+                } else if (!r.config.equals(e.getValue())) {
+                    reloadModule(r.module, e.getValue());
+                    running.put(e.getKey(), new Running(r.module, e.getValue()));
+                    applied.add("module " + e.getKey() + " reloaded");
+                }
+            } catch (Exception ex) {
+                errors.add("module " + e.getKey() + ": " + ex.getMessage() + " (kept its previous state)");
+            }
+        }
+        for (String name : new ArrayList<>(running.keySet())) {
+            if (!next.modules().containsKey(name)) {
+                safeStop(running.remove(name).module);
+                applied.add("module " + name + " stopped");
+            }
+        }
+        config = next;
+        if (!errors.isEmpty()) {
+            return failed(errors, applied);
+        }
+        reloadSuccess.set(1);
+        lastReloadTime.set(clock.millis() / 1000.0);
+        reloads.labelValues("success").inc();
+        lastReload = new ReloadResult(true, clock.instant(), next.hash(), List.of(), applied);
+        log.info("config reloaded ({}): {}", next.hash(), applied.isEmpty() ? "no changes" : String.join("; ", applied));
+        return lastReload;
+    }
+
+    private ReloadResult failed(List<String> errors, List<String> applied) {
+        reloadSuccess.set(0);
+        reloads.labelValues("failure").inc();
+        for (String e : errors) {
+            log.atError().addKeyValue("error_id", "CAIRN-CORE-0002").log("reload rejected: {}", e);
+        }
+        lastReload = new ReloadResult(false, clock.instant(), config == null ? null : config.hash(), errors, applied);
+        return lastReload;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void startModule(Module m, Record cfg) throws Exception {
+        m.start(cfg, context());
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private void reloadModule(Module m, Record cfg) throws Exception {
+        m.reload(cfg, context());
+    }
+
+    /** Stops modules in reverse start order, then the admin API and the catalog. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (stopped) return;
+        log.info("cairn stopping");
+        stopAll();
+        log.info("cairn stopped");
+    }
+
+    private void stopAll() {
+        stopped = true;
+        List<Running> list = new ArrayList<>(running.values());
+        for (int i = list.size() - 1; i >= 0; i--) {
+            safeStop(list.get(i).module);
+        }
+        running.clear();
+        if (admin != null) admin.stop();
+        if (catalog != null) catalog.close();
+    }
+
+    private static void safeStop(Module<?> m) {
+        try {
+            m.stop();
+        } catch (RuntimeException e) {
+            log.warn("module {} did not stop cleanly: {}", m.name(), e.toString());
+        }
+    }
+
+    private ModuleContext context() {
+        return new ModuleContext() {
+            @Override public String nodeName() { return node; }
+            @Override public Catalog catalog() { return catalog; }
+            @Override public PrometheusRegistry metrics() { return metrics; }
+            @Override public Path configDir() { return config.dir(); }
+            @Override public String configHash() { return config.hash(); }
+        };
+    }
+
+    // ---- views for the admin API ----
+
+    public String node() { return node; }
+    public CairnConfig config() { return config; }
+    public CatalogRegistry catalog() { return catalog; }
+    public PrometheusRegistry metrics() { return metrics; }
+    public Instant startedAt() { return startedAt; }
+    public ReloadResult lastReload() { return lastReload; }
+    public AdminServer admin() { return admin; }
+
+    /** Status of every running module, in start order. */
+    public synchronized Map<String, ModuleStatus> moduleStatus() {
+        Map<String, ModuleStatus> out = new LinkedHashMap<>();
+        running.forEach((name, r) -> {
+            try {
+                out.put(name, r.module.status());
+            } catch (RuntimeException e) {
+                out.put(name, ModuleStatus.down("status failed: " + e));
+            }
+        });
+        return out;
+    }
+
+    /** The running module with this name (tests, admin). */
+    public synchronized java.util.Optional<Module<?>> module(String name) {
+        Running r = running.get(name);
+        return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.module);
+    }
+}

@@ -21,4 +21,7 @@ public interface ModuleContext {
 
     /** Short SHA-256 of the config file this node runs, published to peers and on status. */
     String configHash();
+
+    /** Status of another running module (e.g. for VIP tracking); empty if it is not running. */
+    java.util.Optional<ModuleStatus> moduleStatus(String module);
 }

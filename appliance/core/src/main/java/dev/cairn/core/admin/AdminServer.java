@@ -243,7 +243,7 @@ public final class AdminServer {
     Map<String, Object> status() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("node", host.node());
-        m.put("cluster", host.config().cluster() == null ? null : host.config().cluster().name());
+        m.put("cluster", host.config().cluster() == null ? null : host.config().cluster().clusterName());
         m.put("version", BuildInfo.version());
         Instant started = host.startedAt();
         m.put("started_at", started.toString());

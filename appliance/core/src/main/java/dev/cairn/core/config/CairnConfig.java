@@ -1,6 +1,7 @@
 package dev.cairn.core.config;
 
 import dev.cairn.core.catalog.ServiceConfig;
+import dev.cairn.spi.cluster.ClusterMembership;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -10,14 +11,14 @@ import java.util.Map;
  *
  * @param file the file it came from
  * @param hash short SHA-256 of the file's bytes, what nodes compare to detect drift
- * @param cluster null when the file has no {@code cluster:} section
+ * @param cluster the cluster section's members, null without a cluster
  * @param modules module name to its bound config record
  */
 public record CairnConfig(
         Path file,
         String hash,
         AdminConfig admin,
-        ClusterConfig cluster,
+        ClusterMembership cluster,
         Map<String, ServiceConfig> services,
         Map<String, Record> modules) {
 

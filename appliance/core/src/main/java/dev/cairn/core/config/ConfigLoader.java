@@ -4,6 +4,7 @@ import dev.cairn.core.catalog.EndpointConfig;
 import dev.cairn.core.catalog.ServiceConfig;
 import dev.cairn.spi.Module;
 import dev.cairn.spi.ValidationContext;
+import dev.cairn.spi.cluster.ClusterMembership;
 import dev.cairn.spi.config.ConfigProblems;
 import java.io.IOException;
 import java.lang.reflect.ParameterizedType;
@@ -119,9 +120,6 @@ public final class ConfigLoader {
         }
 
         AdminConfig admin = (AdminConfig) binder.bind(sections.get("admin"), AdminConfig.class, "admin");
-        ClusterConfig cluster = sections.containsKey("cluster")
-                ? (ClusterConfig) binder.bind(sections.get("cluster"), ClusterConfig.class, "cluster")
-                : null;
         @SuppressWarnings("unchecked")
         Map<String, ServiceConfig> services = (Map<String, ServiceConfig>) binder.bind(
                 sections.get("services"), mapOf(ServiceConfig.class), "services");
@@ -133,6 +131,10 @@ public final class ConfigLoader {
             if (bound != null) moduleConfigs.put(e.getKey(), (Record) bound);
         }
 
+        ClusterMembership cluster = null;
+        for (Record r : moduleConfigs.values()) {
+            if (r instanceof ClusterMembership c) cluster = c;
+        }
         if (admin != null) validateAdmin(admin, file, binder);
         if (cluster != null) validateCluster(cluster, binder, node);
         else if (node != null && !node.isBlank() && !NAME.matcher(node).matches()) {
@@ -143,7 +145,7 @@ public final class ConfigLoader {
         if (!binder.hasErrors() || services != null) {
             Set<String> serviceNames = services == null ? Set.of() : services.keySet();
             Set<String> nodeNames = new LinkedHashSet<>();
-            if (cluster != null) cluster.nodes().forEach(n -> nodeNames.add(n.name()));
+            if (cluster != null) cluster.members().forEach(n -> nodeNames.add(n.name()));
             Path dir = dirOf(file);
             ValidationContext vctx = new ValidationContext() {
                 @Override public ConfigProblems problems() { return binder; }
@@ -186,23 +188,10 @@ public final class ConfigLoader {
         }
     }
 
-    private static void validateCluster(ClusterConfig cluster, ConfigBinder problems, String node) {
+    /** Names and addresses are the cluster module's to check; --node is the host's. */
+    private static void validateCluster(ClusterMembership cluster, ConfigBinder problems, String node) {
         Set<String> names = new HashSet<>();
-        Set<String> addresses = new HashSet<>();
-        for (NodeConfig n : cluster.nodes()) {
-            if (!NAME.matcher(n.name()).matches()) {
-                problems.error(n, "name", "'" + n.name() + "' is not a valid name (letters, digits, _ . -)");
-            }
-            if (!names.add(n.name())) {
-                problems.error(n, "name", "duplicate node name '" + n.name() + "'");
-            }
-            if (!addresses.add(n.address())) {
-                problems.error(n, "address", "two nodes share address " + n.address());
-            }
-        }
-        if (cluster.nodes().isEmpty()) {
-            problems.error(cluster, "nodes", "a cluster needs at least one node");
-        }
+        cluster.members().forEach(n -> names.add(n.name()));
         if (node != null && !node.isBlank() && !names.contains(node)) {
             problems.error("--node", "no node named '" + node + "' in cluster.nodes"
                     + Suggestions.didYouMean(node, names));

@@ -12,7 +12,7 @@ import java.util.Set;
 public final class ModuleRegistry {
 
     /** Sections the host itself owns; no module may use these names. */
-    public static final Set<String> HOST_SECTIONS = Set.of("admin", "services", "cluster");
+    public static final Set<String> HOST_SECTIONS = Set.of("admin", "services");
 
     private final Map<String, Module<?>> modules = new LinkedHashMap<>();
 

@@ -48,6 +48,8 @@ public final class Host implements AutoCloseable {
     private final Counter reloads;
 
     private final Map<String, Running> running = new LinkedHashMap<>();
+    /** Copy of {@link #running} for readers that must not wait on the lifecycle lock. */
+    private volatile Map<String, Running> runningView = Map.of();
     private volatile CairnConfig config;
     private volatile String node;
     private volatile Instant startedAt;
@@ -97,6 +99,7 @@ public final class Host implements AutoCloseable {
         for (Map.Entry<String, Record> e : cfg.modules().entrySet()) {
             Module<?> m = registry.get(e.getKey()).orElseThrow();
             running.put(m.name(), new Running(m, e.getValue()));
+            publishRunning();
             try {
                 startModule(m, e.getValue());
                 log.info("module {} started: {}", m.name(), m.status().summary());
@@ -107,6 +110,7 @@ public final class Host implements AutoCloseable {
                 throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
             }
         }
+        publishRunning();
         reloadSuccess.set(1);
         lastReloadTime.set(clock.millis() / 1000.0);
         lastReload = new ReloadResult(true, startedAt, cfg.hash(), List.of(), List.of("started"));
@@ -178,6 +182,7 @@ public final class Host implements AutoCloseable {
             }
         }
         config = next;
+        publishRunning();
         if (!errors.isEmpty()) {
             return failed(errors, applied);
         }
@@ -225,8 +230,13 @@ public final class Host implements AutoCloseable {
             safeStop(list.get(i).module);
         }
         running.clear();
+        publishRunning();
         if (admin != null) admin.stop();
         if (catalog != null) catalog.close();
+    }
+
+    private void publishRunning() {
+        runningView = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(running));
     }
 
     private static void safeStop(Module<?> m) {
@@ -244,6 +254,9 @@ public final class Host implements AutoCloseable {
             @Override public PrometheusRegistry metrics() { return metrics; }
             @Override public Path configDir() { return config.dir(); }
             @Override public String configHash() { return config.hash(); }
+            @Override public java.util.Optional<ModuleStatus> moduleStatus(String module) {
+                return java.util.Optional.ofNullable(Host.this.moduleStatus().get(module));
+            }
         };
     }
 
@@ -257,10 +270,10 @@ public final class Host implements AutoCloseable {
     public ReloadResult lastReload() { return lastReload; }
     public AdminServer admin() { return admin; }
 
-    /** Status of every running module, in start order. */
-    public synchronized Map<String, ModuleStatus> moduleStatus() {
+    /** Status of every running module, in start order. Does not wait for a reload in progress. */
+    public Map<String, ModuleStatus> moduleStatus() {
         Map<String, ModuleStatus> out = new LinkedHashMap<>();
-        running.forEach((name, r) -> {
+        runningView.forEach((name, r) -> {
             try {
                 out.put(name, r.module.status());
             } catch (RuntimeException e) {
@@ -271,8 +284,8 @@ public final class Host implements AutoCloseable {
     }
 
     /** The running module with this name (tests, admin). */
-    public synchronized java.util.Optional<Module<?>> module(String name) {
-        Running r = running.get(name);
+    public java.util.Optional<Module<?>> module(String name) {
+        Running r = runningView.get(name);
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.module);
     }
 }

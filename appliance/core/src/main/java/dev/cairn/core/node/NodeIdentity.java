@@ -1,7 +1,7 @@
 package dev.cairn.core.node;
 
-import dev.cairn.core.config.ClusterConfig;
-import dev.cairn.core.config.NodeConfig;
+import dev.cairn.spi.cluster.ClusterMembership;
+import dev.cairn.spi.cluster.NodeSpec;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -30,11 +30,11 @@ public final class NodeIdentity {
         }
     }
 
-    public static String resolve(ClusterConfig cluster, String override) throws UnknownNodeException {
+    public static String resolve(ClusterMembership cluster, String override) throws UnknownNodeException {
         return resolve(cluster, override, localAddresses());
     }
 
-    static String resolve(ClusterConfig cluster, String override, Set<InetAddress> local) throws UnknownNodeException {
+    static String resolve(ClusterMembership cluster, String override, Set<InetAddress> local) throws UnknownNodeException {
         if (override != null && !override.isBlank()) {
             return override;
         }
@@ -42,7 +42,7 @@ public final class NodeIdentity {
             return hostName();
         }
         List<String> matches = new ArrayList<>();
-        for (NodeConfig n : cluster.nodes()) {
+        for (NodeSpec n : cluster.members()) {
             try {
                 if (local.contains(InetAddress.getByName(n.address()))) {
                     matches.add(n.name());

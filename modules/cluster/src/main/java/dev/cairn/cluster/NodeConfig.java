@@ -1,4 +1,4 @@
-package dev.cairn.core.config;
+package dev.cairn.cluster;
 
 import dev.cairn.spi.config.Doc;
 import dev.cairn.spi.config.Range;
@@ -7,13 +7,9 @@ import dev.cairn.spi.config.Range;
 public record NodeConfig(
         @Doc(value = "Node name, unique in the cluster; what --node selects.", required = true, restart = true)
         String name,
-        @Doc(value = "The node's IP address; a node with no --node finds itself by this address.", required = true, restart = true)
+        @Doc(value = "The node's IP address; a node started without --node finds itself by this address.", required = true, restart = true)
         String address,
         @Doc(value = "VIP election priority, 1..254 (higher wins), as in keepalived.", dflt = "100")
         @Range(min = 1, max = 254)
         int priority) {
-
-    public NodeConfig {
-        if (name.isBlank()) throw new IllegalArgumentException("node name must not be empty");
-    }
 }

@@ -1,0 +1,93 @@
+package dev.cairn.core.testing;
+
+import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.lifecycle.Host;
+import dev.cairn.core.lifecycle.ReloadResult;
+import dev.cairn.spi.Module;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A real Cairn host in the test's JVM: writes the YAML to a file, starts the host with the given
+ * modules (or every module on the class path), and stops it on close. For module tests that want
+ * the real catalog, health checks, reload path and metrics registry.
+ */
+public final class TestHost implements AutoCloseable {
+
+    private final Host host;
+    private final Path file;
+
+    private TestHost(Host host, Path file) {
+        this.host = host;
+        this.file = file;
+    }
+
+    /**
+     * Starts a host on {@code yaml}. Without an {@code admin:} section the admin API listens on a
+     * free loopback port. With no modules given, every module on the class path is available.
+     */
+    public static TestHost start(Path dir, String yaml, Module<?>... modules) throws Exception {
+        Path file = dir.resolve("cairn.yml");
+        Files.writeString(file, withAdmin(yaml));
+        ModuleRegistry registry = modules.length == 0 ? ModuleRegistry.discover() : ModuleRegistry.of(modules);
+        Host host = new Host(registry, file, null, Map.of());
+        host.start();
+        return new TestHost(host, file);
+    }
+
+    private static String withAdmin(String yaml) {
+        return yaml.lines().anyMatch(l -> l.startsWith("admin:")) ? yaml : yaml + "\nadmin:\n  listen: 127.0.0.1:0\n";
+    }
+
+    public Host host() {
+        return host;
+    }
+
+    public Path configFile() {
+        return file;
+    }
+
+    /** Base URL of the admin API, e.g. {@code http://127.0.0.1:40123}. */
+    public String adminUrl() {
+        return "http://127.0.0.1:" + host.admin().address().getPort();
+    }
+
+    /** Rewrites the config file and reloads, as an operator editing the file then sending SIGHUP. */
+    public ReloadResult reload(String yaml) throws IOException {
+        Files.writeString(file, withAdmin(yaml));
+        return host.reload();
+    }
+
+    /** The value of a gauge or counter sample with these labels, or NaN when absent. */
+    public double metric(String name, String... labelPairs) {
+        return Metrics.value(host.metrics(), name, labelPairs);
+    }
+
+    @Override
+    public void close() {
+        host.close();
+    }
+
+    /** A port nothing listens on right now (loopback). */
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Polls {@code condition} until it holds or {@code timeout} passes; fails with {@code what}. */
+    public static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for: " + what);
+            }
+            Thread.sleep(25);
+        }
+    }
+}

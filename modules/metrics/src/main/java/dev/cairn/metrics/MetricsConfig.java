@@ -41,16 +41,16 @@ public record MetricsConfig(
 
     public static final String DEFAULT_PATH = "/metrics";
 
-    /** node_exporter 1.9's {@code defMountPointsExcluded}. */
+    /** node_exporter's {@code defMountPointsExcluded}. */
     public static final String DEFAULT_MOUNT_POINTS_EXCLUDE =
             "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)";
 
-    /** node_exporter 1.9's {@code defFSTypesExcluded}. */
+    /** node_exporter's {@code defFSTypesExcluded}. */
     public static final String DEFAULT_FS_TYPES_EXCLUDE =
             "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue"
                     + "|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$";
 
-    /** node_exporter 1.9's {@code diskstatsDefaultIgnoredDevices}: partitions, ram, loop and floppy devices. */
+    /** node_exporter's {@code diskstatsDefaultIgnoredDevices}: partitions, ram, loop and floppy devices. */
     public static final String DEFAULT_DISK_DEVICES_EXCLUDE = "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$";
 
     /** The section as if written {@code metrics: {}}. */

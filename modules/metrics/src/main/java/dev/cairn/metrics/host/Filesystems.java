@@ -6,7 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +46,23 @@ final class Filesystems implements AutoCloseable {
             double files, double filesFree) {
     }
 
+    /** statfs of the mount point appended as the last argument, printing the {@link Statfs} fields in order. */
+    private static final List<String> STAT_COMMAND = List.of("stat", "-f", "-c", "%s %b %f %a %c %d", "--");
+
+    private final List<String> command;
+    private final Duration timeout;
     private final Map<String, Process> stuck = new ConcurrentHashMap<>();
     private final Set<String> reportedErrors = ConcurrentHashMap.newKeySet();
+
+    Filesystems() {
+        this(STAT_COMMAND, MOUNT_TIMEOUT);
+    }
+
+    /** For tests: another probe command (same output) and timeout. */
+    Filesystems(List<String> command, Duration timeout) {
+        this.command = List.copyOf(command);
+        this.timeout = timeout;
+    }
 
     /**
      * Parses /proc/self/mounts, keeping the first of several mounts with the same device, mount
@@ -78,42 +93,39 @@ final class Filesystems implements AutoCloseable {
      * @throws IOException when {@code stat} cannot be started at all (not installed)
      */
     synchronized Map<Mount, Statfs> statfs(List<Mount> mounts) throws IOException {
-        Map<Mount, Process> running = new LinkedHashMap<>();
-        Map<Mount, Statfs> result = new LinkedHashMap<>();
-        Set<String> probedNow = new HashSet<>();
+        // One probe per mount point: two mounts on one point (device or type differs) share what statfs sees.
+        Map<String, Process> probes = new LinkedHashMap<>();
         try {
             for (Mount m : mounts) {
-                Process previous = stuck.get(m.mountPoint());
-                if (previous != null && previous.isAlive()) {
-                    result.put(m, null);
-                    continue;
-                }
-                stuck.remove(m.mountPoint());
-                if (!probedNow.add(m.mountPoint())) {
-                    // The same mount point under another device or type: statfs sees the top one.
-                    running.put(m, null);
-                    continue;
-                }
-                running.put(m, new ProcessBuilder("stat", "-f", "-c", "%s %b %f %a %c %d", "--", m.mountPoint())
-                        .redirectInput(ProcessBuilder.Redirect.from(DEV_NULL))
-                        .start());
+                String point = m.mountPoint();
+                if (probes.containsKey(point) || isStuck(point)) continue;
+                List<String> argv = new ArrayList<>(command);
+                argv.add(point);
+                probes.put(point, new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(DEV_NULL)).start());
             }
         } catch (IOException e) {
-            running.values().stream().filter(p -> p != null).forEach(Process::destroyForcibly);
+            probes.values().forEach(Process::destroyForcibly);
             throw e;
         }
-        long deadline = System.nanoTime() + MOUNT_TIMEOUT.toNanos();
-        Map<String, Statfs> byMountPoint = new LinkedHashMap<>();
-        for (Map.Entry<Mount, Process> e : running.entrySet()) {
-            Process p = e.getValue();
-            if (p != null) {
-                byMountPoint.put(e.getKey().mountPoint(), await(e.getKey().mountPoint(), p, deadline));
-            }
-        }
-        for (Mount m : running.keySet()) {
-            result.put(m, byMountPoint.get(m.mountPoint()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<String, Statfs> byPoint = new HashMap<>();
+        probes.forEach((point, p) -> byPoint.put(point, await(point, p, deadline)));
+        Map<Mount, Statfs> result = new LinkedHashMap<>();
+        for (Mount m : mounts) {
+            result.put(m, byPoint.get(m.mountPoint()));
         }
         return result;
+    }
+
+    /** True while an earlier probe of {@code point} is still hanging; forgets a probe that has ended. */
+    private boolean isStuck(String point) {
+        Process previous = stuck.get(point);
+        if (previous == null) return false;
+        if (previous.isAlive()) return true;
+        stuck.remove(point);
+        closeStreams(previous);
+        log.debug("statfs of {} answers again; probing it again", point);
+        return false;
     }
 
     private Statfs await(String mountPoint, Process p, long deadline) {
@@ -123,7 +135,7 @@ final class Filesystems implements AutoCloseable {
                 // Left running on purpose: when it exits the mount point has recovered.
                 stuck.put(mountPoint, p);
                 logOnce(mountPoint, "statfs of {} did not answer within {}; reporting device_error until it does",
-                        mountPoint, MOUNT_TIMEOUT);
+                        mountPoint, timeout);
                 return null;
             }
             String out = read(p.getInputStream());
@@ -146,7 +158,7 @@ final class Filesystems implements AutoCloseable {
             logOnce(mountPoint, "statfs of {} failed: {}", mountPoint, e.toString());
             return null;
         } finally {
-            if (!stuck.containsKey(mountPoint) || stuck.get(mountPoint) != p) {
+            if (stuck.get(mountPoint) != p) {
                 closeStreams(p);
             }
         }

@@ -69,8 +69,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         final String service;
         EndpointConfig config;
         CheckConfig check;
-        Health health = Health.UP;
-        int counter;
+        HealthCounter counter;
         boolean drained;
         Integer weightOverride;
         Instant since;
@@ -81,14 +80,18 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             this.service = service;
             this.config = config;
             this.check = check;
-            this.counter = check == null ? 0 : check.rise();
+            this.counter = check == null ? null : new HealthCounter(check.rise(), check.fall());
             this.since = now;
+        }
+
+        Health health() {
+            return counter == null ? Health.UP : counter.health();
         }
 
         EndpointView view() {
             int weight = weightOverride != null ? weightOverride : config.weight();
             return new EndpointView(service, config.effectiveName(), config.address().host(),
-                    config.address().port(), weight, config.tags(), health, drained, since, lastCheck);
+                    config.address().port(), weight, config.tags(), health(), drained, since, lastCheck);
         }
     }
 
@@ -136,9 +139,10 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
                     cancel(s);
                     s.config = ep;
                     if (check == null) {
-                        s.health = Health.UP;
+                        s.counter = null;
                     } else if (s.check == null || s.check.rise() != check.rise() || s.check.fall() != check.fall()) {
-                        s.counter = s.health == Health.UP ? check.rise() + check.fall() - 1 : 0;
+                        // Keep the endpoint's current state under the new rise/fall.
+                        s.counter = new HealthCounter(check.rise(), check.fall(), s.health(), true);
                     }
                     s.check = check;
                     if (!before.equals(s.view())) {
@@ -217,30 +221,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r) {
         if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
-        s.lastCheck = r.detail();
         EndpointView before = s.view();
-        int max = check.rise() + check.fall() - 1;
-        if (r.ok()) {
-            if (s.counter < max) s.counter++;
-            if (s.health == Health.DOWN && s.counter >= check.rise()) {
-                s.health = Health.UP;
-                s.counter = max;
-                s.since = clock.instant();
-            }
-        } else if (s.health == Health.UP) {
-            if (s.counter > check.rise()) {
-                s.counter--;
-            } else {
-                s.health = Health.DOWN;
-                s.counter = 0;
-                s.since = clock.instant();
-            }
-        } else {
-            s.counter = 0;
-        }
-        if (before.health() != s.health) {
+        s.lastCheck = r.detail();
+        if (s.counter.record(r.ok())) {
+            s.since = clock.instant();
             log.atWarn().addKeyValue("service", s.service).addKeyValue("endpoint", s.config.effectiveName())
-                    .log("endpoint {}/{} is now {} ({})", s.service, s.config.effectiveName(), s.health, r.detail());
+                    .log("endpoint {}/{} is now {} ({})", s.service, s.config.effectiveName(), s.health(), r.detail());
             publishGauges(s);
             rebuild();
             fire(new CatalogEvent(CatalogEvent.Kind.HEALTH, s.service, before, s.view()));
@@ -288,7 +274,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     private void publishGauges(EndpointState s) {
         String name = s.config.effectiveName();
-        upGauge.labelValues(s.service, name).set(s.health == Health.UP ? 1 : 0);
+        upGauge.labelValues(s.service, name).set(s.health() == Health.UP ? 1 : 0);
         drainedGauge.labelValues(s.service, name).set(s.drained ? 1 : 0);
         failures.labelValues(s.service, name); // exported as 0 from the start
     }

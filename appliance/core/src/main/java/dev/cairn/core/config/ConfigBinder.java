@@ -60,7 +60,7 @@ public final class ConfigBinder implements ConfigProblems {
     private final List<ConfigError> errors = new ArrayList<>();
     private final Map<Object, Located> locations = new IdentityHashMap<>();
 
-    private record Located(String path, MappingNode node) {
+    private record Located(String path, Node node) {
     }
 
     public ConfigBinder(String file, Map<String, String> env) {
@@ -90,8 +90,8 @@ public final class ConfigBinder implements ConfigProblems {
         }
         String path = key == null ? loc.path : join(loc.path, key);
         Node at = loc.node;
-        if (key != null && loc.node != null) {
-            for (NodeTuple t : loc.node.getValue()) {
+        if (key != null && loc.node instanceof MappingNode mapping) {
+            for (NodeTuple t : mapping.getValue()) {
                 if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
                     at = t.getValueNode();
                 }
@@ -120,7 +120,7 @@ public final class ConfigBinder implements ConfigProblems {
     }
 
     /** The node a bound record came from, for callers that report their own errors. */
-    public Optional<MappingNode> nodeOf(Object record) {
+    public Optional<Node> nodeOf(Object record) {
         Located l = locations.get(record);
         return l == null ? Optional.empty() : Optional.ofNullable(l.node);
     }
@@ -130,7 +130,7 @@ public final class ConfigBinder implements ConfigProblems {
     /** Binds {@code node} (null: absent) to {@code type}; returns null after reporting an error. */
     public Object bind(Node node, Type type, String path) {
         Class<?> raw = rawClass(type);
-        if (raw.isRecord()) {
+        if (isStructured(raw)) {
             if (node == null || isNull(node)) {
                 return bindRecord(null, raw, path, node);
             }
@@ -230,7 +230,7 @@ public final class ConfigBinder implements ConfigProblems {
             Node value = given.get(key);
             Doc doc = c.getAnnotation(Doc.class);
             String childPath = join(path, key);
-            if (value == null || (isNull(value) && !c.getType().isRecord())) {
+            if (value == null || (isNull(value) && !isStructured(c.getType()))) {
                 if (doc != null && doc.required()) {
                     error(value != null ? value : at, childPath, "missing required key '" + key + "'");
                     ok = false;
@@ -246,7 +246,7 @@ public final class ConfigBinder implements ConfigProblems {
                 }
                 continue;
             }
-            Object v = c.getType().isRecord() || isContainer(c.getType())
+            Object v = isStructured(c.getType()) || isContainer(c.getType())
                     ? bind(value, c.getGenericType(), childPath)
                     : bindScalar(value, c.getType(), childPath, c.getAnnotation(Range.class));
             if (v == null) {
@@ -280,17 +280,17 @@ public final class ConfigBinder implements ConfigProblems {
                 }
             }
         }
-        return ok ? construct(rc, comps, args, s, path, null) : null;
+        return ok ? construct(rc, comps, args, s, path, s) : null;
     }
 
     private Object construct(Class<?> rc, RecordComponent[] comps, Object[] args, Node at, String path,
-                             MappingNode mapping) {
+                             Node source) {
         try {
             Class<?>[] types = Arrays.stream(comps).map(RecordComponent::getType).toArray(Class<?>[]::new);
             Constructor<?> ctor = rc.getDeclaredConstructor(types);
             ctor.setAccessible(true);
             Object instance = ctor.newInstance(args);
-            locations.put(instance, new Located(path, mapping));
+            locations.put(instance, new Located(path, source != null ? source : at));
             return instance;
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
@@ -426,6 +426,11 @@ public final class ConfigBinder implements ConfigProblems {
         if (Set.class.isAssignableFrom(t)) return Set.of();
         if (Map.class.isAssignableFrom(t)) return Map.of();
         return null;
+    }
+
+    /** Records bind from mappings, except the value types written as one scalar. */
+    private static boolean isStructured(Class<?> t) {
+        return t.isRecord() && t != HostPort.class && t != DataSize.class;
     }
 
     private static boolean isContainer(Class<?> t) {

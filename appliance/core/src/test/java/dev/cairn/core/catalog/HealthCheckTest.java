@@ -1,0 +1,134 @@
+package dev.cairn.core.catalog;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.core.demo.DemoModule;
+import dev.cairn.core.testing.TestHost;
+import dev.cairn.spi.catalog.CatalogEvent;
+import dev.cairn.spi.catalog.EndpointView;
+import dev.cairn.spi.catalog.Health;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Active checks against real demo backends, with HAProxy's rise/fall semantics. */
+class HealthCheckTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @TempDir
+    Path dir;
+
+    private static String config(int p1, int p2, String check) {
+        return """
+                services:
+                  web:
+                    endpoints: [127.0.0.1:%d, 127.0.0.1:%d]
+                    check: %s
+                demo:
+                  service: web
+                """.formatted(p1, p2, check);
+    }
+
+    private static EndpointView endpoint(TestHost t, int port) {
+        return t.host().catalog().service("web").orElseThrow().endpoints().stream()
+                .filter(e -> e.port() == port).findFirst().orElseThrow();
+    }
+
+    private static void post(String url) throws Exception {
+        HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    @Test
+    void failingEndpointGoesDownAfterFallAndBackUpAfterRise() throws Exception {
+        int p1 = TestHost.freePort();
+        int p2 = TestHost.freePort();
+        try (TestHost t = TestHost.start(dir,
+                config(p1, p2, "{ type: http, path: /health, interval: 100ms, rise: 3, fall: 2 }"), new DemoModule())) {
+            List<CatalogEvent> events = new CopyOnWriteArrayList<>();
+            t.host().catalog().subscribe(events::add);
+            // Both pass their first checks and become fully up (health = rise + fall - 1).
+            TestHost.await(WAIT, "checks ran", () -> endpoint(t, p1).lastCheck().equals("HTTP 200")
+                    && endpoint(t, p2).lastCheck().equals("HTTP 200"));
+            Thread.sleep(500); // let the counters climb to the top (5 intervals)
+
+            post("http://127.0.0.1:" + p1 + "/_demo/fail");
+            TestHost.await(WAIT, "p1 down", () -> endpoint(t, p1).health() == Health.DOWN);
+            assertThat(endpoint(t, p1).lastCheck()).isEqualTo("HTTP 503 (expected 200-399)");
+            assertThat(endpoint(t, p2).health()).isEqualTo(Health.UP);
+            assertThat(t.host().catalog().service("web").orElseThrow().available())
+                    .extracting(EndpointView::port).containsExactly(p2);
+            assertThat(t.metric("cairn_service_endpoint_up", "service", "web", "endpoint", "127.0.0.1:" + p1)).isEqualTo(0.0);
+            assertThat(t.metric("cairn_health_check_failures", "service", "web", "endpoint", "127.0.0.1:" + p1))
+                    .isGreaterThanOrEqualTo(2.0);
+            assertThat(t.metric("cairn_health_check_duration_seconds", "service", "web")).isGreaterThan(4.0);
+
+            post("http://127.0.0.1:" + p1 + "/_demo/recover");
+            TestHost.await(WAIT, "p1 up", () -> endpoint(t, p1).health() == Health.UP);
+            assertThat(t.metric("cairn_service_endpoint_up", "service", "web", "endpoint", "127.0.0.1:" + p1)).isEqualTo(1.0);
+            TestHost.await(WAIT, "events delivered", () -> events.size() >= 2);
+            assertThat(events).extracting(e -> e.kind() + " " + e.after().port() + " " + e.after().health())
+                    .containsSubsequence("HEALTH " + p1 + " DOWN", "HEALTH " + p1 + " UP");
+        }
+    }
+
+    @Test
+    void tcpCheckMarksAClosedPortDown() throws Exception {
+        int closed = TestHost.freePort();
+        try (TestHost t = TestHost.start(dir, """
+                services:
+                  db:
+                    endpoints: [127.0.0.1:%d]
+                    check: { type: tcp, interval: 100ms }
+                """.formatted(closed))) {
+            TestHost.await(WAIT, "down", () -> t.host().catalog().service("db").orElseThrow()
+                    .endpoints().get(0).health() == Health.DOWN);
+            assertThat(t.host().catalog().service("db").orElseThrow().endpoints().get(0).lastCheck())
+                    .startsWith("TCP connect: ");
+        }
+    }
+
+    @Test
+    void httpCheckCanRequireABodySubstring() throws Exception {
+        int p1 = TestHost.freePort();
+        int p2 = TestHost.freePort();
+        try (TestHost t = TestHost.start(dir,
+                config(p1, p2, "{ type: http, path: /, expect_body: 'backend 127.0.0.1:" + p2 + "', interval: 100ms }"),
+                new DemoModule())) {
+            TestHost.await(WAIT, "p1 down", () -> endpoint(t, p1).health() == Health.DOWN);
+            assertThat(endpoint(t, p1).lastCheck()).isEqualTo("HTTP 200, body lacks 'backend 127.0.0.1:" + p2 + "'");
+            assertThat(endpoint(t, p2).health()).isEqualTo(Health.UP);
+        }
+    }
+
+    @Test
+    void reloadKeepsHealthAndDrainOfUnchangedEndpoints() throws Exception {
+        int p1 = TestHost.freePort();
+        int p2 = TestHost.freePort();
+        int p3 = TestHost.freePort();
+        String check = "{ type: tcp, interval: 100ms }";
+        try (TestHost t = TestHost.start(dir, config(p1, p2, check), new DemoModule())) {
+            t.host().catalog().setDrained("web", "127.0.0.1:" + p1, true);
+            String yaml = """
+                    services:
+                      web:
+                        endpoints: [127.0.0.1:%d, 127.0.0.1:%d, 127.0.0.1:%d]
+                        check: %s
+                    demo:
+                      service: web
+                    """.formatted(p1, p2, p3, check);
+            assertThat(t.reload(yaml).ok()).isTrue();
+            assertThat(endpoint(t, p1).drained()).isTrue();
+            assertThat(endpoint(t, p2).drained()).isFalse();
+            assertThat(t.host().catalog().service("web").orElseThrow().endpoints()).hasSize(3);
+        }
+    }
+}

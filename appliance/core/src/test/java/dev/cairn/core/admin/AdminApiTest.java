@@ -1,0 +1,167 @@
+package dev.cairn.core.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.core.demo.DemoModule;
+import dev.cairn.core.testing.TestHost;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminApiTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+    int p1;
+    int p2;
+
+    @BeforeEach
+    void ports() throws Exception {
+        p1 = TestHost.freePort();
+        p2 = TestHost.freePort();
+    }
+
+    private String yaml() {
+        return """
+                services:
+                  web:
+                    endpoints:
+                      - 127.0.0.1:%d
+                      - { address: 127.0.0.1:%d, name: second }
+                demo:
+                  service: web
+                """.formatted(p1, p2);
+    }
+
+    private HttpResponse<String> send(String method, String url, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).method(method, HttpRequest.BodyPublishers.noBody());
+        if (token != null) b.header("Authorization", "Bearer " + token);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void statusShowsNodeModulesAndConfigHash() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            HttpResponse<String> r = send("GET", t.adminUrl() + "/api/status", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode s = JSON.readTree(r.body());
+            assertThat(s.path("node").asText()).isEqualTo(t.host().node());
+            assertThat(s.path("config").path("hash").asText()).isEqualTo(t.host().config().hash());
+            assertThat(s.path("modules").get(0).path("name").asText()).isEqualTo("demo");
+            assertThat(s.path("modules").get(0).path("healthy").asBoolean()).isTrue();
+            assertThat(s.path("services").path("web").path("endpoints").asInt()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void catalogListsEndpointsWithHealth() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            JsonNode c = JSON.readTree(send("GET", t.adminUrl() + "/api/catalog", null).body());
+            JsonNode eps = c.path("services").get(0).path("endpoints");
+            assertThat(eps.get(0).path("name").asText()).isEqualTo("127.0.0.1:" + p1);
+            assertThat(eps.get(1).path("name").asText()).isEqualTo("second");
+            assertThat(eps.get(1).path("health").asText()).isEqualTo("up");
+        }
+    }
+
+    @Test
+    void drainAndEnableSurviveAReload() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            String url = t.adminUrl() + "/api/services/web/endpoints/second/";
+            HttpResponse<String> r = send("POST", url + "drain", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).path("drained").asBoolean()).isTrue();
+
+            HttpResponse<String> reload = send("POST", t.adminUrl() + "/api/reload", null);
+            assertThat(reload.statusCode()).isEqualTo(200);
+            JsonNode ep = JSON.readTree(send("GET", t.adminUrl() + "/api/catalog", null).body())
+                    .path("services").get(0).path("endpoints").get(1);
+            assertThat(ep.path("drained").asBoolean()).isTrue();
+            assertThat(ep.path("available").asBoolean()).isFalse();
+            assertThat(t.metric("cairn_service_endpoint_drained", "service", "web", "endpoint", "second")).isEqualTo(1.0);
+
+            assertThat(JSON.readTree(send("POST", url + "enable", null).body()).path("drained").asBoolean()).isFalse();
+            // The endpoint name may be host:port, URL-encoded or not.
+            assertThat(send("POST", t.adminUrl() + "/api/services/web/endpoints/127.0.0.1%3A" + p1 + "/drain", null)
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void weightCanBeChangedAndReset() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            String url = t.adminUrl() + "/api/services/web/endpoints/second/weight";
+            assertThat(JSON.readTree(send("POST", url + "?weight=0", null).body()).path("weight").asInt()).isEqualTo(0);
+            assertThat(t.host().catalog().service("web").orElseThrow().available()).hasSize(1);
+            assertThat(send("POST", url + "?weight=300", null).statusCode()).isEqualTo(400);
+            assertThat(JSON.readTree(send("POST", url + "?weight=reset", null).body()).path("weight").asInt()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void unknownEndpointWrongMethodAndUnknownPathAreClearErrors() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            HttpResponse<String> r = send("POST", t.adminUrl() + "/api/services/web/endpoints/nope/drain", null);
+            assertThat(r.statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("no endpoint 'nope' in service 'web'");
+            assertThat(send("GET", t.adminUrl() + "/api/reload", null).statusCode()).isEqualTo(405);
+            assertThat(send("GET", t.adminUrl() + "/api/nothing", null).statusCode()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void rejectedReloadReturns422WithTheErrorsAndKeepsServing() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            Files.writeString(t.configFile(), Files.readString(t.configFile()).replace("service: web", "service: wbe"));
+            HttpResponse<String> r = send("POST", t.adminUrl() + "/api/reload", null);
+            assertThat(r.statusCode()).isEqualTo(422);
+            JsonNode b = JSON.readTree(r.body());
+            assertThat(b.path("ok").asBoolean()).isFalse();
+            assertThat(b.path("errors").get(0).asText()).endsWith("demo.service: unknown service 'wbe' (did you mean 'web'?)");
+            JsonNode status = JSON.readTree(send("GET", t.adminUrl() + "/api/status", null).body());
+            assertThat(status.path("config").path("last_reload").path("ok").asBoolean()).isFalse();
+            assertThat(send("GET", "http://127.0.0.1:" + p1 + "/", null).body()).startsWith("hello from demo backend");
+        }
+    }
+
+    @Test
+    void tokenIsRequiredWhenConfigured() throws Exception {
+        Files.writeString(dir.resolve("admin.token"), "t0ps3cret\n");
+        try (TestHost t = TestHost.start(dir, yaml() + "admin:\n  listen: 127.0.0.1:0\n  token_file: admin.token\n",
+                new DemoModule())) {
+            HttpResponse<String> none = send("GET", t.adminUrl() + "/api/status", null);
+            assertThat(none.statusCode()).isEqualTo(401);
+            assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"cairn\"");
+            assertThat(send("GET", t.adminUrl() + "/api/status", "wrong").statusCode()).isEqualTo(401);
+            assertThat(send("POST", t.adminUrl() + "/api/reload", null).statusCode()).isEqualTo(401);
+            assertThat(send("GET", t.adminUrl() + "/", null).statusCode()).isEqualTo(401);
+            assertThat(send("GET", t.adminUrl() + "/api/status", "t0ps3cret").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void statusPageIsPlainHtmlWithServicesAndHealth() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            t.host().catalog().setDrained("web", "second", true);
+            HttpResponse<String> r = send("GET", t.adminUrl() + "/", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
+            assertThat(r.body()).contains("<h1>Cairn on node <code>" + t.host().node() + "</code></h1>")
+                    .contains("<td>demo</td><td class=\"up\">healthy</td>")
+                    .contains("<td>second</td><td>127.0.0.1:" + p2 + "</td>")
+                    .contains("UP (drained)")
+                    .doesNotContain("<script");
+        }
+    }
+}

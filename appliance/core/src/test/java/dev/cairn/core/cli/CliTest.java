@@ -1,0 +1,97 @@
+package dev.cairn.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The CLI's exit codes and messages, as a shell script would see them. */
+class CliTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut;
+    private PrintStream oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void checkExitsZeroOnAValidFile() throws Exception {
+        Path f = dir.resolve("ok.yml");
+        Files.writeString(f, "services:\n  web:\n    endpoints: [127.0.0.1:8080]\ndemo:\n  service: web\n");
+        assertThat(Main.execute("check", "-c", f.toString())).isEqualTo(0);
+        assertThat(out()).startsWith(f + ": OK (hash ").contains("1 services; modules: demo");
+    }
+
+    @Test
+    void checkExitsOneAndPrintsEveryError() throws Exception {
+        Path f = dir.resolve("bad.yml");
+        Files.writeString(f, "services:\n  web:\n    endpoints: [127.0.0.1:99999]\ndemo:\n  service: nope\n");
+        assertThat(Main.execute("check", "-c", f.toString())).isEqualTo(1);
+        assertThat(err()).contains(f + ":3:17: services.web.endpoints[0]: port 99999 is out of range 1..65535")
+                .contains(f + ": 1 error(s)");
+    }
+
+    @Test
+    void usageErrorsExit64() {
+        assertThat(Main.execute("check", "--no-such-flag")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("Unknown option: '--no-such-flag'");
+        assertThat(Main.execute("frobnicate")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(Main.execute()).isEqualTo(Main.EXIT_USAGE);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "check", "status", "reload", "drain", "enable", "version"})
+    void everyCommandHasHelp(String command) {
+        assertThat(Main.execute(command, "--help")).isEqualTo(0);
+        assertThat(out()).contains("Usage: cairn " + command);
+    }
+
+    @Test
+    void versionPrintsTheBuildVersion() {
+        assertThat(Main.execute("version")).isEqualTo(0);
+        assertThat(out()).matches("cairn \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(Java 17.*\\)\\s*");
+    }
+
+    @Test
+    void statusWithNothingRunningSaysSoAndExitsOne() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        assertThat(Main.execute("status", "--url", "http://127.0.0.1:" + port)).isEqualTo(1);
+        assertThat(err()).contains("cannot reach the admin API at http://127.0.0.1:" + port + " (is cairn running?)");
+    }
+}

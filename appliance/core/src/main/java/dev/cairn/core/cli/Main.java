@@ -24,6 +24,10 @@ public final class Main implements Runnable {
     public static int execute(String... args) {
         return new CommandLine(new Main())
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((ex, cmd, parsed) -> {
+                    cmd.getErr().println("cairn: " + ex.getMessage());
+                    return 1;
+                })
                 .setParameterExceptionHandler((ex, argv) -> {
                     CommandLine cmd = ex.getCommandLine();
                     cmd.getErr().println("cairn: " + ex.getMessage());

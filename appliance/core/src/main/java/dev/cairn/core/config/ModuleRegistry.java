@@ -23,8 +23,12 @@ public final class ModuleRegistry {
     @SuppressWarnings("rawtypes")
     public static ModuleRegistry discover() {
         ModuleRegistry r = new ModuleRegistry();
-        for (Module m : ServiceLoader.load(Module.class)) {
-            r.add(m);
+        try {
+            for (Module m : ServiceLoader.load(Module.class)) {
+                r.add(m);
+            }
+        } catch (java.util.ServiceConfigurationError e) {
+            throw new IllegalStateException("broken installation, a module cannot be loaded: " + e.getMessage(), e);
         }
         return r;
     }

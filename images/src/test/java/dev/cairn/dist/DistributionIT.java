@@ -1,0 +1,66 @@
+package dev.cairn.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tarball an operator installs: its layout, and that it runs on nothing but a Java runtime. */
+class DistributionIT {
+
+    static final Path TARBALL = Path.of(System.getProperty("cairn.tarball", "target/cairn.tar.gz"));
+
+    @TempDir
+    Path dir;
+
+    private static String run(Path cwd, String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).directory(cwd.toFile()).redirectErrorStream(true).start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", cmd) + ": " + out).isEqualTo(0);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void tarballHasLauncherThinJarsAndConfig() throws Exception {
+        List<String> entries = run(dir, "tar", "tzf", TARBALL.toAbsolutePath().toString()).lines().toList();
+        String top = entries.get(0).substring(0, entries.get(0).indexOf('/') + 1);
+        assertThat(top).startsWith("cairn-");
+        assertThat(entries).contains(top + "bin/cairn", top + "config/cairn.yml", top + "README.md");
+        assertThat(entries.stream().filter(e -> e.startsWith(top + "lib/") && e.endsWith(".jar")))
+                .anyMatch(e -> e.contains("cairn-core-"))
+                .anyMatch(e -> e.contains("cairn-metrics-"))
+                .anyMatch(e -> e.contains("logback-classic-"));
+        // Thin jars: no fat jar bundling every dependency.
+        assertThat(entries.stream().filter(e -> e.contains("jar-with-dependencies"))).isEmpty();
+    }
+
+    @Test
+    void unpackedTarballRunsWithOnlyAJavaRuntime() throws Exception {
+        run(dir, "tar", "xzf", TARBALL.toAbsolutePath().toString());
+        Path home;
+        try (var s = Files.list(dir)) {
+            home = s.filter(p -> p.getFileName().toString().startsWith("cairn-")).findFirst().orElseThrow();
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin").toString();
+        // PATH holds only the Java runtime's bin and the basic system tools the launcher script uses.
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/cairn").toString(), "check", "-c", "config/cairn.yml")
+                .directory(home.toFile()).redirectErrorStream(true);
+        pb.environment().clear();
+        pb.environment().put("PATH", java + ":/usr/bin:/bin");
+        Process check = pb.start();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        check.getInputStream().transferTo(out);
+        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(check.exitValue()).as(out.toString()).isEqualTo(0);
+        assertThat(out.toString()).startsWith("config/cairn.yml: OK");
+        assertThat(run(home, home.resolve("bin/cairn").toString(), "version")).startsWith("cairn ");
+    }
+}

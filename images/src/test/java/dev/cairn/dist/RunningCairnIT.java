@@ -1,0 +1,236 @@
+package dev.cairn.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.core.testing.TestHost;
+import java.io.ByteArrayOutputStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The built distribution's {@code bin/cairn run}, as an operator runs it: the shipped default
+ * config (on free ports), signals, metrics checked by promtool, JSON logs, start-up failures.
+ */
+class RunningCairnIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    int admin;
+    int metrics;
+    int backend1;
+    int backend2;
+    Path config;
+
+    /** The shipped config/cairn.yml, moved to free ports so the test runs beside anything. */
+    @BeforeEach
+    void defaultConfigOnFreePorts() throws Exception {
+        admin = TestHost.freePort();
+        metrics = TestHost.freePort();
+        backend1 = TestHost.freePort();
+        backend2 = TestHost.freePort();
+        String yaml = Files.readString(CairnProcess.DIST.resolve("config/cairn.yml"))
+                .replace("127.0.0.1:9000", "127.0.0.1:" + admin)
+                .replace("\":9100\"", "\"127.0.0.1:" + metrics + "\"")
+                .replace("127.0.0.1:18081", "127.0.0.1:" + backend1)
+                .replace("127.0.0.1:18082", "127.0.0.1:" + backend2);
+        assertThat(yaml).contains(":" + admin).contains(":" + metrics).contains(":" + backend1);
+        config = dir.resolve("cairn.yml");
+        Files.writeString(config, yaml);
+    }
+
+    private String adminUrl() {
+        return "http://127.0.0.1:" + admin;
+    }
+
+    @Test
+    void defaultConfigServesStatusDemoBackendsAndMetricsThatPromtoolAccepts() throws Exception {
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            JsonNode status = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body());
+            assertThat(status.path("modules").findValuesAsText("name")).contains("demo", "metrics");
+            assertThat(CairnProcess.get("http://127.0.0.1:" + backend1 + "/").body()).startsWith("hello from demo backend");
+
+            String metricsUrl = "http://127.0.0.1:" + metrics + "/metrics";
+            p.awaitHttp(metricsUrl);
+            TestHost.await(Duration.ofSeconds(15), "both demo endpoints checked up", () -> {
+                try {
+                    String m = CairnProcess.get(metricsUrl).body();
+                    return m.contains("cairn_service_endpoint_up{endpoint=\"127.0.0.1:" + backend1 + "\",service=\"demo\"} 1.0")
+                            && m.contains("cairn_service_endpoint_up{endpoint=\"127.0.0.1:" + backend2 + "\",service=\"demo\"} 1.0");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            String text = CairnProcess.get(metricsUrl).body();
+            assertThat(text).contains("cairn_build_info{", "node_cpu_seconds_total{cpu=\"0\",mode=\"idle\"}",
+                    "node_memory_MemAvailable_bytes ", "node_load1 ", "node_filesystem_avail_bytes{",
+                    "cairn_health_check_duration_seconds_bucket{", "cairn_config_reload_success 1.0",
+                    "cairn_config_last_reload_timestamp_seconds ", "jvm_memory_used_bytes{");
+            assertThat(promtoolProblems(text)).isEmpty();
+        }
+    }
+
+    /**
+     * {@code promtool check metrics} on the exposition; returns every line it printed except the
+     * camelCase lint on node_exporter's own node_memory_* names, which dashboards query verbatim.
+     */
+    static List<String> promtoolProblems(String exposition) throws Exception {
+        Process p = new ProcessBuilder("promtool", "check", "metrics").redirectErrorStream(true).start();
+        p.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(out);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        List<String> problems = new ArrayList<>();
+        for (String line : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (line.isBlank()) continue;
+            if (line.matches("node_memory_\\w+ metric names should be written in 'snake_case' not 'camelCase'")) continue;
+            problems.add(line);
+        }
+        return problems;
+    }
+
+    @Test
+    void sighupWithAnInvalidFileKeepsServingAndAValidOneIsApplied() throws Exception {
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            String good = Files.readString(config);
+            String hash = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body()).path("config").path("hash").asText();
+
+            Files.writeString(config, good.replace("service: demo", "service: demoo"));
+            p.signal("HUP");
+            TestHost.await(Duration.ofSeconds(15), "reload rejected", () -> lastReloadOk().equals("false"));
+            JsonNode st = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body());
+            assertThat(st.path("config").path("hash").asText()).isEqualTo(hash);
+            assertThat(st.path("config").path("last_reload").path("errors").get(0).asText())
+                    .endsWith("demo.service: unknown service 'demoo' (did you mean 'demo'?)");
+            assertThat(CairnProcess.get("http://127.0.0.1:" + backend1 + "/").statusCode()).isEqualTo(200);
+            assertThat(p.stdout()).contains("reload rejected").contains("CAIRN-CORE-0002");
+
+            Files.writeString(config, good.replace("      - 127.0.0.1:" + backend1 + "\n", ""));
+            p.signal("HUP");
+            TestHost.await(Duration.ofSeconds(15), "reload applied", () -> lastReloadOk().equals("true"));
+            JsonNode cat = JSON.readTree(CairnProcess.get(adminUrl() + "/api/catalog").body());
+            assertThat(cat.path("services").get(0).path("endpoints")).hasSize(1);
+            assertThat(p.alive()).isTrue();
+        }
+    }
+
+    private String lastReloadOk() {
+        try {
+            return JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body())
+                    .path("config").path("last_reload").path("ok").asText();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    @Test
+    void sigtermStopsGracefullyWithinTenSeconds() throws Exception {
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            long t0 = System.nanoTime();
+            p.signal("TERM");
+            int exit = p.waitFor(Duration.ofSeconds(12));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(exit).as("exit code after SIGTERM").isEqualTo(143);
+            assertThat(ms).isLessThan(10_000);
+            assertThat(p.stdout()).contains("cairn stopping").contains("cairn stopped");
+            try (ServerSocket s = new ServerSocket(admin, 1, java.net.InetAddress.getLoopbackAddress())) {
+                assertThat(s.getLocalPort()).isEqualTo(admin);
+            }
+        }
+    }
+
+    @Test
+    void jsonLogFormatWritesOneObjectPerLine() throws Exception {
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString(), "--log-format", "json")) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            CairnProcess.post("http://127.0.0.1:" + backend1 + "/_demo/fail");
+            TestHost.await(Duration.ofSeconds(20), "health change logged", () -> {
+                try {
+                    return p.stdout().contains("is now DOWN");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            List<String> lines = p.stdout().lines().toList();
+            assertThat(lines).isNotEmpty();
+            for (String line : lines) {
+                JsonNode j = JSON.readTree(line);
+                assertThat(j.has("ts") && j.has("level") && j.has("module") && j.has("msg")).as(line).isTrue();
+            }
+            assertThat(lines).anySatisfy(l -> assertThat(JSON.readTree(l).path("module").asText()).isEqualTo("metrics"));
+            JsonNode down = JSON.readTree(lines.stream().filter(l -> l.contains("is now DOWN")).findFirst().orElseThrow());
+            assertThat(down.path("level").asText()).isEqualTo("WARN");
+            assertThat(down.path("service").asText()).isEqualTo("demo");
+        }
+    }
+
+    @Test
+    void aModuleThatCannotStartStopsTheProcessWithAClearError() throws Exception {
+        try (ServerSocket taken = new ServerSocket(metrics, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CairnProcess.Result r = CairnProcess.run(dir, "run", "-c", config.toString());
+            assertThat(r.exit()).isEqualTo(1);
+            assertThat(r.stderr()).startsWith("cairn: not started: module metrics failed to start");
+            assertThat(r.stdout()).contains("CAIRN-CORE-0001");
+        }
+    }
+
+    @Test
+    void configErrorsStopTheStartWithFileAndLine() throws Exception {
+        Files.writeString(config, Files.readString(config).replace("rise: 2", "rise: two"));
+        CairnProcess.Result r = CairnProcess.run(dir, "run", "-c", config.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.stderr()).contains(config + ":").contains(": services.demo.check.rise: 'two' is not a whole number")
+                .contains("cairn: 1 config error(s), not started");
+    }
+
+    @Test
+    void aNodeFindsItselfByItsAddressInTheCluster() throws Exception {
+        Files.writeString(config, Files.readString(config) + """
+
+                cluster:
+                  name: lab
+                  nodes:
+                    - { name: far, address: 192.0.2.7 }
+                    - { name: here, address: 127.0.0.1 }
+                """);
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            JsonNode st = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body());
+            assertThat(st.path("node").asText()).isEqualTo("here");
+            assertThat(st.path("cluster").asText()).isEqualTo("lab");
+        }
+        CairnProcess.Result wrong = CairnProcess.run(dir, "check", "-c", config.toString(), "--node", "hre");
+        assertThat(wrong.exit()).isEqualTo(1);
+        assertThat(wrong.stderr()).contains("--node: no node named 'hre' in cluster.nodes (did you mean 'here'?)");
+    }
+
+    @Test
+    void statusCommandShowsServicesAndDrainWorksFromTheCli() throws Exception {
+        try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
+            p.awaitHttp(adminUrl() + "/api/status");
+            CairnProcess.Result drain = CairnProcess.run(dir, "drain", "-c", config.toString(), "demo", "127.0.0.1:" + backend2);
+            assertThat(drain.exit()).as(drain.stderr()).isEqualTo(0);
+            assertThat(drain.stdout()).contains("demo/127.0.0.1:" + backend2 + ": drained");
+            CairnProcess.Result status = CairnProcess.run(dir, "status", "-c", config.toString());
+            assertThat(status.exit()).as(status.stderr()).isEqualTo(0);
+            assertThat(status.stdout()).contains("MODULE").contains("metrics       healthy")
+                    .containsPattern("demo\\s+127\\.0\\.0\\.1:" + backend2 + "\\s+\\w+,DRAIN");
+        }
+    }
+}

@@ -35,25 +35,19 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
+    private static void unhook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // Already shutting down (a signal arrived during start-up): nothing to remove.
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         LogSetup.configure(logFormat, Level.toLevel(logLevel, Level.INFO));
         Logger log = LoggerFactory.getLogger(RunCommand.class);
         Host host = new Host(ModuleRegistry.discover(), config.file, config.node, System.getenv());
-        try {
-            host.start();
-        } catch (ConfigException e) {
-            for (ConfigError err : e.errors()) {
-                log.atError().addKeyValue("error_id", "CAIRN-CORE-0003").log("{}", err);
-            }
-            System.err.println(e.getMessage());
-            System.err.println("cairn: " + e.errors().size() + " config error(s), not started");
-            return 1;
-        } catch (StartupException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0004").log("not started: {}", e.getMessage());
-            System.err.println("cairn: not started: " + e.getMessage());
-            return 1;
-        }
         ExecutorService reloader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-reload");
             t.setDaemon(true);
@@ -63,8 +57,9 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             log.info("SIGHUP: reloading {}", config.file);
             host.reload();
         }));
+        // Signals are wired before start, so a SIGHUP or SIGTERM during start-up is handled too.
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread hook = new Thread(() -> {
             Thread stopper = new Thread(host::close, "cairn-stop");
             stopper.start();
             try {
@@ -76,7 +71,24 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
                 log.warn("graceful stop took longer than {} s; exiting anyway", Host.STOP_TIMEOUT.toSeconds());
             }
             stopped.countDown();
-        }, "cairn-shutdown"));
+        }, "cairn-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            host.start();
+        } catch (ConfigException e) {
+            for (ConfigError err : e.errors()) {
+                log.atError().addKeyValue("error_id", "CAIRN-CORE-0003").log("{}", err);
+            }
+            System.err.println(e.getMessage());
+            System.err.println("cairn: " + e.errors().size() + " config error(s), not started");
+            unhook(hook);
+            return 1;
+        } catch (StartupException e) {
+            log.atError().addKeyValue("error_id", "CAIRN-CORE-0004").log("not started: {}", e.getMessage());
+            System.err.println("cairn: not started: " + e.getMessage());
+            unhook(hook);
+            return 1;
+        }
         stopped.await();
         reloader.shutdownNow();
         reloader.awaitTermination(1, TimeUnit.SECONDS);

@@ -87,15 +87,8 @@ public final class Host implements AutoCloseable {
         }
         config = cfg;
         startedAt = clock.instant();
-        try {
-            catalog = new CatalogRegistry(metrics, clock);
-            catalog.apply(cfg.services());
-            admin = new AdminServer(this);
-            admin.start(cfg.admin(), cfg.dir());
-        } catch (Exception e) {
-            stopAll();
-            throw new StartupException("admin API failed to start on " + cfg.admin().listen() + ": " + e.getMessage(), e);
-        }
+        catalog = new CatalogRegistry(metrics, clock);
+        catalog.apply(cfg.services());
         for (Map.Entry<String, Record> e : cfg.modules().entrySet()) {
             Module<?> m = registry.get(e.getKey()).orElseThrow();
             running.put(m.name(), new Running(m, e.getValue()));
@@ -109,6 +102,14 @@ public final class Host implements AutoCloseable {
                 stopAll();
                 throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
             }
+        }
+        // The admin API comes up last: once it answers, everything configured is running.
+        try {
+            admin = new AdminServer(this);
+            admin.start(cfg.admin(), cfg.dir());
+        } catch (Exception e) {
+            stopAll();
+            throw new StartupException("admin API failed to start on " + cfg.admin().listen() + ": " + e.getMessage(), e);
         }
         publishRunning();
         reloadSuccess.set(1);

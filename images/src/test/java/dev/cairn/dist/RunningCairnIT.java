@@ -201,10 +201,12 @@ class RunningCairnIT {
 
     @Test
     void aNodeFindsItselfByItsAddressInTheCluster() throws Exception {
+        Files.writeString(dir.resolve("cluster.key"), "0123456789abcdef0123456789abcdef\n");
         Files.writeString(config, Files.readString(config) + """
 
                 cluster:
                   name: lab
+                  secret_file: cluster.key
                   nodes:
                     - { name: far, address: 192.0.2.7 }
                     - { name: here, address: 127.0.0.1 }

@@ -63,4 +63,14 @@ class DistributionIT {
         assertThat(out.toString()).startsWith("config/cairn.yml: OK");
         assertThat(run(home, home.resolve("bin/cairn").toString(), "version")).startsWith("cairn ");
     }
+
+    @Test
+    void docsConfigMdListsEveryKeyOfTheShippedModules() throws Exception {
+        Path doc = Path.of(System.getProperty("cairn.repo", "..")).resolve("docs/config.md");
+        String generated = run(dir, CairnProcess.DIST.resolve("bin/cairn").toAbsolutePath().toString(), "config-reference");
+        assertThat(generated).contains("`admin.listen`", "`services.NAME.check.rise`", "`metrics.listen`");
+        assertThat(Files.readString(doc))
+                .as("docs/config.md is stale: regenerate with scripts/cairn config-reference > docs/config.md")
+                .isEqualTo(generated);
+    }
 }

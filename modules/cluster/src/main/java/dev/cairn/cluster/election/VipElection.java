@@ -71,6 +71,8 @@ public final class VipElection implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
     private volatile Snapshot snapshot;
+    /** Test hook: packets from matching senders are dropped on arrival, as a partition would. */
+    private volatile Predicate<InetAddress> dropFrom = a -> false;
 
     // ---- owned by the election thread ----
     private ClusterConfig cfg;
@@ -305,6 +307,7 @@ public final class VipElection implements AutoCloseable {
             try {
                 Runnable r;
                 while ((r = inbox.poll()) != null) r.run();
+                if (!running) break;
                 long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(5), Math.min(intervalNanos() / 10,
                         TimeUnit.MILLISECONDS.toNanos(50)));
                 long wait = Math.max(1, Math.min(tick, nextAdvertNanos - System.nanoTime()));
@@ -333,9 +336,9 @@ public final class VipElection implements AutoCloseable {
                     dirty = false;
                 }
             } catch (IOException e) {
-                if (running) log.warn("cluster socket error: {}", e.toString());
+                if (running) log.warn("[{}] cluster socket error: {}", self, e.toString());
             } catch (RuntimeException e) {
-                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0005").setCause(e).log("election loop error: {}", e.toString());
+                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0005").setCause(e).log("[{}] election loop error: {}", self, e.toString());
             }
         }
     }
@@ -343,6 +346,7 @@ public final class VipElection implements AutoCloseable {
     // ---------------------------------------------------------------- receive
 
     private void receive(DatagramPacket packet, long now) {
+        if (dropFrom.test(packet.getAddress())) return;
         Advert a;
         try {
             a = codec.decode(packet.getData(), packet.getLength());
@@ -403,13 +407,13 @@ public final class VipElection implements AutoCloseable {
         // A flood of forged packets must not flood the log: one line per interval at most.
         if (lastRejectLogNanos == Long.MIN_VALUE || now - lastRejectLogNanos > intervalNanos()) {
             lastRejectLogNanos = now;
-            log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0001").log("advert rejected ({}): {}", result, why);
+            log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0001").log("[{}] advert rejected ({}): {}", self, result, why);
         }
     }
 
     private void peerChanged(Peer p, String why) {
         metrics.peerUp.labelValues(p.node.name()).set(p.up ? 1 : 0);
-        log.info("cluster peer {} is {} ({})", p.node.name(), p.up ? "up" : "down", why);
+        log.info("[{}] cluster peer {} is {} ({})", self, p.node.name(), p.up ? "up" : "down", why);
         sendNow = true;
         dirty = true;
         if (p.up) {
@@ -420,7 +424,7 @@ public final class VipElection implements AutoCloseable {
                     try {
                         driver.announce(v.cfg);
                     } catch (Exception e) {
-                        log.warn("re-announcing {} failed: {}", v.cfg.key(), e.toString());
+                        log.warn("[{}] re-announcing {} failed: {}", self, v.cfg.key(), e.toString());
                     }
                 });
             }
@@ -463,7 +467,7 @@ public final class VipElection implements AutoCloseable {
             v.leaderPriority = va.priority();
             v.preemptSince = -1;
             v.reason = "following " + name + " (epoch " + va.epoch() + ")" + (before != null ? ", was " + before : "");
-            log.info("VIP {}: following master {} at epoch {}", v.cfg.key(), name, va.epoch());
+            log.info("[{}] VIP {}: following master {} at epoch {}", self, v.cfg.key(), name, va.epoch());
             sendNow = true;
             dirty = true;
         }
@@ -498,7 +502,7 @@ public final class VipElection implements AutoCloseable {
             try {
                 driver.announce(v.cfg);
             } catch (Exception e) {
-                log.warn("announcing {} failed: {}", v.cfg.key(), e.toString());
+                log.warn("[{}] announcing {} failed: {}", self, v.cfg.key(), e.toString());
             }
         });
     }
@@ -523,7 +527,7 @@ public final class VipElection implements AutoCloseable {
             if (s.streak >= (ok ? t.rise() : t.fall())) {
                 s.healthy = ok;
                 s.streak = 0;
-                log.info("tracked {} is now {}", t.what(), ok ? "healthy" : "unhealthy");
+                log.info("[{}] tracked {} is now {}", self, t.what(), ok ? "healthy" : "unhealthy");
                 dirty = true;
                 sendNow = true;
             }
@@ -557,7 +561,7 @@ public final class VipElection implements AutoCloseable {
         if (v.leader != null && !v.leader.equals(self)) {
             Peer lp = peers.get(v.leader);
             if (lp == null || !alive(lp, now)) {
-                log.info("VIP {}: master {} is down (no advert for {} ms)", v.cfg.key(), v.leader,
+                log.info("[{}] VIP {}: master {} is down (no advert for {} ms)", self, v.cfg.key(), v.leader,
                         lp == null ? 0 : TimeUnit.NANOSECONDS.toMillis(now - lp.lastRecv));
                 v.reason = "master " + v.leader + " down";
                 v.leader = null;
@@ -601,7 +605,7 @@ public final class VipElection implements AutoCloseable {
                     transition(v, VipState.FAULT, "tracked health failed");
                 } else if (!quorum(v, now)) {
                     log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0002")
-                            .log("VIP {}: lost quorum ({}), releasing it", v.cfg.key(), quorumText(now));
+                            .log("[{}] VIP {}: lost quorum ({}), releasing it", self, v.cfg.key(), quorumText(now));
                     stepDown(v, "lost quorum");
                 } else if (effectivePriority(v) < v.leaderPriority) {
                     v.leaderPriority = effectivePriority(v);
@@ -616,9 +620,15 @@ public final class VipElection implements AutoCloseable {
     private boolean preVote(long now) {
         return switch (cfg.effectiveQuorum()) {
             case MAJORITY -> {
-                int live = 1;
-                for (Peer p : peers.values()) if (alive(p, now)) live++;
-                yield live * 2 > cfg.nodes().size();
+                // Fresh contact only (an advert within 2 intervals), not mere liveness: a master
+                // that just lost its lease still sees its peers as alive for a while, and must not
+                // raise the epoch from a minority.
+                int fresh = 1;
+                for (Peer p : peers.values()) {
+                    if (alive(p, now) && now - p.lastRecv < 2 * Math.max(intervalNanos(),
+                            TimeUnit.MILLISECONDS.toNanos(p.last.intervalMillis()))) fresh++;
+                }
+                yield fresh * 2 > cfg.nodes().size();
             }
             case WITNESS -> witness != null && witness.reachable(now, downAfter((int) cfg.advertInterval().toMillis(), 255));
             default -> true;
@@ -721,7 +731,7 @@ public final class VipElection implements AutoCloseable {
         v.sinceWallMillis = System.currentTimeMillis();
         metrics.state(v.cfg.key(), to);
         metrics.transition(v.cfg.key(), to);
-        log.info("VIP {}: {} -> {} ({}, epoch {})", v.cfg.key(), from, to, reason, v.epoch);
+        log.info("[{}] VIP {}: {} -> {} ({}, epoch {})", self, v.cfg.key(), from, to, reason, v.epoch);
         sendNow = true;
         List<String> hooks = cfg.notifyHooks();
         if (!hooks.isEmpty()) {
@@ -735,9 +745,9 @@ public final class VipElection implements AutoCloseable {
                 for (String h : hooks) {
                     try {
                         Commands.Result r = Commands.shell(h, env, timeout);
-                        if (!r.ok()) log.warn("notify hook '{}' exited {}: {}", h, r.exit(), r.output());
+                        if (!r.ok()) log.warn("[{}] notify hook '{}' exited {}: {}", self, h, r.exit(), r.output());
                     } catch (IOException e) {
-                        log.warn("notify hook '{}' failed: {}", h, e.toString());
+                        log.warn("[{}] notify hook '{}' failed: {}", self, h, e.toString());
                     }
                 }
             });
@@ -751,7 +761,7 @@ public final class VipElection implements AutoCloseable {
             try {
                 driver.acquire(vc);
             } catch (Exception e) {
-                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("VIP {}: could not take it: {}", vc.key(), e.getMessage());
+                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("[{}] VIP {}: could not take it: {}", self, vc.key(), e.getMessage());
                 submit(() -> driverFailed(vc.key(), e.getMessage()));
             }
         });
@@ -776,7 +786,7 @@ public final class VipElection implements AutoCloseable {
             try {
                 driver.release(vc);
             } catch (Exception e) {
-                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("VIP {}: could not release it: {}", vc.key(), e.getMessage());
+                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("[{}] VIP {}: could not release it: {}", self, vc.key(), e.getMessage());
             }
         });
     }
@@ -802,7 +812,7 @@ public final class VipElection implements AutoCloseable {
                 socket.send(new DatagramPacket(bytes, bytes.length, p.to));
             } catch (IOException e) {
                 // Unreachable peers are normal during a partition; liveness tracks them.
-                log.debug("advert to {} failed: {}", p.node.name(), e.toString());
+                log.debug("[{}] advert to {} failed: {}", self, p.node.name(), e.toString());
             }
         }
     }
@@ -896,7 +906,7 @@ public final class VipElection implements AutoCloseable {
                 sendAdvert(true);
                 sendAdvert(true); // a second copy, in case one is lost
             } catch (Exception e) {
-                log.warn("graceful cluster stop incomplete: {}", e.toString());
+                log.warn("[{}] graceful cluster stop incomplete: {}", self, e.toString());
             } finally {
                 running = false;
                 done.complete(null);
@@ -927,6 +937,22 @@ public final class VipElection implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         driver.close();
+    }
+
+    /** Test hook: drop adverts from matching senders (simulates a partition on one machine). */
+    public void dropFrom(Predicate<InetAddress> filter) {
+        this.dropFrom = filter;
+    }
+
+    /** Test hook: stops dead, like kill -9: no shutdown advert, VIPs left as they are. */
+    public void crash() {
+        running = false;
+        try {
+            thread.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shutdownThreads();
     }
 
     /** For tests: the address a node's socket listens on. */

@@ -1,0 +1,237 @@
+package dev.cairn.cluster;
+
+import static dev.cairn.core.testing.TestHost.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real hosts on loopback addresses electing a VIP master over real UDP adverts (driver none). */
+class ElectionTest {
+
+    static final Duration LONG = Duration.ofSeconds(10);
+    static final int INTERVAL_MS = 100;
+
+    @TempDir
+    java.nio.file.Path dir;
+    LoopbackCluster c;
+
+    @AfterEach
+    void tearDown() {
+        if (c != null) c.close();
+    }
+
+    private LoopbackCluster cluster(int nodes, String more) throws Exception {
+        c = new LoopbackCluster(dir, LoopbackCluster.config(nodes, "advert_interval: " + INTERVAL_MS + "ms\n" + more));
+        return c;
+    }
+
+    /** Samples who is MASTER every few ms in the background, to catch any moment with two owners. */
+    private static final class OwnerWatch implements AutoCloseable {
+        final ScheduledExecutorService t = Executors.newSingleThreadScheduledExecutor();
+        final ConcurrentLinkedQueue<List<String>> dual = new ConcurrentLinkedQueue<>();
+
+        OwnerWatch(LoopbackCluster c) {
+            t.scheduleAtFixedRate(() -> {
+                try {
+                    List<String> m = new ArrayList<>(c.masters());
+                    if (m.size() > 1) dual.add(m);
+                } catch (RuntimeException e) {
+                    // a node stopping mid-sample
+                }
+            }, 0, 5, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+            t.shutdownNow();
+        }
+    }
+
+    @Test
+    void simultaneousStartElectsTheHighestPriorityWithoutSpuriousTransitions() throws Exception {
+        cluster(3, "");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        await(LONG, "others BACKUP", () -> c.state("n2").equals("BACKUP") && c.state("n3").equals("BACKUP"));
+        Thread.sleep(10 * INTERVAL_MS); // steady state must stay steady
+        assertThat(c.masters()).containsExactly("n1");
+        assertThat(c.metric("n1", "cairn_vip_transitions", "vip", LoopbackCluster.VIP, "state", "MASTER")).isEqualTo(1);
+        assertThat(c.metric("n2", "cairn_vip_transitions", "vip", LoopbackCluster.VIP, "state", "MASTER")).isNaN();
+        assertThat(c.metric("n3", "cairn_vip_transitions", "vip", LoopbackCluster.VIP, "state", "CLAIMING")).isNaN();
+        assertThat(c.metric("n1", "cairn_vip_state", "vip", LoopbackCluster.VIP, "state", "MASTER")).isEqualTo(1);
+        assertThat(c.metric("n2", "cairn_cluster_peer_up", "peer", "n1")).isEqualTo(1);
+        assertThat(c.metric("n2", "cairn_cluster_adverts", "result", "ok")).isGreaterThan(5);
+        assertThat(c.metric("n2", "cairn_cluster_config_hash_mismatch")).isZero();
+        assertThat(c.vip("n2").get("master")).isEqualTo("n1");
+        assertThat(c.module("n1").status().healthy()).isTrue();
+        assertThat(c.module("n1").status().summary()).contains("3/3 nodes up").contains("MASTER");
+    }
+
+    @Test
+    void crashedMasterIsReplacedWithinMasterDownAndOnlyOnce() throws Exception {
+        cluster(3, "");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        long t0 = System.nanoTime();
+        c.crash("n1");
+        await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        // master down = 3 × 100 ms + skew (106/256 × 100 ms) ≈ 341 ms; margin for a busy 2-core machine.
+        assertThat(tookMs).isBetween(250L, 341L + 400L);
+        assertThat(c.state("n3")).isEqualTo("BACKUP");
+        assertThat(c.metric("n3", "cairn_cluster_peer_up", "peer", "n1")).isZero();
+    }
+
+    @Test
+    void gracefulStopHandsOverWithinOneAdvertInterval() throws Exception {
+        cluster(3, "");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        long t0 = System.nanoTime();
+        c.stop("n1");
+        long stopped = System.nanoTime();
+        await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
+        assertThat(tookMs).as("handover after the stop returned (stop took %d ms)",
+                TimeUnit.NANOSECONDS.toMillis(stopped - t0)).isLessThan(INTERVAL_MS);
+    }
+
+    @Test
+    void preemptTakesTheVipBackAfterPreemptDelay() throws Exception {
+        cluster(3, "preempt_delay: 600ms\n");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        c.crash("n1");
+        await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+        long t0 = System.nanoTime();
+        c.start("n1");
+        try (OwnerWatch w = new OwnerWatch(c)) {
+            await(LONG, "n1 MASTER again", () -> c.masters().equals(List.of("n1")));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(tookMs).as("preempt_delay respected").isGreaterThanOrEqualTo(600);
+            assertThat(w.dual).as("moments with two masters").isEmpty();
+        }
+        await(LONG, "n2 BACKUP", () -> c.state("n2").equals("BACKUP"));
+        assertThat((Long) c.vip("n1").get("epoch")).isGreaterThanOrEqualTo(3L);
+    }
+
+    @Test
+    void nopreemptKeepsTheLiveLowerPriorityMaster() throws Exception {
+        cluster(3, "preempt: false\n");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        c.crash("n1");
+        await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+        c.start("n1");
+        await(LONG, "n1 BACKUP following n2", () -> c.state("n1").equals("BACKUP") && "n2".equals(c.vip("n1").get("master")));
+        Thread.sleep(10 * INTERVAL_MS);
+        assertThat(c.masters()).containsExactly("n2");
+    }
+
+    @Test
+    void minorityMasterReleasesWithinItsLeaseAndMajorityElectsOne() throws Exception {
+        cluster(3, "preempt_delay: 1s\n");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        try (OwnerWatch w = new OwnerWatch(c)) {
+            // {n1} | {n2, n3}: n1 hears nobody, nobody hears n1.
+            c.module("n1").election().dropFrom(a -> true);
+            c.module("n2").election().dropFrom(a -> a.getHostAddress().equals("127.0.0.1"));
+            c.module("n3").election().dropFrom(a -> a.getHostAddress().equals("127.0.0.1"));
+            long t0 = System.nanoTime();
+            await(LONG, "n1 releases", () -> !c.state("n1").equals("MASTER"));
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(250 + 300);
+            await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+            Thread.sleep(5 * INTERVAL_MS);
+            assertThat(c.state("n1")).as("the minority cannot claim").isEqualTo("BACKUP");
+            assertThat(c.metric("n1", "cairn_vip_transitions", "vip", LoopbackCluster.VIP, "state", "CLAIMING"))
+                    .as("n1 claimed only at startup").isEqualTo(1);
+            long epochBefore = (Long) c.vip("n1").get("epoch");
+            // heal
+            c.module("n1").election().dropFrom(a -> false);
+            c.module("n2").election().dropFrom(a -> false);
+            c.module("n3").election().dropFrom(a -> false);
+            await(LONG, "n1 follows n2 at the new epoch", () -> "n2".equals(c.vip("n1").get("master")));
+            assertThat((Long) c.vip("n1").get("epoch")).isGreaterThan(epochBefore);
+            // n1 has the higher priority and preempt is on: it takes the VIP back, cleanly.
+            await(LONG, "n1 MASTER after heal", () -> c.masters().equals(List.of("n1")));
+            assertThat(w.dual).as("moments with two masters").isEmpty();
+        }
+    }
+
+    @Test
+    void reloadOfTheSameClusterCausesNoTransition() throws Exception {
+        cluster(3, "");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        String changed = LoopbackCluster.config(3, "advert_interval: " + INTERVAL_MS + "ms\npreempt_delay: 1s\n");
+        for (String n : List.of("n2", "n3", "n1")) {
+            assertThat(c.reload(n, changed).ok()).isTrue();
+        }
+        Thread.sleep(10 * INTERVAL_MS);
+        assertThat(c.masters()).containsExactly("n1");
+        for (String n : List.of("n1", "n2", "n3")) {
+            double transitions = 0;
+            for (String s : List.of("BACKUP", "CLAIMING", "MASTER", "FAULT")) {
+                double v = c.metric(n, "cairn_vip_transitions", "vip", LoopbackCluster.VIP, "state", s);
+                if (!Double.isNaN(v)) transitions += v;
+            }
+            assertThat(transitions).as("transitions of " + n).isEqualTo(n.equals("n1") ? 3 : 1);
+        }
+    }
+
+    @Test
+    void differingConfigHashIsFlagged() throws Exception {
+        cluster(3, "");
+        c.startAll("n1", "n2", "n3");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        assertThat(c.reload("n3", LoopbackCluster.config(3, "advert_interval: " + INTERVAL_MS + "ms\npreempt_delay: 2s\n")).ok()).isTrue();
+        await(LONG, "n1 sees one mismatch", () -> c.metric("n1", "cairn_cluster_config_hash_mismatch") == 1);
+        assertThat(c.metric("n3", "cairn_cluster_config_hash_mismatch")).isEqualTo(2);
+        assertThat(c.module("n1").status().summary()).contains("CONFIG DIFFERS");
+        assertThat(c.module("n1").status().healthy()).isFalse();
+    }
+
+    @Test
+    void twoNodePairWithoutQuorumFailsOver() throws Exception {
+        cluster(2, "quorum: none\n");
+        c.startAll("n1", "n2");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        c.crash("n1");
+        await(LONG, "n2 MASTER", () -> c.masters().equals(List.of("n2")));
+    }
+
+    @Test
+    void witnessGatesMastership() throws Exception {
+        try (java.net.ServerSocket witness = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread acceptor = new Thread(() -> {
+                while (!witness.isClosed()) {
+                    try {
+                        witness.accept().close();
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            cluster(2, "witness: 127.0.0.1:" + witness.getLocalPort() + "\n");
+            c.startAll("n1", "n2");
+            await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+            assertThat(c.module("n1").status().details().get("quorum").toString()).contains("witness");
+            witness.close();
+            await(LONG, "n1 releases without its witness", () -> c.masters().isEmpty());
+            Thread.sleep(5 * INTERVAL_MS);
+            assertThat(c.masters()).isEmpty();
+        }
+    }
+}

@@ -42,7 +42,15 @@ final class StatusPage {
                     .append(ok ? "up\">healthy" : "down\">unhealthy").append("</td><td>")
                     .append(esc(m.get("summary"))).append("</td></tr>");
         }
-        b.append("</table><h2>Services</h2><table><tr><th>service</th><th>endpoint</th><th>address</th>")
+        b.append("</table>");
+        for (Map<String, Object> m : (List<Map<String, Object>>) status.get("modules")) {
+            Object details = m.get("details");
+            if (details instanceof Map<?, ?> d && !d.isEmpty()) {
+                b.append("<h3>").append(esc(m.get("name"))).append("</h3>");
+                value(b, details);
+            }
+        }
+        b.append("<h2>Services</h2><table><tr><th>service</th><th>endpoint</th><th>address</th>")
                 .append("<th>weight</th><th>health</th><th>since</th><th>last check</th></tr>");
         for (Map<String, Object> s : (List<Map<String, Object>>) catalog.get("services")) {
             for (Map<String, Object> e : (List<Map<String, Object>>) s.get("endpoints")) {
@@ -60,6 +68,44 @@ final class StatusPage {
         b.append("</table><p>JSON: <a href=\"/api/status\">/api/status</a> &middot; ")
                 .append("<a href=\"/api/catalog\">/api/catalog</a></p></body></html>\n");
         return b.toString();
+    }
+
+    /** Renders module details generically: maps as two-column tables, lists of maps as tables. */
+    @SuppressWarnings("unchecked")
+    private static void value(StringBuilder b, Object v) {
+        if (v instanceof Map<?, ?> m) {
+            b.append("<table>");
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                b.append("<tr><th>").append(esc(e.getKey())).append("</th><td>");
+                value(b, e.getValue());
+                b.append("</td></tr>");
+            }
+            b.append("</table>");
+        } else if (v instanceof List<?> l && !l.isEmpty() && l.stream().allMatch(x -> x instanceof Map<?, ?>)) {
+            java.util.LinkedHashSet<Object> cols = new java.util.LinkedHashSet<>();
+            l.forEach(x -> cols.addAll(((Map<Object, Object>) x).keySet()));
+            b.append("<table><tr>");
+            cols.forEach(c -> b.append("<th>").append(esc(c)).append("</th>"));
+            b.append("</tr>");
+            for (Object row : l) {
+                b.append("<tr>");
+                for (Object c : cols) {
+                    b.append("<td>");
+                    Object cell = ((Map<Object, Object>) row).get(c);
+                    if (cell != null) value(b, cell);
+                    b.append("</td>");
+                }
+                b.append("</tr>");
+            }
+            b.append("</table>");
+        } else if (v instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                if (i > 0) b.append(", ");
+                value(b, l.get(i));
+            }
+        } else {
+            b.append(esc(v));
+        }
     }
 
     static String esc(Object o) {

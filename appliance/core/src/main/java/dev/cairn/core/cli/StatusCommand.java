@@ -1,6 +1,8 @@
 package dev.cairn.core.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,6 +47,31 @@ final class StatusCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Prints module details as indented YAML-like lines. */
+    private static void details(JsonNode n, String indent) {
+        n.fields().forEachRemaining(e -> {
+            JsonNode v = e.getValue();
+            if (v.isObject()) {
+                System.out.println(indent + e.getKey() + ":");
+                details(v, indent + "  ");
+            } else if (v.isArray() && v.size() > 0 && v.get(0).isObject()) {
+                System.out.println(indent + e.getKey() + ":");
+                for (JsonNode item : v) {
+                    StringBuilder line = new StringBuilder(indent + "  -");
+                    item.fields().forEachRemaining(f -> line.append(' ').append(f.getKey()).append('=')
+                            .append(f.getValue().isValueNode() ? f.getValue().asText() : f.getValue().toString()));
+                    System.out.println(line);
+                }
+            } else if (v.isArray()) {
+                List<String> items = new ArrayList<>();
+                v.forEach(x -> items.add(x.asText()));
+                System.out.println(indent + e.getKey() + ": " + String.join(", ", items));
+            } else {
+                System.out.println(indent + e.getKey() + ": " + v.asText());
+            }
+        });
+    }
+
     private static void print(JsonNode s, JsonNode c) {
         JsonNode cfg = s.path("config");
         JsonNode reload = cfg.path("last_reload");
@@ -58,6 +85,14 @@ final class StatusCommand implements Callable<Integer> {
         for (JsonNode m : s.path("modules")) {
             System.out.printf("%-13s %-10s %s%n", m.path("name").asText(),
                     m.path("healthy").asBoolean() ? "healthy" : "UNHEALTHY", m.path("summary").asText());
+        }
+        for (JsonNode m : s.path("modules")) {
+            JsonNode d = m.path("details");
+            if (d.isObject() && d.size() > 0) {
+                System.out.println();
+                System.out.println(m.path("name").asText() + ":");
+                details(d, "  ");
+            }
         }
         System.out.println();
         System.out.println("SERVICE       ENDPOINT                 HEALTH      WEIGHT  LAST CHECK");

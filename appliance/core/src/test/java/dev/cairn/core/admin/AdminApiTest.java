@@ -161,6 +161,7 @@ class AdminApiTest {
                     .contains("<td>demo</td><td class=\"up\">healthy</td>")
                     .contains("<td>second</td><td>127.0.0.1:" + p2 + "</td>")
                     .contains("UP (drained)")
+                    .contains("<h3>demo</h3><table><tr><th>backends</th><td>/127.0.0.1:" + p1 + ", /127.0.0.1:" + p2)
                     .doesNotContain("<script");
         }
     }

@@ -47,8 +47,19 @@ final class LoopbackCluster implements AutoCloseable {
         return b.toString();
     }
 
+    /** Per-node text substitutions (token -> value), for configs that differ by node in a test. */
+    final Map<String, Map<String, String>> nodeVars = new LinkedHashMap<>();
+
     String yaml() {
-        return yaml.replace("PORTPLACEHOLDER", Integer.toString(port)) + "admin:\n  listen: 127.0.0.1:0\n";
+        return yaml(null);
+    }
+
+    String yaml(String node) {
+        String y = yaml.replace("PORTPLACEHOLDER", Integer.toString(port));
+        if (node != null) {
+            for (Map.Entry<String, String> e : nodeVars.getOrDefault(node, Map.of()).entrySet()) y = y.replace(e.getKey(), e.getValue());
+        }
+        return y + "admin:\n  listen: 127.0.0.1:0\n";
     }
 
     Host start(String node) throws Exception {
@@ -56,7 +67,7 @@ final class LoopbackCluster implements AutoCloseable {
         Files.createDirectories(nodeDir);
         Files.writeString(nodeDir.resolve("secret"), SECRET + "\n");
         Path file = nodeDir.resolve("cairn.yml");
-        Files.writeString(file, yaml());
+        Files.writeString(file, yaml(node));
         ClusterModule m = new ClusterModule();
         Host h = new Host(ModuleRegistry.of(m), file, node, Map.of());
         h.start();
@@ -74,7 +85,7 @@ final class LoopbackCluster implements AutoCloseable {
         Path file = dir.resolve(node).resolve("cairn.yml");
         String saved = yaml;
         yaml = newYaml;
-        Files.writeString(file, yaml());
+        Files.writeString(file, yaml(node));
         yaml = saved;
         return hosts.get(node).reload();
     }

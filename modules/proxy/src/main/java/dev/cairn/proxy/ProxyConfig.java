@@ -1,0 +1,44 @@
+package dev.cairn.proxy;
+
+import dev.cairn.proxy.config.AccessLogConfig;
+import dev.cairn.proxy.config.LimitsConfig;
+import dev.cairn.proxy.config.ListenerConfig;
+import dev.cairn.proxy.config.PassiveHealthConfig;
+import dev.cairn.proxy.config.TcpConfig;
+import dev.cairn.proxy.config.TimeoutsConfig;
+import dev.cairn.spi.config.Doc;
+import dev.cairn.spi.config.Range;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** {@code proxy:} HTTP(S) listeners with routes to catalog services, and TCP (L4) forwards. */
+public record ProxyConfig(
+        @Doc(value = "HTTP and HTTPS listeners, each with routes by Host and path prefix.", dflt = "[]")
+        List<ListenerConfig> listeners,
+        @Doc(value = "TCP (L4) forwards: bind address to a catalog service.", dflt = "[]")
+        List<TcpConfig> tcp,
+        @Doc(value = "Client, server, connect, queue and keep-alive timeouts.", dflt = "{}")
+        TimeoutsConfig timeouts,
+        @Doc(value = "Body, header and connection limits.", dflt = "{}")
+        LimitsConfig limits,
+        @Doc(value = "Passive health: endpoints failing live traffic are taken out for a while.", dflt = "{}")
+        PassiveHealthConfig passiveHealth,
+        @Doc(value = "One line per HTTP request on the log stream.", dflt = "{}")
+        AccessLogConfig accessLog,
+        @Doc(value = "IO threads shared by every listener (0: one per core).", dflt = "0", restart = true)
+        @Range(min = 0, max = 256)
+        int ioThreads,
+        @Doc(value = "File with the secret that signs sticky-session cookies; the same file on every node keeps stickiness across nodes (default: a random key per process).")
+        Path stickySecretFile) {
+
+    public ProxyConfig {
+        Set<String> names = new HashSet<>();
+        for (ListenerConfig l : listeners) {
+            if (l != null && !names.add(l.name())) {
+                throw new IllegalArgumentException("two listeners are named '" + l.name() + "'");
+            }
+        }
+    }
+}

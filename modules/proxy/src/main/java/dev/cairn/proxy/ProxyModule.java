@@ -1,0 +1,452 @@
+package dev.cairn.proxy;
+
+import dev.cairn.proxy.balance.Backend;
+import dev.cairn.proxy.balance.Endpoint;
+import dev.cairn.proxy.config.ListenerConfig;
+import dev.cairn.proxy.config.RouteConfig;
+import dev.cairn.proxy.config.TcpConfig;
+import dev.cairn.proxy.http.ListenerHandler;
+import dev.cairn.proxy.http.ListenerServer;
+import dev.cairn.proxy.http.ProxySettings;
+import dev.cairn.proxy.http.StickyCookie;
+import dev.cairn.proxy.tcp.TcpForward;
+import dev.cairn.proxy.tls.CertificateStore;
+import dev.cairn.spi.Module;
+import dev.cairn.spi.ModuleContext;
+import dev.cairn.spi.ModuleStatus;
+import dev.cairn.spi.ValidationContext;
+import dev.cairn.spi.catalog.Catalog;
+import dev.cairn.spi.catalog.CatalogEvent;
+import dev.cairn.spi.catalog.EndpointView;
+import dev.cairn.spi.catalog.Health;
+import dev.cairn.spi.config.HostPort;
+import io.undertow.client.UndertowClient;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioWorker;
+
+/**
+ * The proxy module: HTTP(S) listeners that balance requests across catalog services, and TCP
+ * forwards. Owns one XNIO worker (IO threads) shared by every listener and forward, and one
+ * maintenance thread (certificate reload, closing pools of removed endpoints). Lifecycle calls
+ * come from the host's thread; catalog events from the catalog's thread.
+ */
+public final class ProxyModule implements Module<ProxyConfig> {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyModule.class);
+    /** How often certificate files are looked at for renewals. */
+    static final long CERT_CHECK_INTERVAL_MILLIS = 2_000;
+    /** Worker (blocking) threads: only static files use them, the proxy path never blocks. */
+    static final int WORKER_THREADS = 8;
+
+    private XnioWorker worker;
+    private ByteBufferPool buffers;
+    private UndertowClient client;
+    private ProxyMetrics metrics;
+    private ScheduledExecutorService maintenance;
+    private Catalog.Subscription subscription;
+    private Catalog catalog;
+    private Path configDir;
+    private StickyCookie sticky;
+    private volatile ProxyConfig config;
+    private final Map<String, Backend> backends = new ConcurrentHashMap<>();
+    private final Map<String, ListenerServer> listeners = new ConcurrentHashMap<>();
+    private final Map<String, ListenerServer.RestartKey> listenerKeys = new HashMap<>();
+    private final Map<HostPort, TcpForward> forwards = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return "proxy";
+    }
+
+    @Override
+    public Class<ProxyConfig> configType() {
+        return ProxyConfig.class;
+    }
+
+    @Override
+    public void validate(ProxyConfig config, ValidationContext ctx) {
+        Set<String> services = ctx.serviceNames();
+        Map<HostPort, Object> binds = new HashMap<>();
+        for (ListenerConfig l : config.listeners()) {
+            Object prev = binds.putIfAbsent(l.bind(), l);
+            if (prev != null && l.bind().port() != 0) {
+                ctx.problems().error(l, "bind", l.bind() + " is already used by another listener");
+            }
+            for (RouteConfig r : l.routes()) {
+                if (r.service() != null && !services.contains(r.service())) {
+                    ctx.problems().error(r, "service", unknownService(r.service(), services));
+                }
+                if (r.staticFiles() != null && !Files.isDirectory(ctx.resolve(r.staticFiles().root()))) {
+                    ctx.problems().error(r.staticFiles(), "root", "directory " + ctx.resolve(r.staticFiles().root()) + " does not exist");
+                }
+            }
+            if (l.tls() != null) {
+                try {
+                    CertificateStore.check(l.tls().certificates(), ctx.configDir());
+                } catch (Exception e) {
+                    ctx.problems().error(l.tls(), "certificates", "cannot load: " + e.getMessage());
+                }
+            }
+        }
+        for (TcpConfig t : config.tcp()) {
+            Object prev = binds.putIfAbsent(t.bind(), t);
+            if (prev != null && t.bind().port() != 0) {
+                ctx.problems().error(t, "bind", t.bind() + " is already used by another listener");
+            }
+            if (!services.contains(t.service())) {
+                ctx.problems().error(t, "service", unknownService(t.service(), services));
+            }
+        }
+        if (config.stickySecretFile() != null && !Files.isReadable(ctx.resolve(config.stickySecretFile()))) {
+            ctx.problems().error(config, "sticky_secret_file", "cannot read " + ctx.resolve(config.stickySecretFile()));
+        }
+    }
+
+    static String unknownService(String name, Set<String> known) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : known) {
+            int d = editDistance(name, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        String msg = "unknown service '" + name + "'";
+        if (best != null && bestDistance <= Math.max(2, name.length() / 3)) {
+            return msg + " (did you mean '" + best + "'?)";
+        }
+        return msg + (known.isEmpty() ? " (no services are defined)" : " (services: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+    }
+
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) prev[j] = j;
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    @Override
+    public void start(ProxyConfig config, ModuleContext ctx) throws Exception {
+        this.catalog = ctx.catalog();
+        this.configDir = ctx.configDir();
+        int io = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        worker = Xnio.getInstance(ProxyModule.class.getClassLoader()).createWorker(OptionMap.builder()
+                .set(Options.WORKER_IO_THREADS, io)
+                .set(Options.WORKER_TASK_CORE_THREADS, WORKER_THREADS)
+                .set(Options.WORKER_TASK_MAX_THREADS, WORKER_THREADS)
+                .set(Options.WORKER_NAME, "cairn-proxy")
+                .set(Options.TCP_NODELAY, true)
+                .getMap());
+        buffers = new DefaultByteBufferPool(true, 16 * 1024);
+        client = UndertowClient.getInstance();
+        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-proxy-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        metrics = new ProxyMetrics(ctx.metrics(), new ProxyMetrics.Source() {
+            @Override
+            public Collection<Backend> backends() {
+                return backends.values();
+            }
+
+            @Override
+            public Collection<ProxyMetrics.ListenerStats> listeners() {
+                return listeners.values().stream().map(ListenerServer::stats).toList();
+            }
+
+            @Override
+            public int tcpActive(String bind) {
+                return forwards.values().stream().filter(f -> f.bindLabel().equals(bind))
+                        .mapToInt(TcpForward::openConnections).sum();
+            }
+
+            @Override
+            public Collection<String> tcpBinds() {
+                return forwards.values().stream().map(TcpForward::bindLabel).toList();
+            }
+        });
+        sticky = new StickyCookie(stickySecret(config));
+        subscription = catalog.subscribe(this::onCatalogEvent);
+        apply(config);
+        maintenance.scheduleWithFixedDelay(this::reloadCertificates, CERT_CHECK_INTERVAL_MILLIS,
+                CERT_CHECK_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private byte[] stickySecret(ProxyConfig config) throws java.io.IOException {
+        if (config.stickySecretFile() != null) {
+            return Files.readAllBytes(configDir.resolve(config.stickySecretFile()));
+        }
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
+    @Override
+    public void reload(ProxyConfig config, ModuleContext ctx) throws Exception {
+        // Load every new certificate first: a bad file must fail the reload before anything changes.
+        for (ListenerConfig l : config.listeners()) {
+            if (l.tls() != null) CertificateStore.check(l.tls().certificates(), configDir);
+        }
+        if (!java.util.Objects.equals(config.stickySecretFile(), this.config.stickySecretFile())) {
+            sticky = new StickyCookie(stickySecret(config));
+        }
+        apply(config);
+    }
+
+    /** Brings listeners, forwards and backends to {@code next}; keeps what did not change. */
+    private synchronized void apply(ProxyConfig next) throws Exception {
+        Set<String> wanted = new LinkedHashSet<>();
+        for (ListenerConfig l : next.listeners()) {
+            for (RouteConfig r : l.routes()) if (r.service() != null) wanted.add(r.service());
+        }
+        for (TcpConfig t : next.tcp()) wanted.add(t.service());
+        for (String s : wanted) {
+            backends.computeIfAbsent(s, name -> {
+                Backend b = new Backend(name);
+                b.refresh(catalog.service(name).orElse(null));
+                return b;
+            });
+        }
+        ProxySettings settings = new ProxySettings(next.limits().endpointMaxConnections(), next.limits().queueSize(),
+                next.timeouts().queue().toMillis(), next.timeouts().connect().toMillis(),
+                (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky);
+
+        // Listeners: swap handlers in place where the socket can stay; restart the rest.
+        Set<String> keep = new LinkedHashSet<>();
+        List<ListenerServer> started = new ArrayList<>();
+        try {
+            for (ListenerConfig l : next.listeners()) {
+                keep.add(l.name());
+                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog());
+                ListenerServer.RestartKey key = ListenerServer.restartKey(l, next.limits(), next.timeouts());
+                ListenerServer running = listeners.get(l.name());
+                if (running != null && key.equals(listenerKeys.get(l.name()))) {
+                    running.swap(handler, l);
+                    continue;
+                }
+                if (running != null) {
+                    running.stop();
+                    listeners.remove(l.name());
+                }
+                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), handler);
+                started.add(s);
+                listeners.put(l.name(), s);
+                listenerKeys.put(l.name(), key);
+                log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
+            }
+        } catch (Exception e) {
+            log.atError().addKeyValue("error_id", "CAIRN-PROXY-0001").log("cannot start proxy listener: {}", e.getMessage());
+            throw e;
+        }
+        for (String name : new ArrayList<>(listeners.keySet())) {
+            if (!keep.contains(name)) {
+                listeners.remove(name).stop();
+                listenerKeys.remove(name);
+            }
+        }
+
+        // TCP forwards: same bind keeps its socket and connections.
+        Set<HostPort> keepBinds = new LinkedHashSet<>();
+        for (TcpConfig t : next.tcp()) {
+            keepBinds.add(t.bind());
+            TcpForward running = forwards.get(t.bind());
+            if (running != null) {
+                running.update(t, backends.get(t.service()));
+            } else {
+                TcpForward f = new TcpForward(t, worker, backends.get(t.service()), buffers, metrics,
+                        next.timeouts().connect().toMillis());
+                forwards.put(t.bind(), f);
+                log.info("proxy tcp forward {} -> service {}", f.address(), t.service());
+            }
+        }
+        for (HostPort b : new ArrayList<>(forwards.keySet())) {
+            if (!keepBinds.contains(b)) forwards.remove(b).stop();
+        }
+
+        // Backends nobody uses any more: let their requests finish, then close their pools.
+        for (String s : new ArrayList<>(backends.keySet())) {
+            if (!wanted.contains(s)) {
+                Backend gone = backends.remove(s);
+                retire(gone.refresh(null), next);
+            }
+        }
+        // The catalog may have changed in the same reload (new endpoints): catch up.
+        for (Backend b : backends.values()) {
+            retire(b.refresh(catalog.service(b.service()).orElse(null)), next);
+        }
+        this.config = next;
+    }
+
+    private void onCatalogEvent(CatalogEvent event) {
+        try {
+            if (event.kind() == CatalogEvent.Kind.RELOAD && event.service() == null) {
+                for (Backend b : backends.values()) refresh(b);
+                return;
+            }
+            Backend b = backends.get(event.service());
+            if (b == null) return;
+            refresh(b);
+            EndpointView after = event.after();
+            if (after == null || after.health() == Health.DOWN) {
+                // TCP clients of a dead endpoint are cut so they reconnect to a live one.
+                EndpointView gone = event.before() != null ? event.before() : after;
+                if (gone != null) closeTcpSessions(b, gone.name());
+            }
+        } catch (RuntimeException e) {
+            log.warn("proxy could not apply catalog event {}: {}", event, e.toString());
+        }
+    }
+
+    private void refresh(Backend b) {
+        ProxyConfig c = config;
+        List<Endpoint> removed = b.refresh(catalog.service(b.service()).orElse(null));
+        if (c != null) retire(removed, c);
+        b.wakeAll();
+        for (Endpoint e : b.endpoints()) {
+            if (e.view().health() == Health.DOWN) closeTcpSessions(b, e.name());
+        }
+    }
+
+    private void closeTcpSessions(Backend b, String endpointName) {
+        for (TcpForward f : forwards.values()) {
+            for (Endpoint e : Set.copyOf(f.endpointsInUse())) {
+                if (e.service().equals(b.service()) && e.name().equals(endpointName)
+                        && (e.view().health() == Health.DOWN || !b.endpoints().contains(e))) {
+                    f.closeSessionsOf(e);
+                }
+            }
+        }
+    }
+
+    /** Closes removed endpoints' pools once their in-flight requests are done (or the drain timeout passes). */
+    private void retire(List<Endpoint> removed, ProxyConfig c) {
+        if (removed.isEmpty() || maintenance == null) return;
+        long deadline = System.nanoTime() + c.timeouts().drain().toNanos();
+        for (Endpoint e : removed) {
+            Runnable[] task = new Runnable[1];
+            task[0] = () -> {
+                if (e.active() > 0 && System.nanoTime() - deadline < 0) {
+                    maintenance.schedule(task[0], 200, TimeUnit.MILLISECONDS);
+                } else {
+                    e.closePool();
+                }
+            };
+            maintenance.schedule(task[0], 200, TimeUnit.MILLISECONDS);
+        }
+        for (TcpForward f : forwards.values()) {
+            for (Endpoint e : removed) f.closeSessionsOf(e);
+        }
+    }
+
+    private void reloadCertificates() {
+        for (ListenerServer s : listeners.values()) {
+            try {
+                s.reloadCertificatesIfChanged();
+            } catch (RuntimeException e) {
+                log.warn("certificate check failed: {}", e.toString());
+            }
+        }
+    }
+
+    /** The bound address of a listener (tests and status: the real port when bind is :0). */
+    public java.net.InetSocketAddress listenerAddress(String name) {
+        ListenerServer s = listeners.get(name);
+        return s == null ? null : s.address();
+    }
+
+    /** The bound address of the TCP forward configured with {@code bind}. */
+    public java.net.InetSocketAddress tcpAddress(HostPort bind) {
+        TcpForward f = forwards.get(bind);
+        return f == null ? null : f.address();
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (subscription != null) {
+            subscription.close();
+            subscription = null;
+        }
+        for (ListenerServer s : listeners.values()) {
+            try {
+                s.stop();
+            } catch (RuntimeException e) {
+                log.warn("stopping listener {}: {}", s.config().name(), e.toString());
+            }
+        }
+        listeners.clear();
+        listenerKeys.clear();
+        forwards.values().forEach(TcpForward::stop);
+        forwards.clear();
+        for (Backend b : backends.values()) {
+            for (Endpoint e : b.endpoints()) e.closePool();
+        }
+        backends.clear();
+        if (maintenance != null) {
+            maintenance.shutdownNow();
+            maintenance = null;
+        }
+        if (worker != null) {
+            worker.shutdownNow();
+            worker = null;
+        }
+        if (metrics != null) {
+            metrics.unregister();
+            metrics = null;
+        }
+        config = null;
+    }
+
+    @Override
+    public ModuleStatus status() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (ListenerServer s : listeners.values()) {
+            details.put("listener " + s.config().name(), s.address().toString());
+        }
+        for (TcpForward f : forwards.values()) {
+            details.put("tcp " + f.bindLabel(), f.config().service());
+        }
+        long now = System.nanoTime();
+        boolean healthy = true;
+        for (Backend b : backends.values()) {
+            long up = b.endpoints().stream().filter(e -> e.usable(now)).count();
+            details.put("service " + b.service(), up + "/" + b.endpoints().size() + " endpoints up");
+            healthy &= up > 0;
+        }
+        String summary = listeners.size() + " listeners, " + forwards.size() + " tcp forwards"
+                + (healthy ? "" : ", a service has no endpoint up");
+        return new ModuleStatus(healthy, summary, details);
+    }
+}

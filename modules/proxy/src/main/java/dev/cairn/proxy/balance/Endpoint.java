@@ -1,0 +1,216 @@
+package dev.cairn.proxy.balance;
+
+import dev.cairn.spi.catalog.EndpointView;
+import dev.cairn.spi.catalog.Health;
+import io.undertow.client.UndertowClient;
+import io.undertow.server.handlers.proxy.ConnectionPoolManager;
+import io.undertow.server.handlers.proxy.ProxyConnectionPool;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.xnio.OptionMap;
+
+/**
+ * The proxy's runtime state for one catalog endpoint: its latest catalog view, the requests in
+ * flight to it, passive-health ejection and (for HTTP) its keep-alive connection pool.
+ * Thread-safe: counters are atomic, the view and ejection deadline volatile.
+ */
+public final class Endpoint {
+
+    /** Idle keep-alive connections kept per IO thread: enough for bursts, bounded for the backend. */
+    private static final int MAX_IDLE_CONNECTIONS_PER_THREAD = 64;
+
+    private final String service;
+    private final String name;
+    private final String address;
+    private final URI uri;
+    private volatile EndpointView view;
+    private final AtomicInteger active = new AtomicInteger();
+    private volatile long ejectedUntilNanos;
+    private volatile boolean removed;
+    private volatile ProxyConnectionPool pool;
+
+    // Passive health bookkeeping; guarded by this.
+    private int consecutiveFailures;
+    private long firstFailureNanos;
+
+    Endpoint(EndpointView view) {
+        this.service = view.service();
+        this.name = view.name();
+        this.address = view.address();
+        this.uri = URI.create("http://" + view.address());
+        this.view = view;
+    }
+
+    public String service() {
+        return service;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** host:port as in the catalog. */
+    public String address() {
+        return address;
+    }
+
+    public EndpointView view() {
+        return view;
+    }
+
+    void update(EndpointView v) {
+        if (view.health() == Health.DOWN && v.health() == Health.UP) {
+            // The active check saw it come back: a passive ejection has served its purpose.
+            ejectedUntilNanos = 0;
+        }
+        this.view = v;
+    }
+
+    public int weight() {
+        return view.weight();
+    }
+
+    /** The catalog lets it take traffic: up, not drained, weight above 0. */
+    public boolean available() {
+        return view.available() && !removed;
+    }
+
+    public boolean ejected(long nowNanos) {
+        long until = ejectedUntilNanos;
+        return until != 0 && nowNanos - until < 0;
+    }
+
+    /** Available and not passively ejected. */
+    public boolean usable(long nowNanos) {
+        return available() && !ejected(nowNanos);
+    }
+
+    public int active() {
+        return active.get();
+    }
+
+    /** Takes one request slot unless {@code max} (0: unlimited) are taken. */
+    boolean tryAcquire(int max) {
+        for (;;) {
+            int a = active.get();
+            if (max > 0 && a >= max) return false;
+            if (active.compareAndSet(a, a + 1)) return true;
+        }
+    }
+
+    void release() {
+        active.decrementAndGet();
+    }
+
+    boolean removed() {
+        return removed;
+    }
+
+    void markRemoved() {
+        removed = true;
+    }
+
+    /** Records a live-traffic failure; returns true when it ejects the endpoint. */
+    public synchronized boolean recordFailure(int threshold, long windowNanos, long ejectNanos, long now) {
+        if (threshold <= 0) return false;
+        if (consecutiveFailures == 0 || now - firstFailureNanos > windowNanos) {
+            consecutiveFailures = 0;
+            firstFailureNanos = now;
+        }
+        consecutiveFailures++;
+        if (consecutiveFailures >= threshold && !ejected(now)) {
+            consecutiveFailures = 0;
+            long until = now + ejectNanos;
+            ejectedUntilNanos = until == 0 ? 1 : until;
+            return true;
+        }
+        return false;
+    }
+
+    public void recordSuccess() {
+        if (consecutiveFailures != 0) {
+            synchronized (this) {
+                consecutiveFailures = 0;
+            }
+        }
+    }
+
+    /** The keep-alive pool to this endpoint, created on first HTTP use. */
+    public ProxyConnectionPool poolFor(UndertowClient client) {
+        ProxyConnectionPool p = pool;
+        if (p == null) {
+            synchronized (this) {
+                p = pool;
+                if (p == null) {
+                    p = new ProxyConnectionPool(new PoolSettings(), uri, client, OptionMap.EMPTY);
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /** Closes pooled connections; called once no request uses them any more. */
+    public void closePool() {
+        ProxyConnectionPool p = pool;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return service + "/" + name;
+    }
+
+    /**
+     * Pool settings: Cairn limits concurrency and judges health itself (catalog + passive), so
+     * the pool neither queues nor marks the host as a problem on its own.
+     */
+    private static final class PoolSettings implements ConnectionPoolManager {
+        @Override
+        public boolean isAvailable() {
+            return true;
+        }
+
+        @Override
+        public boolean handleError() {
+            return true;
+        }
+
+        @Override
+        public boolean clearError() {
+            return true;
+        }
+
+        @Override
+        public int getProblemServerRetry() {
+            return -1;
+        }
+
+        @Override
+        public int getMaxConnections() {
+            return Integer.MAX_VALUE;
+        }
+
+        @Override
+        public int getMaxCachedConnections() {
+            return MAX_IDLE_CONNECTIONS_PER_THREAD;
+        }
+
+        @Override
+        public int getSMaxConnections() {
+            return MAX_IDLE_CONNECTIONS_PER_THREAD;
+        }
+
+        @Override
+        public long getTtl() {
+            return -1;
+        }
+
+        @Override
+        public int getMaxQueueSize() {
+            return 0;
+        }
+    }
+}

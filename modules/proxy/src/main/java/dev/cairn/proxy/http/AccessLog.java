@@ -1,0 +1,99 @@
+package dev.cairn.proxy.http;
+
+import dev.cairn.proxy.config.AccessLogConfig;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one access-log line per request to logger {@code cairn.proxy.access}: JSON, or the
+ * combined format followed by upstream endpoint and timings. Thread-safe (stateless).
+ */
+final class AccessLog {
+
+    private static final Logger log = LoggerFactory.getLogger("cairn.proxy.access");
+    private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
+            .withZone(ZoneOffset.UTC);
+
+    private final AccessLogConfig config;
+
+    AccessLog(AccessLogConfig config) {
+        this.config = config;
+    }
+
+    boolean enabled() {
+        return config.enabled() && log.isInfoEnabled();
+    }
+
+    void write(HttpServerExchange ex, RequestState st, long durationNanos) {
+        InetSocketAddress src = ex.getSourceAddress();
+        String client = src == null || src.getAddress() == null ? "-" : src.getAddress().getHostAddress();
+        String uri = ex.getRequestURI() + (ex.getQueryString().isEmpty() ? "" : "?" + ex.getQueryString());
+        String endpoint = st.last == null ? null : st.last.name();
+        String service = st.stats == null ? null : st.stats.service;
+        long bytes = ex.getResponseBytesSent();
+        String ua = ex.getRequestHeaders().getFirst(Headers.USER_AGENT);
+        String referer = ex.getRequestHeaders().getFirst(Headers.REFERER);
+        double ms = durationNanos / 1e6;
+        if (config.format() == AccessLogConfig.Format.JSON) {
+            StringBuilder b = new StringBuilder(256).append('{');
+            field(b, "time", Instant.now().toString()).append(',');
+            field(b, "listener", st.listener).append(',');
+            field(b, "client", client).append(',');
+            field(b, "method", ex.getRequestMethod().toString()).append(',');
+            field(b, "host", ex.getRequestHeaders().getFirst(Headers.HOST)).append(',');
+            field(b, "uri", uri).append(',');
+            field(b, "protocol", ex.getProtocol().toString()).append(',');
+            b.append("\"status\":").append(ex.getStatusCode()).append(',');
+            b.append("\"bytes\":").append(bytes).append(',');
+            b.append("\"duration_ms\":").append(round(ms)).append(',');
+            field(b, "service", service).append(',');
+            field(b, "endpoint", endpoint).append(',');
+            b.append("\"connect_ms\":").append(st.connectNanos < 0 ? "null" : round(st.connectNanos / 1e6)).append(',');
+            b.append("\"response_ms\":").append(st.responseNanos < 0 ? "null" : round(st.responseNanos / 1e6)).append(',');
+            b.append("\"retries\":").append(st.retries).append(',');
+            field(b, "note", st.note).append(',');
+            field(b, "user_agent", ua).append(',');
+            field(b, "referer", referer);
+            log.info(b.append('}').toString());
+        } else {
+            log.info("{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" listener={} service={} endpoint={} duration_ms={} connect_ms={} response_ms={} retries={}",
+                    client, CLF.format(Instant.now()), ex.getRequestMethod(), uri, ex.getProtocol(), ex.getStatusCode(),
+                    bytes, referer == null ? "-" : referer, ua == null ? "-" : ua, st.listener,
+                    service == null ? "-" : service, endpoint == null ? "-" : endpoint, round(ms),
+                    st.connectNanos < 0 ? "-" : round(st.connectNanos / 1e6),
+                    st.responseNanos < 0 ? "-" : round(st.responseNanos / 1e6), st.retries);
+        }
+    }
+
+    private static String round(double ms) {
+        return String.format(Locale.ROOT, "%.3f", ms);
+    }
+
+    private static StringBuilder field(StringBuilder b, String name, String value) {
+        b.append('"').append(name).append("\":");
+        if (value == null) return b.append("null");
+        b.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+                }
+            }
+        }
+        return b.append('"');
+    }
+}

@@ -1,0 +1,185 @@
+package dev.cairn.proxy.http;
+
+import dev.cairn.proxy.ProxyMetrics;
+import dev.cairn.proxy.balance.Backend;
+import dev.cairn.proxy.config.ListenerConfig;
+import dev.cairn.proxy.config.RouteConfig;
+import dev.cairn.proxy.net.AccessRules;
+import dev.cairn.proxy.net.Cidr;
+import io.undertow.client.UndertowClient;
+import io.undertow.server.DefaultResponseListener;
+import io.undertow.server.ExchangeCompletionListener;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.HeaderValues;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The root handler of one listener for one config generation: access control, request
+ * sanity (smuggling guards), routing, error bodies, metrics and the access log. Immutable;
+ * a reload swaps in a new one, and requests already in flight finish on the old one.
+ */
+public final class ListenerHandler implements HttpHandler {
+
+    private final String name;
+    private final AccessRules rules;
+    private final List<RouteHandler> routes;
+    private final ProxyMetrics metrics;
+    private final ProxyMetrics.RouteStats unrouted;
+    private final AccessLog accessLog;
+    private final boolean redirectHttps;
+    private final int redirectPort;
+    private final ProxySettings settings;
+
+    public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
+                           UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log) {
+        this.name = config.name();
+        this.rules = new AccessRules(config.allow(), config.deny());
+        this.metrics = settings.metrics();
+        this.settings = settings;
+        this.unrouted = metrics.new RouteStats(name, null);
+        this.accessLog = new AccessLog(log);
+        this.redirectHttps = config.redirectHttps();
+        this.redirectPort = config.redirectHttpsPort();
+        List<Cidr> trusted = config.trustedProxies().stream().map(Cidr::parse).toList();
+        List<RouteHandler> rs = new ArrayList<>();
+        for (RouteConfig r : config.routes()) {
+            Backend b = r.service() == null ? null : backends.get(r.service());
+            rs.add(new RouteHandler(r, configDir, b, metrics.new RouteStats(name, r.service()), trusted, client, settings));
+        }
+        this.routes = List.copyOf(rs);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) throws Exception {
+        InetSocketAddress src = ex.getSourceAddress();
+        if (!rules.isOpen() && (src == null || !rules.permits(src.getAddress()))) {
+            metrics.denied.labelValues(name).inc();
+            ex.setPersistent(false);
+            ex.setStatusCode(StatusCodes.FORBIDDEN);
+            ex.endExchange();
+            return;
+        }
+        RequestState st = new RequestState(name);
+        st.stats = unrouted;
+        ex.putAttachment(RequestState.KEY, st);
+        ex.addExchangeCompleteListener(completion);
+        ex.addDefaultResponseListener(ERROR_BODY);
+        String smuggling = smugglingProblem(ex);
+        if (smuggling != null) {
+            st.note = smuggling;
+            ex.setPersistent(false);
+            ex.setStatusCode(StatusCodes.BAD_REQUEST);
+            ex.endExchange();
+            return;
+        }
+        if (redirectHttps) {
+            redirect(ex);
+            return;
+        }
+        String host = ex.getRequestHeaders().getFirst(Headers.HOST);
+        String path = ex.getRelativePath();
+        for (RouteHandler r : routes) {
+            if (r.matches(host, path)) {
+                r.handleRequest(ex);
+                return;
+            }
+        }
+        st.note = "no route";
+        ex.setStatusCode(StatusCodes.NOT_FOUND);
+        ex.endExchange();
+    }
+
+    /**
+     * Framing that two HTTP parsers may read differently is refused outright rather than
+     * normalised: Content-Length with Transfer-Encoding, several Content-Length values, and a
+     * Transfer-Encoding other than a final chunked.
+     */
+    static String smugglingProblem(HttpServerExchange ex) {
+        HeaderValues cl = ex.getRequestHeaders().get(Headers.CONTENT_LENGTH);
+        HeaderValues te = ex.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
+        if (cl != null && te != null) return "Content-Length with Transfer-Encoding";
+        if (cl != null && (cl.size() > 1 || cl.getFirst().indexOf(',') >= 0)) return "several Content-Length values";
+        if (te != null) {
+            String last = te.getLast().trim();
+            int comma = last.lastIndexOf(',');
+            if (comma >= 0) last = last.substring(comma + 1).trim();
+            if (!last.equalsIgnoreCase("chunked")) return "Transfer-Encoding not ending in chunked";
+        }
+        return null;
+    }
+
+    private void redirect(HttpServerExchange ex) {
+        String host = ex.getRequestHeaders().getFirst(Headers.HOST);
+        if (host == null || host.isEmpty()) {
+            ex.setStatusCode(StatusCodes.BAD_REQUEST);
+            ex.endExchange();
+            return;
+        }
+        String h = HostMatcher.stripPort(host);
+        String qs = ex.getQueryString();
+        String location = "https://" + h + (redirectPort == 443 ? "" : ":" + redirectPort) + ex.getRequestURI()
+                + (qs == null || qs.isEmpty() ? "" : "?" + qs);
+        ex.setStatusCode(StatusCodes.PERMANENT_REDIRECT);
+        ex.getResponseHeaders().put(Headers.LOCATION, location);
+        ex.endExchange();
+    }
+
+    private final ExchangeCompletionListener completion = (ex, next) -> {
+        try {
+            complete(ex);
+        } finally {
+            next.proceed();
+        }
+    };
+
+    private void complete(HttpServerExchange ex) {
+        RequestState st = ex.getAttachment(RequestState.KEY);
+        long duration = System.nanoTime() - st.startNanos;
+        int status = ex.getStatusCode();
+        int cls = ProxyMetrics.classIndex(status);
+        ProxyMetrics.RouteStats s = st.stats;
+        s.frontendRequests.inc();
+        s.frontendByClass[cls].inc();
+        if (s.service != null) {
+            s.backendByClass[cls].inc();
+            s.duration.observe(duration / 1e9);
+        }
+        if (st.responseNanos >= 0) s.response.observe(st.responseNanos / 1e9);
+        if (st.waiter != null && st.waiter.claim()) {
+            st.backend.dequeued(); // the client went away while queued
+        }
+        if (st.current != null) {
+            var ep = st.current;
+            st.current = null;
+            st.backend.release(ep);
+            if (status >= 500) {
+                // A 5xx or a timeout from this endpoint counts against it (passive health).
+                settings.passiveFailure(ep);
+            } else {
+                ep.recordSuccess();
+            }
+            metrics.serverResponses.labelValues(ep.service(), ep.name(), ProxyMetrics.CODE_CLASSES[cls]).inc();
+        }
+        if (accessLog.enabled()) accessLog.write(ex, st, duration);
+    }
+
+    /** Plain-text bodies for errors Cairn itself produces, so clients see why rather than nothing. */
+    private static final DefaultResponseListener ERROR_BODY = ex -> {
+        if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
+        RequestState st = ex.getAttachment(RequestState.KEY);
+        String why = st == null || st.note == null ? "" : ": " + st.note;
+        String svc = st == null || st.stats == null || st.stats.service == null ? "" : " (service " + st.stats.service + ")";
+        String body = ex.getStatusCode() + " " + StatusCodes.getReason(ex.getStatusCode()) + why + svc + "\n";
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        ex.getResponseSender().send(body);
+        return true;
+    };
+}

@@ -1,0 +1,45 @@
+package dev.cairn.proxy.http;
+
+import dev.cairn.proxy.ProxyMetrics;
+import dev.cairn.proxy.balance.Backend;
+import dev.cairn.proxy.balance.Endpoint;
+import io.undertow.util.AttachmentKey;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * What Cairn tracks about one HTTP request: route, the endpoint holding its slot, failed
+ * endpoints, timings. Attached to the exchange; touched only from the exchange's threads in
+ * sequence (IO thread, or the thread a handler dispatched to), so it needs no locks.
+ */
+public final class RequestState {
+
+    public static final AttachmentKey<RequestState> KEY = AttachmentKey.create(RequestState.class);
+
+    final long startNanos = System.nanoTime();
+    final String listener;
+    ProxyMetrics.RouteStats stats;
+    Backend backend;
+    /** The endpoint whose slot this request holds (released on completion or retry). */
+    Endpoint current;
+    /** The endpoint that last served (or failed) the request, for the log. */
+    Endpoint last;
+    Set<Endpoint> tried = Set.of();
+    Endpoint sticky;
+    boolean stickyRoute;
+    int retries;
+    long connectNanos = -1;
+    long connectedAt;
+    long responseNanos = -1;
+    Backend.Waiter waiter;
+    String note;
+
+    RequestState(String listener) {
+        this.listener = listener;
+    }
+
+    void addTried(Endpoint e) {
+        if (tried.isEmpty()) tried = new HashSet<>(4);
+        tried.add(e);
+    }
+}

@@ -1,0 +1,187 @@
+package dev.cairn.proxy.http;
+
+import dev.cairn.proxy.ProxyMetrics;
+import dev.cairn.proxy.balance.Backend;
+import dev.cairn.proxy.balance.Endpoint;
+import dev.cairn.proxy.config.RouteConfig;
+import dev.cairn.proxy.net.AccessRules;
+import dev.cairn.proxy.net.Cidr;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.handlers.Cookie;
+import io.undertow.server.handlers.proxy.ProxyHandler;
+import io.undertow.server.handlers.resource.PathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import io.undertow.util.ETag;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import io.undertow.util.StatusCodes;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+
+/**
+ * One route: maintenance page, static files, then the reverse proxy to the route's service with
+ * Cairn's forwarding headers and sticky cookie. Immutable once built; a reload builds new ones.
+ */
+final class RouteHandler implements HttpHandler {
+
+    static final HttpString FORWARDED = new HttpString("Forwarded");
+    private static final HttpString X_REAL_IP = new HttpString("X-Real-IP");
+    private static final HttpString X_FORWARDED_PREFIX = new HttpString("X-Forwarded-Prefix");
+
+    final RouteConfig config;
+    final HostMatcher host;
+    final ProxyMetrics.RouteStats stats;
+    private final Backend backend;
+    private final MaintenancePage maintenance;
+    private final String staticPrefix;
+    private final HttpHandler staticFiles;
+    private final HttpHandler proxy;
+    private final List<Cidr> trusted;
+    private final StickyCookie sticky;
+
+    RouteHandler(RouteConfig config, java.nio.file.Path configDir, Backend backend, ProxyMetrics.RouteStats stats,
+                 List<Cidr> trusted, io.undertow.client.UndertowClient client, ProxySettings settings) {
+        this.config = config;
+        this.host = new HostMatcher(config.host());
+        this.stats = stats;
+        this.backend = backend;
+        this.trusted = trusted;
+        this.sticky = settings.sticky();
+        this.maintenance = config.maintenanceFile() == null ? null
+                : new MaintenancePage(configDir.resolve(config.maintenanceFile()));
+        if (config.staticFiles() != null) {
+            staticPrefix = config.staticFiles().prefix();
+            PathResourceManager files = (PathResourceManager) PathResourceManager.builder()
+                    .setBase(configDir.resolve(config.staticFiles().root()).normalize())
+                    .setFollowLinks(false)
+                    .setETagFunction(p -> {
+                        try {
+                            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
+                            return new ETag(false, Long.toHexString(a.lastModifiedTime().toMillis()) + "-" + Long.toHexString(a.size()));
+                        } catch (java.io.IOException e) {
+                            return null;
+                        }
+                    })
+                    .build();
+            staticFiles = new ResourceHandler(files, ex -> {
+                ex.setStatusCode(StatusCodes.NOT_FOUND);
+                ex.endExchange();
+            }).setDirectoryListingEnabled(false).setWelcomeFiles("index.html");
+        } else {
+            staticPrefix = null;
+            staticFiles = null;
+        }
+        if (backend != null) {
+            proxy = ProxyHandler.builder()
+                    .setProxyClient(new CairnProxyClient(backend, config.balance(), config.retries(), client, settings))
+                    .setMaxRequestTime(settings.serverTimeoutMillis())
+                    .setReuseXForwarded(true) // untrusted X-Forwarded-* are stripped before we get here
+                    .setRewriteHostHeader(false)
+                    .setMaxConnectionRetries(config.retries())
+                    .setNext(ex -> {
+                        ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                        ex.endExchange();
+                    })
+                    .build();
+        } else {
+            proxy = null;
+        }
+    }
+
+    boolean matches(String hostHeader, String path) {
+        return host.matches(hostHeader) && HostMatcher.pathMatches(config.path(), path);
+    }
+
+    @Override
+    public void handleRequest(HttpServerExchange ex) throws Exception {
+        RequestState st = ex.getAttachment(RequestState.KEY);
+        st.stats = stats;
+        st.backend = backend;
+        if (maintenance != null) {
+            byte[] page = maintenance.current();
+            if (page != null) {
+                st.note = "maintenance";
+                ex.setStatusCode(StatusCodes.SERVICE_UNAVAILABLE);
+                ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/html; charset=utf-8");
+                ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                ex.getResponseHeaders().put(CairnProxyClient.RETRY_AFTER, "60");
+                ex.getResponseSender().send(ByteBuffer.wrap(page));
+                return;
+            }
+        }
+        String path = ex.getRelativePath();
+        if (staticFiles != null && HostMatcher.pathMatches(staticPrefix, path)) {
+            st.note = "static";
+            ex.setRelativePath(path.substring(staticPrefix.endsWith("/") ? staticPrefix.length() - 1 : staticPrefix.length()));
+            staticFiles.handleRequest(ex);
+            return;
+        }
+        if (proxy == null) {
+            ex.setStatusCode(StatusCodes.NOT_FOUND);
+            ex.endExchange();
+            return;
+        }
+        forwarded(ex);
+        if (config.sticky()) {
+            st.stickyRoute = true;
+            Cookie c = ex.getRequestCookie(StickyCookie.NAME);
+            if (c != null) {
+                String name = sticky.verify(c.getValue());
+                if (name != null) {
+                    for (Endpoint e : backend.endpoints()) {
+                        if (e.name().equals(name)) {
+                            st.sticky = e;
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        proxy.handleRequest(ex);
+    }
+
+    /**
+     * X-Forwarded-* and Forwarded: kept and extended when the peer is a trusted proxy, replaced
+     * otherwise so a client cannot claim another address or scheme.
+     */
+    private void forwarded(HttpServerExchange ex) {
+        InetAddress peer = CairnProxyClient.clientAddress(ex);
+        var h = ex.getRequestHeaders();
+        boolean trust = peer != null && AccessRules.anyContains(trusted, peer);
+        String previous = null;
+        if (trust) {
+            var values = h.get(FORWARDED);
+            previous = values == null || values.isEmpty() ? null : String.join(", ", values);
+        } else {
+            h.remove(Headers.X_FORWARDED_FOR);
+            h.remove(Headers.X_FORWARDED_PROTO);
+            h.remove(Headers.X_FORWARDED_HOST);
+            h.remove(Headers.X_FORWARDED_PORT);
+            h.remove(Headers.X_FORWARDED_SERVER);
+            h.remove(X_FORWARDED_PREFIX);
+            h.remove(X_REAL_IP);
+        }
+        StringBuilder f = new StringBuilder(64);
+        if (previous != null) f.append(previous).append(", ");
+        f.append("for=");
+        if (peer instanceof Inet6Address) {
+            f.append("\"[").append(peer.getHostAddress()).append("]\"");
+        } else if (peer != null) {
+            f.append(peer.getHostAddress());
+        } else {
+            f.append("unknown");
+        }
+        f.append(";proto=").append(ex.getRequestScheme());
+        String hostHeader = ex.getRequestHeaders().getFirst(Headers.HOST);
+        if (hostHeader != null && !hostHeader.isEmpty()) {
+            boolean token = hostHeader.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-');
+            f.append(";host=").append(token ? hostHeader : "\"" + hostHeader.replace("\"", "") + "\"");
+        }
+        h.put(FORWARDED, f.toString());
+    }
+}

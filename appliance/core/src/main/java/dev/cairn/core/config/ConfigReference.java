@@ -44,8 +44,11 @@ public final class ConfigReference {
         b.append("## services\n\nThe catalog: `services: { NAME: {...} }`, one entry per service (names: letters, ")
                 .append("digits, `_ . -`). Endpoints can be written as `host:port` or as a mapping.\n\n");
         table(b, "services.NAME", ServiceConfig.class);
-        for (Module<?> m : modules.all()) {
-            section(b, m.name(), m.configType(), "Turns on the " + m.name() + " module (" + m.getClass().getName() + ").");
+        List<Module<?>> sorted = new java.util.ArrayList<>(modules.all());
+        sorted.sort(java.util.Comparator.comparing(Module::name));
+        for (Module<?> m : sorted) {
+            section(b, m.name(), m.configType(), "Turns on the " + m.name() + " module; see modules/" + m.name()
+                    + "/README.md for examples.");
         }
         return b.toString();
     }

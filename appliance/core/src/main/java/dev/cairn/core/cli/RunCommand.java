@@ -45,6 +45,10 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // The JDK HTTP server (admin API, metrics, demo backends) reads these once: without them
+        // a client that never finishes its request holds a worker thread forever.
+        System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
+        System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
         LogSetup.configure(logFormat, Level.toLevel(logLevel, Level.INFO));
         Logger log = LoggerFactory.getLogger(RunCommand.class);
         Host host = new Host(ModuleRegistry.discover(), config.file, config.node, System.getenv());

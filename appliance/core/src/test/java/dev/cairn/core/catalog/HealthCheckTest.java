@@ -131,4 +131,53 @@ class HealthCheckTest {
             assertThat(t.host().catalog().service("web").orElseThrow().endpoints()).hasSize(3);
         }
     }
+
+    /** A backend that answers 200 then streams its body for as long as it is read (bounded). */
+    private static Thread endlessBackend(java.net.ServerSocket server, boolean stall) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    var out = s.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n".getBytes());
+                    byte[] chunk = new byte[16 * 1024];
+                    java.util.Arrays.fill(chunk, (byte) 'x');
+                    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                    while (System.nanoTime() < deadline) {
+                        if (stall) {
+                            Thread.sleep(50);
+                        } else {
+                            out.write(chunk);
+                        }
+                    }
+                } catch (Exception e) {
+                    // client went away: accept the next one
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void endlessOrStalledBodiesFailTheCheckInsteadOfHangingIt() throws Exception {
+        try (java.net.ServerSocket endless = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             java.net.ServerSocket stalled = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            endlessBackend(endless, false);
+            endlessBackend(stalled, true);
+            try (TestHost t = TestHost.start(dir, """
+                    services:
+                      web:
+                        endpoints: [127.0.0.1:%d, 127.0.0.1:%d]
+                        check: { type: http, expect_body: needle, interval: 200ms, timeout: 500ms }
+                    """.formatted(endless.getLocalPort(), stalled.getLocalPort()))) {
+                TestHost.await(WAIT, "both down", () -> endpoint(t, endless.getLocalPort()).health() == Health.DOWN
+                        && endpoint(t, stalled.getLocalPort()).health() == Health.DOWN);
+                TestHost.await(WAIT, "reasons recorded", () ->
+                        endpoint(t, endless.getLocalPort()).lastCheck().equals("HTTP 200, body lacks 'needle'")
+                                && endpoint(t, stalled.getLocalPort()).lastCheck().equals("HTTP: timeout"));
+            }
+        }
+    }
 }

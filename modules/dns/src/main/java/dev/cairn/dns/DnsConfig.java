@@ -1,0 +1,75 @@
+package dev.cairn.dns;
+
+import dev.cairn.spi.config.Doc;
+import dev.cairn.spi.config.HostPort;
+import dev.cairn.spi.config.Range;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * {@code dns:} the authoritative DNS server. Listener keys ({@code listen}, {@code udp_listeners},
+ * {@code tcp_max_connections}) rebind the sockets on reload; everything else applies in place.
+ */
+public record DnsConfig(
+        @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353 (port 0: any free port).", dflt = ":53")
+        HostPort listen,
+        @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread.", dflt = "2")
+        @Range(min = 1, max = 64)
+        int udpListeners,
+        @Doc(value = "Largest UDP response sent to an EDNS client (RFC 6891); clients without EDNS get 512.", dflt = "1232")
+        @Range(min = 512, max = 4096)
+        int ednsUdpSize,
+        @Doc(value = "A TCP connection with no query for this long is closed (RFC 7766).", dflt = "10s")
+        Duration tcpIdleTimeout,
+        @Doc(value = "Concurrent TCP connections; one more is closed at once.", dflt = "256")
+        @Range(min = 1, max = 65536)
+        int tcpMaxConnections,
+        @Doc(value = "Default TTL of records bound to a catalog service.", dflt = "10s")
+        Duration healthTtl,
+        @Doc(value = "How often zone files are checked for changes (0s: only on config reload).", dflt = "5s")
+        Duration zoneReloadInterval,
+        @Doc(value = "Log one JSON line per query (logger cairn.dns.query).", dflt = "false")
+        boolean queryLog,
+        @Doc(value = "TSIG keys by name, for zone transfers and NOTIFY.")
+        Map<String, TsigKeyConfig> tsigKeys,
+        @Doc(value = "Response rate limiting per client prefix, as BIND's RRL; off by default.")
+        RrlConfig rrl,
+        @Doc(value = "Zones by origin (e.g. example.com): a zone file, inline records, service-bound records.", required = true)
+        Map<String, ZoneConfig> zones) {
+
+    public static final HostPort DEFAULT_LISTEN = new HostPort("", 53);
+
+    /** The response rate limiter's settings; {@code responses_per_second: 0} turns it off. */
+    public record RrlConfig(
+            @Doc(value = "Identical responses per second allowed to one client prefix (0: off).", dflt = "0")
+            @Range(min = 0, max = 1_000_000)
+            int responsesPerSecond,
+            @Doc(value = "Every Nth limited response is sent truncated (TC=1) instead of dropped (0: drop all).", dflt = "2")
+            @Range(min = 0, max = 10)
+            int slip,
+            @Doc(value = "IPv4 client prefix length that shares one limit.", dflt = "24")
+            @Range(min = 8, max = 32)
+            int ipv4Prefix,
+            @Doc(value = "IPv6 client prefix length that shares one limit.", dflt = "56")
+            @Range(min = 16, max = 128)
+            int ipv6Prefix) {
+
+        public static final RrlConfig OFF = new RrlConfig(0, 2, 24, 56);
+
+        public boolean enabled() {
+            return responsesPerSecond > 0;
+        }
+    }
+
+    /** {@code dns.tsig_keys.NAME}: a shared secret, read from a file (never inline). */
+    public record TsigKeyConfig(
+            @Doc(value = "hmac-sha256, hmac-sha512, hmac-sha384, hmac-sha224, hmac-sha1 or hmac-md5.", dflt = "hmac-sha256")
+            String algorithm,
+            @Doc(value = "File with the base64 secret, or a BIND key file (key \"name\" { secret \"...\"; };).", required = true)
+            java.nio.file.Path secretFile) {
+    }
+
+    public RrlConfig rrlOrOff() {
+        return rrl == null ? RrlConfig.OFF : rrl;
+    }
+}

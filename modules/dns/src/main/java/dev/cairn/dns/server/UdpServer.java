@@ -1,0 +1,129 @@
+package dev.cairn.dns.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The UDP side of the server: {@code n} sockets bound to one address with SO_REUSEPORT (the
+ * kernel spreads clients across them), each read by its own thread. Where SO_REUSEPORT is not
+ * available, the threads share one socket. A bad packet costs one FORMERR or nothing: no
+ * exception leaves a listener loop except the socket being closed by {@link #close}.
+ */
+public final class UdpServer implements AutoCloseable {
+
+    /** Receive buffer per thread: the largest datagram there is. */
+    static final int RECEIVE_BYTES = 65_535;
+    /** Kernel socket buffers, sized for bursts of a benchmark or a flood. */
+    static final int SOCKET_BUFFER_BYTES = 4 << 20;
+
+    private static final Logger log = LoggerFactory.getLogger(UdpServer.class);
+
+    private final List<DatagramChannel> channels = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final QueryHandler handler;
+    private volatile boolean closed;
+    private InetSocketAddress bound;
+
+    public UdpServer(QueryHandler handler) {
+        this.handler = handler;
+    }
+
+    /** Binds and starts {@code listeners} threads. On failure, closes what it opened and throws. */
+    public void start(InetSocketAddress address, int listeners) throws IOException {
+        try {
+            DatagramChannel first = open(address, listeners > 1);
+            bound = (InetSocketAddress) first.getLocalAddress();
+            boolean reusePort = listeners > 1 && first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            for (int i = 1; i < listeners && reusePort; i++) {
+                open(new InetSocketAddress(address.getAddress(), bound.getPort()), true);
+            }
+            for (int i = 0; i < listeners; i++) {
+                DatagramChannel ch = channels.get(i % channels.size());
+                Thread t = new Thread(() -> serve(ch), "cairn-dns-udp-" + i);
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private DatagramChannel open(InetSocketAddress address, boolean reusePort) throws IOException {
+        DatagramChannel ch = DatagramChannel.open();
+        channels.add(ch);
+        if (reusePort && ch.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+            ch.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+        }
+        ch.setOption(StandardSocketOptions.SO_RCVBUF, SOCKET_BUFFER_BYTES);
+        ch.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
+        ch.bind(address);
+        return ch;
+    }
+
+    public InetSocketAddress address() {
+        return bound;
+    }
+
+    private void serve(DatagramChannel ch) {
+        ByteBuffer in = ByteBuffer.allocate(RECEIVE_BYTES);
+        while (!closed) {
+            SocketAddress from;
+            try {
+                in.clear();
+                from = ch.receive(in);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (closed) return;
+                log.debug("UDP receive failed: {}", e.toString());
+                continue;
+            }
+            if (!(from instanceof InetSocketAddress client)) continue;
+            try {
+                handler.handle(in.array(), in.position(), client.getAddress(), client.getPort(), false,
+                        out -> ch.send(ByteBuffer.wrap(out), client));
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                if (closed) return;
+                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007")
+                        .log("UDP request from {} failed: {}", client, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (DatagramChannel ch : channels) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // closing: nothing to do
+            }
+        }
+        for (Thread t : threads) {
+            t.interrupt();
+        }
+        for (Thread t : threads) {
+            try {
+                t.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        threads.clear();
+        channels.clear();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.cairn.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.core.config.ConfigException;
+import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.lifecycle.ReloadResult;
+import dev.cairn.core.testing.TestHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/** Zone file edits and config reloads swap zones atomically; a broken zone keeps the old one serving. */
+class ReloadTest {
+
+    @TempDir
+    Path dir;
+    DnsFixture dns;
+
+    static final String YAML = """
+            dns:
+              listen: 127.0.0.1:0
+              zone_reload_interval: 100ms
+              zones:
+                example.test:
+                  file: zones/example.test.zone
+            """;
+
+    @AfterEach
+    void stop() {
+        if (dns != null) dns.close();
+    }
+
+    private List<String> a(String name) throws IOException {
+        return dns.query(name, Type.A).getSection(Section.ANSWER).stream().map(Record::rdataToString).toList();
+    }
+
+    private Path zoneFile() {
+        return dir.resolve("zones/example.test.zone");
+    }
+
+    @Test
+    void editedZoneFileIsServedWithoutAConfigReload() throws Exception {
+        dns = DnsFixture.start(dir, YAML);
+        Files.writeString(zoneFile(), Files.readString(zoneFile()).replace("192.0.2.10", "192.0.2.11"));
+        TestHost.await(Duration.ofSeconds(5), "new www address", () -> quietly(() -> a("www.example.test").equals(List.of("192.0.2.11"))));
+        // The file's serial did not move: the served serial still does, so secondaries notice.
+        assertThat(dns.module().zones().zone(org.xbill.DNS.Name.fromConstantString("example.test.")).serial()).isEqualTo(2024010102L);
+        assertThat(dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "success")).isEqualTo(1);
+    }
+
+    @Test
+    void brokenZoneFileKeepsTheOldVersionServingAndIsReported() throws Exception {
+        dns = DnsFixture.start(dir, YAML);
+        Files.writeString(zoneFile(), Files.readString(zoneFile()) + "oops IN A 300.1.1.1\n");
+        TestHost.await(Duration.ofSeconds(5), "reload failure counted",
+                () -> dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "failure") >= 1);
+        assertThat(a("www.example.test")).containsExactly("192.0.2.10");
+        assertThat(dns.module().status().details()).containsKey("last_zone_error");
+        assertThat(dns.module().status().details().get("last_zone_error").toString()).contains("example.test.zone:");
+    }
+
+    @Test
+    void configReloadAddsAndRemovesZonesAndAnInvalidOneChangesNothing() throws Exception {
+        dns = DnsFixture.start(dir, YAML);
+        String withSecond = YAML + """
+                    second.test:
+                      records:
+                        - "@ SOA ns hostmaster 1 3600 900 604800 60"
+                        - "@ NS ns"
+                        - "ns A 192.0.2.7"
+                """;
+        ReloadResult ok = dns.host.reload(withSecond);
+        assertThat(ok.ok()).as(ok.toString()).isTrue();
+        assertThat(a("ns.second.test")).containsExactly("192.0.2.7");
+        int port = dns.port();
+
+        ReloadResult bad = dns.host.reload(withSecond.replace("192.0.2.7", "192.0.2.999"));
+        assertThat(bad.ok()).isFalse();
+        assertThat(String.join("\n", bad.errors())).contains("records[2]");
+        assertThat(a("ns.second.test")).containsExactly("192.0.2.7");
+
+        assertThat(dns.host.reload(YAML).ok()).isTrue();
+        assertThat(dns.query("ns.second.test", Type.A).getRcode()).isEqualTo(Rcode.REFUSED);
+        assertThat(dns.port()).isEqualTo(port);
+    }
+
+    @Test
+    void checkReportsZoneErrorsWithFileAndLine() throws Exception {
+        DnsFixture.copyZones(dir);
+        Files.writeString(zoneFile(), Files.readString(zoneFile()) + "bad IN MX mail\n");
+        Path cfg = dir.resolve("cairn.yml");
+        Files.writeString(cfg, """
+                admin:
+                  listen: 127.0.0.1:0
+                dns:
+                  listen: 127.0.0.1:0
+                  zones:
+                    example.test:
+                      file: zones/example.test.zone
+                      service_records:
+                        web: { service: nosuch }
+                """);
+        try {
+            new ConfigLoader(ModuleRegistry.of(new DnsModule())).load(cfg, null);
+            throw new AssertionError("expected errors");
+        } catch (ConfigException e) {
+            List<String> msgs = ConfigLoader.messages(e);
+            int lines = Files.readAllLines(zoneFile()).size();
+            assertThat(msgs).anyMatch(m -> m.contains("dns.zones.example.test.file: CAIRN-DNS-0001 ")
+                    && m.contains("example.test.zone:" + lines + ": "));
+            assertThat(msgs).anyMatch(m -> m.contains("dns.zones.example.test.service_records.web.service: unknown service 'nosuch'"));
+        }
+    }
+
+    interface IoCheck {
+        boolean get() throws IOException;
+    }
+
+    static boolean quietly(IoCheck c) {
+        try {
+            return c.get();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -250,7 +250,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
         try {
             for (ListenerConfig l : next.listeners()) {
                 keep.add(l.name());
-                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog());
+                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog(),
+                        next.limits().maxBodySize().bytes());
                 ListenerServer.RestartKey key = ListenerServer.restartKey(l, next.limits(), next.timeouts());
                 ListenerServer running = listeners.get(l.name());
                 if (running != null && key.equals(listenerKeys.get(l.name()))) {

@@ -36,13 +36,16 @@ public final class ListenerHandler implements HttpHandler {
     private final boolean redirectHttps;
     private final int redirectPort;
     private final ProxySettings settings;
+    private final long maxBodyBytes;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
-                           UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log) {
+                           UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
+                           long maxBodyBytes) {
         this.name = config.name();
         this.rules = new AccessRules(config.allow(), config.deny());
         this.metrics = settings.metrics();
         this.settings = settings;
+        this.maxBodyBytes = maxBodyBytes;
         this.unrouted = metrics.new RouteStats(name, null);
         this.accessLog = new AccessLog(log);
         this.redirectHttps = config.redirectHttps();
@@ -76,6 +79,15 @@ public final class ListenerHandler implements HttpHandler {
             st.note = smuggling;
             ex.setPersistent(false);
             ex.setStatusCode(StatusCodes.BAD_REQUEST);
+            ex.endExchange();
+            return;
+        }
+        long length = ex.getRequestContentLength();
+        if (length > maxBodyBytes) {
+            // Refused before a byte goes upstream; Undertow alone would only cut the stream midway.
+            st.note = "body larger than limits.max_body_size";
+            ex.setPersistent(false);
+            ex.setStatusCode(StatusCodes.REQUEST_ENTITY_TOO_LARGE);
             ex.endExchange();
             return;
         }

@@ -1,0 +1,109 @@
+package dev.cairn.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Request smuggling and header-spoofing attempts, sent byte for byte on raw sockets. */
+class RequestSafetyTest {
+
+    @TempDir
+    Path dir;
+    TestBackend backend;
+    ProxyFixture f;
+    int port;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = new TestBackend("a");
+        f = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", null, backend.address())
+                + "proxy:\n  limits: { max_body_size: 1KiB }\n  listeners:\n"
+                + "    - name: web\n      bind: 127.0.0.1:0\n      routes: [ { service: web } ]\n"
+                + "    - name: inner\n      bind: 127.0.0.1:0\n      trusted_proxies: [ 127.0.0.0/8 ]\n      routes: [ { service: web } ]\n", false);
+        port = f.proxy.listenerAddress("web").getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        f.close();
+        backend.close();
+    }
+
+    private RawHttp.Response send(String raw) throws Exception {
+        try (RawHttp c = new RawHttp(port)) {
+            return c.exchange(raw);
+        }
+    }
+
+    @Test
+    void contentLengthWithTransferEncodingIsRejected() throws Exception {
+        RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(backend.hits.get()).isZero();
+    }
+
+    @Test
+    void duplicateContentLengthIsRejected() throws Exception {
+        RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 10\r\n\r\nabcd");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(backend.hits.get()).isZero();
+    }
+
+    @Test
+    void obsFoldedHeaderCannotInjectAHeader() throws Exception {
+        // Undertow 2.4 replaces obs-fold with a space, as RFC 7230 3.2.4 allows a server to do
+        // instead of a 400: the continuation line can never become a header of its own.
+        RawHttp.Response r = send("GET /headers HTTP/1.1\r\nHost: x\r\nX-Long: a\r\n Injected: evil\r\n\r\n");
+        if (r.status() == 200) {
+            assertThat(r.body()).contains("x-long: a Injected: evil\n").doesNotContain("\ninjected:");
+        } else {
+            assertThat(r.status()).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void unknownTransferEncodingIsRejected() throws Exception {
+        RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(backend.hits.get()).isZero();
+    }
+
+    @Test
+    void oversizedBodyIsRefusedWith413() throws Exception {
+        RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n" + "x".repeat(2048));
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(backend.hits.get()).isZero();
+    }
+
+    @Test
+    void chunkedBodyIsForwardedIntact() throws Exception {
+        RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("hello");
+    }
+
+    @Test
+    void spoofedForwardingHeadersFromAClientAreReplaced() throws Exception {
+        RawHttp.Response r = send("GET /headers HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 6.6.6.6\r\n"
+                + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\nForwarded: for=6.6.6.6\r\n\r\n");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("x-forwarded-for: 127.0.0.1\n").contains("x-forwarded-proto: http\n")
+                .contains("x-forwarded-host: shop.example\n")
+                .contains("forwarded: for=127.0.0.1;proto=http;host=shop.example\n")
+                .doesNotContain("6.6.6.6").doesNotContain("evil.example");
+    }
+
+    @Test
+    void forwardingHeadersFromATrustedProxyAreExtended() throws Exception {
+        try (RawHttp c = new RawHttp(f.proxy.listenerAddress("inner").getPort())) {
+            RawHttp.Response r = c.exchange("GET /headers HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                    + "X-Forwarded-Proto: https\r\nForwarded: for=203.0.113.7;proto=https\r\n\r\n");
+            assertThat(r.body()).contains("x-forwarded-for: 203.0.113.7,127.0.0.1\n").contains("x-forwarded-proto: https\n")
+                    .contains("forwarded: for=203.0.113.7;proto=https, for=127.0.0.1;proto=http;host=shop.example\n");
+        }
+    }
+}

@@ -1,5 +1,6 @@
 package dev.cairn.core.config;
 
+import dev.cairn.spi.config.Suggestions;
 import dev.cairn.spi.config.ConfigProblems;
 import dev.cairn.spi.config.DataSize;
 import dev.cairn.spi.config.Doc;
@@ -52,6 +53,9 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
  * <p>Not thread-safe: one binder per load.
  */
 public final class ConfigBinder implements ConfigProblems {
+
+    /** Stands for "no value" inside an Optional; replaced by null before a record is built. */
+    private static final Object NO_VALUE = new Object();
 
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
@@ -174,19 +178,11 @@ public final class ConfigBinder implements ConfigProblems {
                 error(node, path, "expected a mapping, found " + describe(node));
                 return null;
             }
+            Entries entries = entries(m, path);
             Map<String, Object> out = new LinkedHashMap<>();
-            boolean ok = true;
-            Map<String, Node> seen = new HashMap<>();
-            for (NodeTuple t : m.getValue()) {
-                String key = keyOf(t, path);
-                if (key == null) {
-                    ok = false;
-                    continue;
-                }
-                if (!checkDuplicate(seen, key, t.getKeyNode(), path)) {
-                    ok = false;
-                    continue;
-                }
+            boolean ok = entries.ok;
+            for (NodeTuple t : entries.tuples.values()) {
+                String key = ((ScalarNode) t.getKeyNode()).getValue();
                 Object v = bind(t.getValueNode(), valueType, join(path, key));
                 ok &= v != null;
                 out.put(key, v);
@@ -203,24 +199,16 @@ public final class ConfigBinder implements ConfigProblems {
         Map<String, Node> given = new LinkedHashMap<>();
         boolean ok = true;
         if (node != null) {
-            Map<String, Node> seen = new HashMap<>();
-            for (NodeTuple t : node.getValue()) {
-                String key = keyOf(t, path);
-                if (key == null) {
+            Entries entries = entries(node, path);
+            ok = entries.ok;
+            for (Map.Entry<String, NodeTuple> e : entries.tuples.entrySet()) {
+                if (!byKey.containsKey(e.getKey())) {
+                    error(e.getValue().getKeyNode(), join(path, e.getKey()),
+                            "unknown key '" + e.getKey() + "'" + Suggestions.didYouMean(e.getKey(), byKey.keySet()));
                     ok = false;
                     continue;
                 }
-                if (!checkDuplicate(seen, key, t.getKeyNode(), path)) {
-                    ok = false;
-                    continue;
-                }
-                if (!byKey.containsKey(key)) {
-                    error(t.getKeyNode(), join(path, key),
-                            "unknown key '" + key + "'" + Suggestions.didYouMean(key, byKey.keySet()));
-                    ok = false;
-                    continue;
-                }
-                given.put(key, t.getValueNode());
+                given.put(e.getKey(), e.getValue().getValueNode());
             }
         }
         Object[] args = new Object[comps.length];
@@ -231,19 +219,9 @@ public final class ConfigBinder implements ConfigProblems {
             Doc doc = c.getAnnotation(Doc.class);
             String childPath = join(path, key);
             if (value == null || (isNull(value) && !isStructured(c.getType()))) {
-                if (doc != null && doc.required()) {
-                    error(value != null ? value : at, childPath, "missing required key '" + key + "'");
-                    ok = false;
-                    continue;
-                }
-                if (doc != null && !Doc.NONE.equals(doc.dflt())) {
-                    args[i] = bind(parseDefault(doc.dflt()), c.getGenericType(), childPath);
-                    if (args[i] == null) {
-                        throw new IllegalStateException("bad default for " + rc.getName() + "." + c.getName());
-                    }
-                } else {
-                    args[i] = emptyValue(c);
-                }
+                Optional<Object> absent = absent(c, value != null ? value : at, childPath);
+                ok &= absent.isPresent();
+                args[i] = absent.orElse(null);
                 continue;
             }
             Object v = isStructured(c.getType()) || isContainer(c.getType())
@@ -269,22 +247,57 @@ public final class ConfigBinder implements ConfigProblems {
                 args[i] = bindScalar(s, c.getType(), path, c.getAnnotation(Range.class));
                 ok &= args[i] != null;
             } else {
-                Doc doc = c.getAnnotation(Doc.class);
-                if (doc != null && doc.required()) {
-                    error(s, childPath, "missing required key '" + keyName(c.getName()) + "'");
-                    ok = false;
-                } else if (doc != null && !Doc.NONE.equals(doc.dflt())) {
-                    args[i] = bind(parseDefault(doc.dflt()), c.getGenericType(), childPath);
-                } else {
-                    args[i] = emptyValue(c);
-                }
+                Optional<Object> absent = absent(c, s, childPath);
+                ok &= absent.isPresent();
+                args[i] = absent.orElse(null);
             }
         }
         return ok ? construct(rc, comps, args, s, path, s) : null;
     }
 
+    /** The value of a key that is absent: its default, its empty value, or an error if required. */
+    private Optional<Object> absent(RecordComponent c, Node at, String childPath) {
+        Doc doc = c.getAnnotation(Doc.class);
+        if (doc != null && doc.required()) {
+            error(at, childPath, "missing required key '" + keyName(c.getName()) + "'");
+            return Optional.empty();
+        }
+        if (doc != null && !Doc.NONE.equals(doc.dflt())) {
+            Object v = bind(parseDefault(doc.dflt()), c.getGenericType(), childPath);
+            if (v == null) {
+                throw new IllegalStateException("bad default for " + c.getDeclaringRecord().getName() + "." + c.getName());
+            }
+            return Optional.of(v);
+        }
+        // Optional.of cannot hold null: a key with neither default nor requirement binds to a sentinel.
+        Object empty = emptyValue(c);
+        return Optional.of(empty == null ? NO_VALUE : empty);
+    }
+
+    /** The keys of a mapping in order, reporting non-scalar and duplicate keys. */
+    private record Entries(Map<String, NodeTuple> tuples, boolean ok) {
+    }
+
+    private Entries entries(MappingNode m, String path) {
+        Map<String, NodeTuple> out = new LinkedHashMap<>();
+        Map<String, Node> seen = new HashMap<>();
+        boolean ok = true;
+        for (NodeTuple t : m.getValue()) {
+            String key = keyOf(t, path);
+            if (key == null || !checkDuplicate(seen, key, t.getKeyNode(), path)) {
+                ok = false;
+                continue;
+            }
+            out.put(key, t);
+        }
+        return new Entries(out, ok);
+    }
+
     private Object construct(Class<?> rc, RecordComponent[] comps, Object[] args, Node at, String path,
                              Node source) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] == NO_VALUE) args[i] = null;
+        }
         try {
             Class<?>[] types = Arrays.stream(comps).map(RecordComponent::getType).toArray(Class<?>[]::new);
             Constructor<?> ctor = rc.getDeclaredConstructor(types);

@@ -1,5 +1,6 @@
 package dev.cairn.core.config;
 
+import dev.cairn.spi.config.Suggestions;
 import dev.cairn.core.catalog.EndpointConfig;
 import dev.cairn.core.catalog.ServiceConfig;
 import dev.cairn.spi.Module;

@@ -2,7 +2,7 @@ package dev.cairn.core.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.cairn.core.config.Suggestions;
+import dev.cairn.spi.config.Suggestions;
 import dev.cairn.spi.Module;
 import dev.cairn.spi.ModuleContext;
 import dev.cairn.spi.ModuleStatus;

@@ -1,4 +1,4 @@
-package dev.cairn.core.config;
+package dev.cairn.spi.config;
 
 import java.util.Collection;
 import java.util.Optional;
@@ -29,7 +29,7 @@ public final class Suggestions {
         return closest(word, candidates).map(s -> " (did you mean '" + s + "'?)").orElse("");
     }
 
-    static int distance(String a, String b) {
+    public static int distance(String a, String b) {
         int[] prev = new int[b.length() + 1];
         int[] cur = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) prev[j] = j;

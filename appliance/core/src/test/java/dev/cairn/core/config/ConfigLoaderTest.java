@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cairn.core.catalog.CheckConfig;
 import dev.cairn.core.catalog.ServiceConfig;
 import dev.cairn.core.demo.DemoModule;
+import dev.cairn.spi.config.Suggestions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -11,7 +11,7 @@ import java.util.Map;
  * {@code tcp_max_connections}) rebind the sockets on reload; everything else applies in place.
  */
 public record DnsConfig(
-        @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353 (port 0: any free port).", dflt = ":53")
+        @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353; a change rebinds (open TCP connections close).", dflt = ":53")
         HostPort listen,
         @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread.", dflt = "2")
         @Range(min = 1, max = 64)

@@ -29,7 +29,7 @@ public final class DnsFixture implements AutoCloseable {
     public final TestHost host;
     public final Path dir;
 
-    private DnsFixture(TestHost host, Path dir) {
+    DnsFixture(TestHost host, Path dir) {
         this.host = host;
         this.dir = dir;
     }

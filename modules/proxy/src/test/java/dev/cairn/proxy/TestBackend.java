@@ -75,6 +75,9 @@ final class TestBackend implements AutoCloseable {
                     Thread.currentThread().interrupt();
                 }
                 out = name;
+            } else if (path.equals("/session")) {
+                ex.getResponseHeaders().add("Set-Cookie", "PHPSESSID=app-" + name + "; Path=/");
+                out = name;
             } else if (path.equals("/echo")) {
                 out = new String(body, StandardCharsets.UTF_8);
             } else {

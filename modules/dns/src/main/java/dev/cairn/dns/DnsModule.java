@@ -193,7 +193,15 @@ public final class DnsModule implements Module<DnsConfig> {
                 || !next.tcpIdleTimeout().equals(config.tcpIdleTimeout());
         if (rebind) {
             closeListeners();
-            startListeners(next);
+            try {
+                startListeners(next);
+            } catch (IOException | RuntimeException e) {
+                // Put the old listeners back so the running config keeps serving, then report.
+                closeListeners();
+                startListeners(config);
+                throw new IOException("cannot listen on " + next.listen() + ": " + e.getMessage() + " (still on "
+                        + config.listen() + ")", e);
+            }
         }
         Set<Name> removed = new HashSet<>(zoneConfigs.keySet());
         keys = nextKeys;

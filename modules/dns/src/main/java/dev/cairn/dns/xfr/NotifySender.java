@@ -42,6 +42,9 @@ public final class NotifySender implements AutoCloseable {
         return t;
     });
     private final DnsMetrics metrics;
+    /** Sockets waiting for an answer, closed by {@link #close} (a blocked receive ignores interrupts). */
+    private final java.util.Set<DatagramSocket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
 
     public NotifySender(DnsMetrics metrics) {
         this.metrics = metrics;
@@ -70,7 +73,11 @@ public final class NotifySender implements AutoCloseable {
         if (key != null) m.setTSIG(key);
         // toWire(int) is the one that applies the TSIG key.
         byte[] out = m.toWire(65535);
+        DatagramSocket held = null;
         try (DatagramSocket socket = new DatagramSocket()) {
+            held = socket;
+            open.add(socket);
+            if (closed) return;
             socket.setSoTimeout(REPLY_TIMEOUT_MILLIS);
             socket.connect(target.toSocketAddress());
             byte[] buf = new byte[4096];
@@ -92,10 +99,14 @@ public final class NotifySender implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
+            if (closed) return;
             log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0004").log("NOTIFY {} to {} failed: {}", zone, target, e.toString());
             metrics.notify(zone, false);
             return;
+        } finally {
+            if (held != null) open.remove(held);
         }
+        if (closed) return;
         metrics.notify(zone, false);
         log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0004")
                 .log("NOTIFY {} serial {} to {}: no answer after {} attempts", zone, soa.getSerial(), target, ATTEMPTS);
@@ -103,7 +114,9 @@ public final class NotifySender implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         executor.shutdownNow();
+        for (DatagramSocket s : open) s.close();
         try {
             executor.awaitTermination(3, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

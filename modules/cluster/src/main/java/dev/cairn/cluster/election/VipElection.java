@@ -170,6 +170,19 @@ public final class VipElection implements AutoCloseable {
 
     /** Binds the advert socket on this node's address and starts electing. */
     public void start() throws IOException {
+        // A node killed with -9 (or a crashed host that kept its interface) leaves its VIPs
+        // configured: remove them before electing, or this node would answer ARP for a VIP it
+        // does not hold.
+        for (Vip v : vips.values()) {
+            if (Boolean.TRUE.equals(driver.holds(v.cfg))) {
+                log.warn("[{}] VIP {} is on {} from an earlier run: removing it before the election", self, v.cfg.key(), v.cfg.dev());
+                try {
+                    driver.release(v.cfg);
+                } catch (Exception e) {
+                    throw new IOException("cannot remove stale VIP " + v.cfg.key() + ": " + e.getMessage(), e);
+                }
+            }
+        }
         socket = new DatagramSocket(null);
         socket.setReuseAddress(true);
         socket.bind(new InetSocketAddress(me.address(), cfg.portOf(me)));
@@ -557,7 +570,11 @@ public final class VipElection implements AutoCloseable {
     }
 
     private void evaluate(Vip v, long now) {
-        boolean fault = v.candidate && (trackFault() || now < v.faultUntil);
+        String faultWhy = !v.candidate ? null
+                : trackFault() ? "tracked health failed"
+                : now < v.faultUntil ? "driver failed recently"
+                : witnessLost(now) ? "witness unreachable" : null;
+        boolean fault = faultWhy != null;
         if (v.leader != null && !v.leader.equals(self)) {
             Peer lp = peers.get(v.leader);
             if (lp == null || !alive(lp, now)) {
@@ -574,23 +591,24 @@ public final class VipElection implements AutoCloseable {
             case INIT -> {
                 boolean heardAll = peers.values().stream().allMatch(p -> p.heard);
                 if (heardAll || now - startedNanos >= downAfter((int) cfg.advertInterval().toMillis(), me.priority())) {
-                    transition(v, fault ? VipState.FAULT : VipState.BACKUP, heardAll ? "heard every peer" : "startup wait over");
+                    transition(v, fault ? VipState.FAULT : VipState.BACKUP,
+                            fault ? faultWhy : heardAll ? "heard every peer" : "startup wait over");
                 }
             }
             case FAULT -> {
-                if (!fault) transition(v, VipState.BACKUP, "tracked health recovered");
+                if (!fault) transition(v, VipState.BACKUP, "fault cleared");
             }
             case BACKUP -> {
                 if (fault) {
-                    transition(v, VipState.FAULT, "tracked health failed");
+                    transition(v, VipState.FAULT, faultWhy);
                 } else if (v.candidate && shouldClaim(v, now)) {
                     claim(v, now);
                 }
             }
             case CLAIMING -> {
                 if (fault) {
-                    stepDown(v, "tracked health failed");
-                    transition(v, VipState.FAULT, "tracked health failed");
+                    stepDown(v, faultWhy);
+                    transition(v, VipState.FAULT, faultWhy);
                 } else if (quorum(v, now)) {
                     v.held = true;
                     transition(v, VipState.MASTER, "quorum acknowledged epoch " + v.epoch);
@@ -601,8 +619,8 @@ public final class VipElection implements AutoCloseable {
             }
             case MASTER -> {
                 if (fault) {
-                    stepDown(v, "tracked health failed");
-                    transition(v, VipState.FAULT, "tracked health failed");
+                    stepDown(v, faultWhy);
+                    transition(v, VipState.FAULT, faultWhy);
                 } else if (!quorum(v, now)) {
                     log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0002")
                             .log("[{}] VIP {}: lost quorum ({}), releasing it", self, v.cfg.key(), quorumText(now));
@@ -615,6 +633,12 @@ public final class VipElection implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** With quorum witness, a node that cannot reach the witness is in FAULT: it neither holds nor competes. */
+    private boolean witnessLost(long now) {
+        return cfg.effectiveQuorum() == QuorumMode.WITNESS
+                && (witness == null || !witness.reachable(now, downAfter((int) cfg.advertInterval().toMillis(), 255)));
     }
 
     private boolean preVote(long now) {

@@ -53,6 +53,7 @@ public final class QueryHandler {
 
     private final ZoneStore zones;
     private final DnsMetrics metrics;
+    private final ResponseCache cache = new ResponseCache();
     private volatile ServerSettings settings;
 
     public QueryHandler(ZoneStore zones, DnsMetrics metrics, ServerSettings settings) {
@@ -85,6 +86,15 @@ public final class QueryHandler {
         if (!tcp && len > MAX_UDP_REQUEST_BYTES) {
             metrics.dropped("oversized");
             return;
+        }
+        long generation = zones.generation();
+        ResponseCache.Key cacheKey = s.queryLog() ? null : ResponseCache.key(buf, len, tcp, s.ednsUdpSize());
+        if (cacheKey != null) {
+            ResponseCache.Entry hit = cache.get(cacheKey, generation, s);
+            if (hit != null) {
+                answerFromCache(hit, cacheKey, buf, client, tcp, s, sink, start, len);
+                return;
+            }
         }
         int opcode = (flags >> 11) & 0xF;
         int qdcount = u16(buf, 4);
@@ -160,7 +170,10 @@ public final class QueryHandler {
         }
         if (zone == null) {
             response.getHeader().setRcode(Rcode.REFUSED);
-            finish(sink, response, query, s, key, client, tcp, start, points, opt);
+            byte[] out = finish(sink, response, query, s, key, client, tcp, start, points, opt);
+            if (cacheKey != null && key == null) {
+                cache.put(cacheKey, new ResponseCache.Entry(out, generation, s, points, qtype, Rcode.REFUSED, false, null));
+            }
             return;
         }
         ServerSettings.ZonePolicy policy = s.policy(zone.origin());
@@ -185,10 +198,10 @@ public final class QueryHandler {
         addAll(response, a.answer(), Section.ANSWER);
         addAll(response, a.authority(), Section.AUTHORITY);
         addAll(response, a.additional(), Section.ADDITIONAL);
+        String kind = a.rcode() == Rcode.NXDOMAIN ? "nx:" + zone.origin()
+                : a.answer().isEmpty() && a.authoritative() ? "nodata:" + qname.toString().toLowerCase() + ":" + qtype
+                : qname.toString().toLowerCase() + ":" + qtype;
         if (!tcp && s.rrl().enabled()) {
-            String kind = a.rcode() == Rcode.NXDOMAIN ? "nx:" + zone.origin()
-                    : a.answer().isEmpty() && a.authoritative() ? "nodata:" + qname.toString().toLowerCase() + ":" + qtype
-                    : qname.toString().toLowerCase() + ":" + qtype;
             RateLimiter.Verdict v = s.rrl().check(client, kind, start);
             if (v == RateLimiter.Verdict.DROP) {
                 metrics.dropped("rrl");
@@ -205,7 +218,34 @@ public final class QueryHandler {
                 return;
             }
         }
-        finish(sink, response, query, s, key, client, tcp, start, points, opt);
+        byte[] out = finish(sink, response, query, s, key, client, tcp, start, points, opt);
+        // Only answers that depend on nothing but the question: no ACL, no TSIG.
+        if (cacheKey != null && key == null && policy.allowQuery() == Acl.ANY) {
+            cache.put(cacheKey, new ResponseCache.Entry(out, generation, s, points, qtype, a.rcode(), a.authoritative(), kind));
+        }
+    }
+
+    private void answerFromCache(ResponseCache.Entry e, ResponseCache.Key key, byte[] buf, InetAddress client, boolean tcp,
+                                 ServerSettings s, Sink sink, long start, int len) throws IOException {
+        e.points().request(tcp, e.qtype(), len);
+        byte[] out;
+        if (!tcp && e.rrlKind() != null && s.rrl().enabled()) {
+            RateLimiter.Verdict v = s.rrl().check(client, e.rrlKind(), start);
+            if (v == RateLimiter.Verdict.DROP) {
+                metrics.dropped("rrl");
+                return;
+            }
+            if (v == RateLimiter.Verdict.SLIP) {
+                metrics.slipped();
+                out = ResponseCache.slip(e, key, buf);
+                sink.send(out);
+                e.points().response(tcp, e.rcode(), out.length, System.nanoTime() - start);
+                return;
+            }
+        }
+        out = ResponseCache.render(e, key, buf);
+        sink.send(out);
+        e.points().response(tcp, e.rcode(), out.length, System.nanoTime() - start);
     }
 
     private void transfer(Sink sink, Message query, Message response, ZoneData zone, ServerSettings.ZonePolicy policy,
@@ -278,13 +318,13 @@ public final class QueryHandler {
         return r;
     }
 
-    private void finish(Sink sink, Message response, Message query, ServerSettings s, TSIG key, InetAddress client,
-                        boolean tcp, long start, DnsMetrics.ZonePoints points, OPTRecord opt) throws IOException {
+    private byte[] finish(Sink sink, Message response, Message query, ServerSettings s, TSIG key, InetAddress client,
+                          boolean tcp, long start, DnsMetrics.ZonePoints points, OPTRecord opt) throws IOException {
         if (key != null) response.setTSIG(key, Rcode.NOERROR, query.getTSIG());
-        wireAndSend(sink, response, s, client, tcp, start, points, response.getHeader().getRcode(), query, opt);
+        return wireAndSend(sink, response, s, client, tcp, start, points, response.getHeader().getRcode(), query, opt);
     }
 
-    private void wireAndSend(Sink sink, Message response, ServerSettings s, InetAddress client, boolean tcp, long start,
+    private byte[] wireAndSend(Sink sink, Message response, ServerSettings s, InetAddress client, boolean tcp, long start,
                              DnsMetrics.ZonePoints points, int rcode, Message query, OPTRecord opt) throws IOException {
         int max = tcp ? 65535 : opt == null ? CLASSIC_UDP_BYTES
                 : Math.max(CLASSIC_UDP_BYTES, Math.min(opt.getPayloadSize(), s.ednsUdpSize()));
@@ -292,6 +332,7 @@ public final class QueryHandler {
         sink.send(out);
         points.response(tcp, rcode, out.length, System.nanoTime() - start);
         logQuery(s, client, tcp, query, rcode, out.length, start, (out[2] & 0x02) != 0 ? "tc" : null);
+        return out;
     }
 
     private void send(Sink sink, byte[] out, ServerSettings s, Message query, InetAddress client, boolean tcp,

@@ -53,6 +53,7 @@ public final class ZoneStore {
     private final Listener listener;
     private volatile Map<Name, Slot> slots = Map.of();
     private volatile Duration healthTtl = Duration.ofSeconds(10);
+    private volatile long generation;
     private volatile int minLabels = Integer.MAX_VALUE;
     private volatile int maxLabels;
 
@@ -191,6 +192,16 @@ public final class ZoneStore {
         slots = Map.copyOf(next);
         minLabels = min;
         maxLabels = max;
+        // After the zones: a reader that sees the new generation sees the new zones.
+        generation++;
+    }
+
+    /**
+     * Moves on every change of any zone. Read it before looking up: an answer computed after
+     * reading generation {@code g} is current for as long as the generation is still {@code g}.
+     */
+    public long generation() {
+        return generation;
     }
 
     /** RFC 1982 serial number arithmetic: is {@code a} after {@code b}? */

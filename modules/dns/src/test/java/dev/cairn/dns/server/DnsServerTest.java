@@ -316,6 +316,20 @@ class DnsServerTest {
     }
 
     @Test
+    void repeatedQuestionsEchoEachQuerysCaseAndId() throws IOException {
+        // The second and third answers come from the wire cache: id and 0x20 case must still be the query's.
+        for (String spelling : List.of("www.example.test", "WWW.EXAMPLE.TEST", "wWw.ExAmPlE.tEsT")) {
+            Message q = query(spelling, Type.A);
+            q.getHeader().setID(spelling.hashCode() & 0xFFFF);
+            Message m = new Message(dns.rawUdp(q.toWire(), Duration.ofSeconds(2)));
+            assertThat(m.getHeader().getID()).isEqualTo(spelling.hashCode() & 0xFFFF);
+            assertThat(m.getQuestion().getName().toString()).isEqualTo(spelling + ".");
+            assertThat(m.getSection(Section.ANSWER)).extracting(Record::rdataToString).containsExactly("192.0.2.10");
+            assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
+        }
+    }
+
+    @Test
     void unknownOpcodeIsNotimp() throws IOException {
         Message q = query("www.example.test", Type.A);
         q.getHeader().setOpcode(org.xbill.DNS.Opcode.STATUS);

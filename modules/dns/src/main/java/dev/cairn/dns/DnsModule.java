@@ -255,14 +255,26 @@ public final class DnsModule implements Module<DnsConfig> {
                 config.queryLog());
     }
 
+    /** Port 0: attempts at finding a port free for both UDP and TCP. */
+    private static final int FREE_PORT_ATTEMPTS = 20;
+
     private void startListeners(DnsConfig config) throws IOException {
         InetSocketAddress addr = config.listen().toSocketAddress();
-        udp = new UdpServer(handler);
-        udp.start(addr, config.udpListeners());
-        // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
-        InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
-        tcp = new TcpServer(handler, metrics, config.tcpIdleTimeout());
-        tcp.start(tcpAddr, config.tcpMaxConnections());
+        for (int attempt = 1; ; attempt++) {
+            udp = new UdpServer(handler);
+            udp.start(addr, config.udpListeners());
+            // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
+            InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
+            tcp = new TcpServer(handler, metrics, config.tcpIdleTimeout());
+            try {
+                tcp.start(tcpAddr, config.tcpMaxConnections());
+                return;
+            } catch (java.net.BindException e) {
+                closeListeners();
+                // The port the kernel picked for UDP may be taken for TCP: pick another.
+                if (addr.getPort() != 0 || attempt >= FREE_PORT_ATTEMPTS) throw e;
+            }
+        }
     }
 
     private void closeListeners() {

@@ -36,7 +36,7 @@ class AdvertSecurityTest {
     @Test
     void badAdvertsAreIgnoredAndCounted() throws Exception {
         // n3 is played by this test: it sends crafted adverts from 127.0.0.3.
-        c = new LoopbackCluster(dir, LoopbackCluster.config(3, "advert_interval: 100ms\n"));
+        c = new LoopbackCluster(dir, LoopbackCluster.config(3, "advert_interval: 200ms\n"));
         c.startAll("n1", "n2");
         await(LONG, "n1 MASTER with n2's ack", () -> c.masters().equals(List.of("n1")));
         InetSocketAddress n1 = new InetSocketAddress("127.0.0.1", c.port);
@@ -44,7 +44,7 @@ class AdvertSecurityTest {
         AdvertCodec wrong = new AdvertCodec(List.of("another-secret-0123456789".getBytes(StandardCharsets.UTF_8)));
         long seq = System.currentTimeMillis() * 1000;
         // A takeover attempt: top priority, a far newer epoch, claims MASTER.
-        Advert takeover = new Advert("test", "n3", "x", seq, 100, false, Map.of(),
+        Advert takeover = new Advert("test", "n3", "x", seq, 200, false, Map.of(),
                 List.of(new Advert.VipView(VIP, VipState.MASTER, 254, 1_000_000, "n3")));
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.3", 0))) {
             send(s, wrong.encode(takeover), n1);                    // wrong key
@@ -81,7 +81,7 @@ class AdvertSecurityTest {
 
     @Test
     void secretRotationByReloadKeepsTheClusterTogether() throws Exception {
-        c = new LoopbackCluster(dir, LoopbackCluster.config(3, "advert_interval: 100ms\n"));
+        c = new LoopbackCluster(dir, LoopbackCluster.config(3, "advert_interval: 300ms\n"));
         c.startAll("n1", "n2", "n3");
         await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
         String next = "rotated-secret-abcdefghijklmnop";
@@ -101,7 +101,7 @@ class AdvertSecurityTest {
             assertThat(c.reload(n, c.yaml().replace("admin:\n  listen: 127.0.0.1:0\n", "") + "# step 3\n").ok()).isTrue();
         }
         double before = c.metric("n2", "cairn_cluster_adverts", "result", "ok");
-        await(LONG, "adverts keep arriving", () -> c.metric("n2", "cairn_cluster_adverts", "result", "ok") > before + 5);
+        await(LONG, "adverts keep arriving", () -> c.metric("n2", "cairn_cluster_adverts", "result", "ok") > before + 4);
         assertThat(c.metric("n2", "cairn_cluster_adverts", "result", "bad_hmac")).isZero();
         assertThat(c.masters()).containsExactly("n1");
         assertThat(c.metric("n1", "cairn_vip_transitions", "vip", VIP, "state", "MASTER")).isEqualTo(1);

@@ -56,7 +56,7 @@ class TrackAndHooksTest {
     @Test
     void unhealthyTrackedServiceMovesTheVipAndRecoveryWaitsForRise() throws Exception {
         String more = """
-                advert_interval: 100ms
+                advert_interval: 200ms
                 track:
                   - {service: web, rise: 5, fall: 2}
                 """;
@@ -93,7 +93,7 @@ class TrackAndHooksTest {
     void scriptDriverAndNotifyHooksSeeTheTransition() throws Exception {
         Path log = dir.resolve("hooks.log");
         String more = """
-                advert_interval: 100ms
+                advert_interval: 200ms
                 notify_hooks:
                   - 'echo "notify $CAIRN_NODE $CAIRN_VIP $CAIRN_PREVIOUS_STATE->$CAIRN_STATE epoch=$CAIRN_EPOCH" >> %s'
                 """.formatted(log);

@@ -97,6 +97,8 @@ public final class VipElection implements AutoCloseable {
     private boolean sendNow;
     private boolean dirty = true;
     private long lastRejectLogNanos = Long.MIN_VALUE;
+    private long lastSendErrorLogNanos = Long.MIN_VALUE;
+    private long lastLoopNanos;
 
     private static final class Peer {
         final NodeConfig node;
@@ -333,6 +335,12 @@ public final class VipElection implements AutoCloseable {
                     // no advert this tick
                 }
                 long now = System.nanoTime();
+                if (lastLoopNanos != 0 && now - lastLoopNanos > intervalNanos()) {
+                    // Timers here assume the loop runs every tick: a stall (CPU starvation, GC)
+                    // longer than an interval explains transitions that follow it.
+                    log.warn("[{}] election loop stalled for {} ms", self, TimeUnit.NANOSECONDS.toMillis(now - lastLoopNanos));
+                }
+                lastLoopNanos = now;
                 if (now >= nextTrackNanos) {
                     sampleTracks();
                     nextTrackNanos = now + intervalNanos();
@@ -836,7 +844,11 @@ public final class VipElection implements AutoCloseable {
                 socket.send(new DatagramPacket(bytes, bytes.length, p.to));
             } catch (IOException e) {
                 // Unreachable peers are normal during a partition; liveness tracks them.
-                log.debug("[{}] advert to {} failed: {}", self, p.node.name(), e.toString());
+                long t = System.nanoTime();
+                if (lastSendErrorLogNanos == Long.MIN_VALUE || t - lastSendErrorLogNanos > intervalNanos() * 10) {
+                    lastSendErrorLogNanos = t;
+                    log.info("[{}] advert to {} failed: {}", self, p.node.name(), e.toString());
+                }
             }
         }
     }

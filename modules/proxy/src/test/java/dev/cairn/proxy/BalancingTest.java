@@ -94,13 +94,6 @@ class BalancingTest {
     }
 
     @Test
-    void roundRobinCursorSurvivesIntOverflow() {
-        // The counter is a long reduced with floorMod: even a negative value maps into the schedule.
-        assertThat(Math.floorMod(Long.MIN_VALUE + 3, 4L)).isBetween(0L, 3L);
-        assertThat(Math.floorMod((long) Integer.MAX_VALUE + 1, 3L)).isBetween(0L, 2L);
-    }
-
-    @Test
     void allEndpointsDownGivesA503WithABodyAtOnce() throws Exception {
         int p1 = TestHost.freePort();
         int p2 = TestHost.freePort();

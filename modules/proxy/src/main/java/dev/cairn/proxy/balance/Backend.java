@@ -53,6 +53,11 @@ public final class Backend {
         return service;
     }
 
+    /** Moves the round-robin counter, so a test can start it where an int would have overflowed. */
+    void setCursorForTest(long value) {
+        cursor.set(value);
+    }
+
     public List<Endpoint> endpoints() {
         return List.of(snapshot.endpoints);
     }

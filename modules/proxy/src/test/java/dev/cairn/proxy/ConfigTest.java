@@ -1,0 +1,90 @@
+package dev.cairn.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.cairn.core.testing.TestHost;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** Config errors an operator sees, the access log line, and a reload that must not apply. */
+class ConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private static Throwable rootOf(Throwable t) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause()) all.append(c.getMessage()).append('\n');
+        return new RuntimeException(all.toString());
+    }
+
+    @Test
+    void unknownServiceIsReportedWithDidYouMean() {
+        String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1")
+                + "proxy:\n  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes:\n        - { service: dmeo }\n";
+        assertThatThrownBy(() -> {
+            try {
+                TestHost.start(dir, y, new ProxyModule()).close();
+            } catch (Exception e) {
+                throw rootOf(e);
+            }
+        }).hasMessageContaining("proxy.listeners[0].routes[0].service").hasMessageContaining("did you mean 'demo'");
+    }
+
+    @Test
+    void badCidrIsAConfigError() {
+        String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1")
+                + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, deny: [ 10.0.0.0/33 ], routes: [ { service: demo } ] }\n";
+        assertThatThrownBy(() -> {
+            try {
+                TestHost.start(dir, y, new ProxyModule()).close();
+            } catch (Exception e) {
+                throw rootOf(e);
+            }
+        }).hasMessageContaining("prefix length must be 0..32");
+    }
+
+    @Test
+    void accessLogHasOneJsonLinePerRequestWithUpstreamAndTimings() throws Exception {
+        Logger access = (Logger) LoggerFactory.getLogger("cairn.proxy.access");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        access.addAppender(lines);
+        try (TestBackend a = new TestBackend("a");
+             ProxyFixture f = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", null, "{ address: " + a.address() + ", name: a }")
+                     + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, routes: [ { service: web } ] }\n", false)) {
+            f.get(f.base("web") + "/page?x=1");
+            TestHost.await(java.time.Duration.ofSeconds(5), "access line", () -> !lines.list.isEmpty());
+            String line = lines.list.get(0).getFormattedMessage();
+            assertThat(line).startsWith("{").endsWith("}").contains("\"listener\":\"web\"").contains("\"method\":\"GET\"")
+                    .contains("\"uri\":\"/page?x=1\"").contains("\"status\":200").contains("\"service\":\"web\"")
+                    .contains("\"endpoint\":\"a\"").containsPattern("\"connect_ms\":[0-9.]+").containsPattern("\"duration_ms\":[0-9.]+");
+        } finally {
+            access.detachAppender(lines);
+        }
+    }
+
+    @Test
+    void reloadWithABrokenCertificateKeepsTheOldConfig() throws Exception {
+        try (TestBackend a = new TestBackend("a");
+             ProxyFixture f = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", null, a.address())
+                     + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, routes: [ { service: web } ] }\n", false)) {
+            int port = f.proxy.listenerAddress("web").getPort();
+            java.nio.file.Files.writeString(dir.resolve("bad.pem"), "not a certificate");
+            var r = f.host.reload("services:\n" + ProxyFixture.service("web", null, a.address())
+                    + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, routes: [ { service: web } ] }\n"
+                    + "    - name: tls\n      bind: 127.0.0.1:0\n      tls: { certificates: [ { cert: bad.pem, key: bad.pem } ] }\n"
+                    + "      routes: [ { service: web } ]\n");
+            assertThat(r.ok()).isFalse();
+            assertThat(String.join("\n", r.errors())).contains("tls");
+            assertThat(f.proxy.listenerAddress("web").getPort()).isEqualTo(port);
+            assertThat(f.get(f.base("web") + "/").statusCode()).isEqualTo(200);
+        }
+    }
+}

@@ -62,12 +62,13 @@ final class CairnLayout extends LayoutBase<ILoggingEvent> {
         return b.append("}\n").toString();
     }
 
+    /** {@code dev.cairn.dns.server.X} and {@code cairn.proxy.access} both belong to their module. */
     static String module(String logger) {
-        if (logger.startsWith("dev.cairn.")) {
-            int end = logger.indexOf('.', 10);
-            return end < 0 ? logger.substring(10) : logger.substring(10, end);
-        }
-        return logger;
+        String rest = logger.startsWith("dev.cairn.") ? logger.substring(10)
+                : logger.startsWith("cairn.") ? logger.substring(6) : null;
+        if (rest == null) return logger;
+        int end = rest.indexOf('.');
+        return end < 0 ? rest : rest.substring(0, end);
     }
 
     private static void field(StringBuilder b, String key, String value) {

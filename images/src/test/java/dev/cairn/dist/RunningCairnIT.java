@@ -32,6 +32,7 @@ class RunningCairnIT {
     int metrics;
     int backend1;
     int backend2;
+    int proxy;
     Path config;
 
     /** The shipped config/cairn.yml, moved to free ports so the test runs beside anything. */
@@ -41,12 +42,14 @@ class RunningCairnIT {
         metrics = TestHost.freePort();
         backend1 = TestHost.freePort();
         backend2 = TestHost.freePort();
+        proxy = TestHost.freePort();
         String yaml = Files.readString(CairnProcess.DIST.resolve("config/cairn.yml"))
                 .replace("127.0.0.1:9000", "127.0.0.1:" + admin)
                 .replace("\":9100\"", "\"127.0.0.1:" + metrics + "\"")
                 .replace("127.0.0.1:18081", "127.0.0.1:" + backend1)
-                .replace("127.0.0.1:18082", "127.0.0.1:" + backend2);
-        assertThat(yaml).contains(":" + admin).contains(":" + metrics).contains(":" + backend1);
+                .replace("127.0.0.1:18082", "127.0.0.1:" + backend2)
+                .replace("bind: \":8080\"", "bind: \"127.0.0.1:" + proxy + "\"");
+        assertThat(yaml).contains(":" + admin).contains(":" + metrics).contains(":" + backend1).contains(":" + proxy);
         config = dir.resolve("cairn.yml");
         Files.writeString(config, yaml);
     }
@@ -62,6 +65,13 @@ class RunningCairnIT {
             JsonNode status = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body());
             assertThat(status.path("modules").findValuesAsText("name")).contains("demo", "metrics");
             assertThat(CairnProcess.get("http://127.0.0.1:" + backend1 + "/").body()).startsWith("hello from demo backend");
+            // The shipped config balances the demo service behind the proxy: both backends answer in turn.
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 10; i++) {
+                seen.add(CairnProcess.get("http://127.0.0.1:" + proxy + "/").body());
+            }
+            assertThat(seen).containsExactlyInAnyOrder(
+                    "hello from demo backend 127.0.0.1:" + backend1 + "\n", "hello from demo backend 127.0.0.1:" + backend2 + "\n");
 
             String metricsUrl = "http://127.0.0.1:" + metrics + "/metrics";
             p.awaitHttp(metricsUrl);

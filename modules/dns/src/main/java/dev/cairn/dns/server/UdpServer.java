@@ -76,7 +76,11 @@ public final class UdpServer implements AutoCloseable {
     }
 
     private void serve(DatagramChannel ch) {
-        ByteBuffer in = ByteBuffer.allocate(RECEIVE_BYTES);
+        // Direct buffers: the channel reads and writes them without a copy through a temporary one.
+        ByteBuffer in = ByteBuffer.allocateDirect(RECEIVE_BYTES);
+        ByteBuffer out = ByteBuffer.allocateDirect(RECEIVE_BYTES);
+        byte[] request = new byte[RECEIVE_BYTES];
+        Reply reply = new Reply(ch, out);
         while (!closed) {
             SocketAddress from;
             try {
@@ -90,9 +94,12 @@ public final class UdpServer implements AutoCloseable {
                 continue;
             }
             if (!(from instanceof InetSocketAddress client)) continue;
+            int len = in.position();
+            in.flip();
+            in.get(request, 0, len);
+            reply.to = client;
             try {
-                handler.handle(in.array(), in.position(), client.getAddress(), client.getPort(), false,
-                        out -> ch.send(ByteBuffer.wrap(out), client));
+                handler.handle(request, len, client.getAddress(), client.getPort(), false, reply);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException | RuntimeException e) {
@@ -100,6 +107,26 @@ public final class UdpServer implements AutoCloseable {
                 log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007")
                         .log("UDP request from {} failed: {}", client, e.toString());
             }
+        }
+    }
+
+    /** Sends one thread's responses through its own direct buffer; not shared between threads. */
+    private static final class Reply implements QueryHandler.Sink {
+        private final DatagramChannel ch;
+        private final ByteBuffer out;
+        InetSocketAddress to;
+
+        Reply(DatagramChannel ch, ByteBuffer out) {
+            this.ch = ch;
+            this.out = out;
+        }
+
+        @Override
+        public void send(byte[] message) throws IOException {
+            out.clear();
+            out.put(message);
+            out.flip();
+            ch.send(out, to);
         }
     }
 

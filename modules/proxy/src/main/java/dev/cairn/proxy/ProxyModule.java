@@ -9,6 +9,7 @@ import dev.cairn.proxy.http.ListenerHandler;
 import dev.cairn.proxy.http.ListenerServer;
 import dev.cairn.proxy.http.ProxySettings;
 import dev.cairn.proxy.http.StickyCookie;
+import dev.cairn.proxy.http.ThreadLocalBufferPool;
 import dev.cairn.proxy.tcp.TcpForward;
 import dev.cairn.proxy.tls.CertificateStore;
 import dev.cairn.spi.Module;
@@ -22,7 +23,6 @@ import dev.cairn.spi.catalog.Health;
 import dev.cairn.spi.config.HostPort;
 import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
-import io.undertow.server.DefaultByteBufferPool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -169,7 +169,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 .set(Options.WORKER_NAME, "cairn-proxy")
                 .set(Options.TCP_NODELAY, true)
                 .getMap());
-        buffers = new DefaultByteBufferPool(true, 16 * 1024);
+        buffers = new ThreadLocalBufferPool(true, 16 * 1024);
         client = UndertowClient.getInstance();
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-proxy-maintenance");

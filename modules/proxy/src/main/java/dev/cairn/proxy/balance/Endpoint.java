@@ -2,6 +2,8 @@ package dev.cairn.proxy.balance;
 
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
+import io.prometheus.metrics.core.datapoints.CounterDataPoint;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.undertow.client.UndertowClient;
 import io.undertow.server.handlers.proxy.ConnectionPoolManager;
 import io.undertow.server.handlers.proxy.ProxyConnectionPool;
@@ -28,6 +30,8 @@ public final class Endpoint {
     private volatile long ejectedUntilNanos;
     private volatile boolean removed;
     private volatile ProxyConnectionPool pool;
+    /** This endpoint's response counters by status class, resolved once (see {@link #responseCounters}). */
+    private volatile CounterDataPoint[] responseCounters;
 
     // Passive health bookkeeping; guarded by this.
     private int consecutiveFailures;
@@ -133,6 +137,21 @@ public final class Endpoint {
                 consecutiveFailures = 0;
             }
         }
+    }
+
+    /**
+     * The children of {@code family} (labels service, endpoint, code class) for this endpoint, by
+     * class index: resolved on first use rather than with a label lookup per request. An endpoint
+     * lives within one module start, so within one metrics registration.
+     */
+    public CounterDataPoint[] responseCounters(Counter family, String[] classes) {
+        CounterDataPoint[] c = responseCounters;
+        if (c == null) {
+            c = new CounterDataPoint[classes.length];
+            for (int i = 0; i < classes.length; i++) c[i] = family.labelValues(service, name, classes[i]);
+            responseCounters = c; // a race resolves the same children twice: harmless
+        }
+        return c;
     }
 
     /** The keep-alive pool to this endpoint, created on first HTTP use. */

@@ -177,7 +177,7 @@ public final class ListenerHandler implements HttpHandler {
             } else {
                 ep.recordSuccess();
             }
-            metrics.serverResponses.labelValues(ep.service(), ep.name(), ProxyMetrics.CODE_CLASSES[cls]).inc();
+            ep.responseCounters(metrics.serverResponses, ProxyMetrics.CODE_CLASSES)[cls].inc();
         }
         if (accessLog.enabled()) accessLog.write(ex, st, duration);
     }

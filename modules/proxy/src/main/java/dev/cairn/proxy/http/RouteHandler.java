@@ -179,9 +179,22 @@ final class RouteHandler implements HttpHandler {
         f.append(";proto=").append(ex.getRequestScheme());
         String hostHeader = ex.getRequestHeaders().getFirst(Headers.HOST);
         if (hostHeader != null && !hostHeader.isEmpty()) {
-            boolean token = hostHeader.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '.' || c == '-');
-            f.append(";host=").append(token ? hostHeader : "\"" + hostHeader.replace("\"", "") + "\"");
+            f.append(";host=");
+            if (isToken(hostHeader)) {
+                f.append(hostHeader);
+            } else {
+                f.append('"').append(hostHeader.replace("\"", "")).append('"');
+            }
         }
         h.put(FORWARDED, f.toString());
+    }
+
+    /** A name or IPv4 literal, used bare in Forwarded; anything else (a port, IPv6) is quoted. */
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-')) return false;
+        }
+        return true;
     }
 }

@@ -33,6 +33,7 @@ class RunningCairnIT {
     int backend1;
     int backend2;
     int proxy;
+    int dns;
     Path config;
 
     /** The shipped config/cairn.yml, moved to free ports so the test runs beside anything. */
@@ -43,15 +44,20 @@ class RunningCairnIT {
         backend1 = TestHost.freePort();
         backend2 = TestHost.freePort();
         proxy = TestHost.freePort();
+        dns = TestHost.freePort();
         String yaml = Files.readString(CairnProcess.DIST.resolve("config/cairn.yml"))
                 .replace("127.0.0.1:9000", "127.0.0.1:" + admin)
                 .replace("\":9100\"", "\"127.0.0.1:" + metrics + "\"")
                 .replace("127.0.0.1:18081", "127.0.0.1:" + backend1)
                 .replace("127.0.0.1:18082", "127.0.0.1:" + backend2)
-                .replace("bind: \":8080\"", "bind: \"127.0.0.1:" + proxy + "\"");
-        assertThat(yaml).contains(":" + admin).contains(":" + metrics).contains(":" + backend1).contains(":" + proxy);
+                .replace("bind: \":8080\"", "bind: \"127.0.0.1:" + proxy + "\"")
+                .replace("127.0.0.1:5353", "127.0.0.1:" + dns);
+        assertThat(yaml).contains(":" + admin).contains(":" + metrics).contains(":" + backend1).contains(":" + proxy)
+                .contains(":" + dns);
         config = dir.resolve("cairn.yml");
         Files.writeString(config, yaml);
+        Files.createDirectories(dir.resolve("zones"));
+        Files.copy(CairnProcess.DIST.resolve("config/zones/cairn.test.zone"), dir.resolve("zones/cairn.test.zone"));
     }
 
     private String adminUrl() {
@@ -73,6 +79,12 @@ class RunningCairnIT {
             assertThat(seen).containsExactlyInAnyOrder(
                     "hello from demo backend 127.0.0.1:" + backend1 + "\n", "hello from demo backend 127.0.0.1:" + backend2 + "\n");
 
+            // ... and answers the example zone with dig, the demo name bound to the service's health.
+            String a = dig("www.cairn.test", "A");
+            assertThat(a).contains("status: NOERROR").contains("flags: qr aa").containsPattern("www\\.cairn\\.test\\.\\s+\\d+\\s+IN\\s+A\\s+127\\.0\\.0\\.1");
+            assertThat(dig("_http._tcp.demo.cairn.test", "SRV")).contains(" " + backend1 + " ").contains(" " + backend2 + " ");
+            assertThat(dig("nope.cairn.test", "A")).contains("status: NXDOMAIN");
+
             String metricsUrl = "http://127.0.0.1:" + metrics + "/metrics";
             p.awaitHttp(metricsUrl);
             TestHost.await(Duration.ofSeconds(15), "both demo endpoints checked up", () -> {
@@ -91,6 +103,14 @@ class RunningCairnIT {
                     "cairn_config_last_reload_timestamp_seconds ", "jvm_memory_used_bytes{");
             assertThat(promtoolProblems(text)).isEmpty();
         }
+    }
+
+    private String dig(String name, String type) throws Exception {
+        Process p = new ProcessBuilder("dig", "@127.0.0.1", "-p", Integer.toString(dns), "+tries=3", "+time=2", name, type)
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return out;
     }
 
     /**

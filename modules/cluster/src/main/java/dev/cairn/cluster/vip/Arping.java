@@ -10,13 +10,21 @@ import java.util.Map;
  * arping package by Thomas Habets ({@code arping -U -c N -i IF -S ADDR ADDR}), whose flags differ.
  */
 public enum Arping {
-    IPUTILS, HABETS, MISSING;
+    /** iputils with {@code -i} (2020 and later): the burst goes out at once, as keepalived sends it. */
+    IPUTILS,
+    /** Older iputils: one packet per second. */
+    IPUTILS_NO_INTERVAL,
+    HABETS,
+    MISSING;
 
     /** Asks the installed arping who it is. */
     public static Arping detect() {
         try {
             Commands.Result r = Commands.run(List.of("arping", "-V"), Map.of(), Duration.ofSeconds(3));
-            if (r.output().contains("iputils")) return IPUTILS;
+            if (r.output().contains("iputils")) {
+                Commands.Result help = Commands.run(List.of("arping", "-h"), Map.of(), Duration.ofSeconds(3));
+                return help.output().contains("-i <interval>") ? IPUTILS : IPUTILS_NO_INTERVAL;
+            }
             Commands.Result h = Commands.run(List.of("arping", "--help"), Map.of(), Duration.ofSeconds(3));
             if (h.output().contains("ARPing") || h.output().contains("Habets") || h.output().contains("-S")) return HABETS;
             return r.output().isEmpty() ? MISSING : IPUTILS;
@@ -28,8 +36,9 @@ public enum Arping {
     /** The command sending {@code count} gratuitous (unsolicited) ARPs for {@code ip} out of {@code dev}. */
     public List<String> garp(String dev, String ip, int count) {
         return switch (this) {
-            case IPUTILS -> List.of("arping", "-q", "-U", "-c", Integer.toString(count), "-w", Integer.toString(count + 1),
-                    "-I", dev, ip);
+            case IPUTILS -> List.of("arping", "-q", "-U", "-c", Integer.toString(count), "-i", "0", "-w", "2", "-I", dev, ip);
+            case IPUTILS_NO_INTERVAL -> List.of("arping", "-q", "-U", "-c", Integer.toString(count),
+                    "-w", Integer.toString(count + 1), "-I", dev, ip);
             case HABETS -> List.of("arping", "-q", "-U", "-c", Integer.toString(count), "-i", dev, "-S", ip, ip);
             case MISSING -> List.of();
         };

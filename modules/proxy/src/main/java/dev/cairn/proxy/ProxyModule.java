@@ -21,6 +21,7 @@ import dev.cairn.spi.catalog.CatalogEvent;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
 import dev.cairn.spi.config.HostPort;
+import dev.cairn.spi.config.Suggestions;
 import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
 import java.nio.file.Files;
@@ -124,37 +125,10 @@ public final class ProxyModule implements Module<ProxyConfig> {
     }
 
     static String unknownService(String name, Set<String> known) {
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (String k : known) {
-            int d = editDistance(name, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
         String msg = "unknown service '" + name + "'";
-        if (best != null && bestDistance <= Math.max(2, name.length() / 3)) {
-            return msg + " (did you mean '" + best + "'?)";
-        }
+        String hint = Suggestions.didYouMean(name, known);
+        if (!hint.isEmpty()) return msg + hint;
         return msg + (known.isEmpty() ? " (no services are defined)" : " (services: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) prev[j] = j;
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     @Override

@@ -38,6 +38,16 @@ class ConfigTest {
     }
 
     @Test
+    void unknownServiceWithoutACloseNameListsTheServices() {
+        assertThat(ProxyModule.unknownService("Dmeo", java.util.Set.of("demo", "api")))
+                .isEqualTo("unknown service 'Dmeo' (did you mean 'demo'?)");
+        assertThat(ProxyModule.unknownService("payments", java.util.Set.of("demo", "api")))
+                .isEqualTo("unknown service 'payments' (services: api, demo)");
+        assertThat(ProxyModule.unknownService("demo", java.util.Set.of()))
+                .isEqualTo("unknown service 'demo' (no services are defined)");
+    }
+
+    @Test
     void badCidrIsAConfigError() {
         String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1")
                 + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, deny: [ 10.0.0.0/33 ], routes: [ { service: demo } ] }\n";

@@ -50,18 +50,23 @@ class AccessControlTest {
             int truncated = 0;
             int dropped = 0;
             byte[] q = DnsServerTest.query("www.example.test", Type.A).toWire();
+            long start = System.nanoTime();
             for (int i = 0; i < 30; i++) {
                 byte[] r = dns.rawUdp(q, Duration.ofMillis(150));
                 if (r == null) dropped++;
                 else if (new Message(r).getHeader().getFlag(Flags.TC)) truncated++;
                 else answered++;
             }
-            assertThat(answered).isBetween(5, 12);
+            // 5 responses per second, plus every second limited response slipped as TC=1: on a slow
+            // machine the 30 queries span more seconds, each of which allows 5 more.
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L + 1;
+            assertThat(answered).isBetween(5, (int) (5 * (seconds + 1)));
             assertThat(truncated).isGreaterThan(0);
             assertThat(dropped).isGreaterThan(0);
             // Over TCP there is no limit.
             assertThat(dns.query("www.example.test", Type.A, true).getRcode()).isEqualTo(Rcode.NOERROR);
-            assertThat(dns.host.metric("cairn_dns_dropped_requests", "reason", "rrl")).isEqualTo(dropped);
+            // A reply slower than the client's 150 ms wait counts as dropped on the client only.
+            assertThat(dns.host.metric("cairn_dns_dropped_requests", "reason", "rrl")).isBetween(1.0, (double) dropped);
         }
     }
 

@@ -226,6 +226,7 @@ public final class ClusterModule implements Module<ClusterConfig> {
         details.put("vips", s.vips());
         details.put("config_hash_mismatches", s.hashMismatches());
         if (s.witness() != null) details.put("witness", s.witness());
+        details.put("adverts", s.adverts());
         boolean healthy = s.quorumOk() && s.hashMismatches() == 0
                 && s.vips().stream().noneMatch(v -> "FAULT".equals(v.get("state")) || v.containsKey("driver_error"));
         return new ModuleStatus(healthy, summary.toString(), details);

@@ -129,10 +129,20 @@ public final class VipElection implements AutoCloseable {
         long claimStart;
         long preemptSince = -1;
         boolean held;
+        /** Epoch at which this node added the VIP; while {@link #releasing}, adverts still claim it at that epoch. */
+        long heldEpoch;
+        /**
+         * The driver is still removing the VIP after a step-down. Until it has, adverts keep
+         * claiming the old epoch: a peer stops following us (and acknowledges a new master) only
+         * once the address is really gone from this node, so two nodes never hold it at once.
+         */
+        boolean releasing;
         long faultUntil = Long.MIN_VALUE;
         long sinceWallMillis = System.currentTimeMillis();
         String reason = "starting";
         String driverError;
+        /** Transitions by state entered, as cairn_vip_transitions_total counts them. */
+        final Map<String, Long> transitions = new LinkedHashMap<>();
 
         Vip(VipConfig cfg, boolean candidate) {
             this.cfg = cfg;
@@ -147,7 +157,8 @@ public final class VipElection implements AutoCloseable {
 
     /** An immutable view for status pages; built by the election thread. */
     public record Snapshot(String node, String quorum, boolean quorumOk, List<Map<String, Object>> nodes,
-                           List<Map<String, Object>> vips, int hashMismatches, String witness) {
+                           List<Map<String, Object>> vips, int hashMismatches, String witness,
+                           Map<String, Long> adverts) {
     }
 
     public VipElection(ClusterConfig cfg, String self, AdvertCodec codec, VipDriver driver, ClusterMetrics metrics,
@@ -425,6 +436,7 @@ public final class VipElection implements AutoCloseable {
 
     private void reject(String result, String why, long now) {
         metrics.advert(result);
+        dirty = true;
         // A flood of forged packets must not flood the log: one line per interval at most.
         if (lastRejectLogNanos == Long.MIN_VALUE || now - lastRejectLogNanos > intervalNanos()) {
             lastRejectLogNanos = now;
@@ -619,6 +631,7 @@ public final class VipElection implements AutoCloseable {
                     transition(v, VipState.FAULT, faultWhy);
                 } else if (quorum(v, now)) {
                     v.held = true;
+                    v.heldEpoch = v.epoch;
                     transition(v, VipState.MASTER, "quorum acknowledged epoch " + v.epoch);
                     acquire(v);
                 } else if (now - v.claimStart > downAfter((int) cfg.advertInterval().toMillis(), me.priority())) {
@@ -708,6 +721,7 @@ public final class VipElection implements AutoCloseable {
         transition(v, VipState.CLAIMING, previous == null ? "no live master" : "preempting " + previous);
         if (quorum(v, now)) {
             v.held = true;
+            v.heldEpoch = v.epoch;
             transition(v, VipState.MASTER, "quorum " + cfg.effectiveQuorum().name().toLowerCase() + " at epoch " + v.epoch);
             acquire(v);
         }
@@ -763,6 +777,7 @@ public final class VipElection implements AutoCloseable {
         v.sinceWallMillis = System.currentTimeMillis();
         metrics.state(v.cfg.key(), to);
         metrics.transition(v.cfg.key(), to);
+        v.transitions.merge(to.name(), 1L, Long::sum);
         log.info("[{}] VIP {}: {} -> {} ({}, epoch {})", self, v.cfg.key(), from, to, reason, v.epoch);
         sendNow = true;
         List<String> hooks = cfg.notifyHooks();
@@ -813,12 +828,18 @@ public final class VipElection implements AutoCloseable {
 
     private void release(Vip v) {
         v.held = false;
+        v.releasing = true;
         VipConfig vc = v.cfg;
         driverThread.execute(() -> {
             try {
                 driver.release(vc);
             } catch (Exception e) {
                 log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("[{}] VIP {}: could not release it: {}", self, vc.key(), e.getMessage());
+            } finally {
+                submit(() -> {
+                    v.releasing = false;
+                    sendNow = true; // now tell the peers we let go
+                });
             }
         });
     }
@@ -835,6 +856,8 @@ public final class VipElection implements AutoCloseable {
         for (Vip v : vips.values()) {
             views.add(shutdown
                     ? new Advert.VipView(v.cfg.key(), VipState.BACKUP, 0, v.epoch, null)
+                    : v.releasing && !v.held
+                    ? new Advert.VipView(v.cfg.key(), VipState.MASTER, effectivePriority(v), v.heldEpoch, self)
                     : new Advert.VipView(v.cfg.key(), v.state, effectivePriority(v), v.epoch, v.leader));
         }
         Advert a = new Advert(cfg.name(), self, configHash.get(), seq, (int) cfg.advertInterval().toMillis(), shutdown, acks, views);
@@ -912,11 +935,15 @@ public final class VipElection implements AutoCloseable {
             m.put("since", Instant.ofEpochMilli(v.sinceWallMillis).toString());
             m.put("reason", v.reason);
             if (v.driverError != null) m.put("driver_error", v.driverError);
+            // The transition counter, so `cairn status` shows a flapping VIP without a scraper.
+            m.put("transitions", new LinkedHashMap<>(v.transitions));
             vipList.add(m);
         }
         if (cfg.effectiveQuorum() == QuorumMode.MAJORITY || cfg.effectiveQuorum() == QuorumMode.WITNESS) ok = preVote(now);
+        Map<String, Long> adverts = new LinkedHashMap<>();
+        for (String r : ClusterMetrics.RESULTS) adverts.put(r, (long) metrics.adverts.labelValues(r).get());
         snapshot = new Snapshot(self, cfg.effectiveQuorum().name().toLowerCase() + " (" + quorumText(now) + ")", ok, nodes,
-                vipList, mismatches, witness == null ? null : witness.lastResult());
+                vipList, mismatches, witness == null ? null : witness.lastResult(), adverts);
     }
 
     // ---------------------------------------------------------------- stop

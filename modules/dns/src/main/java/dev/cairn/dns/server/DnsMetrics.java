@@ -1,10 +1,8 @@
 package dev.cairn.dns.server;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
@@ -37,9 +35,9 @@ public final class DnsMetrics {
     private final List<Collector> collectors = new ArrayList<>();
     private final Counter requests;
     private final Counter responses;
-    private final Histogram duration;
-    private final Histogram requestSize;
-    private final Histogram responseSize;
+    private final StripedHistogram duration;
+    private final StripedHistogram requestSize;
+    private final StripedHistogram responseSize;
     private final Counter dropped;
     private final Counter malformed;
     private final Counter slipped;
@@ -56,9 +54,9 @@ public final class DnsMetrics {
         final String zone;
         final CounterDataPoint[][] requests = new CounterDataPoint[2][TYPES.length + 1];
         final CounterDataPoint[] responses = new CounterDataPoint[RCODES.length + 1];
-        final DistributionDataPoint duration;
-        final DistributionDataPoint[] requestSize = new DistributionDataPoint[2];
-        final DistributionDataPoint[] responseSize = new DistributionDataPoint[2];
+        final StripedHistogram.Child duration;
+        final StripedHistogram.Child[] requestSize = new StripedHistogram.Child[2];
+        final StripedHistogram.Child[] responseSize = new StripedHistogram.Child[2];
 
         ZonePoints(String zone) {
             this.zone = zone;
@@ -90,29 +88,26 @@ public final class DnsMetrics {
             }
             c.inc();
             responseSize[tcp ? 1 : 0].observe(size);
-            duration.observe(nanos / 1e9);
+            duration.observe(nanos);
         }
     }
 
     public DnsMetrics(PrometheusRegistry registry) {
         this.registry = registry;
         requests = add(Counter.builder().name("cairn_dns_requests")
-                .help("DNS requests by zone, transport and query type").labelNames("zone", "proto", "type").build());
+                .help("DNS requests by zone, transport and query type").labelNames("zone", "proto", "type")
+                .withoutExemplars().build());
         responses = add(Counter.builder().name("cairn_dns_responses")
-                .help("DNS responses by zone and rcode").labelNames("zone", "rcode").build());
-        duration = add(Histogram.builder().name("cairn_dns_request_duration_seconds")
-                .help("Time from receiving a request to sending its response").labelNames("zone").classicOnly()
-                .classicUpperBounds(0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                        0.025, 0.05, 0.1, 0.5, 1)
-                .build());
-        requestSize = add(Histogram.builder().name("cairn_dns_request_size_bytes")
-                .help("Size of DNS requests").labelNames("zone", "proto").classicOnly()
-                .classicUpperBounds(0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16000, 32000, 48000, 64000)
-                .build());
-        responseSize = add(Histogram.builder().name("cairn_dns_response_size_bytes")
-                .help("Size of DNS responses").labelNames("zone", "proto").classicOnly()
-                .classicUpperBounds(0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16000, 32000, 48000, 64000)
-                .build());
+                .help("DNS responses by zone and rcode").labelNames("zone", "rcode").withoutExemplars().build());
+        duration = add(new StripedHistogram("cairn_dns_request_duration_seconds",
+                "Time from receiving a request to sending its response", 1e-9,
+                new double[] {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                        0.025, 0.05, 0.1, 0.5, 1}, "zone"));
+        double[] sizes = {0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16000, 32000, 48000, 64000};
+        requestSize = add(new StripedHistogram("cairn_dns_request_size_bytes", "Size of DNS requests", 1, sizes,
+                "zone", "proto"));
+        responseSize = add(new StripedHistogram("cairn_dns_response_size_bytes", "Size of DNS responses", 1, sizes,
+                "zone", "proto"));
         dropped = add(Counter.builder().name("cairn_dns_dropped_requests")
                 .help("Requests dropped without an answer, by reason (malformed, response, oversized, rrl, overload)")
                 .labelNames("reason").build());

@@ -49,6 +49,19 @@ public final class QueryHandler {
     /** Where a response goes: a datagram, or a length-prefixed TCP message. */
     public interface Sink {
         void send(byte[] message) throws IOException;
+
+        /**
+         * Sends a cached answer: {@code wire} with its id (bytes 0-1) and its question name
+         * (from byte 12, {@code nameLength} bytes) taken from {@code query}. A sink with its own
+         * buffer overrides this to patch in place instead of copying the answer first.
+         */
+        default void sendPatched(byte[] wire, byte[] query, int nameLength) throws IOException {
+            byte[] out = wire.clone();
+            out[0] = query[0];
+            out[1] = query[1];
+            System.arraycopy(query, 12, out, 12, nameLength);
+            send(out);
+        }
     }
 
     private final ZoneStore zones;
@@ -72,6 +85,15 @@ public final class QueryHandler {
 
     /** Handles one request from {@code client}; responses go to {@code sink}. */
     public void handle(byte[] buf, int len, InetAddress client, int clientPort, boolean tcp, Sink sink) throws IOException {
+        handle(buf, len, client, clientPort, tcp, sink, new ResponseCache.Key());
+    }
+
+    /**
+     * As above, with a scratch cache key owned by the calling thread, so that a cache hit
+     * allocates nothing.
+     */
+    void handle(byte[] buf, int len, InetAddress client, int clientPort, boolean tcp, Sink sink,
+                ResponseCache.Key scratch) throws IOException {
         long start = System.nanoTime();
         ServerSettings s = settings;
         if (len < HEADER_BYTES) {
@@ -88,7 +110,8 @@ public final class QueryHandler {
             return;
         }
         long generation = zones.generation();
-        ResponseCache.Key cacheKey = s.queryLog() ? null : ResponseCache.key(buf, len, tcp, s.ednsUdpSize());
+        ResponseCache.Key cacheKey = !s.queryLog() && ResponseCache.fill(scratch, buf, len, tcp, s.ednsUdpSize())
+                ? scratch : null;
         if (cacheKey != null) {
             ResponseCache.Entry hit = cache.get(cacheKey, generation, s);
             if (hit != null) {
@@ -172,7 +195,7 @@ public final class QueryHandler {
             response.getHeader().setRcode(Rcode.REFUSED);
             byte[] out = finish(sink, response, query, s, key, client, tcp, start, points, opt);
             if (cacheKey != null && key == null) {
-                cache.put(cacheKey, new ResponseCache.Entry(out, generation, s, points, qtype, Rcode.REFUSED, false, null));
+                cache.put(cacheKey.copy(), new ResponseCache.Entry(out, generation, s, points, qtype, Rcode.REFUSED, false, null));
             }
             return;
         }
@@ -221,7 +244,7 @@ public final class QueryHandler {
         byte[] out = finish(sink, response, query, s, key, client, tcp, start, points, opt);
         // Only answers that depend on nothing but the question: no ACL, no TSIG.
         if (cacheKey != null && key == null && policy.allowQuery() == Acl.ANY) {
-            cache.put(cacheKey, new ResponseCache.Entry(out, generation, s, points, qtype, a.rcode(), a.authoritative(), kind));
+            cache.put(cacheKey.copy(), new ResponseCache.Entry(out, generation, s, points, qtype, a.rcode(), a.authoritative(), kind));
         }
     }
 
@@ -243,9 +266,8 @@ public final class QueryHandler {
                 return;
             }
         }
-        out = ResponseCache.render(e, key, buf);
-        sink.send(out);
-        e.points().response(tcp, e.rcode(), out.length, System.nanoTime() - start);
+        sink.sendPatched(e.wire(), buf, key.nameLength);
+        e.points().response(tcp, e.rcode(), e.wire().length, System.nanoTime() - start);
     }
 
     private void transfer(Sink sink, Message query, Message response, ZoneData zone, ServerSettings.ZonePolicy policy,

@@ -27,23 +27,42 @@ public final class ResponseCache {
                  int rcode, boolean authoritative, String rrlKind) {
     }
 
-    /** The lookup key: the bytes described above, with their hash computed once. */
+    /**
+     * The lookup key: the bytes described above, with their hash computed once. A listener
+     * thread keeps one as a scratch probe ({@link #fill} rewrites it per packet, so a cache hit
+     * allocates nothing); what goes into the map is an immutable {@link #copy}.
+     */
     static final class Key {
-        final byte[] bytes;
-        final int hash;
-        final int nameLength;
-        final int qtype;
+        /** Flags, payload size, name (at most 255) and type: the most a key holds. */
+        static final int MAX_BYTES = 6 + 255 + 2;
 
-        Key(byte[] bytes, int nameLength, int qtype) {
+        final byte[] bytes;
+        int length;
+        int hash;
+        int nameLength;
+        int qtype;
+
+        Key() {
+            this.bytes = new byte[MAX_BYTES];
+        }
+
+        private Key(byte[] bytes, int length, int hash, int nameLength, int qtype) {
             this.bytes = bytes;
-            this.hash = Arrays.hashCode(bytes);
+            this.length = length;
+            this.hash = hash;
             this.nameLength = nameLength;
             this.qtype = qtype;
         }
 
+        /** An immutable copy, for the map: the scratch key is rewritten by the next packet. */
+        Key copy() {
+            return new Key(Arrays.copyOf(bytes, length), length, hash, nameLength, qtype);
+        }
+
         @Override
         public boolean equals(Object o) {
-            return o instanceof Key k && hash == k.hash && Arrays.equals(bytes, k.bytes);
+            return o instanceof Key k && hash == k.hash && length == k.length
+                    && Arrays.equals(bytes, 0, length, k.bytes, 0, k.length);
         }
 
         @Override
@@ -56,29 +75,35 @@ public final class ResponseCache {
 
     /** The key of a plain query, or null when it must take the full path. */
     static Key key(byte[] q, int len, boolean tcp, int ednsUdpSize) {
-        if (len < 17 || len > MAX_QUERY_BYTES) return null;
+        Key k = new Key();
+        return fill(k, q, len, tcp, ednsUdpSize) ? k : null;
+    }
+
+    /** Writes the key of a plain query into {@code key}; false when it must take the full path. */
+    static boolean fill(Key key, byte[] q, int len, boolean tcp, int ednsUdpSize) {
+        if (len < 17 || len > MAX_QUERY_BYTES) return false;
         int flags = (q[2] & 0xFF) << 8 | q[3] & 0xFF;
-        if ((flags & 0xF800) != 0) return null; // QR set or an opcode other than QUERY
+        if ((flags & 0xF800) != 0) return false; // QR set or an opcode other than QUERY
         if (q[4] != 0 || q[5] != 1 || q[6] != 0 || q[7] != 0 || q[8] != 0 || q[9] != 0 || q[10] != 0 || (q[11] & 0xFF) > 1) {
-            return null;
+            return false;
         }
         int pos = 12;
         while (true) {
-            if (pos >= len) return null;
+            if (pos >= len) return false;
             int l = q[pos] & 0xFF;
             if (l == 0) break;
-            if (l > 63) return null; // compression pointers and extended labels: full path
+            if (l > 63) return false; // compression pointers and extended labels: full path
             pos += l + 1;
-            if (pos - 12 > 254) return null;
+            if (pos - 12 > 254) return false;
         }
         int nameLength = pos + 1 - 12;
         pos++;
-        if (pos + 4 > len) return null;
+        if (pos + 4 > len) return false;
         int qtype = (q[pos] & 0xFF) << 8 | q[pos + 1] & 0xFF;
         int qclass = (q[pos + 2] & 0xFF) << 8 | q[pos + 3] & 0xFF;
         if (qclass != 1 || qtype == Type.AXFR || qtype == Type.IXFR || qtype == Type.OPT || qtype == Type.TSIG
                 || qtype == Type.TKEY) {
-            return null;
+            return false;
         }
         pos += 4;
         boolean opt = q[11] == 1;
@@ -88,26 +113,36 @@ public final class ResponseCache {
             // Exactly a bare OPT: root owner, type 41, version 0, no options.
             if (len - pos != 11 || q[pos] != 0 || q[pos + 1] != 0 || q[pos + 2] != 41 || q[pos + 5] != 0 || q[pos + 6] != 0
                     || q[pos + 9] != 0 || q[pos + 10] != 0) {
-                return null;
+                return false;
             }
             int advertised = (q[pos + 3] & 0xFF) << 8 | q[pos + 4] & 0xFF;
             payload = Math.max(QueryHandler.CLASSIC_UDP_BYTES, Math.min(advertised, ednsUdpSize));
             doBit = q[pos + 7] & 0x80;
         } else if (pos != len) {
-            return null;
+            return false;
         }
         if (tcp) payload = 65535;
-        byte[] k = new byte[6 + nameLength + 2];
+        byte[] k = key.bytes;
         k[0] = (byte) ((tcp ? 1 : 0) | (flags & 0x0100) >> 7 | (flags & 0x0010) >> 2 | (opt ? 8 : 0) | (doBit != 0 ? 16 : 0));
         k[1] = (byte) (payload >> 8);
         k[2] = (byte) payload;
+        k[3] = 0;
+        k[4] = 0;
+        k[5] = 0;
         for (int i = 0; i < nameLength; i++) {
             byte b = q[12 + i];
             k[6 + i] = b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
         }
         k[6 + nameLength] = (byte) (qtype >> 8);
         k[7 + nameLength] = (byte) qtype;
-        return new Key(k, nameLength, qtype);
+        int length = 8 + nameLength;
+        int h = 1;
+        for (int i = 0; i < length; i++) h = 31 * h + k[i];
+        key.length = length;
+        key.hash = h;
+        key.nameLength = nameLength;
+        key.qtype = qtype;
+        return true;
     }
 
     /** The stored answer for {@code key} if it is still valid, else null. */
@@ -119,15 +154,6 @@ public final class ResponseCache {
     void put(Key key, Entry entry) {
         if (entries.size() >= MAX_ENTRIES) entries.clear();
         entries.put(key, entry);
-    }
-
-    /** The answer for this query: the stored bytes with its id and its spelling of the name. */
-    static byte[] render(Entry e, Key key, byte[] query) {
-        byte[] out = e.wire().clone();
-        out[0] = query[0];
-        out[1] = query[1];
-        System.arraycopy(query, 12, out, 12, key.nameLength);
-        return out;
     }
 
     /** A rate-limited "slip": the header and question only, TC set, so the client retries over TCP. */

@@ -81,6 +81,7 @@ public final class UdpServer implements AutoCloseable {
         ByteBuffer out = ByteBuffer.allocateDirect(RECEIVE_BYTES);
         byte[] request = new byte[RECEIVE_BYTES];
         Reply reply = new Reply(ch, out);
+        ResponseCache.Key scratch = new ResponseCache.Key();
         while (!closed) {
             SocketAddress from;
             try {
@@ -99,7 +100,7 @@ public final class UdpServer implements AutoCloseable {
             in.get(request, 0, len);
             reply.to = client;
             try {
-                handler.handle(request, len, client.getAddress(), client.getPort(), false, reply);
+                handler.handle(request, len, client.getAddress(), client.getPort(), false, reply, scratch);
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException | RuntimeException e) {
@@ -125,6 +126,18 @@ public final class UdpServer implements AutoCloseable {
         public void send(byte[] message) throws IOException {
             out.clear();
             out.put(message);
+            out.flip();
+            ch.send(out, to);
+        }
+
+        @Override
+        public void sendPatched(byte[] wire, byte[] query, int nameLength) throws IOException {
+            // The cached answer goes straight into the direct buffer and is patched there: no copy on the heap.
+            out.clear();
+            out.put(wire);
+            out.put(0, query[0]);
+            out.put(1, query[1]);
+            out.put(12, query, 12, nameLength);
             out.flip();
             ch.send(out, to);
         }

@@ -279,8 +279,16 @@ class NamespaceLabTest {
             t.start();
         }
 
-        List<List<String>> dual() {
-            return samples.stream().map(Sample::holders).filter(h -> h.size() > 1).toList();
+        /** Moments with two holders, with the time and the election logs to explain them. */
+        List<String> dual() {
+            List<String> d = samples.stream().filter(x -> x.holders().size() > 1)
+                    .map(x -> java.time.Instant.ofEpochMilli(x.at()) + " " + x.holders()).toList();
+            if (!d.isEmpty()) {
+                List<String> withLogs = new ArrayList<>(d);
+                withLogs.add("--- election logs ---\n" + electionLogs());
+                return withLogs;
+            }
+            return d;
         }
 
         /** Distinct holder sets seen from {@code from} on. */

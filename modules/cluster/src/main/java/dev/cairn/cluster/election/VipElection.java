@@ -417,6 +417,12 @@ public final class VipElection implements AutoCloseable {
                 if (va.epoch() < v.epoch) {
                     stale = true;
                     sendNow = true; // our advert tells it about the newer epoch
+                    // The master we follow still claims at its old epoch: it has not removed
+                    // the VIP yet (its driver is still releasing it, or it has not heard of the
+                    // newer epoch). Keep our promise, so we do not acknowledge the new claimant
+                    // while the old one may still answer ARP. Bounded: it steps down as soon as
+                    // it hears any advert at the newer epoch, or loses its lease.
+                    if (a.node().equals(v.leader)) v.leaderSeen = now;
                     continue;
                 }
                 onClaim(v, p, va, now);

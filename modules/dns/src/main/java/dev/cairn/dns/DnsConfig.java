@@ -13,8 +13,8 @@ import java.util.Map;
 public record DnsConfig(
         @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353; a change rebinds (open TCP connections close).", dflt = ":53")
         HostPort listen,
-        @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread.", dflt = "2")
-        @Range(min = 1, max = 64)
+        @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread; 0: one per CPU core.", dflt = "0")
+        @Range(min = 0, max = 64)
         int udpListeners,
         @Doc(value = "Largest UDP response sent to an EDNS client (RFC 6891); clients without EDNS get 512.", dflt = "1232")
         @Range(min = 512, max = 4096)
@@ -67,6 +67,11 @@ public record DnsConfig(
             String algorithm,
             @Doc(value = "File with the base64 secret, or a BIND key file (key \"name\" { secret \"...\"; };).", required = true)
             java.nio.file.Path secretFile) {
+    }
+
+    /** UDP listener threads to start: {@code udp_listeners}, or one per core the JVM may use when 0. */
+    public int udpListenerThreads() {
+        return udpListeners > 0 ? udpListeners : Math.min(64, Runtime.getRuntime().availableProcessors());
     }
 
     public RrlConfig rrlOrOff() {

@@ -262,7 +262,7 @@ public final class DnsModule implements Module<DnsConfig> {
         InetSocketAddress addr = config.listen().toSocketAddress();
         for (int attempt = 1; ; attempt++) {
             udp = new UdpServer(handler);
-            udp.start(addr, config.udpListeners());
+            udp.start(addr, config.udpListenerThreads());
             // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
             InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
             tcp = new TcpServer(handler, metrics, config.tcpIdleTimeout());

@@ -48,7 +48,7 @@ public final class UdpServer implements AutoCloseable {
             }
             for (int i = 0; i < listeners; i++) {
                 DatagramChannel ch = channels.get(i % channels.size());
-                Thread t = new Thread(() -> serve(ch), "cairn-dns-udp-" + i);
+                Thread t = new Thread(() -> serve(ch), "cairn-dns-udp-" + bound.getPort() + "-" + i);
                 t.setDaemon(true);
                 threads.add(t);
                 t.start();

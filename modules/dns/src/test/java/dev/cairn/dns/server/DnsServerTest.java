@@ -330,6 +330,14 @@ class DnsServerTest {
     }
 
     @Test
+    void udpListenersDefaultToOneThreadPerCore() {
+        // basicYaml() sets no udp_listeners: one socket and thread per core the JVM may use.
+        String prefix = "cairn-dns-udp-" + dns.port() + "-";
+        long threads = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+        assertThat(threads).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
     void unknownOpcodeIsNotimp() throws IOException {
         Message q = query("www.example.test", Type.A);
         q.getHeader().setOpcode(org.xbill.DNS.Opcode.STATUS);

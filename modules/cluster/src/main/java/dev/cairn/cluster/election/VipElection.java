@@ -635,7 +635,7 @@ public final class VipElection implements AutoCloseable {
                 if (fault) {
                     stepDown(v, faultWhy);
                     transition(v, VipState.FAULT, faultWhy);
-                } else if (quorum(v, now)) {
+                } else if (quorum(v, now) && !anotherHolder(v, now)) {
                     v.held = true;
                     v.heldEpoch = v.epoch;
                     transition(v, VipState.MASTER, "quorum acknowledged epoch " + v.epoch);
@@ -725,7 +725,7 @@ public final class VipElection implements AutoCloseable {
         v.preemptSince = -1;
         sendNow = true;
         transition(v, VipState.CLAIMING, previous == null ? "no live master" : "preempting " + previous);
-        if (quorum(v, now)) {
+        if (quorum(v, now) && !anotherHolder(v, now)) {
             v.held = true;
             v.heldEpoch = v.epoch;
             transition(v, VipState.MASTER, "quorum " + cfg.effectiveQuorum().name().toLowerCase() + " at epoch " + v.epoch);
@@ -746,6 +746,22 @@ public final class VipElection implements AutoCloseable {
             case WITNESS -> witness != null && witness.reachable(now, downAfter((int) cfg.advertInterval().toMillis(), 255));
             default -> true;
         };
+    }
+
+    /**
+     * A live peer that still says it is MASTER of the VIP (at any epoch): it has not removed the
+     * address yet (it steps down when it hears our newer epoch, and says so once its driver is
+     * done). A claimant waits for that before adding the VIP. With quorum majority the
+     * acknowledgements already wait for it; with witness or none (a pair preempting) this is
+     * what keeps the two from holding the VIP at once.
+     */
+    private boolean anotherHolder(Vip v, long now) {
+        for (Peer p : peers.values()) {
+            if (!alive(p, now)) continue;
+            Advert.VipView pv = p.last.vip(v.cfg.key());
+            if (pv != null && pv.state() == VipState.MASTER && p.node.name().equals(pv.leader())) return true;
+        }
+        return false;
     }
 
     /** This node plus every peer whose last advert follows us at our epoch and acknowledges an advert younger than the lease. */

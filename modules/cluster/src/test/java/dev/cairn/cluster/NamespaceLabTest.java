@@ -580,9 +580,60 @@ class NamespaceLabTest {
         }
     }
 
-    /** Scenario 9. */
+    /** Milliseconds of the first line of a node's log containing {@code text} (the node's own clock), or -1. */
+    static long logTime(String node, String text) throws IOException {
+        for (String l : Files.readAllLines(labRun.resolve(node + ".log"))) {
+            if (l.contains(text)) return java.time.Instant.parse(l.substring(0, l.indexOf(' '))).toEpochMilli();
+        }
+        return -1;
+    }
+
+    /**
+     * Scenario 4, on the cluster of scenario 8 (1 s adverts, preempt_delay 2s): a restarted n1
+     * preempts n2 only after preempt_delay; with preempt off (reloaded), it stays BACKUP.
+     */
     @Test
     @Order(8)
+    void preemptWaitsForPreemptDelayAndNopreemptKeepsTheLiveMaster() throws Exception {
+        await(LONG, "n1 holds the VIP", () -> holders().equals(List.of("n1")));
+        try (HolderWatch w = new HolderWatch()) {
+            lab("kill", "n1", "TERM");
+            await(LONG, "n2 holds the VIP", () -> holders().equals(List.of("n2")));
+            await(LONG, "n1 stopped", () -> cluster("n1") == null);
+            lab("start", "n1", work.resolve("lab3s.yml").toString());
+            await(LONG, "n1 takes the VIP back after preempt_delay", () -> holders().equals(List.of("n1")));
+            long following = logTime("n1", "following master n2");
+            long claiming = logTime("n1", "BACKUP -> CLAIMING (preempting n2");
+            System.out.printf("lab: preempt_delay 2s: n1 claimed %d ms after it started following n2%n", claiming - following);
+            assertThat(following).as("n1 followed n2 first, logs:\n" + electionLogs()).isPositive();
+            assertThat(claiming - following).as("preempt_delay respected").isGreaterThanOrEqualTo(2000);
+            assertThat(w.dual()).as("moments with two holders").isEmpty();
+        }
+        writeConfig("lab3s.yml", 3, 1000, "preempt_delay: 2s\npreempt: false\n");
+        String before = cluster("n1").path("nodes").path(0).path("config_hash").asText();
+        for (String n : nodes) lab("kill", n, "HUP");
+        await(LONG, "every node runs the nopreempt config", () -> nodes.stream().allMatch(n -> {
+            JsonNode c = cluster(n);
+            return c != null && c.path("config_hash_mismatches").asInt(-1) == 0
+                    && !c.path("nodes").path(0).path("config_hash").asText().equals(before);
+        }));
+        try (HolderWatch w = new HolderWatch()) {
+            lab("kill", "n1", "TERM");
+            await(LONG, "n2 holds the VIP", () -> holders().equals(List.of("n2")));
+            await(LONG, "n1 stopped", () -> cluster("n1") == null);
+            lab("start", "n1", work.resolve("lab3s.yml").toString());
+            await(LONG, "restarted n1 follows n2", () -> masterSeenBy("n1").equals("n2"));
+            long from = System.currentTimeMillis();
+            w.observe(from, 4000);
+            assertThat(w.seenSince(from)).as("holders with preempt off, logs:\n" + electionLogs()).containsExactly(List.of("n2"));
+            assertThat(transitions("n1")).as("the restarted n1 never claimed").isEqualTo(Map.of("BACKUP", 1L));
+            assertThat(w.dual()).as("moments with two holders").isEmpty();
+        }
+    }
+
+    /** Scenario 9. */
+    @Test
+    @Order(9)
     void twoNodePairNodeCutFromTheWitnessDoesNotHoldTheVip() throws Exception {
         lab("down");
         lab("up", "2");

@@ -35,10 +35,12 @@ class DebianPackageIT {
         assertThat(run("dpkg-deb", "--field", deb, "Depends")).contains("java17-runtime-headless");
         String contents = run("dpkg-deb", "--contents", deb);
         assertThat(contents).contains("./usr/share/cairn/bin/cairn", "./usr/share/cairn/lib/cairn-core-",
-                "./etc/cairn/cairn.yml", "./lib/systemd/system/cairn.service", "./usr/bin/cairn -> /usr/share/cairn/bin/cairn");
+                "./etc/cairn/cairn.yml", "./etc/cairn/zones/cairn.test.zone", "./lib/systemd/system/cairn.service",
+                "./usr/share/cairn/examples/cluster-3node.yml", "./usr/bin/cairn -> /usr/share/cairn/bin/cairn");
         Path control = dir.resolve("control");
         run("dpkg-deb", "--control", deb, control.toString());
-        assertThat(Files.readString(control.resolve("conffiles"))).isEqualTo("/etc/cairn/cairn.yml\n");
+        assertThat(Files.readString(control.resolve("conffiles")).lines())
+                .containsExactlyInAnyOrder("/etc/cairn/cairn.yml", "/etc/cairn/zones/cairn.test.zone");
     }
 
     @Test

@@ -71,6 +71,9 @@ class NamespaceLabTest {
     static String prefix;
     static String cairn;
     static volatile List<String> nodes = List.of();
+    /** The VIP {@link #holders()} looks for, with its {@code ip} family flag: the IPv6 scenario switches it. */
+    static volatile String holderFamily = "-4";
+    static volatile String holderVip = VIP;
 
     @BeforeAll
     static void up() throws Exception {
@@ -135,7 +138,7 @@ class NamespaceLabTest {
     static List<String> holders() {
         List<String> out = new ArrayList<>();
         for (String n : nodes) {
-            if (!run(List.of("ip", "-n", prefix + n, "-o", "-4", "addr", "show", "dev", "eth0", "to", VIP)).isBlank()) out.add(n);
+            if (!run(List.of("ip", "-n", prefix + n, "-o", holderFamily, "addr", "show", "dev", "eth0", "to", holderVip)).isBlank()) out.add(n);
         }
         return out;
     }
@@ -652,6 +655,85 @@ class NamespaceLabTest {
             lab("heal", "n1");
             await(LONG, "n1 takes it back once it sees the witness", () -> holders().equals(List.of("n1")));
             assertThat(w.dual()).as("moments with two holders").isEmpty();
+        }
+    }
+
+    static final String VIP6 = "fd00:99::100";
+
+    /** The client's neighbour entry (NDP) for the IPv6 VIP: its MAC, or "" while it has none. */
+    static String clientNeighbourMac6() {
+        Matcher m = Pattern.compile("lladdr ([0-9a-f:]{17})").matcher(run(List.of("ip", "-n", prefix + "client", "-6", "neigh", "show", VIP6, "dev", "eth0")));
+        return m.find() ? m.group(1) : "";
+    }
+
+    static String ndiscNotify(String node) {
+        return inNs(node, "cat", "/proc/sys/net/ipv6/conf/eth0/ndisc_notify").trim();
+    }
+
+    /**
+     * Scenario 10: an IPv6 VIP. After a crash of the master, the client's neighbour entry moves
+     * to the new master's MAC with no traffic from the client at all: neighbour unreachability
+     * detection only runs when the client sends, so the only way the entry can change is the
+     * unsolicited NA the new holder's kernel sends once the VIP passes DAD (the driver turned on
+     * ndisc_notify, which the lab leaves at the kernel's default 0).
+     */
+    @Test
+    @Order(10)
+    void ipv6VipMovesOnCrashAndTheClientsNeighbourEntryFollowsByUnsolicitedNa() throws Exception {
+        lab("down");
+        lab("up", "2");
+        nodes = List.of("n1", "n2");
+        holderFamily = "-6";
+        holderVip = VIP6;
+        Files.writeString(work.resolve("lab6.yml"), """
+                cluster:
+                  name: lab
+                  secret_file: %s
+                  advert_interval: %dms
+                  driver: {garp_repeat_after: 2s}
+                  nodes:
+                    - {name: n1, address: 10.99.0.11, priority: 150}
+                    - {name: n2, address: 10.99.0.12, priority: 100}
+                  vips:
+                    - {address: %s/64, dev: eth0}
+                admin:
+                  listen: 127.0.0.1:9000
+                """.formatted(work.resolve("secret"), INTERVAL_MS, VIP6));
+        for (String n : nodes) lab("http", n);
+        assertThat(ndiscNotify("n2")).as("the lab leaves ndisc_notify at the kernel default").isEqualTo("0");
+        startAll("lab6.yml");
+        try (HolderWatch w = new HolderWatch()) {
+            await(LONG, "n1 holds the IPv6 VIP", () -> holders().equals(List.of("n1")));
+            await(LONG, "n2 follows n1", () -> masterSeenBy("n2").equals("n1"));
+            // Through the VIP (the lab's HTTP server listens on :: too); this resolves the VIP to n1's MAC.
+            await(LONG, "HTTP over IPv6 through the VIP reaches n1",
+                    () -> inNs("client", "curl", "-s", "-g", "-m", "2", "http://[" + VIP6 + "]:8080/").contains("n1"));
+            assertThat(clientNeighbourMac6()).as("client's neighbour entry before the crash").isEqualTo(mac("n1"));
+            assertThat(ndiscNotify("n1")).as("n1's driver turned on ndisc_notify").isEqualTo("1");
+            String n2mac = mac("n2");
+
+            long t0 = System.currentTimeMillis();
+            lab("crash", "n1");
+            // Link down drops n1's IPv6 addresses, the VIP with them; n2 is the one holder to watch.
+            await(LONG, "n2 holds the IPv6 VIP", () -> holders().equals(List.of("n2")));
+            long moved = System.currentTimeMillis() - t0;
+            assertThat(moved).as("VIP moved after kill -9 (master down %d ms)", MASTER_DOWN_MS)
+                    .isLessThan(MASTER_DOWN_MS + 2 * INTERVAL_MS + SLACK_MS);
+            // No request from the client until the entry has moved: only an unsolicited NA can move it.
+            long t1 = System.currentTimeMillis();
+            await(Duration.ofSeconds(15), "client's neighbour entry for the VIP points at n2 (unsolicited NA)",
+                    () -> clientNeighbourMac6().equals(n2mac));
+            long followed = System.currentTimeMillis() - t1;
+            System.out.printf("lab: IPv6 VIP, crash of the master: VIP on n2 after %d ms, client's neighbour entry followed %d ms later%n",
+                    moved, followed);
+            // DAD (1 probe, 1 s) before the NA, plus the lab's slack.
+            assertThat(followed).as("entry followed after DAD").isLessThan(1000 + 2 * SLACK_MS);
+            assertThat(ndiscNotify("n2")).as("n2's driver turned on ndisc_notify").isEqualTo("1");
+            assertThat(inNs("client", "curl", "-s", "-g", "-m", "2", "http://[" + VIP6 + "]:8080/")).contains("n2");
+            assertThat(w.dual()).as("moments with two holders").isEmpty();
+        } finally {
+            holderFamily = "-4";
+            holderVip = VIP;
         }
     }
 }

@@ -17,15 +17,25 @@ public enum Arping {
     HABETS,
     MISSING;
 
-    /** Asks the installed arping who it is. */
+    /** Asks the installed arping (the first on the PATH) who it is. */
     public static Arping detect() {
+        return detect("arping");
+    }
+
+    /**
+     * Asks {@code command} who it is. iputils answers {@code -V} with "arping from iputils ..."
+     * (older: "arping utility, iputils-s2016..."); Habets' arping takes {@code -V} as its VLAN
+     * option, so {@code -V} alone is a usage error there, and {@code --help} names it ("ARPing
+     * 2.x, by Thomas Habets").
+     */
+    public static Arping detect(String command) {
         try {
-            Commands.Result r = Commands.run(List.of("arping", "-V"), Map.of(), Duration.ofSeconds(3));
+            Commands.Result r = Commands.run(List.of(command, "-V"), Map.of(), Duration.ofSeconds(3));
             if (r.output().contains("iputils")) {
-                Commands.Result help = Commands.run(List.of("arping", "-h"), Map.of(), Duration.ofSeconds(3));
+                Commands.Result help = Commands.run(List.of(command, "-h"), Map.of(), Duration.ofSeconds(3));
                 return help.output().contains("-i <interval>") ? IPUTILS : IPUTILS_NO_INTERVAL;
             }
-            Commands.Result h = Commands.run(List.of("arping", "--help"), Map.of(), Duration.ofSeconds(3));
+            Commands.Result h = Commands.run(List.of(command, "--help"), Map.of(), Duration.ofSeconds(3));
             if (h.output().contains("ARPing") || h.output().contains("Habets") || h.output().contains("-S")) return HABETS;
             return r.output().isEmpty() ? MISSING : IPUTILS;
         } catch (IOException e) {

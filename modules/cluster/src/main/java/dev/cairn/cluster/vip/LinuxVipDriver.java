@@ -29,12 +29,20 @@ public final class LinuxVipDriver implements VipDriver {
 
     private final DriverConfig config;
     private final Arping arping;
+    /** The arping executable: "arping" from the PATH, or the one a test names. */
+    private final String arpingCommand;
     private final ScheduledExecutorService announcer;
     private final Map<String, List<ScheduledFuture<?>>> scheduled = new ConcurrentHashMap<>();
 
     public LinuxVipDriver(DriverConfig config) {
+        this(config, "arping");
+    }
+
+    /** With {@code arpingCommand} as the arping to detect and run. */
+    public LinuxVipDriver(DriverConfig config, String arpingCommand) {
         this.config = config;
-        this.arping = Arping.detect();
+        this.arpingCommand = arpingCommand;
+        this.arping = Arping.detect(arpingCommand);
         if (arping == Arping.MISSING) {
             log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0004")
                     .log("no arping installed: VIPs will be added without gratuitous ARP (install iputils-arping)");
@@ -104,8 +112,9 @@ public final class LinuxVipDriver implements VipDriver {
     private void garp(VipConfig vip) {
         if (vip.ipv6() || arping == Arping.MISSING || config.garpCount() == 0) return;
         try {
-            Commands.Result r = Commands.run(arping.garp(vip.dev(), vip.ip(), config.garpCount()), Map.of(),
-                    config.commandTimeout());
+            List<String> argv = new ArrayList<>(arping.garp(vip.dev(), vip.ip(), config.garpCount()));
+            argv.set(0, arpingCommand);
+            Commands.Result r = Commands.run(argv, Map.of(), config.commandTimeout());
             if (!r.ok()) log.warn("gratuitous ARP for {} on {} failed: {}", vip.ip(), vip.dev(), r.output());
         } catch (IOException e) {
             log.warn("gratuitous ARP for {} failed: {}", vip.ip(), e.toString());

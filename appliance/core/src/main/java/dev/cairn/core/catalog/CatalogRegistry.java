@@ -235,6 +235,27 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         }
     }
 
+    @Override
+    public synchronized boolean markDown(String service, String endpoint, String reason) {
+        EndpointState s = find(service, endpoint);
+        if (s == null || s.counter == null || closed) return false;
+        EndpointView before = s.view();
+        s.lastCheck = "marked down: " + reason;
+        if (s.counter.forceDown()) {
+            s.since = clock.instant();
+            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0020").addKeyValue("service", service)
+                    .addKeyValue("endpoint", endpoint)
+                    .log("endpoint {}/{} is now DOWN (marked down: {}); it needs {} passing checks to be UP again",
+                            service, endpoint, reason, s.check.rise());
+            publishGauges(s);
+            rebuild();
+            fire(new CatalogEvent(CatalogEvent.Kind.HEALTH, service, before, s.view()));
+        } else if (!before.equals(s.view())) {
+            rebuild(); // already down: only the last check's text changed, and its rise count restarts
+        }
+        return true;
+    }
+
     /** Drains ({@code true}) or enables an endpoint; empty when service or endpoint is unknown. */
     public synchronized Optional<EndpointView> setDrained(String service, String endpoint, boolean drained) {
         EndpointState s = find(service, endpoint);

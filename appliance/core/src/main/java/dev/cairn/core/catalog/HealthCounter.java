@@ -35,6 +35,18 @@ final class HealthCounter {
         return health;
     }
 
+    /**
+     * Forces the endpoint DOWN with no successes, as if it had just failed {@code fall} checks
+     * (HAProxy's {@code on-error mark-down}): it needs {@code rise} consecutive successes to be UP
+     * again. Returns true when the health changed (false when it was already DOWN).
+     */
+    boolean forceDown() {
+        counter = 0;
+        if (health == Health.DOWN) return false;
+        health = Health.DOWN;
+        return true;
+    }
+
     /** Records one check result; returns true when the health changed. */
     boolean record(boolean ok) {
         int max = rise + fall - 1;

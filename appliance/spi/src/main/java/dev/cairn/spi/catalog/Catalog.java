@@ -17,6 +17,17 @@ public interface Catalog {
     Optional<ServiceView> service(String name);
 
     /**
+     * Marks an endpoint DOWN as if its active check had failed {@code fall} times (HAProxy's
+     * {@code observe layer7 ... on-error mark-down}): it takes no traffic from any module until it
+     * passes {@code rise} consecutive checks. A HEALTH event follows, as for a failed check;
+     * none when it already was DOWN (its rise count starts again). Returns false (and changes
+     * nothing) when the service or endpoint is unknown or the endpoint has no active check.
+     *
+     * @param reason why, for operators: shown as the endpoint's last check and logged
+     */
+    boolean markDown(String service, String endpoint, String reason);
+
+    /**
      * Calls {@code listener} after every change (health, drain, weight, reload). Events are
      * delivered in order, one at a time, on the catalog's own event thread: a listener must
      * not block for long. Closing the subscription stops delivery.

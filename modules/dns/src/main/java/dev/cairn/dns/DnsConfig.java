@@ -8,7 +8,7 @@ import java.util.Map;
 
 /**
  * {@code dns:} the authoritative DNS server. Listener keys ({@code listen}, {@code udp_listeners},
- * {@code tcp_max_connections}) rebind the sockets on reload; everything else applies in place.
+ * {@code udp_batch}, {@code tcp_max_connections}) rebind the sockets on reload; everything else applies in place.
  */
 public record DnsConfig(
         @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353; a change rebinds (open TCP connections close).", dflt = ":53")
@@ -16,6 +16,9 @@ public record DnsConfig(
         @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread; 0: one per CPU core.", dflt = "0")
         @Range(min = 0, max = 64)
         int udpListeners,
+        @Doc(value = "Datagrams read per recvmmsg(2) and answers sent per sendmmsg(2), per listener (Linux, Java 17); 1: one datagram per system call.", dflt = "32")
+        @Range(min = 1, max = 1024)
+        int udpBatch,
         @Doc(value = "Largest UDP response sent to an EDNS client (RFC 6891); clients without EDNS get 512.", dflt = "1232")
         @Range(min = 512, max = 4096)
         int ednsUdpSize,

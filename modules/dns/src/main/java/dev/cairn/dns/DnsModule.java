@@ -8,7 +8,8 @@ import dev.cairn.dns.server.RateLimiter;
 import dev.cairn.dns.server.ServerSettings;
 import dev.cairn.dns.server.TcpServer;
 import dev.cairn.dns.server.TsigKeys;
-import dev.cairn.dns.server.UdpServer;
+import dev.cairn.dns.server.UdpListeners;
+import dev.cairn.dns.server.UdpPath;
 import dev.cairn.dns.xfr.NotifySender;
 import dev.cairn.dns.zone.PreparedZone;
 import dev.cairn.dns.zone.ZoneData;
@@ -59,7 +60,8 @@ public final class DnsModule implements Module<DnsConfig> {
     private NotifySender notifier;
     private ZoneStore store;
     private QueryHandler handler;
-    private UdpServer udp;
+    private UdpListeners udp;
+    private volatile String udpPath;
     private TcpServer tcp;
     private Catalog.Subscription subscription;
     private ScheduledExecutorService poller;
@@ -189,6 +191,7 @@ public final class DnsModule implements Module<DnsConfig> {
         TsigKeys nextKeys = TsigKeys.load(next.tsigKeys(), dir);
         ServerSettings settings = settings(next, zones, nextKeys);
         boolean rebind = !next.listen().equals(config.listen()) || next.udpListeners() != config.udpListeners()
+                || next.udpBatch() != config.udpBatch()
                 || next.tcpMaxConnections() != config.tcpMaxConnections()
                 || !next.tcpIdleTimeout().equals(config.tcpIdleTimeout());
         if (rebind) {
@@ -260,8 +263,11 @@ public final class DnsModule implements Module<DnsConfig> {
 
     private void startListeners(DnsConfig config) throws IOException {
         InetSocketAddress addr = config.listen().toSocketAddress();
+        String path = UdpPath.describe(config.udpBatch());
+        if (!path.equals(udpPath)) log.info("DNS UDP: {}", path);
+        udpPath = path;
         for (int attempt = 1; ; attempt++) {
-            udp = new UdpServer(handler);
+            udp = UdpPath.open(handler, config.udpBatch());
             udp.start(addr, config.udpListenerThreads());
             // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
             InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
@@ -360,7 +366,7 @@ public final class DnsModule implements Module<DnsConfig> {
     @Override
     public ModuleStatus status() {
         ZoneStore s = store;
-        UdpServer u = udp;
+        UdpListeners u = udp;
         if (s == null || u == null) return ModuleStatus.down("not started");
         Map<String, Object> zones = new LinkedHashMap<>();
         for (ZoneStore.Slot slot : s.slots()) {
@@ -369,6 +375,8 @@ public final class DnsModule implements Module<DnsConfig> {
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("listen", u.address().toString());
+        details.put("udp", udpPath);
+        details.put("udp_largest_batch", u.largestBatch());
         details.put("zones", zones);
         if (lastError != null) details.put("last_zone_error", lastError);
         return new ModuleStatus(true, zones.size() + " zone(s) on " + u.address(), details);
@@ -379,6 +387,16 @@ public final class DnsModule implements Module<DnsConfig> {
     /** The UDP address actually bound (port 0 resolved). */
     public InetSocketAddress udpAddress() {
         return udp.address();
+    }
+
+    /** Which UDP path serves: as logged at start ("batched recvmmsg/sendmmsg, batch 32", ...). */
+    public String udpPath() {
+        return udpPath;
+    }
+
+    /** The most datagrams one receive call has read so far (1 on the portable path). */
+    public int udpLargestBatch() {
+        return udp.largestBatch();
     }
 
     public InetSocketAddress tcpAddress() {

@@ -92,7 +92,7 @@ public final class QueryHandler {
      * As above, with a scratch cache key owned by the calling thread, so that a cache hit
      * allocates nothing.
      */
-    void handle(byte[] buf, int len, InetAddress client, int clientPort, boolean tcp, Sink sink,
+    public void handle(byte[] buf, int len, InetAddress client, int clientPort, boolean tcp, Sink sink,
                 ResponseCache.Key scratch) throws IOException {
         long start = System.nanoTime();
         ServerSettings s = settings;

@@ -32,7 +32,7 @@ public final class ResponseCache {
      * thread keeps one as a scratch probe ({@link #fill} rewrites it per packet, so a cache hit
      * allocates nothing); what goes into the map is an immutable {@link #copy}.
      */
-    static final class Key {
+    public static final class Key {
         /** Flags, payload size, name (at most 255) and type: the most a key holds. */
         static final int MAX_BYTES = 6 + 255 + 2;
 
@@ -42,7 +42,8 @@ public final class ResponseCache {
         int nameLength;
         int qtype;
 
-        Key() {
+        /** A scratch key for one listener thread. */
+        public Key() {
             this.bytes = new byte[MAX_BYTES];
         }
 

@@ -13,17 +13,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The UDP side of the server: {@code n} sockets bound to one address with SO_REUSEPORT (the
- * kernel spreads clients across them), each read by its own thread. Where SO_REUSEPORT is not
+ * The portable UDP path, one datagram per system call through {@link DatagramChannel}:
+ * {@code n} sockets bound to one address with SO_REUSEPORT (the kernel spreads clients across
+ * them), each read by its own thread. Where SO_REUSEPORT is not
  * available, the threads share one socket. A bad packet costs one FORMERR or nothing: no
  * exception leaves a listener loop except the socket being closed by {@link #close}.
  */
-public final class UdpServer implements AutoCloseable {
+public final class UdpServer implements UdpListeners {
 
     /** Receive buffer per thread: the largest datagram there is. */
     static final int RECEIVE_BYTES = 65_535;
     /** Kernel socket buffers, sized for bursts of a benchmark or a flood. */
-    static final int SOCKET_BUFFER_BYTES = 4 << 20;
+    public static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
     private static final Logger log = LoggerFactory.getLogger(UdpServer.class);
 
@@ -37,7 +38,7 @@ public final class UdpServer implements AutoCloseable {
         this.handler = handler;
     }
 
-    /** Binds and starts {@code listeners} threads. On failure, closes what it opened and throws. */
+    @Override
     public void start(InetSocketAddress address, int listeners) throws IOException {
         try {
             DatagramChannel first = open(address, listeners > 1);
@@ -71,6 +72,7 @@ public final class UdpServer implements AutoCloseable {
         return ch;
     }
 
+    @Override
     public InetSocketAddress address() {
         return bound;
     }

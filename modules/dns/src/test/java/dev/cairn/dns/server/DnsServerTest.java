@@ -3,18 +3,27 @@ package dev.cairn.dns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.dns.DnsFixture;
+import dev.cairn.dns.DnsModule;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -29,26 +38,41 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
-/** The module over real UDP and TCP sockets, queried with dnsjava's resolver and raw packets. */
+/**
+ * The module over real UDP and TCP sockets, queried with dnsjava's resolver and raw packets, on
+ * the default UDP path (batched recvmmsg/sendmmsg: the surefire JVM has jdk.incubator.foreign).
+ * {@link DnsServerOneDatagramPerCallTest} runs the same tests on the portable path.
+ */
+// One instance per class, so a subclass picks its UDP path by overriding udpKeys().
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DnsServerTest {
 
     @TempDir
     static Path dir;
     static DnsFixture dns;
+    /** What {@link DnsModule#udpPath} must say for the path under test. */
+    static String expectedUdpPath;
+
+    /** Keys added to the dns section (indented two spaces) and the UDP path they select. */
+    String[] udpKeys() {
+        return new String[] {"", "batched recvmmsg/sendmmsg, batch 32"};
+    }
 
     @BeforeAll
-    static void start() throws Exception {
+    void start() throws Exception {
+        String udpKeys = udpKeys()[0];
+        expectedUdpPath = udpKeys()[1];
         dns = DnsFixture.start(dir, """
                 dns:
                   listen: 127.0.0.1:0
-                  zones:
+                %s  zones:
                     example.test:
                       file: zones/example.test.zone
                       records:
                         - "big 60 TXT \\"%s\\""
                         - "big 60 TXT \\"%s\\""
                         - "big 60 TXT \\"%s\\""
-                """.formatted("a".repeat(200), "b".repeat(200), "c".repeat(200)));
+                """.formatted(udpKeys, "a".repeat(200), "b".repeat(200), "c".repeat(200)));
     }
 
     @AfterAll
@@ -335,6 +359,67 @@ class DnsServerTest {
         String prefix = "cairn-dns-udp-" + dns.port() + "-";
         long threads = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
         assertThat(threads).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void theExpectedUdpPathServes() {
+        assertThat(dns.module().udpPath()).isEqualTo(expectedUdpPath);
+    }
+
+    /** Sockets and queries per socket of the burst: 500 in all, sent without waiting for answers. */
+    static final int BURST_SOCKETS = 5;
+    static final int BURST_QUERIES = 100;
+
+    @Test
+    void aBurstFromSeveralClientsGetsEveryAnswerToItsOwnQuery() throws Exception {
+        // Cached and uncached names, each query its own id: an answer must match its query's id, name and data.
+        List<DatagramSocket> sockets = new ArrayList<>();
+        Map<Integer, String[]> expected = new HashMap<>();
+        try {
+            for (int s = 0; s < BURST_SOCKETS; s++) {
+                DatagramSocket socket = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+                socket.setReceiveBufferSize(1 << 20);
+                socket.setSoTimeout(10_000);
+                sockets.add(socket);
+            }
+            InetSocketAddress server = new InetSocketAddress("127.0.0.1", dns.port());
+            for (int i = 0; i < BURST_QUERIES; i++) {
+                for (int s = 0; s < BURST_SOCKETS; s++) {
+                    int id = s * BURST_QUERIES + i;
+                    String[] nameAndAddress = switch (i % 4) {
+                        case 0 -> new String[] {"www.example.test.", "192.0.2.10"};
+                        case 1 -> new String[] {"mail.example.test.", "192.0.2.25"};
+                        case 2 -> new String[] {"q" + id + ".wild.example.test.", "192.0.2.50"};
+                        default -> new String[] {"ns1.example.test.", "192.0.2.1"};
+                    };
+                    expected.put(id, nameAndAddress);
+                    Message q = query(nameAndAddress[0].substring(0, nameAndAddress[0].length() - 1), Type.A);
+                    q.getHeader().setID(id);
+                    byte[] wire = q.toWire();
+                    sockets.get(s).send(new DatagramPacket(wire, wire.length, server));
+                }
+            }
+            byte[] buf = new byte[4096];
+            for (int s = 0; s < BURST_SOCKETS; s++) {
+                Set<Integer> seen = new HashSet<>();
+                for (int i = 0; i < BURST_QUERIES; i++) {
+                    DatagramPacket p = new DatagramPacket(buf, buf.length);
+                    sockets.get(s).receive(p);
+                    Message m = new Message(Arrays.copyOf(buf, p.getLength()));
+                    int id = m.getHeader().getID();
+                    assertThat(id / BURST_QUERIES).as("answer on socket %d carries id %d of another socket", s, id).isEqualTo(s);
+                    assertThat(seen.add(id)).as("id %d answered twice", id).isTrue();
+                    assertThat(m.getQuestion().getName().toString()).isEqualTo(expected.get(id)[0]);
+                    assertThat(m.getSection(Section.ANSWER)).extracting(Record::rdataToString).containsExactly(expected.get(id)[1]);
+                }
+            }
+        } finally {
+            for (DatagramSocket socket : sockets) socket.close();
+        }
+        if (expectedUdpPath.startsWith("batched")) {
+            // 500 datagrams sent faster than answered: some recvmmsg call took more than one.
+            assertThat(dns.module().udpLargestBatch()).isGreaterThan(1);
+        }
     }
 
     @Test

@@ -216,7 +216,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
         }
         ProxySettings settings = new ProxySettings(next.limits().endpointMaxConnections(), next.limits().queueSize(),
                 next.timeouts().queue().toMillis(), next.timeouts().connect().toMillis(),
-                (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky);
+                (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky,
+                catalog);
 
         // Listeners: swap handlers in place where the socket can stay; restart the rest.
         Set<String> keep = new LinkedHashSet<>();

@@ -14,7 +14,8 @@ import org.xnio.OptionMap;
 /**
  * The proxy's runtime state for one catalog endpoint: its latest catalog view, the requests in
  * flight to it, passive-health ejection and (for HTTP) its keep-alive connection pool.
- * Thread-safe: counters are atomic, the view and ejection deadline volatile.
+ * Thread-safe: counters are atomic, the view and ejection state volatile, their changes
+ * serialized on this.
  */
 public final class Endpoint {
 
@@ -27,7 +28,16 @@ public final class Endpoint {
     private final URI uri;
     private volatile EndpointView view;
     private final AtomicInteger active = new AtomicInteger();
+    /** Timed passive ejection (services without an active check): out until then; 0: not ejected. */
     private volatile long ejectedUntilNanos;
+    /**
+     * Passive ejection of an endpoint with an active check: out until the catalog shows it UP after
+     * having been marked DOWN. Set at once, before the catalog's event reaches us, so the requests in
+     * between do not go to it either.
+     */
+    private volatile boolean held;
+    /** {@code view.since()} when {@link #held} was set: an UP view with another since passed its check again. Guarded by this. */
+    private java.time.Instant heldSince;
     private volatile boolean removed;
     private volatile ProxyConnectionPool pool;
     /** This endpoint's response counters by status class, resolved once (see {@link #responseCounters}). */
@@ -62,10 +72,17 @@ public final class Endpoint {
         return view;
     }
 
-    void update(EndpointView v) {
-        if (view.health() == Health.DOWN && v.health() == Health.UP) {
-            // The active check saw it come back: a passive ejection has served its purpose.
-            ejectedUntilNanos = 0;
+    synchronized void update(EndpointView v) {
+        EndpointView old = view;
+        if (v.health() == Health.UP) {
+            if (old.health() == Health.DOWN) {
+                // The active check saw it come back: a passive ejection has served its purpose.
+                ejectedUntilNanos = 0;
+                held = false;
+            } else if (held && !v.since().equals(heldSince)) {
+                // UP with a newer since: it went DOWN and passed its check again between two views we saw.
+                held = false;
+            }
         }
         this.view = v;
     }
@@ -79,7 +96,9 @@ public final class Endpoint {
         return view.available() && !removed;
     }
 
+    /** Passively ejected: held until its check passes again, or within a timed ejection. */
     public boolean ejected(long nowNanos) {
+        if (held) return true;
         long until = ejectedUntilNanos;
         return until != 0 && nowNanos - until < 0;
     }
@@ -110,12 +129,19 @@ public final class Endpoint {
         return removed;
     }
 
-    void markRemoved() {
+    synchronized void markRemoved() {
         removed = true;
+        held = false;
     }
 
-    /** Records a live-traffic failure; returns true when it ejects the endpoint. */
-    public synchronized boolean recordFailure(int threshold, long windowNanos, long ejectNanos, long now) {
+    /**
+     * Records a live-traffic failure. At the {@code threshold}-th consecutive failure within
+     * {@code windowNanos} it ejects the endpoint at once, held until its active check passes again
+     * (see {@link #update}), and returns true; the caller then marks it down in the catalog, or
+     * calls {@link #ejectFor} when the catalog cannot (no active check). Returns false otherwise,
+     * also while it is already ejected.
+     */
+    public synchronized boolean recordFailure(int threshold, long windowNanos, long now) {
         if (threshold <= 0) return false;
         if (consecutiveFailures == 0 || now - firstFailureNanos > windowNanos) {
             consecutiveFailures = 0;
@@ -124,11 +150,18 @@ public final class Endpoint {
         consecutiveFailures++;
         if (consecutiveFailures >= threshold && !ejected(now)) {
             consecutiveFailures = 0;
-            long until = now + ejectNanos;
-            ejectedUntilNanos = until == 0 ? 1 : until;
+            heldSince = view.since();
+            held = true;
             return true;
         }
         return false;
+    }
+
+    /** Turns the ejection {@link #recordFailure} started into a timed one, ending {@code ejectNanos} after {@code now}. */
+    public synchronized void ejectFor(long ejectNanos, long now) {
+        long until = now + ejectNanos;
+        ejectedUntilNanos = until == 0 ? 1 : until;
+        held = false;
     }
 
     public void recordSuccess() {

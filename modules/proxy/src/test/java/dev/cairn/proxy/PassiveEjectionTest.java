@@ -118,6 +118,17 @@ class PassiveEjectionTest {
         TestHost.await(WAIT, "a ejected", () -> ejections(f) >= 1);
     }
 
+    /** Polls the proxy until a answers a request (a bounded number of requests: one per poll). */
+    private static void awaitTrafficTo(ProxyFixture f) throws InterruptedException {
+        TestHost.await(WAIT, "a takes requests again", () -> {
+            try {
+                return f.get(f.base("web") + "/").body().equals("a");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private static List<CatalogEvent> healthEventsOfA(List<CatalogEvent> events) {
         return events.stream().filter(e -> e.kind() == CatalogEvent.Kind.HEALTH && e.after() != null
                 && e.after().name().equals("a")).toList();
@@ -151,6 +162,9 @@ class PassiveEjectionTest {
             assertThat(f.host.metric("cairn_health_check_failures", "service", "web", "endpoint", "a"))
                     .isEqualTo(checksBefore);
             assertThat(ejections(f)).isEqualTo(1.0);
+            // The proxy follows the catalog: back in rotation.
+            a.failLive.set(false);
+            awaitTrafficTo(f);
         }
     }
 
@@ -195,15 +209,30 @@ class PassiveEjectionTest {
             a.failHealth.set(false);
             a.failHealthAfterLiveFailures = 0;
             TestHost.await(WAIT, "catalog reports a UP", () -> a(f).health() == Health.UP);
-            TestHost.await(WAIT, "a takes requests again", () -> {
-                try {
-                    return f.get(f.base("web") + "/").body().equals("a");
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitTrafficTo(f);
             assertThat(f.host.metric("cairn_proxy_server_up", "service", "web", "endpoint", "a")).isEqualTo(1.0);
             assertThat(ejections(f)).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void reloadThatRemovesTheCheckReadmitsAMarkedDownEndpoint() throws Exception {
+        try (FlakyBackend a = new FlakyBackend(); TestBackend b = new TestBackend("b")) {
+            String check = "{ type: http, path: /health, interval: 200ms, timeout: 1s, rise: 2, fall: 10 }";
+            try (ProxyFixture f = new ProxyFixture(dir, config(a, b, check, "100ms"), false)) {
+                TestHost.await(WAIT, "a checked", () -> a(f).lastCheck().equals("HTTP 200"));
+                a.failHealthAfterLiveFailures = FAILURES; // its check fails too from then on: it stays DOWN
+                a.failLive.set(true);
+                driveUntilEjected(f);
+                assertThat(a(f).health()).isEqualTo(Health.DOWN);
+                a.failLive.set(false);
+
+                var result = f.host.reload(config(a, b, null, "100ms"));
+                assertThat(result.ok()).as(result.toString()).isTrue();
+                // Without a check the catalog has it UP again, and the proxy's hold ends with that view.
+                assertThat(a(f).health()).isEqualTo(Health.UP);
+                awaitTrafficTo(f);
+            }
         }
     }
 
@@ -224,13 +253,7 @@ class PassiveEjectionTest {
             assertThat(f.host.metric("cairn_proxy_server_up", "service", "web", "endpoint", "a")).isEqualTo(0.0);
 
             a.failLive.set(false);
-            TestHost.await(WAIT, "a takes requests again after eject_for", () -> {
-                try {
-                    return f.get(f.base("web") + "/").body().equals("a");
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            awaitTrafficTo(f);
             assertThat(System.nanoTime() - ejectedAt).isGreaterThanOrEqualTo(Duration.ofMillis(2900).toNanos());
         }
     }

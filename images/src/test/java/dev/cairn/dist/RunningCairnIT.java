@@ -84,6 +84,8 @@ class RunningCairnIT {
             assertThat(a).contains("status: NOERROR").contains("flags: qr aa").containsPattern("www\\.cairn\\.test\\.\\s+\\d+\\s+IN\\s+A\\s+127\\.0\\.0\\.1");
             assertThat(dig("_http._tcp.demo.cairn.test", "SRV")).contains(" " + backend1 + " ").contains(" " + backend2 + " ");
             assertThat(dig("nope.cairn.test", "A")).contains("status: NXDOMAIN");
+            // bin/cairn run on this machine's Java 17 (with jdk.incubator.foreign) enables the batched UDP path.
+            assertThat(p.stdout()).contains("DNS UDP: batched recvmmsg/sendmmsg, batch 32");
 
             String metricsUrl = "http://127.0.0.1:" + metrics + "/metrics";
             p.awaitHttp(metricsUrl);

@@ -5,17 +5,29 @@ import dev.cairn.proxy.config.LimitsConfig;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.TimeoutsConfig;
 import dev.cairn.proxy.tls.CertificateStore;
-import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.protocols.ssl.UndertowXnioSsl;
 import io.undertow.server.ConnectorStatistics;
+import io.undertow.server.DelegateOpenListener;
 import io.undertow.server.HttpHandler;
+import io.undertow.server.OpenListener;
+import io.undertow.server.protocol.http.AlpnOpenListener;
+import io.undertow.server.protocol.http.HttpOpenListener;
+import io.undertow.server.protocol.http2.Http2OpenListener;
+import io.undertow.server.protocol.http2.Http2UpgradeHandler;
+import io.undertow.server.protocol.proxy.ProxyProtocolOpenListener;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
 import org.xnio.Options;
-import org.xnio.Sequence;
+import org.xnio.StreamConnection;
 import org.xnio.XnioWorker;
+import org.xnio.channels.AcceptingChannel;
 
 /**
  * One running listener: an Undertow server on the shared XNIO worker whose root handler can be
@@ -33,7 +45,8 @@ public final class ListenerServer {
     };
 
     private final ListenerConfig config;
-    private final Undertow server;
+    private final AcceptingChannel<? extends StreamConnection> channel;
+    private final OpenListener openListener;
     private final CertificateStore certificates;
     private volatile HttpHandler handler;
 
@@ -57,47 +70,74 @@ public final class ListenerServer {
         this.config = config;
         this.handler = Objects.requireNonNull(initial);
         HttpHandler root = ex -> handler.handleRequest(ex);
-        Undertow.ListenerBuilder lb = new Undertow.ListenerBuilder()
-                .setPort(config.bind().port())
-                .setHost(config.bind().isWildcard() ? "0.0.0.0" : config.bind().host())
-                .setRootHandler(root)
-                .setUseProxyProtocol(config.proxyProtocol());
-        if (config.tls() != null) {
-            certificates = new CertificateStore(config.tls().certificates(), configDir);
-            lb.setType(Undertow.ListenerType.HTTPS).setSslContext(certificates.sslContext());
-        } else {
-            certificates = null;
-            lb.setType(Undertow.ListenerType.HTTP);
-        }
-        Undertow.Builder b = Undertow.builder()
-                .setWorker(worker)
-                .setByteBufferPool(buffers)
-                .addListener(lb)
-                .setServerOption(UndertowOptions.ENABLE_HTTP2, config.http2())
-                .setServerOption(UndertowOptions.ENABLE_STATISTICS, true)
-                .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, limits.maxBodySize().bytes())
-                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize().bytes()))
-                .setServerOption(UndertowOptions.MAX_HEADERS, limits.maxHeaders())
-                .setServerOption(UndertowOptions.IDLE_TIMEOUT, millis(timeouts.client()))
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(timeouts.httpRequest()))
-                .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.keepAlive()))
-                .setServerOption(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
-                .setServerOption(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
-                .setServerOption(UndertowOptions.RECORD_REQUEST_START_TIME, false)
-                .setSocketOption(Options.REUSE_ADDRESSES, true)
-                .setSocketOption(Options.TCP_NODELAY, true);
+        // What Undertow.builder() would set up for one listener, built by hand so that the HTTP/1.1
+        // connections get the obs-fold guard under Undertow's parser (see GuardedOpenListener).
+        OptionMap undertowOptions = OptionMap.builder()
+                // Pipelined responses go out as each completes: with Undertow's buffering, a later
+                // request that fails to parse gets its 400 written ahead of the buffered answers.
+                .set(UndertowOptions.BUFFER_PIPELINED_DATA, false)
+                .set(UndertowOptions.ENABLE_HTTP2, config.http2())
+                .set(UndertowOptions.ENABLE_STATISTICS, true)
+                .set(UndertowOptions.MAX_ENTITY_SIZE, limits.maxBodySize().bytes())
+                .set(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize().bytes()))
+                .set(UndertowOptions.MAX_HEADERS, limits.maxHeaders())
+                .set(UndertowOptions.IDLE_TIMEOUT, millis(timeouts.client()))
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(timeouts.httpRequest()))
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.keepAlive()))
+                .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
+                .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
+                .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
+                .getMap();
+        OptionMap.Builder socket = OptionMap.builder()
+                .set(Options.TCP_NODELAY, true)
+                .set(Options.REUSE_ADDRESSES, true)
+                .set(Options.BALANCING_TOKENS, 1)
+                .set(Options.BALANCING_CONNECTIONS, 2)
+                .set(Options.BACKLOG, 1000);
         if (limits.maxConnections() > 0) {
-            b.setSocketOption(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
-                    .setSocketOption(Options.CONNECTION_LOW_WATER, limits.maxConnections());
+            socket.set(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
+                    .set(Options.CONNECTION_LOW_WATER, limits.maxConnections());
         }
         if (config.tls() != null) {
             String[] protocols = config.tls().minVersion().equals("TLSv1.3")
                     ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
-            b.setSocketOption(Options.SSL_ENABLED_PROTOCOLS, Sequence.of(protocols))
-                    .setSocketOption(Options.SSL_ENABLED_CIPHER_SUITES, Sequence.of(CIPHERS));
+            socket.setSequence(Options.SSL_ENABLED_PROTOCOLS, protocols)
+                    .setSequence(Options.SSL_ENABLED_CIPHER_SUITES, CIPHERS);
         }
-        this.server = b.build();
-        server.start();
+        OptionMap socketOptions = socket.getMap();
+
+        HttpOpenListener http1 = new HttpOpenListener(buffers, undertowOptions);
+        // h2c (plain-text upgrade) as Undertow's builder offers it when HTTP/2 is on.
+        http1.setRootHandler(config.http2() && config.tls() == null ? new Http2UpgradeHandler(root) : root);
+        OpenListener open = new GuardedOpenListener(http1);
+        UndertowXnioSsl ssl = null;
+        if (config.tls() != null) {
+            certificates = new CertificateStore(config.tls().certificates(), configDir);
+            ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.create(Options.USE_DIRECT_BUFFERS, true), certificates.sslContext());
+            if (config.http2()) {
+                Http2OpenListener h2 = new Http2OpenListener(buffers, undertowOptions);
+                h2.setRootHandler(root);
+                open = new AlpnOpenListener(buffers, undertowOptions, (DelegateOpenListener) open)
+                        .addProtocol(Http2OpenListener.HTTP2, h2, 10);
+            }
+        } else {
+            certificates = null;
+        }
+        this.openListener = open;
+        ChannelListener<StreamConnection> first = config.proxyProtocol()
+                ? new ProxyProtocolOpenListener(open, ssl, buffers, socketOptions) : open;
+        ChannelListener<AcceptingChannel<StreamConnection>> accept = ChannelListeners.openListenerAdapter(first);
+        InetSocketAddress bind = new InetSocketAddress(
+                config.bind().isWildcard() ? "0.0.0.0" : config.bind().host(), config.bind().port());
+        if (ssl != null && !config.proxyProtocol()) {
+            @SuppressWarnings({"unchecked", "rawtypes"})
+            AcceptingChannel<? extends StreamConnection> c =
+                    ssl.createSslConnectionServer(worker, bind, (ChannelListener) accept, socketOptions);
+            this.channel = c;
+        } else {
+            this.channel = worker.createStreamConnectionServer(bind, accept, socketOptions);
+        }
+        channel.resumeAccepts();
     }
 
     private static int millis(java.time.Duration d) {
@@ -123,16 +163,18 @@ public final class ListenerServer {
 
     /** The bound address (with the real port when bind said :0). */
     public InetSocketAddress address() {
-        return (InetSocketAddress) server.getListenerInfo().get(0).getAddress();
+        return (InetSocketAddress) channel.getLocalAddress();
     }
 
     public ProxyMetrics.ListenerStats stats() {
-        ConnectorStatistics s = server.getListenerInfo().get(0).getConnectorStatistics();
+        ConnectorStatistics s = openListener.getConnectorStatistics();
         return s == null ? new ProxyMetrics.ListenerStats(config.name(), 0, 0, 0)
                 : new ProxyMetrics.ListenerStats(config.name(), s.getActiveConnections(), s.getBytesReceived(), s.getBytesSent());
     }
 
     public void stop() {
-        server.stop();
+        // As Undertow.stop() with an external worker: stop accepting; open connections end with
+        // their exchanges or when the worker shuts down.
+        IoUtils.safeClose(channel);
     }
 }

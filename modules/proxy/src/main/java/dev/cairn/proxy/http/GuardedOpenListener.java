@@ -1,0 +1,77 @@
+package dev.cairn.proxy.http;
+
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
+import io.undertow.server.ConnectorStatistics;
+import io.undertow.server.DelegateOpenListener;
+import io.undertow.server.HttpHandler;
+import org.xnio.OptionMap;
+import org.xnio.StreamConnection;
+
+/**
+ * Undertow's HTTP/1.1 open listener with an {@link ObsFoldGuard} put under each new connection's
+ * reads (after TLS and the PROXY protocol header, so it sees the plain HTTP/1.1 bytes; HTTP/2
+ * connections chosen by ALPN never reach it).
+ */
+final class GuardedOpenListener implements DelegateOpenListener {
+
+    private final DelegateOpenListener delegate;
+
+    GuardedOpenListener(DelegateOpenListener delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public void handleEvent(StreamConnection channel) {
+        guard(channel, null);
+        delegate.handleEvent(channel);
+    }
+
+    @Override
+    public void handleEvent(StreamConnection channel, PooledByteBuffer buffer) {
+        guard(channel, buffer);
+        delegate.handleEvent(channel, buffer);
+    }
+
+    private static void guard(StreamConnection channel, PooledByteBuffer buffer) {
+        ObsFoldGuard g = new ObsFoldGuard(channel.getSourceChannel().getConduit());
+        // Bytes read ahead by the ALPN or PROXY protocol listener are the start of the stream.
+        if (buffer != null) g.inspect(buffer.getBuffer());
+        channel.getSourceChannel().setConduit(g);
+    }
+
+    @Override
+    public HttpHandler getRootHandler() {
+        return delegate.getRootHandler();
+    }
+
+    @Override
+    public void setRootHandler(HttpHandler rootHandler) {
+        delegate.setRootHandler(rootHandler);
+    }
+
+    @Override
+    public OptionMap getUndertowOptions() {
+        return delegate.getUndertowOptions();
+    }
+
+    @Override
+    public void setUndertowOptions(OptionMap undertowOptions) {
+        delegate.setUndertowOptions(undertowOptions);
+    }
+
+    @Override
+    public ByteBufferPool getBufferPool() {
+        return delegate.getBufferPool();
+    }
+
+    @Override
+    public ConnectorStatistics getConnectorStatistics() {
+        return delegate.getConnectorStatistics();
+    }
+
+    @Override
+    public void closeConnections() {
+        delegate.closeConnections();
+    }
+}

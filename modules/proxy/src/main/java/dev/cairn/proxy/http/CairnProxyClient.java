@@ -63,7 +63,7 @@ final class CairnProxyClient implements ProxyClient {
             failed = st.current;
             st.current = null;
             backend.release(failed);
-            settings.passiveFailure(failed);
+            settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
             st.addTried(failed);
             st.retries++;
             st.stats.retries.inc();

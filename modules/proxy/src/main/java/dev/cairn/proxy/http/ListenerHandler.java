@@ -173,7 +173,7 @@ public final class ListenerHandler implements HttpHandler {
             st.backend.release(ep);
             if (status >= 500) {
                 // A 5xx or a timeout from this endpoint counts against it (passive health).
-                settings.passiveFailure(ep);
+                settings.passiveFailure(ep, ProxySettings.Failure.ofStatus(status));
             } else {
                 ep.recordSuccess();
             }

@@ -22,9 +22,7 @@ public record ProxySettings(int endpointMaxConnections, int queueSize, long queu
     public enum Failure {
         CONNECT_ERROR("connect error"),
         SERVER_ERROR("5xx"),
-        TIMEOUT("timeout"),
-        /** From a caller that does not say which. */
-        UNSPECIFIED("connect error, 5xx or timeout");
+        TIMEOUT("timeout");
 
         private final String text;
 
@@ -36,11 +34,6 @@ public record ProxySettings(int endpointMaxConnections, int queueSize, long queu
         public static Failure ofStatus(int status) {
             return status == 504 ? TIMEOUT : SERVER_ERROR;
         }
-    }
-
-    /** Counts a failed request against the endpoint (cause unknown); see {@link #passiveFailure(Endpoint, Failure)}. */
-    public void passiveFailure(Endpoint e) {
-        passiveFailure(e, Failure.UNSPECIFIED);
     }
 
     /**

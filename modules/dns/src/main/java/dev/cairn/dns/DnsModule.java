@@ -377,6 +377,7 @@ public final class DnsModule implements Module<DnsConfig> {
         details.put("listen", u.address().toString());
         details.put("udp", udpPath);
         details.put("udp_largest_batch", u.largestBatch());
+        details.put("udp_average_batch", Math.round(u.averageBatch() * 100) / 100.0);
         details.put("zones", zones);
         if (lastError != null) details.put("last_zone_error", lastError);
         return new ModuleStatus(true, zones.size() + " zone(s) on " + u.address(), details);

@@ -25,6 +25,11 @@ public interface UdpListeners extends AutoCloseable {
         return 1;
     }
 
+    /** Datagrams per receive call on average since start (0 before the first; 1 on the portable path). */
+    default double averageBatch() {
+        return 1;
+    }
+
     @Override
     void close();
 }

@@ -419,6 +419,7 @@ class DnsServerTest {
         if (expectedUdpPath.startsWith("batched")) {
             // 500 datagrams sent faster than answered: some recvmmsg call took more than one.
             assertThat(dns.module().udpLargestBatch()).isGreaterThan(1);
+            assertThat((double) dns.module().status().details().get("udp_average_batch")).isGreaterThanOrEqualTo(1.0);
         }
     }
 

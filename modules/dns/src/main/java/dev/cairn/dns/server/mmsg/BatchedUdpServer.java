@@ -57,6 +57,7 @@ public final class BatchedUdpServer implements UdpListeners {
     private final int batch;
     private final List<Integer> fds = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
     /** Racy max over the threads: a rare lost update only understates it. */
     private volatile int largestBatch;
@@ -109,6 +110,17 @@ public final class BatchedUdpServer implements UdpListeners {
     @Override
     public int largestBatch() {
         return largestBatch;
+    }
+
+    @Override
+    public double averageBatch() {
+        long calls = 0;
+        long datagrams = 0;
+        for (Listener l : listeners) {
+            calls += l.calls;
+            datagrams += l.datagrams;
+        }
+        return calls == 0 ? 0 : (double) datagrams / calls;
     }
 
     /** A bound socket: IPv4 for an IPv4 address, dual-stack IPv6 for a wildcard (as the JDK does). */
@@ -170,7 +182,9 @@ public final class BatchedUdpServer implements UdpListeners {
 
     private void serve(int fd) {
         try (ResourceScope scope = ResourceScope.newConfinedScope()) {
-            new Listener(fd, scope).run();
+            Listener l = new Listener(fd, scope);
+            listeners.add(l);
+            l.run();
         } catch (RuntimeException | Error e) {
             if (!closed) {
                 log.atError().addKeyValue("error_id", "CAIRN-DNS-0007").log("UDP listener on fd {} stopped: {}", fd, e.toString());
@@ -207,6 +221,9 @@ public final class BatchedUdpServer implements UdpListeners {
         /** Answers queued in the send slots. */
         private int pending;
         private MemorySegment large;
+        /** recvmmsg calls that returned datagrams, and those datagrams: written by this thread only, read racily by status. */
+        long calls;
+        long datagrams;
 
         Listener(int fd, ResourceScope scope) {
             this.fd = fd;
@@ -260,6 +277,8 @@ public final class BatchedUdpServer implements UdpListeners {
                     continue;
                 }
                 if (n > largestBatch) largestBatch = n;
+                calls++;
+                datagrams += n;
                 for (int i = 0; i < n; i++) handle(i);
                 flush();
             }
@@ -377,5 +396,6 @@ public final class BatchedUdpServer implements UdpListeners {
         for (int fd : fds) Syscalls.close(fd);
         threads.clear();
         fds.clear();
+        listeners.clear();
     }
 }

@@ -130,6 +130,13 @@ class EdgeTest {
             byte[] buf = new byte[12];
             assertThat(new String(buf, 0, open.getInputStream().readNBytes(buf, 0, 12))).isEqualTo("HTTP/1.1 200");
             open.close();
+
+            // Over TLS (HTTP/1.1 by ALPN fallback) a folded header is refused like in clear text.
+            try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                s.getOutputStream().write("GET / HTTP/1.1\r\nHost: shop.example\r\nX-A: a\r\n\tInjected: b\r\n\r\n".getBytes());
+                assertThat(new String(buf, 0, s.getInputStream().readNBytes(buf, 0, 12))).isEqualTo("HTTP/1.1 400");
+            }
         }
     }
 

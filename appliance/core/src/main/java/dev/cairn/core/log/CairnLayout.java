@@ -1,5 +1,6 @@
 package dev.cairn.core.log;
 
+import dev.cairn.spi.log.JsonText;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
@@ -73,26 +74,10 @@ final class CairnLayout extends LayoutBase<ILoggingEvent> {
 
     private static void field(StringBuilder b, String key, String value) {
         b.append('"');
-        escape(b, key);
+        JsonText.escape(b, key);
         b.append("\":\"");
-        escape(b, value);
+        JsonText.escape(b, value);
         b.append("\",");
     }
 
-    private static void escape(StringBuilder b, String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
-    }
 }

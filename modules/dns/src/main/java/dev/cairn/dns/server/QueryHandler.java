@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.spi.log.JsonText;
 import dev.cairn.dns.xfr.ZoneTransfer;
 import dev.cairn.dns.zone.Answer;
 import dev.cairn.dns.zone.ZoneData;
@@ -392,7 +393,7 @@ public final class QueryHandler {
                 .append('"');
         if (query != null) sb.append(",\"id\":").append(query.getHeader().getID());
         if (q != null) {
-            sb.append(",\"name\":\"").append(json(q.getName().toString())).append("\",\"type\":\"")
+            JsonText.escape(sb.append(",\"name\":\""), q.getName().toString()).append("\",\"type\":\"")
                     .append(Type.string(q.getType())).append("\",\"class\":\"").append(DClass.string(q.getDClass()))
                     .append('"');
         }
@@ -403,13 +404,4 @@ public final class QueryHandler {
         queryLog.info(sb.toString());
     }
 
-    private static String json(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') sb.append('\\').append(c);
-            else if (c < 0x20) sb.append(String.format("\\u%04x", (int) c));
-            else sb.append(c);
-        }
-        return sb.toString();
-    }
 }

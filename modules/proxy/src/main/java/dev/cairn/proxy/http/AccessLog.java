@@ -1,5 +1,6 @@
 package dev.cairn.proxy.http;
 
+import dev.cairn.spi.log.JsonText;
 import dev.cairn.proxy.config.AccessLogConfig;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
@@ -80,20 +81,7 @@ final class AccessLog {
         b.append('"').append(name).append("\":");
         if (value == null) return b.append("null");
         b.append('"');
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-                }
-            }
-        }
+        JsonText.escape(b, value);
         return b.append('"');
     }
 }

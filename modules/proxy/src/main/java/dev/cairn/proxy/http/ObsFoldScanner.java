@@ -57,17 +57,13 @@ final class ObsFoldScanner {
     private boolean chunked;
     private boolean stop;
 
-    /** Scans bytes {@code from..to} of {@code b} (absolute indexes), the next ones of the stream. */
-    void scan(ByteBuffer b, int from, int to) {
-        scanRange(b, from, to);
-    }
-
     /** True once the scanner has stopped watching the connection. */
     boolean off() {
         return state == OFF;
     }
 
-    private void scanRange(ByteBuffer b, int from, int to) {
+    /** Scans bytes {@code from..to} of {@code b} (absolute indexes), the next ones of the stream. */
+    void scan(ByteBuffer b, int from, int to) {
         int i = from;
         while (i < to && state != OFF) {
             switch (state) {

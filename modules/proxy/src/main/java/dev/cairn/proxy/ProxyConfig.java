@@ -30,6 +30,8 @@ public record ProxyConfig(
         @Doc(value = "IO threads shared by every listener (0: one per core).", dflt = "0", restart = true)
         @Range(min = 0, max = 256)
         int ioThreads,
+        @Doc(value = "Forward plain GET and HEAD requests on plain-text HTTP/1.1 listeners through Cairn's own fast path (the same routing, balancing, headers, timeouts, metrics and log); everything else takes the full Undertow path. false sends every request through the full path.", dflt = "true", restart = true)
+        boolean fastPath,
         @Doc(value = "File with the secret that signs sticky-session cookies; the same file on every node keeps stickiness across nodes (default: a random key per process).")
         Path stickySecretFile) {
 

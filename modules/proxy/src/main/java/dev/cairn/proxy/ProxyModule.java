@@ -227,7 +227,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 keep.add(l.name());
                 ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog(),
                         next.limits().maxBodySize().bytes());
-                ListenerServer.RestartKey key = ListenerServer.restartKey(l, next.limits(), next.timeouts());
+                ListenerServer.RestartKey key = ListenerServer.restartKey(l, next.limits(), next.timeouts(), next.fastPath());
                 ListenerServer running = listeners.get(l.name());
                 if (running != null && key.equals(listenerKeys.get(l.name()))) {
                     running.swap(handler, l);
@@ -237,7 +237,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                     running.stop();
                     listeners.remove(l.name());
                 }
-                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), handler);
+                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(), handler);
                 started.add(s);
                 listeners.put(l.name(), s);
                 listenerKeys.put(l.name(), key);

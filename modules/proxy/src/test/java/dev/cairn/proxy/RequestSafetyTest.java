@@ -93,8 +93,9 @@ class RequestSafetyTest {
         try (RawHttp c = new RawHttp(port)) {
             RawHttp.Response r = c.exchange("GET /headers HTTP/1.1\r\nHost: x\r\nX-A:   spaced  value \r\nX-B:\tb\r\n\r\n");
             assertThat(r.status()).isEqualTo(200);
-            // (Undertow trims the value and collapses runs of spaces inside it.)
-            assertThat(r.body()).contains("x-a: spaced value").contains("x-b: b");
+            // The value arrives without its surrounding whitespace: passed as sent by the fast path
+            // (as HAProxy does), with runs of spaces collapsed when Undertow's full path parses it.
+            assertThat(r.body()).containsPattern("x-a: spaced {1,2}value\n").contains("x-b: b");
             // The connection stays usable.
             assertThat(c.exchange("GET /again HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
         }

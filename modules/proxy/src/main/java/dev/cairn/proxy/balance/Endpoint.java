@@ -40,6 +40,7 @@ public final class Endpoint {
     private java.time.Instant heldSince;
     private volatile boolean removed;
     private volatile ProxyConnectionPool pool;
+    private volatile java.net.InetSocketAddress socketAddress;
     /** This endpoint's response counters by status class, resolved once (see {@link #responseCounters}). */
     private volatile CounterDataPoint[] responseCounters;
 
@@ -61,6 +62,16 @@ public final class Endpoint {
 
     public String name() {
         return name;
+    }
+
+    /** Where the proxy's fast path connects (resolved on first use). */
+    public java.net.InetSocketAddress socketAddress() {
+        java.net.InetSocketAddress a = socketAddress;
+        if (a == null || a.isUnresolved()) {
+            a = new java.net.InetSocketAddress(uri.getHost(), uri.getPort());
+            socketAddress = a;
+        }
+        return a;
     }
 
     /** host:port as in the catalog. */

@@ -32,26 +32,36 @@ final class AccessLog {
         return config.enabled() && log.isInfoEnabled();
     }
 
+    /** The request side of a log line. */
+    record Line(String client, String method, String host, String uri, String protocol, String userAgent, String referer) {
+    }
+
     void write(HttpServerExchange ex, RequestState st, long durationNanos) {
         InetSocketAddress src = ex.getSourceAddress();
         String client = src == null || src.getAddress() == null ? "-" : src.getAddress().getHostAddress();
         String uri = ex.getRequestURI() + (ex.getQueryString().isEmpty() ? "" : "?" + ex.getQueryString());
+        Line line = new Line(client, ex.getRequestMethod().toString(), ex.getRequestHeaders().getFirst(Headers.HOST), uri,
+                ex.getProtocol().toString(), ex.getRequestHeaders().getFirst(Headers.USER_AGENT),
+                ex.getRequestHeaders().getFirst(Headers.REFERER));
+        write(line, ex.getStatusCode(), ex.getResponseBytesSent(), st, durationNanos);
+    }
+
+    void write(Line r, int status, long bytes, RequestState st, long durationNanos) {
         String endpoint = st.last == null ? null : st.last.name();
         String service = st.stats == null ? null : st.stats.service;
-        long bytes = ex.getResponseBytesSent();
-        String ua = ex.getRequestHeaders().getFirst(Headers.USER_AGENT);
-        String referer = ex.getRequestHeaders().getFirst(Headers.REFERER);
+        String ua = r.userAgent();
+        String referer = r.referer();
         double ms = durationNanos / 1e6;
         if (config.format() == AccessLogConfig.Format.JSON) {
             StringBuilder b = new StringBuilder(256).append('{');
             field(b, "time", Instant.now().toString()).append(',');
             field(b, "listener", st.listener).append(',');
-            field(b, "client", client).append(',');
-            field(b, "method", ex.getRequestMethod().toString()).append(',');
-            field(b, "host", ex.getRequestHeaders().getFirst(Headers.HOST)).append(',');
-            field(b, "uri", uri).append(',');
-            field(b, "protocol", ex.getProtocol().toString()).append(',');
-            b.append("\"status\":").append(ex.getStatusCode()).append(',');
+            field(b, "client", r.client()).append(',');
+            field(b, "method", r.method()).append(',');
+            field(b, "host", r.host()).append(',');
+            field(b, "uri", r.uri()).append(',');
+            field(b, "protocol", r.protocol()).append(',');
+            b.append("\"status\":").append(status).append(',');
             b.append("\"bytes\":").append(bytes).append(',');
             b.append("\"duration_ms\":").append(round(ms)).append(',');
             field(b, "service", service).append(',');
@@ -65,7 +75,7 @@ final class AccessLog {
             log.info(b.append('}').toString());
         } else {
             log.info("{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" listener={} service={} endpoint={} duration_ms={} connect_ms={} response_ms={} retries={}",
-                    client, CLF.format(Instant.now()), ex.getRequestMethod(), uri, ex.getProtocol(), ex.getStatusCode(),
+                    r.client(), CLF.format(Instant.now()), r.method(), r.uri(), r.protocol(), status,
                     bytes, referer == null ? "-" : referer, ua == null ? "-" : ua, st.listener,
                     service == null ? "-" : service, endpoint == null ? "-" : endpoint, round(ms),
                     st.connectNanos < 0 ? "-" : round(st.connectNanos / 1e6),

@@ -7,11 +7,14 @@ import io.undertow.server.DelegateOpenListener;
 import io.undertow.server.HttpHandler;
 import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
+import org.xnio.conduits.StreamSourceConduit;
+import org.xnio.ssl.SslConnection;
 
 /**
  * Undertow's HTTP/1.1 open listener with an {@link ObsFoldGuard} put under each new connection's
  * reads (after TLS and the PROXY protocol header, so it sees the plain HTTP/1.1 bytes; HTTP/2
- * connections chosen by ALPN never reach it).
+ * connections chosen by ALPN never reach it), and, on plain-text connections, a
+ * {@link LazyReadSuspend} under that.
  */
 final class GuardedOpenListener implements DelegateOpenListener {
 
@@ -34,7 +37,9 @@ final class GuardedOpenListener implements DelegateOpenListener {
     }
 
     private static void guard(StreamConnection channel, PooledByteBuffer buffer) {
-        ObsFoldGuard g = new ObsFoldGuard(channel.getSourceChannel().getConduit());
+        StreamSourceConduit socket = channel.getSourceChannel().getConduit();
+        if (!(channel instanceof SslConnection)) socket = new LazyReadSuspend(socket);
+        ObsFoldGuard g = new ObsFoldGuard(socket);
         // Bytes read ahead by the ALPN or PROXY protocol listener are the start of the stream.
         if (buffer != null) g.inspect(buffer.getBuffer());
         channel.getSourceChannel().setConduit(g);

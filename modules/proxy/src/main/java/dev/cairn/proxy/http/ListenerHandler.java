@@ -14,6 +14,7 @@ import io.undertow.server.HttpServerExchange;
 import io.undertow.util.HeaderValues;
 import io.undertow.util.Headers;
 import io.undertow.util.StatusCodes;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -154,7 +155,18 @@ public final class ListenerHandler implements HttpHandler {
     private void complete(HttpServerExchange ex) {
         RequestState st = ex.getAttachment(RequestState.KEY);
         long duration = System.nanoTime() - st.startNanos;
-        int status = ex.getStatusCode();
+        if (st.waiter != null && st.waiter.claim()) {
+            st.backend.dequeued(); // the client went away while queued
+        }
+        settle(st, ex.getStatusCode(), duration);
+        if (accessLog.enabled()) accessLog.write(ex, st, duration);
+    }
+
+    /**
+     * A finished request, from either path: metrics, the endpoint's slot and passive health
+     * (a 5xx or a timeout counts against the endpoint).
+     */
+    void settle(RequestState st, int status, long duration) {
         int cls = ProxyMetrics.classIndex(status);
         ProxyMetrics.RouteStats s = st.stats;
         s.frontendRequests.inc();
@@ -164,9 +176,6 @@ public final class ListenerHandler implements HttpHandler {
             s.duration.observe(duration / 1e9);
         }
         if (st.responseNanos >= 0) s.response.observe(st.responseNanos / 1e9);
-        if (st.waiter != null && st.waiter.claim()) {
-            st.backend.dequeued(); // the client went away while queued
-        }
         if (st.current != null) {
             var ep = st.current;
             st.current = null;
@@ -179,7 +188,32 @@ public final class ListenerHandler implements HttpHandler {
             }
             ep.responseCounters(metrics.serverResponses, ProxyMetrics.CODE_CLASSES)[cls].inc();
         }
-        if (accessLog.enabled()) accessLog.write(ex, st, duration);
+    }
+
+    /**
+     * The route for a request the {@link FastPath} may forward itself, or null when the request
+     * needs this handler (client refused, HTTPS redirect, no route, or a route that does more than
+     * proxy: maintenance page, static files, sticky cookie).
+     */
+    RouteHandler fastRoute(InetAddress peer, String host, String path) {
+        if (redirectHttps) return null;
+        if (!rules.isOpen() && (peer == null || !rules.permits(peer))) return null;
+        for (RouteHandler r : routes) {
+            if (r.matches(host, path)) return r.plainProxy(path) ? r : null;
+        }
+        return null;
+    }
+
+    String name() {
+        return name;
+    }
+
+    ProxySettings settings() {
+        return settings;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     /** Plain-text bodies for errors Cairn itself produces, so clients see why rather than nothing. */

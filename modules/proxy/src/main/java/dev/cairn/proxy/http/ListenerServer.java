@@ -49,9 +49,10 @@ public final class ListenerServer {
     private final OpenListener openListener;
     private final CertificateStore certificates;
     private volatile HttpHandler handler;
+    private final FastPath fast;
 
     /** What a change to requires a new server rather than a handler swap. */
-    public record RestartKey(ListenerConfig.RestartShape shape, LimitsConfig limits, TimeoutsRestart timeouts) {
+    public record RestartKey(ListenerConfig.RestartShape shape, LimitsConfig limits, TimeoutsRestart timeouts, boolean fastPath) {
     }
 
     /** The timeouts that are socket options, fixed at bind time. */
@@ -61,12 +62,12 @@ public final class ListenerServer {
         }
     }
 
-    public static RestartKey restartKey(ListenerConfig c, LimitsConfig limits, TimeoutsConfig timeouts) {
-        return new RestartKey(c.restartShape(), limits, TimeoutsRestart.of(timeouts));
+    public static RestartKey restartKey(ListenerConfig c, LimitsConfig limits, TimeoutsConfig timeouts, boolean fastPath) {
+        return new RestartKey(c.restartShape(), limits, TimeoutsRestart.of(timeouts), fastPath);
     }
 
     public ListenerServer(ListenerConfig config, Path configDir, XnioWorker worker, ByteBufferPool buffers,
-                          LimitsConfig limits, TimeoutsConfig timeouts, HttpHandler initial) throws Exception {
+                          LimitsConfig limits, TimeoutsConfig timeouts, boolean fastPath, HttpHandler initial) throws Exception {
         this.config = config;
         this.handler = Objects.requireNonNull(initial);
         HttpHandler root = ex -> handler.handleRequest(ex);
@@ -123,6 +124,13 @@ public final class ListenerServer {
         } else {
             certificates = null;
         }
+        if (fastPath && ssl == null && !config.proxyProtocol()) {
+            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, timeouts.keepAlive().toNanos(),
+                    timeouts.httpRequest().toNanos(), timeouts.client().toNanos(), limits.maxHeaders());
+            open = fast;
+        } else {
+            fast = null;
+        }
         this.openListener = open;
         ChannelListener<StreamConnection> first = config.proxyProtocol()
                 ? new ProxyProtocolOpenListener(open, ssl, buffers, socketOptions) : open;
@@ -168,13 +176,21 @@ public final class ListenerServer {
 
     public ProxyMetrics.ListenerStats stats() {
         ConnectorStatistics s = openListener.getConnectorStatistics();
-        return s == null ? new ProxyMetrics.ListenerStats(config.name(), 0, 0, 0)
-                : new ProxyMetrics.ListenerStats(config.name(), s.getActiveConnections(), s.getBytesReceived(), s.getBytesSent());
+        long active = s == null ? 0 : s.getActiveConnections();
+        long in = s == null ? 0 : s.getBytesReceived();
+        long out = s == null ? 0 : s.getBytesSent();
+        if (fast != null) {
+            active += fast.active.sum();
+            in += fast.bytesIn.sum();
+            out += fast.bytesOut.sum();
+        }
+        return new ProxyMetrics.ListenerStats(config.name(), active, in, out);
     }
 
     public void stop() {
         // As Undertow.stop() with an external worker: stop accepting; open connections end with
         // their exchanges or when the worker shuts down.
         IoUtils.safeClose(channel);
+        if (fast != null) fast.stop();
     }
 }

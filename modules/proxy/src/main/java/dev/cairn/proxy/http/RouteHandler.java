@@ -93,6 +93,16 @@ final class RouteHandler implements HttpHandler {
         }
     }
 
+    /** Only forwards (no maintenance page, no sticky cookie, not under the static prefix). */
+    boolean plainProxy(String path) {
+        return proxy != null && maintenance == null && !config.sticky()
+                && (staticFiles == null || !HostMatcher.pathMatches(staticPrefix, path));
+    }
+
+    Backend backend() {
+        return backend;
+    }
+
     boolean matches(String hostHeader, String path) {
         return host.matches(hostHeader) && HostMatcher.pathMatches(config.path(), path);
     }
@@ -166,6 +176,11 @@ final class RouteHandler implements HttpHandler {
             h.remove(X_FORWARDED_PREFIX);
             h.remove(X_REAL_IP);
         }
+        h.put(FORWARDED, forwardedValue(previous, peer, ex.getRequestScheme(), ex.getRequestHeaders().getFirst(Headers.HOST)));
+    }
+
+    /** The Forwarded value for this hop, after the {@code previous} hops' (trusted) ones. */
+    static String forwardedValue(String previous, InetAddress peer, String scheme, String hostHeader) {
         StringBuilder f = new StringBuilder(64);
         if (previous != null) f.append(previous).append(", ");
         f.append("for=");
@@ -176,8 +191,7 @@ final class RouteHandler implements HttpHandler {
         } else {
             f.append("unknown");
         }
-        f.append(";proto=").append(ex.getRequestScheme());
-        String hostHeader = ex.getRequestHeaders().getFirst(Headers.HOST);
+        f.append(";proto=").append(scheme);
         if (hostHeader != null && !hostHeader.isEmpty()) {
             f.append(";host=");
             if (isToken(hostHeader)) {
@@ -186,7 +200,7 @@ final class RouteHandler implements HttpHandler {
                 f.append('"').append(hostHeader.replace("\"", "")).append('"');
             }
         }
-        h.put(FORWARDED, f.toString());
+        return f.toString();
     }
 
     /** A name or IPv4 literal, used bare in Forwarded; anything else (a port, IPv6) is quoted. */

@@ -1,0 +1,495 @@
+package dev.cairn.proxy.http;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The strict HTTP/1.1 head parsing behind the {@link FastPath}. A request is accepted only in
+ * the narrow shape the fast path forwards (GET or HEAD, origin form, one Host, no body, no
+ * connection-level headers); anything else, valid or not, is left to Undertow's full path, which
+ * answers or refuses it exactly as before. Responses are parsed for their framing only.
+ * All offsets are absolute positions in the buffer; nothing here allocates.
+ */
+final class Http1 {
+
+    static final int INCOMPLETE = 0;
+    static final int NOT_SIMPLE = -1;
+
+    private Http1() {
+    }
+
+    private static final boolean[] TCHAR = new boolean[256];
+    private static final boolean[] PATH = new boolean[256];
+    private static final boolean[] QUERY = new boolean[256];
+    private static final boolean[] HOST = new boolean[256];
+
+    static {
+        for (int c = '0'; c <= '9'; c++) TCHAR[c] = PATH[c] = QUERY[c] = HOST[c] = true;
+        for (int c = 'a'; c <= 'z'; c++) TCHAR[c] = PATH[c] = QUERY[c] = HOST[c] = true;
+        for (int c = 'A'; c <= 'Z'; c++) TCHAR[c] = PATH[c] = QUERY[c] = HOST[c] = true;
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) TCHAR[c] = true;
+        // RFC 3986 pchar without pct-encoding and ';' (Undertow decodes and splits those: left to it).
+        for (char c : "-._~!$&'()*+,=:@/".toCharArray()) PATH[c] = QUERY[c] = true;
+        for (char c : "?;%".toCharArray()) QUERY[c] = true;
+        for (char c : "-._~!$&'()*+,;=".toCharArray()) HOST[c] = true;
+    }
+
+    /** Where the parts of a simple request head are; filled by {@link #parseRequest}. */
+    static final class RequestHead {
+        boolean head;
+        int targetStart;
+        int pathEnd;
+        int targetEnd;
+        int hostStart;
+        int hostEnd;
+        /** End of the host name within the Host value (before ":port"). */
+        int hostNameEnd;
+        int port;
+        int userAgentStart = -1;
+        int userAgentEnd;
+        int refererStart = -1;
+        int refererEnd;
+    }
+
+    /**
+     * Parses the request head in {@code b[0, limit)}. Returns the offset just past its blank
+     * line, {@link #INCOMPLETE} when more bytes are needed, or {@link #NOT_SIMPLE}.
+     */
+    static int parseRequest(ByteBuffer b, int limit, int maxHeaders, RequestHead h) {
+        int i;
+        if (limit < 5) return prefixOf(b, limit, "GET ") || prefixOf(b, limit, "HEAD ") ? INCOMPLETE : NOT_SIMPLE;
+        if (startsWith(b, 0, "GET ")) {
+            h.head = false;
+            i = 4;
+        } else if (startsWith(b, 0, "HEAD ")) {
+            h.head = true;
+            i = 5;
+        } else {
+            return NOT_SIMPLE;
+        }
+        h.targetStart = i;
+        if (i >= limit) return INCOMPLETE;
+        if (b.get(i) != '/') return NOT_SIMPLE;
+        h.pathEnd = -1;
+        for (;; i++) {
+            if (i >= limit) return INCOMPLETE;
+            int c = b.get(i) & 0xff;
+            if (c == ' ') break;
+            if (h.pathEnd < 0) {
+                if (c == '?') {
+                    h.pathEnd = i;
+                } else if (!PATH[c]) {
+                    return NOT_SIMPLE;
+                }
+            } else if (!QUERY[c]) {
+                return NOT_SIMPLE;
+            }
+        }
+        h.targetEnd = i;
+        if (h.pathEnd < 0) h.pathEnd = i;
+        String version = " HTTP/1.1\r\n";
+        for (int k = 0; k < version.length(); k++, i++) {
+            if (i >= limit) return INCOMPLETE;
+            if (b.get(i) != version.charAt(k)) return NOT_SIMPLE;
+        }
+        int hosts = 0;
+        int cookies = 0;
+        int headers = 0;
+        h.userAgentStart = -1;
+        h.refererStart = -1;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            int c = b.get(i) & 0xff;
+            if (c == '\r') {
+                if (i + 1 >= limit) return INCOMPLETE;
+                if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+                if (hosts != 1) return NOT_SIMPLE;
+                return i + 2;
+            }
+            if (++headers > maxHeaders) return NOT_SIMPLE;
+            int nameStart = i;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i) & 0xff;
+                if (c == ':') break;
+                if (!TCHAR[c]) return NOT_SIMPLE; // includes a fold's leading SP/HTAB
+                i++;
+            }
+            int nameLen = i - nameStart;
+            if (nameLen == 0) return NOT_SIMPLE;
+            i++;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i);
+                if (c != ' ' && c != '\t') break;
+                i++;
+            }
+            int valueStart = i;
+            int valueEnd = i;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i) & 0xff;
+                if (c == '\r') break;
+                if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+                    i++;
+                    if (c != ' ' && c != '\t') valueEnd = i;
+                } else {
+                    return NOT_SIMPLE;
+                }
+            }
+            if (i + 1 >= limit) return INCOMPLETE;
+            if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+            i += 2;
+            switch (classify(b, nameStart, nameLen)) {
+                case H_HOST -> {
+                    if (++hosts > 1 || !host(b, valueStart, valueEnd, h)) return NOT_SIMPLE;
+                }
+                case H_COOKIE -> {
+                    if (++cookies > 1) return NOT_SIMPLE; // Undertow joins several into one: left to it
+                }
+                case H_CONNECTION -> {
+                    if (!equalsIgnoreCase(b, valueStart, valueEnd - valueStart, "keep-alive")) return NOT_SIMPLE;
+                }
+                case H_USER_AGENT -> {
+                    h.userAgentStart = valueStart;
+                    h.userAgentEnd = valueEnd;
+                }
+                case H_REFERER -> {
+                    h.refererStart = valueStart;
+                    h.refererEnd = valueEnd;
+                }
+                case H_REFUSED -> {
+                    return NOT_SIMPLE;
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    private static final int H_OTHER = 0;
+    private static final int H_HOST = 1;
+    private static final int H_COOKIE = 2;
+    private static final int H_CONNECTION = 3;
+    private static final int H_USER_AGENT = 4;
+    private static final int H_REFERER = 5;
+    private static final int H_REFUSED = 6;
+
+    /** Headers whose presence sends the request to the full path (framing, hop-by-hop, forwarding). */
+    private static final String[] REFUSED = {
+        "content-length", "transfer-encoding", "upgrade", "expect", "keep-alive", "proxy-connection",
+        "forwarded", "x-real-ip", "http2-settings", "te", "trailer",
+    };
+
+    private static int classify(ByteBuffer b, int start, int len) {
+        switch (len) {
+            case 4 -> {
+                if (equalsIgnoreCase(b, start, len, "host")) return H_HOST;
+            }
+            case 6 -> {
+                if (equalsIgnoreCase(b, start, len, "cookie")) return H_COOKIE;
+            }
+            case 7 -> {
+                if (equalsIgnoreCase(b, start, len, "referer")) return H_REFERER;
+            }
+            case 10 -> {
+                if (equalsIgnoreCase(b, start, len, "connection")) return H_CONNECTION;
+                if (equalsIgnoreCase(b, start, len, "user-agent")) return H_USER_AGENT;
+            }
+            default -> {
+            }
+        }
+        if (len >= 12 && equalsIgnoreCase(b, start, 12, "x-forwarded-")) return H_REFUSED;
+        for (String r : REFUSED) {
+            if (r.length() == len && equalsIgnoreCase(b, start, len, r)) return H_REFUSED;
+        }
+        return H_OTHER;
+    }
+
+    /** reg-name or IPv4, or an IPv6 literal in brackets, then an optional port 1-65535. */
+    private static boolean host(ByteBuffer b, int start, int end, RequestHead h) {
+        if (start >= end) return false;
+        int i = start;
+        if (b.get(i) == '[') {
+            i++;
+            while (i < end && b.get(i) != ']') {
+                int c = b.get(i) & 0xff;
+                if (!(c == ':' || c == '.' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'))) return false;
+                i++;
+            }
+            if (i >= end || i == start + 1) return false;
+            i++;
+        } else {
+            while (i < end && b.get(i) != ':') {
+                if (!HOST[b.get(i) & 0xff]) return false;
+                i++;
+            }
+            if (i == start) return false;
+        }
+        h.hostStart = start;
+        h.hostEnd = end;
+        h.hostNameEnd = i;
+        if (i == end) {
+            h.port = 80;
+            return true;
+        }
+        if (b.get(i) != ':' || end - i < 2 || end - i > 6) return false;
+        int port = 0;
+        for (int k = i + 1; k < end; k++) {
+            int c = b.get(k);
+            if (c < '0' || c > '9') return false;
+            port = port * 10 + (c - '0');
+        }
+        if (port < 1 || port > 65535) return false;
+        h.port = port;
+        return true;
+    }
+
+    /** Framing of a response head; filled by {@link #parseResponse}. */
+    static final class ResponseHead {
+        int status;
+        boolean http10;
+        long contentLength;
+        boolean chunked;
+        boolean close;
+        boolean keepAlive;
+        boolean date;
+        /** Offset of the status code in the status line. */
+        static final int CODE = 9;
+    }
+
+    /**
+     * Parses a response head in {@code b[from, limit)}: the offset just past its blank line,
+     * {@link #INCOMPLETE}, or {@link #NOT_SIMPLE} for a head Cairn will not pass on (malformed,
+     * conflicting framing).
+     */
+    static int parseResponse(ByteBuffer b, int from, int limit, ResponseHead r) {
+        int i = from;
+        if (limit - i < 14) return INCOMPLETE;
+        if (startsWith(b, i, "HTTP/1.1 ")) {
+            r.http10 = false;
+        } else if (startsWith(b, i, "HTTP/1.0 ")) {
+            r.http10 = true;
+        } else {
+            return NOT_SIMPLE;
+        }
+        i += ResponseHead.CODE;
+        int status = 0;
+        for (int k = 0; k < 3; k++, i++) {
+            int c = b.get(i);
+            if (c < '0' || c > '9') return NOT_SIMPLE;
+            status = status * 10 + (c - '0');
+        }
+        if (status < 100) return NOT_SIMPLE;
+        r.status = status;
+        int c = b.get(i);
+        if (c != ' ' && c != '\r') return NOT_SIMPLE;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            c = b.get(i) & 0xff;
+            if (c == '\r') break;
+            if (c < 0x20 && c != '\t' || c == 0x7f) return NOT_SIMPLE;
+            i++;
+        }
+        if (i + 1 >= limit) return INCOMPLETE;
+        if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+        i += 2;
+        r.contentLength = -1;
+        r.chunked = false;
+        r.close = false;
+        r.keepAlive = false;
+        r.date = false;
+        boolean transferEncoding = false;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            c = b.get(i) & 0xff;
+            if (c == '\r') {
+                if (i + 1 >= limit) return INCOMPLETE;
+                if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+                if (transferEncoding && r.contentLength >= 0) return NOT_SIMPLE;
+                return i + 2;
+            }
+            int nameStart = i;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i) & 0xff;
+                if (c == ':') break;
+                if (!TCHAR[c]) return NOT_SIMPLE;
+                i++;
+            }
+            int nameLen = i - nameStart;
+            if (nameLen == 0) return NOT_SIMPLE;
+            i++;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i);
+                if (c != ' ' && c != '\t') break;
+                i++;
+            }
+            int valueStart = i;
+            int valueEnd = i;
+            while (true) {
+                if (i >= limit) return INCOMPLETE;
+                c = b.get(i) & 0xff;
+                if (c == '\r') break;
+                if (c < 0x20 && c != '\t' || c == 0x7f) return NOT_SIMPLE;
+                i++;
+                if (c != ' ' && c != '\t') valueEnd = i;
+            }
+            if (i + 1 >= limit) return INCOMPLETE;
+            if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+            i += 2;
+            if (nameLen == 14 && equalsIgnoreCase(b, nameStart, nameLen, "content-length")) {
+                if (r.contentLength >= 0 || valueEnd == valueStart || valueEnd - valueStart > 18) return NOT_SIMPLE;
+                long n = 0;
+                for (int k = valueStart; k < valueEnd; k++) {
+                    int d = b.get(k);
+                    if (d < '0' || d > '9') return NOT_SIMPLE;
+                    n = n * 10 + (d - '0');
+                }
+                r.contentLength = n;
+            } else if (nameLen == 17 && equalsIgnoreCase(b, nameStart, nameLen, "transfer-encoding")) {
+                if (transferEncoding || !equalsIgnoreCase(b, valueStart, valueEnd - valueStart, "chunked")) return NOT_SIMPLE;
+                transferEncoding = true;
+                r.chunked = true;
+            } else if (nameLen == 10 && equalsIgnoreCase(b, nameStart, nameLen, "connection")) {
+                if (containsToken(b, valueStart, valueEnd, "close")) r.close = true;
+                if (containsToken(b, valueStart, valueEnd, "keep-alive")) r.keepAlive = true;
+                if (containsToken(b, valueStart, valueEnd, "upgrade")) return NOT_SIMPLE;
+            } else if (nameLen == 4 && equalsIgnoreCase(b, nameStart, nameLen, "date")) {
+                r.date = true;
+            } else if (nameLen == 7 && equalsIgnoreCase(b, nameStart, nameLen, "upgrade")) {
+                return NOT_SIMPLE;
+            }
+        }
+    }
+
+    /**
+     * Finds the end of a chunked body (last chunk and trailers). Feed it the body bytes in order;
+     * {@link #scan} answers where the body ends, or that it goes on.
+     */
+    static final class ChunkedEnd {
+        static final int MORE = -1;
+        static final int MALFORMED = -2;
+
+        private static final int SIZE = 0;
+        private static final int SIZE_DIGITS = 1;
+        private static final int EXT = 2;
+        private static final int SIZE_LF = 3;
+        private static final int DATA = 4;
+        private static final int DATA_CR = 5;
+        private static final int DATA_LF = 6;
+        private static final int TRAILER_START = 7;
+        private static final int TRAILER_LINE = 8;
+        private static final int TRAILER_LF = 9;
+        private static final int FINAL_LF = 10;
+
+        private int state = SIZE;
+        private long size;
+
+        void reset() {
+            state = SIZE;
+            size = 0;
+        }
+
+        /** Scans {@code b[from, to)}: the offset just past the body's end, {@link #MORE} or {@link #MALFORMED}. */
+        int scan(ByteBuffer b, int from, int to) {
+            int i = from;
+            while (i < to) {
+                if (state == DATA) {
+                    long n = Math.min(size, to - i);
+                    i += (int) n;
+                    size -= n;
+                    if (size == 0) state = DATA_CR;
+                    continue;
+                }
+                int c = b.get(i++) & 0xff;
+                switch (state) {
+                    case SIZE, SIZE_DIGITS -> {
+                        int d = Character.digit(c, 16);
+                        if (d >= 0) {
+                            if (size > 0x7ffffffffffL) return MALFORMED;
+                            size = size * 16 + d;
+                            state = SIZE_DIGITS;
+                        } else if (state == SIZE_DIGITS && (c == ';' || c == ' ' || c == '\t')) {
+                            state = EXT;
+                        } else if (state == SIZE_DIGITS && c == '\r') {
+                            state = SIZE_LF;
+                        } else {
+                            return MALFORMED;
+                        }
+                    }
+                    case EXT -> {
+                        if (c == '\r') state = SIZE_LF;
+                        else if (c == '\n') return MALFORMED;
+                    }
+                    case SIZE_LF -> {
+                        if (c != '\n') return MALFORMED;
+                        state = size == 0 ? TRAILER_START : DATA;
+                    }
+                    case DATA_CR -> {
+                        if (c != '\r') return MALFORMED;
+                        state = DATA_LF;
+                    }
+                    case DATA_LF -> {
+                        if (c != '\n') return MALFORMED;
+                        state = SIZE;
+                    }
+                    case TRAILER_START -> state = c == '\r' ? FINAL_LF : TRAILER_LINE;
+                    case TRAILER_LINE -> {
+                        if (c == '\r') state = TRAILER_LF;
+                        else if (c == '\n') return MALFORMED;
+                    }
+                    case TRAILER_LF, FINAL_LF -> {
+                        if (c != '\n') return MALFORMED;
+                        if (state == FINAL_LF) {
+                            reset();
+                            return i;
+                        }
+                        state = TRAILER_START;
+                    }
+                    default -> throw new IllegalStateException();
+                }
+            }
+            return MORE;
+        }
+    }
+
+    static boolean startsWith(ByteBuffer b, int at, String s) {
+        if (b.limit() < at + s.length()) return false;
+        for (int k = 0; k < s.length(); k++) {
+            if (b.get(at + k) != s.charAt(k)) return false;
+        }
+        return true;
+    }
+
+    private static boolean prefixOf(ByteBuffer b, int limit, String s) {
+        for (int k = 0; k < limit && k < s.length(); k++) {
+            if (b.get(k) != s.charAt(k)) return false;
+        }
+        return true;
+    }
+
+    /** ASCII case-insensitive match of {@code b[start, start+len)} with lower-case {@code s}. */
+    static boolean equalsIgnoreCase(ByteBuffer b, int start, int len, String s) {
+        if (len != s.length()) return false;
+        for (int k = 0; k < len; k++) {
+            int c = b.get(start + k);
+            if (c >= 'A' && c <= 'Z') c |= 0x20;
+            if (c != s.charAt(k)) return false;
+        }
+        return true;
+    }
+
+    private static boolean containsToken(ByteBuffer b, int start, int end, String token) {
+        int i = start;
+        while (i < end) {
+            while (i < end && (b.get(i) == ' ' || b.get(i) == '\t' || b.get(i) == ',')) i++;
+            int s = i;
+            while (i < end && b.get(i) != ',') i++;
+            int e = i;
+            while (e > s && (b.get(e - 1) == ' ' || b.get(e - 1) == '\t')) e--;
+            if (equalsIgnoreCase(b, s, e - s, token)) return true;
+        }
+        return false;
+    }
+}

@@ -739,12 +739,42 @@ final class FastPath implements DelegateOpenListener {
             failedBeforeResponse(!linkReused, "reset");
         }
 
+        /**
+         * Nothing was sent to the client yet: retry on another endpoint within the route's
+         * {@code retries} (GET and HEAD are idempotent), as the full path does; then 503.
+         */
         void failedBeforeResponse(boolean countAgainstEndpoint, String why) {
-            route.backend().release(ep);
-            if (countAgainstEndpoint) lh.settings().passiveFailure(ep, ProxySettings.Failure.CONNECT_ERROR);
+            Endpoint failed = ep;
+            Backend backend = route.backend();
+            ProxySettings settings = lh.settings();
+            backend.release(failed);
             st.current = null;
-            clearRequest();
-            handOver();
+            if (countAgainstEndpoint) settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
+            st.addTried(failed);
+            if (st.retries >= route.config.retries()) {
+                respondError(StatusCodes.SERVICE_UNAVAILABLE, null);
+                return;
+            }
+            st.retries++;
+            st.stats.retries.inc();
+            Backend.Pick pick = backend.select(route.config.balance(), peer, null, st.tried, settings.endpointMaxConnections());
+            if (pick.endpoint() == null) {
+                // Nothing else free: the full path queues or answers, and replays the request.
+                clearRequest();
+                handOver();
+                return;
+            }
+            ep = pick.endpoint();
+            if (ep != failed) st.stats.redispatches.inc();
+            st.current = ep;
+            st.last = ep;
+            Link l = loop.takeIdle(ep);
+            if (l != null) {
+                linkReused = true;
+                send(l);
+            } else {
+                connect();
+            }
         }
 
         void badGateway(String why) {
@@ -758,7 +788,7 @@ final class FastPath implements DelegateOpenListener {
         /** An error answer of Cairn's own (as the full path's), then the connection closes. */
         void respondError(int status, String why) {
             String svc = st.stats.service == null ? "" : " (service " + st.stats.service + ")";
-            byte[] body = (status + " " + StatusCodes.getReason(status) + ": " + why + svc + "\n")
+            byte[] body = (status + " " + StatusCodes.getReason(status) + (why == null ? "" : ": " + why) + svc + "\n")
                     .getBytes(StandardCharsets.UTF_8);
             String head = "HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n"
                     + "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n"

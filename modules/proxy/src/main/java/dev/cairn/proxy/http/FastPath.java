@@ -523,11 +523,26 @@ final class FastPath implements DelegateOpenListener {
                     startResponse(end);
                     return;
                 }
-                // 1xx (100 Continue, 103 Early Hints): informational only, the final answer follows.
+                // 1xx (103 Early Hints, an unasked 100): passed on at once; the final answer follows.
+                if (!interim(b, end)) return;
                 b.flip().position(end);
                 b.compact();
                 if (b.position() == 0) return;
             }
+        }
+
+        /** Sends an interim (1xx) head to the client; false when the client could not take it. */
+        boolean interim(ByteBuffer b, int end) throws IOException {
+            ByteBuffer o = ByteBuffer.allocate(HTTP11.length + end - Http1.ResponseHead.CODE);
+            ByteBuffer src = b.duplicate();
+            src.position(Http1.ResponseHead.CODE).limit(end);
+            o.put(HTTP11).put(src).flip();
+            bytesOut.add(c.getSinkChannel().write(o));
+            if (o.hasRemaining()) {
+                abort(); // a client that cannot take a few hundred bytes now is gone
+                return false;
+            }
+            return true;
         }
 
         void startResponse(int headEnd) throws IOException {
@@ -548,7 +563,10 @@ final class FastPath implements DelegateOpenListener {
                 bodyMode = BODY_CLOSE;
             }
             linkReusable = bodyMode != BODY_CLOSE && (resp.http10 ? resp.keepAlive : !resp.close);
-            closeAfter = closeAfter || resp.close || bodyMode == BODY_CLOSE;
+            // The endpoint closing its connection is its business: the client's stays open (HAProxy
+            // does the same), unless the body ends with the close.
+            boolean dropConnection = resp.close && bodyMode != BODY_CLOSE && resp.connectionStart >= 0;
+            closeAfter = closeAfter || bodyMode == BODY_CLOSE || (resp.close && !dropConnection);
             bodyBytes = 0;
             clientDeadline = 0;
             responseDone = false;
@@ -564,8 +582,15 @@ final class FastPath implements DelegateOpenListener {
                 return;
             }
             ByteBuffer src = b.duplicate();
-            src.position(Http1.ResponseHead.CODE).limit(headEnd - 2);
-            out.put(HTTP11).put(src);
+            out.put(HTTP11);
+            if (dropConnection) {
+                src.position(Http1.ResponseHead.CODE).limit(resp.connectionStart);
+                out.put(src);
+                src.limit(headEnd - 2).position(resp.connectionEnd);
+            } else {
+                src.position(Http1.ResponseHead.CODE).limit(headEnd - 2);
+            }
+            out.put(src);
             if (date != null) out.put(date);
             if (bodyMode == BODY_CLOSE && !resp.close) out.put(CONNECTION_CLOSE);
             out.put(CRLF).flip();

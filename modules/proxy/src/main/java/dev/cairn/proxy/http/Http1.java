@@ -253,6 +253,9 @@ final class Http1 {
         boolean close;
         boolean keepAlive;
         boolean date;
+        /** The single Connection header line, CRLF included (start -1: none, or several). */
+        int connectionStart;
+        int connectionEnd;
         /** Offset of the status code in the status line. */
         static final int CODE = 9;
     }
@@ -298,6 +301,8 @@ final class Http1 {
         r.close = false;
         r.keepAlive = false;
         r.date = false;
+        r.connectionStart = -1;
+        int connections = 0;
         boolean transferEncoding = false;
         while (true) {
             if (i >= limit) return INCOMPLETE;
@@ -352,6 +357,8 @@ final class Http1 {
                 transferEncoding = true;
                 r.chunked = true;
             } else if (nameLen == 10 && equalsIgnoreCase(b, nameStart, nameLen, "connection")) {
+                r.connectionStart = ++connections == 1 ? nameStart : -1;
+                r.connectionEnd = i;
                 if (containsToken(b, valueStart, valueEnd, "close")) r.close = true;
                 if (containsToken(b, valueStart, valueEnd, "keep-alive")) r.keepAlive = true;
                 if (containsToken(b, valueStart, valueEnd, "upgrade")) return NOT_SIMPLE;

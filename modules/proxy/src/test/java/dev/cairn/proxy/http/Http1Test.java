@@ -1,0 +1,153 @@
+package dev.cairn.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/** The fast path's strict head parsing: what it takes, what it leaves to Undertow, and framing. */
+class Http1Test {
+
+    private static ByteBuffer buf(String s) {
+        ByteBuffer b = ByteBuffer.allocate(16 * 1024);
+        b.put(s.getBytes(StandardCharsets.ISO_8859_1));
+        return b;
+    }
+
+    private static int parse(String s, Http1.RequestHead h) {
+        ByteBuffer b = buf(s);
+        return Http1.parseRequest(b, b.position(), 100, h);
+    }
+
+    @Test
+    void simpleRequestIsTakenWithItsParts() {
+        String req = "GET /a/b?x=1&y=%2F HTTP/1.1\r\nHost: Example.com:8080\r\nUser-Agent: t\r\nConnection: keep-alive\r\n\r\n";
+        Http1.RequestHead h = new Http1.RequestHead();
+        int end = parse(req + "GET /next", h);
+        assertThat(end).isEqualTo(req.length());
+        assertThat(req.substring(h.targetStart, h.pathEnd)).isEqualTo("/a/b");
+        assertThat(req.substring(h.targetStart, h.targetEnd)).isEqualTo("/a/b?x=1&y=%2F");
+        assertThat(req.substring(h.hostStart, h.hostEnd)).isEqualTo("Example.com:8080");
+        assertThat(req.substring(h.hostStart, h.hostNameEnd)).isEqualTo("Example.com");
+        assertThat(h.port).isEqualTo(8080);
+        assertThat(h.head).isFalse();
+        assertThat(req.substring(h.userAgentStart, h.userAgentEnd)).isEqualTo("t");
+    }
+
+    @Test
+    void everyPrefixOfASimpleRequestIsIncomplete() {
+        String req = "HEAD / HTTP/1.1\r\nHost: [::1]\r\nAccept: */*\r\n\r\n";
+        for (int n = 0; n < req.length(); n++) {
+            Http1.RequestHead h = new Http1.RequestHead();
+            ByteBuffer b = buf(req.substring(0, n));
+            assertThat(Http1.parseRequest(b, n, 100, h)).as("first %d bytes", n).isEqualTo(Http1.INCOMPLETE);
+        }
+        Http1.RequestHead h = new Http1.RequestHead();
+        assertThat(parse(req, h)).isEqualTo(req.length());
+        assertThat(h.head).isTrue();
+        assertThat(h.port).isEqualTo(80);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx",
+        "GET / HTTP/1.0\r\nHost: a\r\n\r\n",
+        "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /%2e%2e/ HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /a;b HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /a|b HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET /  HTTP/1.1\r\nHost: a\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n z\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\n\tz\r\n\r\n",
+        "GET / HTTP/1.1\nHost: a\n\n",
+        "GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+        "GET / HTTP/1.1\r\nX: y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: \r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a:0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a:99999\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nforwarded: for=1.2.3.4\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: \u00e9\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\n\r\n",
+        "get / HTTP/1.1\r\nHost: a\r\n\r\n",
+    })
+    void anythingElseIsLeftToUndertow(String request) {
+        assertThat(parse(request, new Http1.RequestHead())).isEqualTo(Http1.NOT_SIMPLE);
+    }
+
+    @Test
+    void tooManyHeadersAreLeftToUndertow() {
+        StringBuilder b = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; i < 100; i++) b.append("X-").append(i).append(": v\r\n");
+        assertThat(parse(b.append("\r\n").toString(), new Http1.RequestHead())).isEqualTo(Http1.NOT_SIMPLE);
+    }
+
+    @Test
+    void responseFraming() {
+        Http1.ResponseHead r = new Http1.ResponseHead();
+        String head = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: keep-alive, close\r\nDate: x\r\n\r\n";
+        ByteBuffer b = buf(head + "body");
+        assertThat(Http1.parseResponse(b, 0, b.position(), r)).isEqualTo(head.length());
+        assertThat(r.status).isEqualTo(200);
+        assertThat(r.contentLength).isEqualTo(12);
+        assertThat(r.close).isTrue();
+        assertThat(r.date).isTrue();
+        assertThat(head.substring(r.connectionStart, r.connectionEnd)).isEqualTo("Connection: keep-alive, close\r\n");
+
+        b = buf("HTTP/1.1 204\r\n\r\n");
+        assertThat(Http1.parseResponse(b, 0, b.position(), r)).isEqualTo(b.position());
+        assertThat(r.status).isEqualTo(204);
+        assertThat(r.contentLength).isEqualTo(-1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: +1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
+        "HTTP/1.1 2000 OK\r\n\r\n",
+        "HTTP/2 200 OK\r\n\r\n",
+        "HTTP/1.1 200 OK\nX: a\n\n",
+        "HTTP/1.1 200 OK\r\nUpgrade: h2c\r\n\r\n",
+    })
+    void responsesWithDoubtfulFramingAreRefused(String head) {
+        ByteBuffer b = buf(head);
+        assertThat(Http1.parseResponse(b, 0, b.position(), new Http1.ResponseHead())).isEqualTo(Http1.NOT_SIMPLE);
+    }
+
+    @Test
+    void chunkedEndIsFoundInAnySplit() {
+        String body = "5;ext=1\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\nTrailer: t\r\n\r\n";
+        String stream = body + "HTTP/1.1 200 OK";
+        for (int step = 1; step <= stream.length(); step++) {
+            Http1.ChunkedEnd c = new Http1.ChunkedEnd();
+            ByteBuffer b = buf(stream);
+            int found = Http1.ChunkedEnd.MORE;
+            for (int at = 0; at < stream.length() && found == Http1.ChunkedEnd.MORE; at += step) {
+                found = c.scan(b, at, Math.min(stream.length(), at + step));
+            }
+            assertThat(found).as("pieces of %d", step).isEqualTo(body.length());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"x\r\n", "5\r\nhelloXX", "5\nhello\r\n", "fffffffffffffffff\r\n", ";\r\n"})
+    void malformedChunkedBodiesAreCaught(String body) {
+        ByteBuffer b = buf(body);
+        assertThat(new Http1.ChunkedEnd().scan(b, 0, b.position())).isEqualTo(Http1.ChunkedEnd.MALFORMED);
+    }
+}

@@ -74,7 +74,15 @@ class ConfigTest {
             String line = lines.list.get(0).getFormattedMessage();
             assertThat(line).startsWith("{").endsWith("}").contains("\"listener\":\"web\"").contains("\"method\":\"GET\"")
                     .contains("\"uri\":\"/page?x=1\"").contains("\"status\":200").contains("\"service\":\"web\"")
-                    .contains("\"endpoint\":\"a\"").containsPattern("\"connect_ms\":[0-9.]+").containsPattern("\"duration_ms\":[0-9.]+");
+                    .contains("\"endpoint\":\"a\"").containsPattern("\"connect_ms\":[0-9.]+").containsPattern("\"duration_ms\":[0-9.]+")
+                    .contains("\"user_agent\":\"Java-http-client");
+            // That GET took the fast path; a POST takes Undertow's: the same line.
+            f.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.base("web") + "/form"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString("a=1")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            TestHost.await(java.time.Duration.ofSeconds(5), "second access line", () -> lines.list.size() >= 2);
+            assertThat(lines.list.get(1).getFormattedMessage()).contains("\"method\":\"POST\"").contains("\"uri\":\"/form\"")
+                    .contains("\"endpoint\":\"a\"").containsPattern("\"status\":[0-9]{3}");
         } finally {
             access.detachAppender(lines);
         }

@@ -31,6 +31,8 @@ import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.XnioExecutor;
 import org.xnio.XnioIoThread;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The fast path of a plain-text HTTP/1.1 listener: Cairn's own forwarding of the common request
@@ -52,6 +54,8 @@ import org.xnio.XnioIoThread;
  * live on one IO thread, so the state below needs no locks.
  */
 final class FastPath implements DelegateOpenListener {
+
+    private static final Logger log = LoggerFactory.getLogger(FastPath.class);
 
     private static final long SWEEP_MILLIS = 100;
     private static final int MAX_IDLE_PER_ENDPOINT = 64;
@@ -246,6 +250,7 @@ final class FastPath implements DelegateOpenListener {
         PooledByteBuffer inP;
         ByteBuffer in;
         final Http1.RequestHead req = new Http1.RequestHead();
+        final Runnable backendEvent = this::onBackendReadable;
         int reqEnd;
 
         byte[] hostKey;
@@ -286,9 +291,24 @@ final class FastPath implements DelegateOpenListener {
             open.add(this);
             loop.add(this);
             deadline = System.nanoTime() + keepAliveNanos;
-            c.getSourceChannel().setReadListener(ch -> onClientReadable());
-            c.getSinkChannel().setWriteListener(ch -> onClientWritable());
+            c.getSourceChannel().setReadListener(ch -> guarded(this::onClientReadable));
+            c.getSinkChannel().setWriteListener(ch -> guarded(this::onClientWritable));
             c.getSourceChannel().resumeReads();
+        }
+
+        /** A bug must cost this connection only: logged, both sides closed, the slot freed. */
+        void guarded(Runnable event) {
+            try {
+                event.run();
+            } catch (RuntimeException e) {
+                log.atError().addKeyValue("error_id", "CAIRN-PROXY-0005").setCause(e)
+                        .log("fast path: unexpected error, connection closed: {}", e.toString());
+                if (state == CONNECTING || state == FORWARDING) {
+                    clientGone();
+                } else {
+                    abort();
+                }
+            }
         }
 
         // ---- client side ----
@@ -992,8 +1012,9 @@ final class FastPath implements DelegateOpenListener {
         }
 
         void onReadable() {
-            if (owner != null) {
-                owner.onBackendReadable();
+            Conn o = owner;
+            if (o != null) {
+                o.guarded(o.backendEvent);
                 return;
             }
             // Idle in the pool: the endpoint closed it (or sent something unasked): drop it.

@@ -116,6 +116,21 @@ class RequestSafetyTest {
     }
 
     @Test
+    void malformedChunkedBodiesAreRefusedWith400BeforeAnythingGoesUpstream() throws Exception {
+        for (String body : new String[] {"zz\r\nhello\r\n0\r\n\r\n", "\r\nhello\r\n0\r\n\r\n",
+                "5\r\nhelloXX0\r\n\r\n", "5 x\r\nhello\r\n0\r\n\r\n", ";a\r\nhello\r\n0\r\n\r\n",
+                "fffffffffffffffffff\r\nhello\r\n0\r\n\r\n"}) {
+            RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + body);
+            assertThat(r.status()).as(body).isEqualTo(400);
+        }
+        assertThat(backend.hits.get()).isZero();
+        // Blanks before an extension are allowed (RFC 9112 BWS).
+        RawHttp.Response ok = send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5 ;ext=1\r\nhello\r\n0\r\n\r\n");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.body()).isEqualTo("hello");
+    }
+
+    @Test
     void chunkedBodyIsForwardedIntact() throws Exception {
         RawHttp.Response r = send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
         assertThat(r.status()).isEqualTo(200);

@@ -12,6 +12,12 @@ import java.nio.ByteBuffer;
  * an upgrade (WebSocket, h2c), CONNECT, the HTTP/2 preface, a Transfer-Encoding other than
  * chunked or a malformed length, all of which Undertow or the proxy's own checks answer or
  * hand over to another protocol. Not thread-safe: a connection is read by its one IO thread.
+ *
+ * <p>A malformed chunked body (a chunk-size line without hex digits or with other bytes, chunk
+ * data not followed by CRLF) is refused the same way when the request's head arrived in the same
+ * read, so Undertow has not parsed it yet: the head's first byte becomes a NUL and the request
+ * gets 400 with nothing sent upstream. A head already passed on cannot be taken back: that
+ * request is cut when Undertow's chunked parser fails, as before.
  */
 final class ObsFoldScanner {
 
@@ -35,6 +41,10 @@ final class ObsFoldScanner {
 
     private int state = START;
     private long remaining;
+    /** Where the current request's head starts in the buffer being scanned; -1: an earlier read. */
+    private int headAt = -1;
+    private boolean sizeDigits;
+    private boolean sizeBws;
 
     // Per head line.
     private boolean requestLine;
@@ -65,6 +75,7 @@ final class ObsFoldScanner {
     /** Scans bytes {@code from..to} of {@code b} (absolute indexes), the next ones of the stream. */
     void scan(ByteBuffer b, int from, int to) {
         int i = from;
+        headAt = -1;
         while (i < to && state != OFF) {
             switch (state) {
                 case BODY, CHUNK_DATA -> {
@@ -86,6 +97,7 @@ final class ObsFoldScanner {
         switch (state) {
             case START -> {
                 if (c == '\r' || c == '\n') return;
+                headAt = at;
                 beginHead();
                 state = LINE;
                 lineByte(c);
@@ -120,10 +132,15 @@ final class ObsFoldScanner {
                     state = OFF; // a bare CR: Undertow answers it; stop guessing
                 }
             }
-            case CHUNK_SIZE -> chunkSizeByte(c);
+            case CHUNK_SIZE -> chunkSizeByte(buf, c);
             case CHUNK_END -> {
-                if (c == '\n') state = CHUNK_SIZE;
-                else if (c != '\r') state = OFF;
+                if (c == '\n') {
+                    state = CHUNK_SIZE;
+                    sizeDigits = false;
+                    sizeBws = false;
+                } else if (c != '\r') {
+                    refuse(buf);
+                }
             }
             case TRAILER_START -> {
                 if (c == '\n') state = START;
@@ -235,6 +252,8 @@ final class ObsFoldScanner {
             state = CHUNK_SIZE;
             remaining = 0;
             lengthBad = false;
+            sizeDigits = false;
+            sizeBws = false;
             inName = true; // reused: true while reading hex digits, false in a chunk extension
         } else if (contentLength > 0) {
             state = BODY;
@@ -250,10 +269,16 @@ final class ObsFoldScanner {
         return v;
     }
 
-    private void chunkSizeByte(byte c) {
+    /** Malformed chunked framing: the head gets a NUL if Undertow has not read it yet; stop watching. */
+    private void refuse(ByteBuffer buf) {
+        if (headAt >= 0) buf.put(headAt, (byte) 0);
+        state = OFF;
+    }
+
+    private void chunkSizeByte(ByteBuffer buf, byte c) {
         if (c == '\n') {
-            if (lengthBad) {
-                state = OFF;
+            if (lengthBad || !sizeDigits) {
+                refuse(buf);
             } else if (remaining == 0) {
                 state = TRAILER_START;
             } else {
@@ -263,12 +288,21 @@ final class ObsFoldScanner {
             return;
         }
         if (!inName || c == '\r') return;
+        if (sizeBws) {
+            // Only more blanks or the ';' of an extension may follow blanks after the size.
+            if (c == ';') inName = false;
+            else if (c != ' ' && c != '\t') lengthBad = true;
+            return;
+        }
         int d = Character.digit(c, 16);
         if (d >= 0) {
+            sizeDigits = true;
             if (remaining > (Long.MAX_VALUE >> 4)) lengthBad = true;
             else remaining = (remaining << 4) | d;
-        } else if (c == ';' || c == ' ' || c == '\t') {
+        } else if (sizeDigits && c == ';') {
             inName = false; // a chunk extension follows
+        } else if (sizeDigits && (c == ' ' || c == '\t')) {
+            sizeBws = true;
         } else {
             lengthBad = true;
         }

@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * {@code client} for a client that stops reading. Every connection and its endpoint connection
  * live on one IO thread, so the state below needs no locks.
  */
-final class FastPath implements DelegateOpenListener {
+final class FastPath extends ForwardingOpenListener {
 
     private static final Logger log = LoggerFactory.getLogger(FastPath.class);
 
@@ -64,7 +64,6 @@ final class FastPath implements DelegateOpenListener {
     private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] CONNECTION_CLOSE = "Connection: close\r\n".getBytes(StandardCharsets.ISO_8859_1);
 
-    private final DelegateOpenListener undertow;
     private final Supplier<HttpHandler> handler;
     private final ByteBufferPool pool;
     private final long keepAliveNanos;
@@ -80,7 +79,7 @@ final class FastPath implements DelegateOpenListener {
 
     FastPath(DelegateOpenListener undertow, Supplier<HttpHandler> handler, ByteBufferPool pool,
              long keepAliveNanos, long requestNanos, long clientNanos, int maxHeaders) {
-        this.undertow = undertow;
+        super(undertow);
         this.handler = handler;
         this.pool = pool;
         this.keepAliveNanos = keepAliveNanos;
@@ -105,7 +104,7 @@ final class FastPath implements DelegateOpenListener {
 
     @Override
     public void handleEvent(StreamConnection c, PooledByteBuffer buffer) {
-        undertow.handleEvent(c, buffer); // bytes read ahead by another listener: the full path
+        delegate.handleEvent(c, buffer); // bytes read ahead by another listener: the full path
     }
 
     private void start(StreamConnection c) {
@@ -118,43 +117,6 @@ final class FastPath implements DelegateOpenListener {
      */
     void stop() {
         stopped = true;
-    }
-
-    // DelegateOpenListener's remaining methods: the full path's settings and statistics.
-
-    @Override
-    public HttpHandler getRootHandler() {
-        return undertow.getRootHandler();
-    }
-
-    @Override
-    public void setRootHandler(HttpHandler rootHandler) {
-        undertow.setRootHandler(rootHandler);
-    }
-
-    @Override
-    public OptionMap getUndertowOptions() {
-        return undertow.getUndertowOptions();
-    }
-
-    @Override
-    public void setUndertowOptions(OptionMap undertowOptions) {
-        undertow.setUndertowOptions(undertowOptions);
-    }
-
-    @Override
-    public ByteBufferPool getBufferPool() {
-        return pool;
-    }
-
-    @Override
-    public io.undertow.server.ConnectorStatistics getConnectorStatistics() {
-        return undertow.getConnectorStatistics();
-    }
-
-    @Override
-    public void closeConnections() {
-        undertow.closeConnections();
     }
 
     /** Per IO thread: its connections (for the timeout sweep) and idle endpoint connections. */
@@ -916,10 +878,10 @@ final class FastPath implements DelegateOpenListener {
             inP = null;
             in = null;
             if (p == null) {
-                undertow.handleEvent(c);
+                delegate.handleEvent(c);
             } else {
                 p.getBuffer().flip();
-                undertow.handleEvent(c, p);
+                delegate.handleEvent(c, p);
             }
         }
 

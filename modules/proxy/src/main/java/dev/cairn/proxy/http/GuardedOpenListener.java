@@ -1,11 +1,7 @@
 package dev.cairn.proxy.http;
 
-import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
-import io.undertow.server.ConnectorStatistics;
 import io.undertow.server.DelegateOpenListener;
-import io.undertow.server.HttpHandler;
-import org.xnio.OptionMap;
 import org.xnio.StreamConnection;
 import org.xnio.conduits.StreamSourceConduit;
 import org.xnio.ssl.SslConnection;
@@ -16,12 +12,10 @@ import org.xnio.ssl.SslConnection;
  * connections chosen by ALPN never reach it), and, on plain-text connections, a
  * {@link LazyReadSuspend} under that.
  */
-final class GuardedOpenListener implements DelegateOpenListener {
-
-    private final DelegateOpenListener delegate;
+final class GuardedOpenListener extends ForwardingOpenListener {
 
     GuardedOpenListener(DelegateOpenListener delegate) {
-        this.delegate = delegate;
+        super(delegate);
     }
 
     @Override
@@ -43,40 +37,5 @@ final class GuardedOpenListener implements DelegateOpenListener {
         // Bytes read ahead by the ALPN or PROXY protocol listener are the start of the stream.
         if (buffer != null) g.inspect(buffer.getBuffer());
         channel.getSourceChannel().setConduit(g);
-    }
-
-    @Override
-    public HttpHandler getRootHandler() {
-        return delegate.getRootHandler();
-    }
-
-    @Override
-    public void setRootHandler(HttpHandler rootHandler) {
-        delegate.setRootHandler(rootHandler);
-    }
-
-    @Override
-    public OptionMap getUndertowOptions() {
-        return delegate.getUndertowOptions();
-    }
-
-    @Override
-    public void setUndertowOptions(OptionMap undertowOptions) {
-        delegate.setUndertowOptions(undertowOptions);
-    }
-
-    @Override
-    public ByteBufferPool getBufferPool() {
-        return delegate.getBufferPool();
-    }
-
-    @Override
-    public ConnectorStatistics getConnectorStatistics() {
-        return delegate.getConnectorStatistics();
-    }
-
-    @Override
-    public void closeConnections() {
-        delegate.closeConnections();
     }
 }

@@ -48,6 +48,7 @@ final class Http1 {
         int userAgentEnd;
         int refererStart = -1;
         int refererEnd;
+        final Line line = new Line();
     }
 
     /**
@@ -106,40 +107,12 @@ final class Http1 {
                 return i + 2;
             }
             if (++headers > maxHeaders) return NOT_SIMPLE;
-            int nameStart = i;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i) & 0xff;
-                if (c == ':') break;
-                if (!TCHAR[c]) return NOT_SIMPLE; // includes a fold's leading SP/HTAB
-                i++;
-            }
-            int nameLen = i - nameStart;
-            if (nameLen == 0) return NOT_SIMPLE;
-            i++;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i);
-                if (c != ' ' && c != '\t') break;
-                i++;
-            }
-            int valueStart = i;
-            int valueEnd = i;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i) & 0xff;
-                if (c == '\r') break;
-                if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-                    i++;
-                    if (c != ' ' && c != '\t') valueEnd = i;
-                } else {
-                    return NOT_SIMPLE;
-                }
-            }
-            if (i + 1 >= limit) return INCOMPLETE;
-            if (b.get(i + 1) != '\n') return NOT_SIMPLE;
-            i += 2;
-            switch (classify(b, nameStart, nameLen)) {
+            Line l = h.line;
+            i = headerLine(b, i, limit, false, l);
+            if (i <= 0) return i;
+            int valueStart = l.valueStart;
+            int valueEnd = l.valueEnd;
+            switch (classify(b, l.nameStart, l.nameLen)) {
                 case H_HOST -> {
                     if (++hosts > 1 || !host(b, valueStart, valueEnd, h)) return NOT_SIMPLE;
                 }
@@ -164,6 +137,54 @@ final class Http1 {
                 }
             }
         }
+    }
+
+    /** One header line's name and value (value without its surrounding blanks). */
+    static final class Line {
+        int nameStart;
+        int nameLen;
+        int valueStart;
+        int valueEnd;
+    }
+
+    /**
+     * Reads the header line starting at {@code i}: the offset after its CRLF, {@link #INCOMPLETE}
+     * or {@link #NOT_SIMPLE} (no name, a byte outside a token in it, which includes a fold's leading
+     * blank, a control byte in the value, a bare CR or LF). Bytes 0x80-0xFF in the value only
+     * when {@code obsText}.
+     */
+    private static int headerLine(ByteBuffer b, int i, int limit, boolean obsText, Line l) {
+        l.nameStart = i;
+        int c;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            c = b.get(i) & 0xff;
+            if (c == ':') break;
+            if (!TCHAR[c]) return NOT_SIMPLE;
+            i++;
+        }
+        l.nameLen = i - l.nameStart;
+        if (l.nameLen == 0) return NOT_SIMPLE;
+        i++;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            c = b.get(i);
+            if (c != ' ' && c != '\t') break;
+            i++;
+        }
+        l.valueStart = i;
+        l.valueEnd = i;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            c = b.get(i) & 0xff;
+            if (c == '\r') break;
+            if (c < 0x20 && c != '\t' || c == 0x7f || (c >= 0x80 && !obsText)) return NOT_SIMPLE;
+            i++;
+            if (c != ' ' && c != '\t') l.valueEnd = i;
+        }
+        if (i + 1 >= limit) return INCOMPLETE;
+        if (b.get(i + 1) != '\n') return NOT_SIMPLE;
+        return i + 2;
     }
 
     private static final int H_OTHER = 0;
@@ -256,6 +277,7 @@ final class Http1 {
         /** The single Connection header line, CRLF included (start -1: none, or several). */
         int connectionStart;
         int connectionEnd;
+        final Line line = new Line();
         /** Offset of the status code in the status line. */
         static final int CODE = 9;
     }
@@ -313,36 +335,13 @@ final class Http1 {
                 if (transferEncoding && r.contentLength >= 0) return NOT_SIMPLE;
                 return i + 2;
             }
-            int nameStart = i;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i) & 0xff;
-                if (c == ':') break;
-                if (!TCHAR[c]) return NOT_SIMPLE;
-                i++;
-            }
-            int nameLen = i - nameStart;
-            if (nameLen == 0) return NOT_SIMPLE;
-            i++;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i);
-                if (c != ' ' && c != '\t') break;
-                i++;
-            }
-            int valueStart = i;
-            int valueEnd = i;
-            while (true) {
-                if (i >= limit) return INCOMPLETE;
-                c = b.get(i) & 0xff;
-                if (c == '\r') break;
-                if (c < 0x20 && c != '\t' || c == 0x7f) return NOT_SIMPLE;
-                i++;
-                if (c != ' ' && c != '\t') valueEnd = i;
-            }
-            if (i + 1 >= limit) return INCOMPLETE;
-            if (b.get(i + 1) != '\n') return NOT_SIMPLE;
-            i += 2;
+            Line l = r.line;
+            i = headerLine(b, i, limit, true, l);
+            if (i <= 0) return i;
+            int nameStart = l.nameStart;
+            int nameLen = l.nameLen;
+            int valueStart = l.valueStart;
+            int valueEnd = l.valueEnd;
             if (nameLen == 14 && equalsIgnoreCase(b, nameStart, nameLen, "content-length")) {
                 if (r.contentLength >= 0 || valueEnd == valueStart || valueEnd - valueStart > 18) return NOT_SIMPLE;
                 long n = 0;

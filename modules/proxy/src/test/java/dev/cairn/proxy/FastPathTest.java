@@ -146,6 +146,24 @@ class FastPathTest {
         }
     }
 
+    @Test
+    void anEndpointRemovedByAReloadLosesItsIdleConnections() throws Exception {
+        try (ScriptedBackend a = new ScriptedBackend(FastPathTest::echo);
+             ScriptedBackend b = new ScriptedBackend(FastPathTest::echo);
+             ProxyFixture f = new ProxyFixture(dir, yaml("", "", "a=" + a.address(), "b=" + b.address()), false);
+             WireClient c = new WireClient(port(f))) {
+            for (int i = 0; i < 4; i++) assertThat(c.exchange(get("/x/" + i)).status()).isEqualTo(200);
+            assertThat(a.openConnections.get()).as("idle keep-alive connections to a").isPositive();
+            assertThat(f.host.reload(yaml("", "", "b=" + b.address())).ok()).isTrue();
+            TestHost.await(java.time.Duration.ofSeconds(5), "connections to the removed endpoint closed",
+                    () -> a.openConnections.get() == 0);
+            // The client's keep-alive connection survived the reload and now goes to b only.
+            a.clear();
+            for (int i = 0; i < 4; i++) assertThat(c.exchange(get("/y/" + i)).status()).isEqualTo(200);
+            assertThat(a.take()).isEmpty();
+        }
+    }
+
     // ---- 5. requests handed over to Undertow ----
 
     @Test

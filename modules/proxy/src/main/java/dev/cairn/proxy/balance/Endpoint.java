@@ -136,7 +136,7 @@ public final class Endpoint {
         active.decrementAndGet();
     }
 
-    boolean removed() {
+    public boolean removed() {
         return removed;
     }
 

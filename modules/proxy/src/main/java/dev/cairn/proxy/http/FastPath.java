@@ -154,7 +154,13 @@ final class FastPath extends ForwardingOpenListener {
             for (int i = conns.size() - 1; i >= 0; i--) {
                 if (i < conns.size()) conns.get(i).sweep(now);
             }
-            if (!conns.isEmpty()) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
+            // Endpoints a reload removed: their idle connections go (the full path's pools close too).
+            idle.entrySet().removeIf(e -> {
+                if (!e.getKey().removed()) return false;
+                for (Link l : e.getValue()) l.close();
+                return true;
+            });
+            if (!conns.isEmpty() || !idle.isEmpty()) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         Link takeIdle(Endpoint ep) {
@@ -163,7 +169,7 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void giveIdle(Link l) {
-            if (stopped) {
+            if (stopped || l.ep.removed()) {
                 l.close();
                 return;
             }

@@ -3,29 +3,18 @@ package dev.cairn.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.core.testing.TestHost;
-import io.undertow.Handlers;
-import io.undertow.Undertow;
-import io.undertow.websockets.core.AbstractReceiveListener;
-import io.undertow.websockets.core.BufferedTextMessage;
-import io.undertow.websockets.core.WebSocketChannel;
-import io.undertow.websockets.core.WebSockets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -181,41 +170,6 @@ class FastPathTest {
             // The connection (now Undertow's) goes on serving GETs.
             assertThat(c.exchange(get("/")).bodyText()).isEqualTo("a");
             assertThat(a.hits.get()).isEqualTo(3);
-        }
-    }
-
-    @Test
-    void websocketUpgradeIsHandedOverAndPassesThrough() throws Exception {
-        Undertow ws = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(Handlers.websocket((exchange, channel) -> {
-            channel.getReceiveSetter().set(new AbstractReceiveListener() {
-                @Override
-                protected void onFullTextMessage(WebSocketChannel ch, BufferedTextMessage message) {
-                    WebSockets.sendText("echo: " + message.getData(), ch, null);
-                }
-            });
-            channel.resumeReceives();
-        })).build();
-        ws.start();
-        try {
-            int wsPort = ((InetSocketAddress) ws.getListenerInfo().get(0).getAddress()).getPort();
-            try (ProxyFixture f = new ProxyFixture(dir, yaml("", "", "ws=127.0.0.1:" + wsPort), false)) {
-                CompletableFuture<String> reply = new CompletableFuture<>();
-                WebSocket socket = f.http.newWebSocketBuilder().buildAsync(
-                        URI.create("ws://127.0.0.1:" + port(f) + "/chat"),
-                        new WebSocket.Listener() {
-                            @Override
-                            public CompletionStage<?> onText(WebSocket w, CharSequence data, boolean last) {
-                                reply.complete(data.toString());
-                                w.request(1);
-                                return null;
-                            }
-                        }).get(10, TimeUnit.SECONDS);
-                socket.sendText("hello", true).get(5, TimeUnit.SECONDS);
-                assertThat(reply.get(10, TimeUnit.SECONDS)).isEqualTo("echo: hello");
-                socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(5, TimeUnit.SECONDS);
-            }
-        } finally {
-            ws.stop();
         }
     }
 

@@ -109,6 +109,7 @@ class ProtocolsTest {
         }
     }
 
+    // With the default fast_path: true, the upgrade request is handed from the fast path to Undertow.
     @Test
     void websocketUpgradePassesThrough() throws Exception {
         Undertow ws = Undertow.builder().addHttpListener(0, "127.0.0.1").setHandler(Handlers.websocket((exchange, channel) -> {

@@ -87,12 +87,7 @@ final class RawHttp implements AutoCloseable {
     }
 
     private String line() throws IOException {
-        StringBuilder b = new StringBuilder();
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') {
-            if (c != '\r') b.append((char) c);
-        }
-        return b.toString();
+        return WireClient.line(in);
     }
 
     @Override

@@ -199,8 +199,32 @@ final class FastPath extends ForwardingOpenListener {
     private static final int BODY_CHUNKED = 2;
     private static final int BODY_CLOSE = 3;
 
+    /** The pooled read and write buffers of a connection, taken when needed and given back empty. */
+    private abstract static class Buffers {
+        PooledByteBuffer inP;
+        ByteBuffer in;
+        PooledByteBuffer outP;
+        ByteBuffer out;
+
+        final void releaseIn() {
+            if (inP != null) {
+                inP.close();
+                inP = null;
+                in = null;
+            }
+        }
+
+        final void releaseOut() {
+            if (outP != null) {
+                outP.close();
+                outP = null;
+                out = null;
+            }
+        }
+    }
+
     /** One client connection while the fast path owns it. */
-    private final class Conn {
+    private final class Conn extends Buffers {
         final StreamConnection c;
         final Loop loop;
         final InetAddress peer;
@@ -215,8 +239,6 @@ final class FastPath extends ForwardingOpenListener {
         /** The client has shut its sending side. */
         boolean readDone;
 
-        PooledByteBuffer inP;
-        ByteBuffer in;
         final Http1.RequestHead req = new Http1.RequestHead();
         final Runnable backendEvent = this::onBackendReadable;
         int reqEnd;
@@ -242,8 +264,6 @@ final class FastPath extends ForwardingOpenListener {
         boolean linkReusable;
         long bodyBytes;
         AccessLog.Line logLine;
-        PooledByteBuffer outP;
-        ByteBuffer out;
         final ByteBuffer[] gather = new ByteBuffer[2];
 
         Conn(StreamConnection c, Loop loop) {
@@ -633,11 +653,7 @@ final class FastPath extends ForwardingOpenListener {
                     w = b.hasRemaining() ? c.getSinkChannel().write(b) : 0;
                 }
                 bytesOut.add(w);
-                if (out != null && !out.hasRemaining()) {
-                    outP.close();
-                    outP = null;
-                    out = null;
-                }
+                if (out != null && !out.hasRemaining()) releaseOut();
                 if (out != null || b.hasRemaining()) {
                     // The client is slower than the endpoint: stop reading it until this is out.
                     l.bc.getSourceChannel().suspendReads();
@@ -731,11 +747,7 @@ final class FastPath extends ForwardingOpenListener {
             route = null;
             ep = null;
             st = null;
-            if (outP != null) {
-                outP.close();
-                outP = null;
-                out = null;
-            }
+            releaseOut();
         }
 
         /** The endpoint failed: before the response, the full path replays the request (GET/HEAD). */
@@ -902,32 +914,17 @@ final class FastPath extends ForwardingOpenListener {
         private void leave() {
             loop.remove(this);
             if (open.remove(this)) active.decrement();
-            if (outP != null) {
-                outP.close();
-                outP = null;
-                out = null;
-            }
+            releaseOut();
         }
 
-        void releaseIn() {
-            if (inP != null) {
-                inP.close();
-                inP = null;
-                in = null;
-            }
-        }
     }
 
     /** A keep-alive connection to an endpoint; owned by a {@link Conn} while it carries a request. */
-    private final class Link {
+    private final class Link extends Buffers {
         final StreamConnection bc;
         final Endpoint ep;
         final Loop loop;
         Conn owner;
-        private PooledByteBuffer outP;
-        private ByteBuffer out;
-        private PooledByteBuffer inP;
-        ByteBuffer in;
 
         Link(StreamConnection bc, Endpoint ep, Loop loop) {
             this.bc = bc;
@@ -1002,22 +999,6 @@ final class FastPath extends ForwardingOpenListener {
 
         boolean writing() {
             return out != null;
-        }
-
-        void releaseOut() {
-            if (outP != null) {
-                outP.close();
-                outP = null;
-                out = null;
-            }
-        }
-
-        void releaseIn() {
-            if (inP != null) {
-                inP.close();
-                inP = null;
-                in = null;
-            }
         }
 
         void close() {

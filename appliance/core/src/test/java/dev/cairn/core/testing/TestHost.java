@@ -73,10 +73,50 @@ public final class TestHost implements AutoCloseable {
         host.close();
     }
 
-    /** A port nothing listens on right now (loopback). */
-    public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * A port that is free for both TCP and UDP on every address right now, and that this JVM has
+     * not handed out before. It lies below the kernel's ephemeral range, so an outgoing connection
+     * (a health check, a proxied request) cannot take it between this call and the bind: a port
+     * from {@code new ServerSocket(0)} could, and a DNS listener then failed with "Address already
+     * in use" once in a CI run.
+     */
+    public static synchronized int freePort() throws IOException {
+        int top = ephemeralLow();
+        int bottom = Math.max(1024, top - 16_000);
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = bottom + RANDOM.nextInt(top - bottom);
+            if (HANDED_OUT.contains(port) || !bindsTcpAndUdp(port)) {
+                continue;
+            }
+            HANDED_OUT.add(port);
+            return port;
+        }
+        throw new IOException("no free port between " + bottom + " and " + top + " after 1000 tries");
+    }
+
+    private static final java.util.Random RANDOM = new java.util.Random();
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    private static boolean bindsTcpAndUdp(int port) {
+        try (ServerSocket tcp = new ServerSocket();
+             java.net.DatagramSocket udp = new java.net.DatagramSocket(null)) {
+            tcp.setReuseAddress(false);
+            tcp.bind(new java.net.InetSocketAddress(port));
+            udp.bind(new java.net.InetSocketAddress(port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The lower end of net.ipv4.ip_local_port_range (32768 when it cannot be read). */
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            int low = Integer.parseInt(range.split("\\s+")[0]);
+            return low > 2048 ? low : 32768;
+        } catch (IOException | RuntimeException e) {
+            return 32768;
         }
     }
 

@@ -60,37 +60,37 @@ public final class ProxyMetrics {
     ProxyMetrics(PrometheusRegistry registry, Source source) {
         this.registry = registry;
         frontendRequests = add(Counter.builder().name("cairn_proxy_frontend_http_requests")
-                .help("HTTP requests received per listener").labelNames("listener").build());
+                .help("HTTP requests received per listener").labelNames("listener").withoutExemplars().build());
         frontendResponses = add(Counter.builder().name("cairn_proxy_frontend_http_responses")
-                .help("HTTP responses sent per listener by status class").labelNames("listener", "code").build());
+                .help("HTTP responses sent per listener by status class").labelNames("listener", "code").withoutExemplars().build());
         backendResponses = add(Counter.builder().name("cairn_proxy_backend_http_responses")
                 .help("HTTP responses per service by status class (including 503 when no endpoint is available)")
-                .labelNames("service", "code").build());
+                .labelNames("service", "code").withoutExemplars().build());
         serverResponses = add(Counter.builder().name("cairn_proxy_server_http_responses")
-                .help("HTTP responses per endpoint by status class").labelNames("service", "endpoint", "code").build());
+                .help("HTTP responses per endpoint by status class").labelNames("service", "endpoint", "code").withoutExemplars().build());
         requestDuration = add(Histogram.builder().name("cairn_proxy_http_request_duration_seconds")
                 .help("Time from request received to response complete").classicOnly()
-                .classicUpperBounds(LATENCY_BUCKETS).labelNames("listener", "service").build());
+                .classicUpperBounds(LATENCY_BUCKETS).labelNames("listener", "service").withoutExemplars().build());
         connectTime = add(Histogram.builder().name("cairn_proxy_server_connect_time_seconds")
                 .help("Time to get a connection to an endpoint (pooled or new)").classicOnly()
-                .classicUpperBounds(LATENCY_BUCKETS).labelNames("service").build());
+                .classicUpperBounds(LATENCY_BUCKETS).labelNames("service").withoutExemplars().build());
         responseTime = add(Histogram.builder().name("cairn_proxy_server_response_time_seconds")
                 .help("Time from connection to the endpoint's response headers").classicOnly()
-                .classicUpperBounds(LATENCY_BUCKETS).labelNames("service").build());
+                .classicUpperBounds(LATENCY_BUCKETS).labelNames("service").withoutExemplars().build());
         retries = add(Counter.builder().name("cairn_proxy_backend_retry_warnings")
-                .help("Requests attempted again after a connect failure or reset").labelNames("service").build());
+                .help("Requests attempted again after a connect failure or reset").labelNames("service").withoutExemplars().build());
         redispatches = add(Counter.builder().name("cairn_proxy_backend_redispatch_warnings")
-                .help("Retries sent to a different endpoint than the failed one").labelNames("service").build());
+                .help("Retries sent to a different endpoint than the failed one").labelNames("service").withoutExemplars().build());
         ejections = add(Counter.builder().name("cairn_proxy_server_ejections")
-                .help("Times passive health took an endpoint out of rotation").labelNames("service", "endpoint").build());
+                .help("Times passive health took an endpoint out of rotation").labelNames("service", "endpoint").withoutExemplars().build());
         denied = add(Counter.builder().name("cairn_proxy_frontend_denied_connections")
-                .help("Requests or connections refused by allow/deny").labelNames("listener").build());
+                .help("Requests or connections refused by allow/deny").labelNames("listener").withoutExemplars().build());
         tcpConnections = add(Counter.builder().name("cairn_proxy_tcp_connections")
-                .help("TCP connections accepted per forward").labelNames("bind", "service").build());
+                .help("TCP connections accepted per forward").labelNames("bind", "service").withoutExemplars().build());
         tcpBytesIn = add(Counter.builder().name("cairn_proxy_tcp_bytes_in")
-                .help("Bytes received from TCP clients").labelNames("bind", "service").build());
+                .help("Bytes received from TCP clients").labelNames("bind", "service").withoutExemplars().build());
         tcpBytesOut = add(Counter.builder().name("cairn_proxy_tcp_bytes_out")
-                .help("Bytes sent to TCP clients").labelNames("bind", "service").build());
+                .help("Bytes sent to TCP clients").labelNames("bind", "service").withoutExemplars().build());
 
         add(GaugeWithCallback.builder().name("cairn_proxy_server_up")
                 .help("1 when the endpoint takes new traffic (catalog up, not drained, weight > 0, not ejected)")

@@ -240,7 +240,10 @@ final class FastPath extends ForwardingOpenListener {
         boolean readDone;
 
         final Http1.RequestHead req = new Http1.RequestHead();
+        // Made once per connection: a method reference written at the call allocates per event.
         final Runnable backendEvent = this::onBackendReadable;
+        private final Runnable clientReadEvent = this::onClientReadable;
+        private final Runnable clientWriteEvent = this::onClientWritable;
         int reqEnd;
 
         byte[] hostKey;
@@ -279,8 +282,8 @@ final class FastPath extends ForwardingOpenListener {
             open.add(this);
             loop.add(this);
             deadline = System.nanoTime() + keepAliveNanos;
-            c.getSourceChannel().setReadListener(ch -> guarded(this::onClientReadable));
-            c.getSinkChannel().setWriteListener(ch -> guarded(this::onClientWritable));
+            c.getSourceChannel().setReadListener(ch -> guarded(clientReadEvent));
+            c.getSinkChannel().setWriteListener(ch -> guarded(clientWriteEvent));
             c.getSourceChannel().resumeReads();
         }
 

@@ -19,6 +19,10 @@ import java.util.function.BooleanSupplier;
  */
 public final class TestHost implements AutoCloseable {
 
+    private static final java.util.Random RANDOM = new java.util.Random();
+    /** Ports {@link #freePort()} gave out in this JVM. */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
     private final Host host;
     private final Path file;
 
@@ -93,9 +97,6 @@ public final class TestHost implements AutoCloseable {
         }
         throw new IOException("no free port between " + bottom + " and " + top + " after 1000 tries");
     }
-
-    private static final java.util.Random RANDOM = new java.util.Random();
-    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
 
     private static boolean bindsTcpAndUdp(int port) {
         try (ServerSocket tcp = new ServerSocket();

@@ -169,6 +169,13 @@ class FastPathParityTest {
     record Observation(List<String> upstream, List<String> downstream) {
     }
 
+    private static void assertSame(Object kind, Observation actual, Observation expected) {
+        assertThat(actual.upstream()).as("%s: what the backend received (fast path vs Undertow)", kind)
+                .containsExactlyElementsOf(expected.upstream());
+        assertThat(actual.downstream()).as("%s: what the client received (fast path vs Undertow)", kind)
+                .containsExactlyElementsOf(expected.downstream());
+    }
+
     @ParameterizedTest
     @EnumSource(ResponseKind.class)
     void backendResponsesReachTheClientAsOnUndertow(ResponseKind kind) throws Exception {
@@ -181,10 +188,7 @@ class FastPathParityTest {
             return;
         }
         Observation expected = responseCase(undertow, kind);
-        assertThat(actual.upstream()).as("%s: what the backend received (fast path vs Undertow)", kind)
-                .containsExactlyElementsOf(expected.upstream());
-        assertThat(actual.downstream()).as("%s: what the client received (fast path vs Undertow)", kind)
-                .containsExactlyElementsOf(expected.downstream());
+        assertSame(kind, actual, expected);
     }
 
     private static Observation responseCase(ProxyFixture f, ResponseKind kind) throws Exception {
@@ -294,10 +298,7 @@ class FastPathParityTest {
     void requestsReachTheBackendAsOnUndertow(RequestKind kind) throws Exception {
         Observation expected = requestCase(undertow, kind);
         Observation actual = requestCase(fast, kind);
-        assertThat(actual.upstream()).as("%s: what the backend received (fast path vs Undertow)", kind)
-                .containsExactlyElementsOf(expected.upstream());
-        assertThat(actual.downstream()).as("%s: what the client received (fast path vs Undertow)", kind)
-                .containsExactlyElementsOf(expected.downstream());
+        assertSame(kind, actual, expected);
     }
 
     private static Observation requestCase(ProxyFixture f, RequestKind kind) throws Exception {

@@ -27,7 +27,7 @@ public record ProxyConfig(
         PassiveHealthConfig passiveHealth,
         @Doc(value = "One line per HTTP request on the log stream.", dflt = "{}")
         AccessLogConfig accessLog,
-        @Doc(value = "IO threads shared by every listener (0: one per core).", dflt = "0", restart = true)
+        @Doc(value = "IO threads shared by every listener (0: two per core, so that one thread waiting for a core stalls fewer connections when the proxy shares its cores with other busy processes).", dflt = "0", restart = true)
         @Range(min = 0, max = 256)
         int ioThreads,
         @Doc(value = "Forward plain GET and HEAD requests on plain-text HTTP/1.1 listeners through Cairn's own fast path (the same routing, balancing, headers, timeouts, metrics and log); everything else takes the full Undertow path. false sends every request through the full path.", dflt = "true", restart = true)

@@ -124,6 +124,15 @@ public final class ProxyModule implements Module<ProxyConfig> {
         }
     }
 
+    /**
+     * IO threads to start: the configured number, or two per core when 0. With one thread per core,
+     * a thread waiting for a core (the cores shared with the backends, the database, the load)
+     * stalls half of all connections; benchmarks/proxy in docs/benchmarks.md measured the tail.
+     */
+    static int ioThreads(int configured, int cores) {
+        return configured > 0 ? configured : 2 * Math.max(1, cores);
+    }
+
     static String unknownService(String name, Set<String> known) {
         String msg = "unknown service '" + name + "'";
         String hint = Suggestions.didYouMean(name, known);
@@ -135,7 +144,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
     public void start(ProxyConfig config, ModuleContext ctx) throws Exception {
         this.catalog = ctx.catalog();
         this.configDir = ctx.configDir();
-        int io = config.ioThreads() > 0 ? config.ioThreads() : Runtime.getRuntime().availableProcessors();
+        int io = ioThreads(config.ioThreads(), Runtime.getRuntime().availableProcessors());
         worker = Xnio.getInstance(ProxyModule.class.getClassLoader()).createWorker(OptionMap.builder()
                 .set(Options.WORKER_IO_THREADS, io)
                 .set(Options.WORKER_TASK_CORE_THREADS, WORKER_THREADS)
@@ -361,6 +370,11 @@ public final class ProxyModule implements Module<ProxyConfig> {
     public java.net.InetSocketAddress listenerAddress(String name) {
         ListenerServer s = listeners.get(name);
         return s == null ? null : s.address();
+    }
+
+    /** The IO threads serving every listener and TCP forward. */
+    int ioThreadCount() {
+        return worker.getIoThreadCount();
     }
 
     /** The bound address of the TCP forward configured with {@code bind}. */

@@ -48,6 +48,20 @@ class ConfigTest {
     }
 
     @Test
+    void ioThreadsDefaultToTwoPerCoreAndFollowTheKey() throws Exception {
+        String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1")
+                + "proxy:\n%s  listeners:\n    - { name: web, bind: 127.0.0.1:0, routes: [ { service: demo } ] }\n";
+        try (ProxyFixture f = new ProxyFixture(dir, y.formatted(""), false)) {
+            assertThat(f.proxy.ioThreadCount()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
+        }
+        try (ProxyFixture f = new ProxyFixture(dir, y.formatted("  io_threads: 3\n"), false)) {
+            assertThat(f.proxy.ioThreadCount()).isEqualTo(3);
+        }
+        assertThat(ProxyModule.ioThreads(0, 1)).isEqualTo(2);
+        assertThat(ProxyModule.ioThreads(5, 8)).isEqualTo(5);
+    }
+
+    @Test
     void badCidrIsAConfigError() {
         String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1")
                 + "proxy:\n  listeners:\n    - { name: web, bind: 127.0.0.1:0, deny: [ 10.0.0.0/33 ], routes: [ { service: demo } ] }\n";

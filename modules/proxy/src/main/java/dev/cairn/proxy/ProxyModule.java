@@ -125,9 +125,10 @@ public final class ProxyModule implements Module<ProxyConfig> {
     }
 
     /**
-     * IO threads to start: the configured number, or two per core when 0. With one thread per core,
-     * a thread waiting for a core (the cores shared with the backends, the database, the load)
-     * stalls half of all connections; benchmarks/proxy in docs/benchmarks.md measured the tail.
+     * IO threads to start: the configured number, or two per core when 0. An IO thread waiting for
+     * a core (shared with the backends, the database, other load) holds up every connection it
+     * owns; with two per core that is a quarter of them on 2 cores, not half (docs/benchmarks.md,
+     * proxy, measured the tail this removes).
      */
     static int ioThreads(int configured, int cores) {
         return configured > 0 ? configured : 2 * Math.max(1, cores);

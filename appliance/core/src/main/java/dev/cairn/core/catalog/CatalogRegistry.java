@@ -78,6 +78,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         Integer weightOverride;
         Instant since;
         String lastCheck = "not checked yet";
+        long lastCheckNanos = -1;
         ScheduledFuture<?> task;
 
         EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
@@ -292,13 +293,15 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         } catch (RuntimeException e) {
             r = new HealthProbe.Result(false, "check error: " + e);
         }
-        checkDuration.labelValues(s.service).observe((System.nanoTime() - start) / 1e9);
+        long took = System.nanoTime() - start;
+        checkDuration.labelValues(s.service).observe(took / 1e9);
         if (!r.ok()) failures.labelValues(s.service, ep.effectiveName()).inc();
-        record(s, check, r);
+        record(s, check, r, took);
     }
 
-    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r) {
+    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r, long tookNanos) {
         if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
+        s.lastCheckNanos = tookNanos;
         EndpointView before = s.view();
         s.lastCheck = r.detail();
         if (s.counter.record(r.ok())) {
@@ -364,6 +367,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         publishGauges(s);
         rebuild();
         fire(new CatalogEvent(CatalogEvent.Kind.ADMIN, s.service, before, s.view()));
+    }
+
+    /** How long the endpoint's last active check took; empty before its first check or without one. */
+    public synchronized Optional<Duration> lastCheckDuration(String service, String endpoint) {
+        EndpointState s = find(service, endpoint);
+        return s == null || s.lastCheckNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(s.lastCheckNanos));
     }
 
     private EndpointState find(String service, String endpoint) {

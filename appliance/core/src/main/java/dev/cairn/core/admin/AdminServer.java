@@ -126,6 +126,10 @@ public final class AdminServer {
                 sendText(ex, 200, "text/css; charset=utf-8", Console.CSS);
                 return;
             }
+            if (path.equals("/favicon.ico") || path.equals("/ui/favicon.svg")) {
+                sendText(ex, 200, "image/svg+xml", Console.ICON);
+                return;
+            }
             if (path.equals("/ui/login")) {
                 login(ex);
                 return;
@@ -356,7 +360,8 @@ public final class AdminServer {
     private static void html(HttpExchange ex, int code, String page) throws IOException {
         ex.getResponseHeaders().set("Content-Security-Policy", Console.CSP);
         ex.getResponseHeaders().set("X-Frame-Options", "DENY");
-        ex.getResponseHeaders().set("Referrer-Policy", "no-referrer");
+        // same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts, which the guard refuses.
+        ex.getResponseHeaders().set("Referrer-Policy", "same-origin");
         sendText(ex, code, "text/html; charset=utf-8", page);
     }
 

@@ -44,7 +44,7 @@ final class Console {
             .up,.ok{color:#0a7d32;font-weight:600}
             .down,.bad{color:#b3000c;font-weight:700}
             .warn,.drained{color:#a45a00;font-weight:600}
-            tr.bad td{background:#fff0f0}
+            tr.alarm td{background:#fff0f0}
             code{background:#eef1f4;padding:0 .25em;border-radius:3px}
             form{display:inline;margin:0}
             button{font:inherit;padding:.15em .6em;border:1px solid #8894a3;border-radius:4px;background:#fff;cursor:pointer}
@@ -56,6 +56,12 @@ final class Console {
             footer{padding:1em;font-size:.85em;color:#555}
             @media (max-width:600px){body{font-size:14px}td,th{padding:.25em .4em}}
             """;
+
+    /** A cairn: three stones. */
+    static final String ICON = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
+            + "<ellipse cx=\"8\" cy=\"13\" rx=\"7\" ry=\"2.5\" fill=\"#5b6b7c\"/>"
+            + "<ellipse cx=\"8\" cy=\"8.5\" rx=\"5\" ry=\"2.2\" fill=\"#7d8da0\"/>"
+            + "<ellipse cx=\"8\" cy=\"4.3\" rx=\"3\" ry=\"1.8\" fill=\"#a3b1c2\"/></svg>\n";
 
     private Console() {
     }
@@ -97,7 +103,7 @@ final class Console {
         b.append("<section id=\"modules\"><h2>Modules</h2><div class=\"scroll\"><table><tr><th>module</th><th>health</th><th>summary</th></tr>");
         for (Map<String, Object> m : modules) {
             boolean ok = Boolean.TRUE.equals(m.get("healthy"));
-            b.append("<tr").append(ok ? "" : " class=\"bad\"").append("><td>").append(esc(m.get("name")))
+            b.append("<tr").append(ok ? "" : " class=\"alarm\"").append("><td>").append(esc(m.get("name")))
                     .append("</td><td class=\"").append(ok ? "up\">healthy" : "down\">UNHEALTHY").append("</td><td class=\"wrap\">")
                     .append(esc(m.get("summary"))).append("</td></tr>");
         }
@@ -151,7 +157,7 @@ final class Console {
         b.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         if (refresh > 0) b.append("<meta http-equiv=\"refresh\" content=\"").append(refresh).append("\">");
-        b.append("<link rel=\"stylesheet\" href=\"/ui/console.css\">")
+        b.append("<link rel=\"stylesheet\" href=\"/ui/console.css\"><link rel=\"icon\" href=\"/ui/favicon.svg\">")
                 .append("<link rel=\"alternate\" type=\"application/json\" href=\"/api/status\">")
                 .append("<title>").append(esc(title)).append("</title></head><body>");
     }
@@ -176,7 +182,7 @@ final class Console {
             boolean up = Boolean.TRUE.equals(n.get("up"));
             boolean self = Boolean.TRUE.equals(n.get("self"));
             boolean matches = !Boolean.FALSE.equals(n.get("config_hash_matches"));
-            b.append("<tr").append(up ? "" : " class=\"bad\"").append("><td>").append(esc(n.get("name")))
+            b.append("<tr").append(up ? "" : " class=\"alarm\"").append("><td>").append(esc(n.get("name")))
                     .append(self ? " (this node)" : "").append("</td><td>").append(esc(n.get("address")))
                     .append("</td><td class=\"").append(up ? "up\">up" : "down\">DOWN").append("</td><td>")
                     .append(esc(n.get("priority"))).append("</td><td class=\"").append(matches ? "" : "warn")
@@ -191,7 +197,7 @@ final class Console {
             String state = String.valueOf(v.get("state"));
             String holder = String.valueOf(v.getOrDefault("master", ""));
             boolean bad = holder.isEmpty() || state.equals("FAULT");
-            b.append("<tr").append(bad ? " class=\"bad\"" : "").append("><td>").append(esc(v.get("vip"))).append("</td><td>")
+            b.append("<tr").append(bad ? " class=\"alarm\"" : "").append("><td>").append(esc(v.get("vip"))).append("</td><td>")
                     .append(esc(v.get("dev"))).append("</td><td class=\"").append(state.equals("MASTER") ? "up" : bad ? "down" : "")
                     .append("\">").append(esc(state)).append("</td><td>").append(holder.isEmpty() ? "<span class=\"down\">none</span>" : esc(holder))
                     .append("</td><td>").append(esc(v.get("priority"))).append("</td><td>").append(esc(v.get("since")))
@@ -221,7 +227,7 @@ final class Console {
                 String ep = String.valueOf(e.get("name"));
                 boolean up = "up".equals(e.get("health"));
                 boolean drained = Boolean.TRUE.equals(e.get("drained"));
-                b.append("<tr data-endpoint=\"").append(esc(svc + "/" + ep)).append("\"").append(up ? "" : " class=\"bad\"")
+                b.append("<tr data-endpoint=\"").append(esc(svc + "/" + ep)).append("\"").append(up ? "" : " class=\"alarm\"")
                         .append("><td>").append(esc(ep)).append("</td><td>").append(esc(e.get("address")))
                         .append("</td><td class=\"health ").append(up ? "up\">UP" : "down\">DOWN").append("</td><td>")
                         .append(esc(e.get("since"))).append("</td><td class=\"wrap\">").append(esc(e.get("last_check")))
@@ -282,7 +288,7 @@ final class Console {
         if (v instanceof Map<?, ?> m) {
             b.append("<div class=\"scroll\"><table>");
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                b.append("<tr").append(bad(e.getValue()) ? " class=\"bad\"" : "").append("><th>").append(esc(e.getKey()))
+                b.append("<tr").append(bad(e.getValue()) ? " class=\"alarm\"" : "").append("><th>").append(esc(e.getKey()))
                         .append("</th><td class=\"wrap\">");
                 value(b, e.getValue());
                 b.append("</td></tr>");
@@ -296,7 +302,7 @@ final class Console {
             b.append("</tr>");
             for (Object row : l) {
                 Map<Object, Object> r = (Map<Object, Object>) row;
-                b.append("<tr").append(bad(r) ? " class=\"bad\"" : "").append(">");
+                b.append("<tr").append(bad(r) ? " class=\"alarm\"" : "").append(">");
                 for (Object c : cols) {
                     b.append("<td>");
                     Object cell = r.get(c);
@@ -345,8 +351,14 @@ final class Console {
         return given != null && MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), given.getBytes(StandardCharsets.UTF_8));
     }
 
+    private static final java.util.regex.Pattern INSTANT =
+            java.util.regex.Pattern.compile("(\\d{4}-\\d\\d-\\d\\d)T(\\d\\d:\\d\\d:\\d\\d)(\\.\\d+)?Z");
+
+    /** Escapes for HTML; an ISO instant is shown to the second ({@code 2026-12-03 12:12:39Z}). */
     static String esc(Object o) {
         String s = String.valueOf(o);
+        java.util.regex.Matcher m = INSTANT.matcher(s);
+        if (m.matches()) s = m.group(1) + " " + m.group(2) + "Z";
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {

@@ -430,6 +430,11 @@ public final class ElectionCore {
         if (name.equals(v.leader)) {
             v.leaderSeen = now;
             v.leaderPriority = va.priority();
+            // Acknowledge at once (our next advert carries its sequence number): the master's
+            // lease then counts from its latest advert, not from up to two intervals before, so a
+            // master paused for a fraction of its lease (GC, a CPU hog) still holds it on resume.
+            // The periodic timer restarts with this send, so steady state sends no more adverts.
+            sendNow = true;
             return;
         }
         if (canSwitch(v, now)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import dev.cairn.cluster.ClusterConfig;
 import dev.cairn.cluster.QuorumMode;
 import dev.cairn.cluster.advert.VipState;
 import java.time.Duration;
@@ -281,5 +282,54 @@ class ElectionSimulationTest {
         assertThat(sim.holders()).as("n1 preempts back after the heal").containsExactly("n1");
         assertThat(sim.violations).isEmpty();
         assertThat(cut).isPositive();
+    }
+
+    private static ElectionSimulation settled(Duration interval, long seed) {
+        ElectionSimulation.Params p = new ElectionSimulation.Params();
+        p.interval = interval;
+        p.priorities = new int[] {150, 100, 50};
+        p.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(1);
+        p.driverMaxNanos = TimeUnit.MILLISECONDS.toNanos(30);
+        ElectionSimulation sim = new ElectionSimulation(p, seed);
+        for (ElectionSimulation.Node n : sim.nodes) sim.start(n);
+        sim.runUntil(sim.now + 20 * interval.toNanos());
+        assertThat(sim.holders()).containsExactly("n1");
+        return sim;
+    }
+
+    @Test
+    void aStopTheWorldPauseOf300msOfTheMasterCausesNoFailoverAtTheDefaultInterval() {
+        Duration interval = ClusterConfig.ADVERT_INTERVAL;
+        // Every phase of the pause against the master's advert timer, 5 ms apart.
+        for (long offset = 0; offset < interval.toMillis(); offset += 5) {
+            ElectionSimulation sim = settled(interval, offset);
+            sim.runUntil(sim.now + TimeUnit.MILLISECONDS.toNanos(offset));
+            int changes = sim.holderChanges;
+            long epoch = sim.nodes[0].core.epoch(ElectionSimulation.VIP);
+            sim.pause(sim.nodes[0], TimeUnit.MILLISECONDS.toNanos(300));
+            sim.runUntil(sim.now + 20 * interval.toNanos());
+            assertThat(sim.holderChanges).as("holder changes after a pause at offset %d ms: %s", offset, sim.trace).isEqualTo(changes);
+            assertThat(sim.nodes[0].core.epoch(ElectionSimulation.VIP)).as("no new election (offset %d ms)", offset).isEqualTo(epoch);
+        }
+    }
+
+    @Test
+    void aCrashedMasterIsReplacedWithinOneSecondByDefaultAndWithin400msAtA100msInterval() {
+        for (Duration interval : List.of(ClusterConfig.ADVERT_INTERVAL, Duration.ofMillis(100))) {
+            long worst = 0;
+            for (long offset = 0; offset < interval.toMillis(); offset += 5) {
+                ElectionSimulation sim = settled(interval, offset);
+                sim.runUntil(sim.now + TimeUnit.MILLISECONDS.toNanos(offset));
+                sim.crash(sim.nodes[0]);
+                long crashed = sim.now;
+                sim.runUntil(sim.now + 20 * interval.toNanos());
+                assertThat(sim.holders()).containsExactly("n2");
+                worst = Math.max(worst, sim.lastHolderChange - crashed);
+            }
+            // Master down (3 intervals + skew of priority 150), an advert round trip, the driver.
+            long budget = interval.toMillis() == 100 ? 400 : 1000;
+            assertThat(TimeUnit.NANOSECONDS.toMillis(worst)).as("worst takeover at %d ms adverts", interval.toMillis())
+                    .isLessThanOrEqualTo(budget);
+        }
     }
 }

@@ -237,7 +237,7 @@ public final class DnsModule implements Module<DnsConfig> {
     private static Map<Name, ZoneConfig> zoneConfigs(List<PreparedZone> zones) {
         Map<Name, ZoneConfig> out = new LinkedHashMap<>();
         for (PreparedZone z : zones) out.put(z.origin(), z.config());
-        return Map.copyOf(out);
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private static ServerSettings settings(DnsConfig config, List<PreparedZone> zones, TsigKeys keys) {

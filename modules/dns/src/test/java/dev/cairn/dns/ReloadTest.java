@@ -96,6 +96,35 @@ class ReloadTest {
     }
 
     @Test
+    void statusListsZonesInConfigOrderAcrossReloads() throws Exception {
+        List<String> names = List.of("zulu.test", "alpha.test", "mike.test", "bravo.test", "yankee.test",
+                "charlie.test", "x-ray.test", "delta.test", "whiskey.test", "echo.test");
+        dns = DnsFixture.start(dir, zonesYaml(names));
+        assertThat(zoneNames()).containsExactlyElementsOf(names.stream().map(n -> n + ".").toList());
+        List<String> reversed = new java.util.ArrayList<>(names);
+        java.util.Collections.reverse(reversed);
+        assertThat(dns.host.reload(zonesYaml(reversed)).ok()).isTrue();
+        assertThat(zoneNames()).containsExactlyElementsOf(reversed.stream().map(n -> n + ".").toList());
+    }
+
+    private List<String> zoneNames() {
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> zones = (java.util.Map<String, Object>) dns.module().status().details().get("zones");
+        return List.copyOf(zones.keySet());
+    }
+
+    private static String zonesYaml(List<String> names) {
+        StringBuilder b = new StringBuilder("dns:\n  listen: 127.0.0.1:0\n  zones:\n");
+        for (String n : names) {
+            b.append("    ").append(n).append(":\n      records:\n")
+                    .append("        - \"@ SOA ns hostmaster 1 3600 900 604800 60\"\n")
+                    .append("        - \"@ NS ns\"\n")
+                    .append("        - \"ns A 192.0.2.7\"\n");
+        }
+        return b.toString();
+    }
+
+    @Test
     void checkReportsZoneErrorsWithFileAndLine() throws Exception {
         DnsFixture.copyZones(dir);
         Files.writeString(zoneFile(), Files.readString(zoneFile()) + "bad IN MX mail\n");

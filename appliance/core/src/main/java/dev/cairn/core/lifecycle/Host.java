@@ -6,6 +6,7 @@ import dev.cairn.core.config.CairnConfig;
 import dev.cairn.core.config.ConfigError;
 import dev.cairn.core.config.ConfigException;
 import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ConfigOrder;
 import dev.cairn.core.config.ModuleRegistry;
 import dev.cairn.core.node.NodeIdentity;
 import dev.cairn.spi.Module;
@@ -143,7 +144,8 @@ public final class Host implements AutoCloseable {
         }
         List<String> errors = new ArrayList<>();
         List<String> applied = new ArrayList<>();
-        if (!next.services().equals(config.services())) {
+        // Map equality ignores order: a file that only reorders its services reorders the catalog too.
+        if (!ConfigOrder.sameInOrder(next.services(), config.services())) {
             catalog.apply(next.services());
             applied.add("catalog updated");
         }
@@ -169,7 +171,7 @@ public final class Host implements AutoCloseable {
                     }
                     running.put(m.name(), new Running(m, e.getValue()));
                     applied.add("module " + m.name() + " started");
-                } else if (!r.config.equals(e.getValue())) {
+                } else if (!ConfigOrder.sameInOrder(r.config, e.getValue())) {
                     reloadModule(r.module, e.getValue());
                     running.put(e.getKey(), new Running(r.module, e.getValue()));
                     applied.add("module " + e.getKey() + " reloaded");

@@ -33,6 +33,8 @@ public record DnsConfig(
         Duration zoneReloadInterval,
         @Doc(value = "Log one JSON line per query (logger cairn.dns.query).", dflt = "false")
         boolean queryLog,
+        @Doc(value = "As BIND's minimal-responses: no adds the zone's NS (authority) and their addresses (additional) to positive answers; yes adds neither, nor MX/SRV target addresses; no-auth adds only the additional addresses; no-auth-recursive acts as no-auth for queries with RD set and as no without (BIND's default, NSD's answers).", dflt = "no-auth-recursive")
+        MinimalResponses minimalResponses,
         @Doc(value = "TSIG keys by name, for zone transfers and NOTIFY.")
         Map<String, TsigKeyConfig> tsigKeys,
         @Doc(value = "Response rate limiting per client prefix, as BIND's RRL; off by default.")
@@ -41,6 +43,28 @@ public record DnsConfig(
         Map<String, ZoneConfig> zones) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("", 53);
+
+    /** {@code dns.minimal_responses}: what a positive answer carries besides the answer, as BIND's option of the same name. */
+    public enum MinimalResponses {
+        /** Nothing extra: no authority NS, no MX/SRV target addresses (referrals keep their glue, NS answers their addresses). */
+        YES,
+        /** The zone's NS in the authority section and the addresses of NS, MX and SRV targets. */
+        NO,
+        /** Additional addresses but no authority NS (what Cairn always did before this key). */
+        NO_AUTH,
+        /** NO_AUTH for queries with RD set (from resolvers' clients), NO for those without (resolvers, secondaries). */
+        NO_AUTH_RECURSIVE;
+
+        /** Whether a positive answer to a query with (or without) RD carries the apex NS in its authority section. */
+        public boolean authorityNs(boolean rd) {
+            return this == NO || (this == NO_AUTH_RECURSIVE && !rd);
+        }
+
+        /** Whether answers carry the addresses of MX and SRV targets (NS answers and referrals always carry theirs). */
+        public boolean additional() {
+            return this != YES;
+        }
+    }
 
     /** The response rate limiter's settings; {@code responses_per_second: 0} turns it off. */
     public record RrlConfig(

@@ -255,7 +255,7 @@ public final class DnsModule implements Module<DnsConfig> {
             policies.put(z.origin(), new ServerSettings.ZonePolicy(Acl.parse(c.allowQuery()), Acl.parse(c.allowTransfer()), key));
         }
         return new ServerSettings(config.ednsUdpSize(), Map.copyOf(policies), keys, new RateLimiter(config.rrlOrOff()),
-                config.queryLog());
+                config.queryLog(), config.minimalResponses());
     }
 
     /** Port 0: attempts at finding a port free for both UDP and TCP. */

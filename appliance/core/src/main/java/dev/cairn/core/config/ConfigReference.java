@@ -127,7 +127,7 @@ public final class ConfigReference {
         if (c == HostPort.class) return "host:port";
         if (c == Path.class) return "path";
         if (c.isEnum()) {
-            return Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT))
+            return Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                     .collect(Collectors.joining(" \\| "));
         }
         if (c.isRecord()) return "mapping";

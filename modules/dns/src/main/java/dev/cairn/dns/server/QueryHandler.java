@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsConfig;
 import dev.cairn.spi.log.JsonText;
 import dev.cairn.dns.xfr.ZoneTransfer;
 import dev.cairn.dns.zone.Answer;
@@ -215,7 +216,9 @@ public final class QueryHandler {
             finish(sink, response, query, s, key, client, tcp, start, points, opt);
             return;
         }
-        Answer a = zone.lookup(qname, qtype, !tcp);
+        DnsConfig.MinimalResponses minimal = s.minimalResponses();
+        Answer a = zone.lookup(qname, qtype, !tcp, minimal.authorityNs(query.getHeader().getFlag(Flags.RD)),
+                minimal.additional());
         Header h = response.getHeader();
         h.setRcode(a.rcode());
         if (a.authoritative()) h.setFlag(Flags.AA);

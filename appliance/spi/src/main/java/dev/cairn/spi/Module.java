@@ -84,6 +84,14 @@ public interface Module<C extends Record> {
         }
     }
 
+    /**
+     * The error ids this module logs or reports, usually {@code List.of(MyErrors.values())} of one
+     * enum implementing {@link dev.cairn.spi.error.ErrorId}; docs/errors.md lists them.
+     */
+    default java.util.List<? extends dev.cairn.spi.error.ErrorId> errors() {
+        return java.util.List.of();
+    }
+
     /** Current health and a few facts for the status page and {@code /api/status}. */
     default ModuleStatus status() {
         return ModuleStatus.up("running");

@@ -88,7 +88,7 @@ public final class DnsModule implements Module<DnsConfig> {
             try {
                 TsigKeys.key(e.getKey(), e.getValue(), ctx.configDir());
             } catch (IllegalArgumentException ex) {
-                p.error(e.getValue(), "secret_file", "CAIRN-DNS-0003 TSIG key " + e.getKey() + ": " + ex.getMessage());
+                p.error(e.getValue(), "secret_file", DnsErrors.TSIG_KEY_UNUSABLE.id() + " TSIG key " + e.getKey() + ": " + ex.getMessage());
             }
         }
         if (config.tcpIdleTimeout().isNegative() || config.tcpIdleTimeout().isZero()) {
@@ -125,7 +125,7 @@ public final class DnsModule implements Module<DnsConfig> {
             for (ZoneProblem zp : pz.problems()) {
                 String key = zp.where().startsWith("records") ? "records"
                         : zp.where().startsWith("service_records") ? "service_records" : z.file() != null ? "file" : null;
-                p.error(z, key, "CAIRN-DNS-0001 " + zp);
+                p.error(z, key, DnsErrors.ZONE_INVALID.id() + " " + zp);
             }
         }
     }
@@ -230,7 +230,7 @@ public final class DnsModule implements Module<DnsConfig> {
             if (!pz.ok()) errors.add("zone " + e.getKey() + ": " + pz.problems());
             zones.add(pz);
         }
-        if (!errors.isEmpty()) throw new IllegalStateException("CAIRN-DNS-0001 " + String.join("; ", errors));
+        if (!errors.isEmpty()) throw new IllegalStateException(DnsErrors.ZONE_INVALID.id() + " " + String.join("; ", errors));
         return zones;
     }
 
@@ -323,14 +323,14 @@ public final class DnsModule implements Module<DnsConfig> {
                     metrics.zoneReload(origin.toString(), false);
                     lastError = "zone " + origin + ": " + next.problems();
                     for (ZoneProblem zp : next.problems()) {
-                        log.atError().addKeyValue("error_id", "CAIRN-DNS-0002")
+                        log.atError().addKeyValue("error_id", DnsErrors.ZONE_FILE_NOT_LOADED.id())
                                 .log("zone {} not reloaded, still serving serial {}: {}", origin,
                                         slot.data().serial(), zp);
                     }
                 }
             }
         } catch (RuntimeException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-DNS-0002").log("zone file check failed: {}", e.toString());
+            log.atError().addKeyValue("error_id", DnsErrors.ZONE_FILE_NOT_LOADED.id()).log("zone file check failed: {}", e.toString());
         }
     }
 
@@ -361,6 +361,11 @@ public final class DnsModule implements Module<DnsConfig> {
         notifier = null;
         if (metrics != null) metrics.close();
         metrics = null;
+    }
+
+    @Override
+    public java.util.List<DnsErrors> errors() {
+        return java.util.List.of(DnsErrors.values());
     }
 
     @Override

@@ -254,7 +254,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
             }
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", "CAIRN-PROXY-0001").log("cannot start proxy listener: {}", e.getMessage());
+            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id()).log("cannot start proxy listener: {}", e.getMessage());
             throw e;
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
@@ -418,6 +418,11 @@ public final class ProxyModule implements Module<ProxyConfig> {
             metrics = null;
         }
         config = null;
+    }
+
+    @Override
+    public java.util.List<ProxyErrors> errors() {
+        return java.util.List.of(ProxyErrors.values());
     }
 
     @Override

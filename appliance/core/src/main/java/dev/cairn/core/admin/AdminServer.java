@@ -1,5 +1,6 @@
 package dev.cairn.core.admin;
 
+import dev.cairn.core.CoreErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
@@ -140,7 +141,7 @@ public final class AdminServer {
                 send(ex, 404, Map.of("error", "no such resource: " + path));
             }
         } catch (RuntimeException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0010").setCause(e).log("admin request failed");
+            log.atError().addKeyValue("error_id", CoreErrors.ADMIN_REQUEST_FAILED.id()).setCause(e).log("admin request failed");
             send(ex, 500, Map.of("error", e.toString()));
         }
     }
@@ -175,7 +176,7 @@ public final class AdminServer {
         } catch (dev.cairn.spi.Module.ActionException e) {
             send(ex, e.status(), Map.of("error", e.getMessage()));
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0011").addKeyValue("module", name)
+            log.atError().addKeyValue("error_id", CoreErrors.MODULE_ACTION_FAILED.id()).addKeyValue("module", name)
                     .log("module {} action {} failed: {}", name, action, e.toString());
             send(ex, 500, Map.of("error", "module " + name + " action " + action + " failed: " + e.getMessage()));
         }

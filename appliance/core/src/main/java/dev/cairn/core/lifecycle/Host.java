@@ -1,5 +1,6 @@
 package dev.cairn.core.lifecycle;
 
+import dev.cairn.core.CoreErrors;
 import dev.cairn.core.admin.AdminServer;
 import dev.cairn.core.catalog.CatalogRegistry;
 import dev.cairn.core.config.CairnConfig;
@@ -99,7 +100,7 @@ public final class Host implements AutoCloseable {
                 startModule(m, e.getValue());
                 log.info("module {} started: {}", m.name(), m.status().summary());
             } catch (Exception ex) {
-                log.atError().addKeyValue("error_id", "CAIRN-CORE-0001")
+                log.atError().addKeyValue("error_id", CoreErrors.MODULE_START_FAILED.id())
                         .log("module {} failed to start: {}", m.name(), ex.toString());
                 stopAll();
                 throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
@@ -203,7 +204,7 @@ public final class Host implements AutoCloseable {
         reloadSuccess.set(0);
         reloads.labelValues("failure").inc();
         for (String e : errors) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0002").log("reload rejected: {}", e);
+            log.atError().addKeyValue("error_id", CoreErrors.RELOAD_REJECTED.id()).log("reload rejected: {}", e);
         }
         lastReload = new ReloadResult(false, clock.instant(), config == null ? null : config.hash(), errors, applied);
         return lastReload;

@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsErrors;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -126,7 +127,7 @@ public final class TcpServer implements AutoCloseable {
             // peer went away or stalled mid-message
         } catch (IOException | RuntimeException e) {
             if (!closed) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007").log("TCP connection failed: {}", e.toString());
+                log.atWarn().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id()).log("TCP connection failed: {}", e.toString());
             }
         } finally {
             open.remove(s);

@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsErrors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -107,7 +108,7 @@ public final class UdpServer implements UdpListeners {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (closed) return;
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007")
+                log.atWarn().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id())
                         .log("UDP request from {} failed: {}", client, e.toString());
             }
         }

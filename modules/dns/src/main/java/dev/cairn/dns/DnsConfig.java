@@ -7,24 +7,25 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * {@code dns:} the authoritative DNS server. Listener keys ({@code listen}, {@code udp_listeners},
- * {@code udp_batch}, {@code tcp_max_connections}) rebind the sockets on reload; everything else applies in place.
+ * {@code dns:} the authoritative DNS server. The keys marked restart ({@code listen}, {@code udp_listeners},
+ * {@code udp_batch}, {@code tcp_idle_timeout}, {@code tcp_max_connections}) re-open the listeners on reload,
+ * new sockets bound before the old ones close; everything else applies in place.
  */
 public record DnsConfig(
-        @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353; a change rebinds (open TCP connections close).", dflt = ":53")
+        @Doc(value = "Address for both UDP and TCP, e.g. :53 or 127.0.0.1:5353; a change re-opens the listeners (the new sockets are bound before the old ones close; open TCP connections close).", dflt = ":53", restart = true)
         HostPort listen,
-        @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread; 0: one per CPU core.", dflt = "0")
+        @Doc(value = "UDP sockets (SO_REUSEPORT), each served by its own thread; 0: one per CPU core.", dflt = "0", restart = true)
         @Range(min = 0, max = 64)
         int udpListeners,
-        @Doc(value = "Datagrams read per recvmmsg(2) and answers sent per sendmmsg(2), per listener (Linux, Java 17); 1: one datagram per system call.", dflt = "32")
+        @Doc(value = "Datagrams read per recvmmsg(2) and answers sent per sendmmsg(2), per listener (Linux, Java 17); 1: one datagram per system call.", dflt = "32", restart = true)
         @Range(min = 1, max = 1024)
         int udpBatch,
         @Doc(value = "Largest UDP response sent to an EDNS client (RFC 6891); clients without EDNS get 512.", dflt = "1232")
         @Range(min = 512, max = 4096)
         int ednsUdpSize,
-        @Doc(value = "A TCP connection with no query for this long is closed (RFC 7766).", dflt = "10s")
+        @Doc(value = "A TCP connection with no query for this long is closed (RFC 7766).", dflt = "10s", restart = true)
         Duration tcpIdleTimeout,
-        @Doc(value = "Concurrent TCP connections; one more is closed at once.", dflt = "256")
+        @Doc(value = "Concurrent TCP connections; one more is closed at once.", dflt = "256", restart = true)
         @Range(min = 1, max = 65536)
         int tcpMaxConnections,
         @Doc(value = "Default TTL of records bound to a catalog service.", dflt = "10s")

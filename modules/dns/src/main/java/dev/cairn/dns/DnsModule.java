@@ -18,6 +18,7 @@ import dev.cairn.dns.zone.ZoneStore;
 import dev.cairn.spi.Module;
 import dev.cairn.spi.ModuleContext;
 import dev.cairn.spi.ModuleStatus;
+import dev.cairn.spi.config.ConfigChange;
 import dev.cairn.spi.ValidationContext;
 import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.config.ConfigProblems;
@@ -187,24 +188,31 @@ public final class DnsModule implements Module<DnsConfig> {
 
     @Override
     public void reload(DnsConfig next, ModuleContext ctx) throws Exception {
+        reload(next, ConfigChange.between(name(), config, next), ctx);
+    }
+
+    @Override
+    public void reload(DnsConfig next, ConfigChange change, ModuleContext ctx) throws Exception {
         List<PreparedZone> zones = prepare(next);
         TsigKeys nextKeys = TsigKeys.load(next.tsigKeys(), dir);
         ServerSettings settings = settings(next, zones, nextKeys);
-        boolean rebind = !next.listen().equals(config.listen()) || next.udpListeners() != config.udpListeners()
-                || next.udpBatch() != config.udpBatch()
-                || next.tcpMaxConnections() != config.tcpMaxConnections()
-                || !next.tcpIdleTimeout().equals(config.tcpIdleTimeout());
+        // The keys marked restart (listen, udp_listeners, udp_batch, tcp_*) re-open the listeners:
+        // the new sockets are bound (SO_REUSEPORT) before the old ones close, so no query meets a
+        // closed port; if they cannot be bound the old ones keep serving.
+        boolean rebind = change.has(ConfigChange.Kind.RESTART);
         if (rebind) {
-            closeListeners();
+            UdpListeners oldUdp = udp;
+            TcpServer oldTcp = tcp;
             try {
                 startListeners(next);
             } catch (IOException | RuntimeException e) {
-                // Put the old listeners back so the running config keeps serving, then report.
-                closeListeners();
-                startListeners(config);
+                udp = oldUdp;
+                tcp = oldTcp;
                 throw new IOException("cannot listen on " + next.listen() + ": " + e.getMessage() + " (still on "
                         + config.listen() + ")", e);
             }
+            oldUdp.close();
+            oldTcp.close();
         }
         Set<Name> removed = new HashSet<>(zoneConfigs.keySet());
         keys = nextKeys;
@@ -219,7 +227,8 @@ public final class DnsModule implements Module<DnsConfig> {
             startPoller(next);
         }
         config = next;
-        log.info("DNS reloaded: {} zone(s){}", zones.size(), rebind ? ", listeners rebound on " + next.listen() : "");
+        log.info("DNS reloaded: {} zone(s){}", zones.size(), rebind ? ", listeners re-opened on " + next.listen()
+                + " (" + String.join(", ", change.paths(ConfigChange.Kind.RESTART)) + ")" : "");
     }
 
     private List<PreparedZone> prepare(DnsConfig config) {
@@ -266,19 +275,24 @@ public final class DnsModule implements Module<DnsConfig> {
         String path = UdpPath.describe(config.udpBatch());
         if (!path.equals(udpPath)) log.info("DNS UDP: {}", path);
         udpPath = path;
+        // The fields change only once both transports are bound: a failure leaves the running ones.
         for (int attempt = 1; ; attempt++) {
-            udp = UdpPath.open(handler, config.udpBatch());
-            udp.start(addr, config.udpListenerThreads());
-            // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
-            InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
-            tcp = new TcpServer(handler, metrics, config.tcpIdleTimeout());
+            UdpListeners u = UdpPath.open(handler, config.udpBatch());
+            TcpServer t = null;
             try {
-                tcp.start(tcpAddr, config.tcpMaxConnections());
+                u.start(addr, config.udpListenerThreads());
+                // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
+                InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), u.address().getPort()) : addr;
+                t = new TcpServer(handler, metrics, config.tcpIdleTimeout());
+                t.start(tcpAddr, config.tcpMaxConnections());
+                udp = u;
+                tcp = t;
                 return;
-            } catch (java.net.BindException e) {
-                closeListeners();
+            } catch (IOException | RuntimeException e) {
+                u.close();
+                if (t != null) t.close();
                 // The port the kernel picked for UDP may be taken for TCP: pick another.
-                if (addr.getPort() != 0 || attempt >= FREE_PORT_ATTEMPTS) throw e;
+                if (!(e instanceof java.net.BindException) || addr.getPort() != 0 || attempt >= FREE_PORT_ATTEMPTS) throw e;
             }
         }
     }

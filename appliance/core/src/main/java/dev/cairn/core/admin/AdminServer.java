@@ -346,6 +346,7 @@ public final class AdminServer {
         m.put("hash", r.hash());
         m.put("errors", r.errors());
         m.put("applied", r.applied());
+        m.put("restart_keys", r.restartKeys());
         return m;
     }
 }

@@ -54,6 +54,10 @@ public final class TcpServer implements AutoCloseable {
         try {
             server = new ServerSocket();
             server.setReuseAddress(true);
+            // A reload that re-opens the listener binds the new socket beside this one first.
+            if (server.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT)) {
+                server.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            }
             server.bind(address, 1024);
             pool = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "cairn-dns-tcp-" + counter.incrementAndGet());

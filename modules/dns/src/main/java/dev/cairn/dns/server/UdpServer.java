@@ -42,9 +42,11 @@ public final class UdpServer implements UdpListeners {
     @Override
     public void start(InetSocketAddress address, int listeners) throws IOException {
         try {
-            DatagramChannel first = open(address, listeners > 1);
+            // SO_REUSEPORT even for one socket: a reload that re-opens the listener binds the new
+            // sockets beside these before closing them, so no query meets a closed port.
+            DatagramChannel first = open(address, true);
             bound = (InetSocketAddress) first.getLocalAddress();
-            boolean reusePort = listeners > 1 && first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            boolean reusePort = first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
             for (int i = 1; i < listeners && reusePort; i++) {
                 open(new InetSocketAddress(address.getAddress(), bound.getPort()), true);
             }

@@ -85,7 +85,9 @@ public final class BatchedUdpServer implements UdpListeners {
     @Override
     public void start(InetSocketAddress address, int listeners) throws IOException {
         try {
-            int first = open(address, listeners > 1);
+            // SO_REUSEPORT even for one socket: a reload that re-opens the listener binds the new
+            // sockets beside these before closing them.
+            int first = open(address, true);
             bound = new InetSocketAddress(address.getAddress(), localPort(first));
             for (int i = 1; i < listeners; i++) {
                 open(new InetSocketAddress(address.getAddress(), bound.getPort()), true);

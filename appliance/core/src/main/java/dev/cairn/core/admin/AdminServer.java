@@ -1,5 +1,6 @@
 package dev.cairn.core.admin;
 
+import dev.cairn.core.CoreErrors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
@@ -118,7 +119,7 @@ public final class AdminServer {
             String path = ex.getRequestURI().getRawPath();
             String refused = foreignRequest(ex);
             if (refused != null) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0012").log("admin request refused: {}", refused);
+                log.atWarn().addKeyValue("error_id", CoreErrors.ADMIN_REQUEST_REFUSED.id()).log("admin request refused: {}", refused);
                 send(ex, 403, Map.of("error", refused));
                 return;
             }
@@ -180,7 +181,7 @@ public final class AdminServer {
                 send(ex, 404, Map.of("error", "no such resource: " + path));
             }
         } catch (RuntimeException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0010").setCause(e).log("admin request failed");
+            log.atError().addKeyValue("error_id", CoreErrors.ADMIN_REQUEST_FAILED.id()).setCause(e).log("admin request failed");
             send(ex, 500, Map.of("error", e.toString()));
         }
     }
@@ -245,7 +246,7 @@ public final class AdminServer {
         if (!allow(ex, "POST")) return;
         String given = form(ex).getOrDefault("token", "").trim();
         if (!MessageDigest.isEqual(token, given.getBytes(StandardCharsets.UTF_8))) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0013").log("admin console sign-in with a wrong token");
+            log.atWarn().addKeyValue("error_id", CoreErrors.CONSOLE_SIGN_IN_FAILED.id()).log("admin console sign-in with a wrong token");
             html(ex, 401, Console.login("Wrong token."));
             return;
         }
@@ -258,7 +259,7 @@ public final class AdminServer {
     private void uiAction(HttpExchange ex) throws IOException {
         Map<String, String> f = form(ex);
         if (!Console.sameToken(csrf, f.get("csrf"))) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0012").log("console action without a valid CSRF token refused");
+            log.atWarn().addKeyValue("error_id", CoreErrors.ADMIN_REQUEST_REFUSED.id()).log("console action without a valid CSRF token refused");
             html(ex, 403, Console.confirm("This form has expired or did not come from this console: reload the console "
                     + "and try again.", csrf, Map.of()).replace("Yes, do it", "Nothing to do"));
             return;
@@ -406,7 +407,7 @@ public final class AdminServer {
         } catch (dev.cairn.spi.Module.ActionException e) {
             send(ex, e.status(), Map.of("error", e.getMessage()));
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0011").addKeyValue("module", name)
+            log.atError().addKeyValue("error_id", CoreErrors.MODULE_ACTION_FAILED.id()).addKeyValue("module", name)
                     .log("module {} action {} failed: {}", name, action, e.toString());
             send(ex, 500, Map.of("error", "module " + name + " action " + action + " failed: " + e.getMessage()));
         }
@@ -589,6 +590,7 @@ public final class AdminServer {
         m.put("hash", r.hash());
         m.put("errors", r.errors());
         m.put("applied", r.applied());
+        m.put("restart_keys", r.restartKeys());
         return m;
     }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.core.catalog;
 
+import dev.cairn.core.CoreErrors;
 import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.catalog.CatalogEvent;
 import dev.cairn.spi.catalog.EndpointView;
@@ -216,7 +217,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         if (closed || state.containsKey(service.name())) return false;
         Owned o = owned.computeIfAbsent(service.name(), n -> new Owned());
         if (service.epoch() < o.epoch) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0021").addKeyValue("service", service.name())
+            log.atWarn().addKeyValue("error_id", CoreErrors.STALE_PUBLICATION.id()).addKeyValue("service", service.name())
                     .log("publication of {} with epoch {} refused: epoch {} is already published",
                             service.name(), service.epoch(), o.epoch);
             return false;
@@ -324,7 +325,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         s.lastCheck = "marked down: " + reason;
         if (s.counter.forceDown()) {
             s.since = clock.instant();
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0020").addKeyValue("service", service)
+            log.atWarn().addKeyValue("error_id", CoreErrors.ENDPOINT_MARKED_DOWN.id()).addKeyValue("service", service)
                     .addKeyValue("endpoint", endpoint)
                     .log("endpoint {}/{} is now DOWN (marked down: {}); it needs {} passing checks to be UP again",
                             service, endpoint, reason, s.check.rise());

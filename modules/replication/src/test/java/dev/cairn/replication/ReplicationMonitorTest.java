@@ -135,6 +135,29 @@ class ReplicationMonitorTest {
                 .contains("node1 [" + primary().address() + "] primary, MariaDB 10.11")
                 .contains("├─ node2 [" + node2().address() + "] replica")
                 .contains("└─ node3 [" + node3().address() + "] replica");
+        CliRun cli = cli("status", "main");
+        assertThat(cli.code()).as(cli.out()).isEqualTo(0);
+        assertThat(cli.out()).startsWith("cluster main: primary node1, analysis NoProblem\n").contains("├─ node2");
+    }
+
+    record CliRun(int code, String out) {
+    }
+
+    /** {@code cairn replication ARGS} against the running host, as an operator runs it. */
+    static CliRun cli(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            List<String> all = new java.util.ArrayList<>(List.of("replication", "-c", f.host.configFile().toString(),
+                    "--url", f.host.adminUrl()));
+            all.addAll(List.of(args));
+            int code = dev.cairn.core.cli.Main.execute(dev.cairn.core.config.ModuleRegistry.of(new ReplicationModule()),
+                    all.toArray(String[]::new));
+            return new CliRun(code, out.toString(java.nio.charset.StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(old);
+        }
     }
 
     @Test
@@ -342,5 +365,8 @@ class ReplicationMonitorTest {
         assertThat(f.host.host().moduleStatus().get("replication").summary()).contains("main: primary node1", "DeadPrimary");
         Map<String, Object> details = f.host.host().moduleStatus().get("replication").details();
         assertThat(details).containsKey("clusters");
+        CliRun cli = cli("status", "main");
+        assertThat(cli.code()).as("unhealthy cluster").isEqualTo(2);
+        assertThat(cli.out()).startsWith("cluster main: primary node1, analysis DeadPrimary").contains("node1 [").contains("CAIRN-REPL-0101");
     }
 }

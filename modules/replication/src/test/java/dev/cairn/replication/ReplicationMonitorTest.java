@@ -234,6 +234,7 @@ class ReplicationMonitorTest {
         assertThat(s.findings()).filteredOn(x -> x.kind() == Finding.Kind.MISSING_GRANT).hasSize(3)
                 .allSatisfy(x -> assertThat(x.message()).contains("CAIRN-REPL-0003", "REPLICA MONITOR", "SHOW ALL SLAVES STATUS"));
         assertThat(s.findings("node2")).extracting(Finding::kind).contains(Finding.Kind.MISSING_GRANT);
+        assertThat(s.primary()).as("the one writable node").isEqualTo("node1");
         assertThat(s.analysis()).doesNotContain(AnalysisCode.DEAD_PRIMARY, AnalysisCode.DEAD_PRIMARY_AND_SOME_REPLICAS);
     }
 

@@ -373,6 +373,16 @@ class ReplicationMonitorTest {
             assertThat(dead.primary()).isEqualTo("node1");
             assertThat(dead.replicas()).allSatisfy(r -> assertThat(r.state().channel().io()).isNotEqualTo(IoState.YES));
             TestHost.await(WAIT, "mysql-primary DOWN", () -> endpoints("mysql-primary").get(0).health() == Health.DOWN);
+            // A probe that must connect to the hung server (TCP accepted, no handshake) returns too.
+            try (var probe = new dev.cairn.replication.probe.NodeProbe("node1", dev.cairn.spi.config.HostPort.parse(primary().address()),
+                    ReplicationFixture.MONITOR_USER, ReplicationFixture.MONITOR_PASSWORD, Duration.ofMillis(500), Duration.ofSeconds(1),
+                    null, java.time.Clock.systemUTC())) {
+                long t0 = System.nanoTime();
+                var st = probe.probe();
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+                assertThat(st.reach()).isEqualTo(Reach.DOWN);
+                assertThat(st.error()).contains("CAIRN-REPL-0007");
+            }
         } finally {
             primary().resume();
         }

@@ -135,6 +135,10 @@ class ReplicationMonitorTest {
                 .contains("node1 [" + primary().address() + "] primary, MariaDB 10.11")
                 .contains("├─ node2 [" + node2().address() + "] replica")
                 .contains("└─ node3 [" + node3().address() + "] replica");
+        // The status page shows the tree with its lines.
+        HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(f.host.adminUrl() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.body()).contains("<pre>cluster main: primary node1, analysis NoProblem\nnode1 [");
         CliRun cli = cli("status", "main");
         assertThat(cli.code()).as(cli.out()).isEqualTo(0);
         assertThat(cli.out()).startsWith("cluster main: primary node1, analysis NoProblem\n").contains("├─ node2");

@@ -115,6 +115,9 @@ public final class HeartbeatWriter implements AutoCloseable {
             lastError = null;
             lastNode = p.name();
         } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException se && (se.getErrorCode() == 1146 || se.getErrorCode() == 1049)) {
+                tableChecked = false; // dropped meanwhile: create it again on the next tick
+            }
             failures.incrementAndGet();
             String msg = "CAIRN-REPL-0006 heartbeat write to " + p.name() + " failed: " + e.getMessage() + grantHint(e);
             if (!msg.equals(lastError)) {

@@ -337,6 +337,21 @@ class ReplicationMonitorTest {
         assertThat(f.host.reload(yaml).ok()).isTrue();
     }
 
+    @Test
+    @Order(73)
+    void aProbeConnectionTheServerClosedIsReopenedWithoutReportingTheNodeDown() throws Exception {
+        f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
+        long seq0 = f.monitor("main").latest().seq();
+        for (var row : node3().query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'cairn'")) {
+            node3().exec("KILL CONNECTION " + row.get("ID"));
+        }
+        for (long want = seq0 + 1; want <= seq0 + 4; want++) {
+            long w = want;
+            TopologySnapshot s = f.await("main", WAIT, "round " + w, t -> t.seq() >= w);
+            assertThat(s.node("node3").orElseThrow().state().reach()).as("round " + s.seq()).isEqualTo(Reach.UP);
+        }
+    }
+
     static java.util.Properties props(String user, String pw) {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", user);

@@ -118,6 +118,7 @@ public final class NodeProbe implements AutoCloseable {
     public NodeState probe() {
         Instant at = clock.instant();
         long t0 = System.nanoTime();
+        boolean reused = connection != null;
         Connection c;
         try {
             c = connection();
@@ -129,6 +130,20 @@ public final class NodeProbe implements AutoCloseable {
             return read(c, at, t0);
         } catch (SQLException e) {
             closeQuietly();
+            // A kept connection the server closed meanwhile (restart, KILL, wait_timeout) fails at once:
+            // one fresh attempt, so a live node is not reported down for a round. Never after a timeout.
+            if (reused && isBrokenConnection(e)) {
+                try {
+                    return read(connection(), at, t0);
+                } catch (SQLException again) {
+                    closeQuietly();
+                    return failure(at, t0, again, "probe");
+                } catch (RuntimeException again) {
+                    closeQuietly();
+                    return NodeState.failed(node, address, at, Reach.DOWN, "CAIRN-REPL-0009 probe of " + node + " failed: " + again,
+                            seconds(t0));
+                }
+            }
             return failure(at, t0, e, "probe");
         } catch (RuntimeException e) {
             closeQuietly();
@@ -198,6 +213,16 @@ public final class NodeProbe implements AutoCloseable {
                 : "REPLICATION CLIENT";
         return "CAIRN-REPL-0003 missing grant " + grant + " for the monitor user: " + statement + " was refused ("
                 + e.getMessage() + "); run GRANT " + grant.split(" or ")[0] + " ON *.* TO the monitor user";
+    }
+
+    /** The server closed the connection (not a timeout): worth one reconnect. */
+    static boolean isBrokenConnection(SQLException e) {
+        if (e instanceof SQLTimeoutException) return false;
+        String why = rootMessage(e);
+        if (why.contains("timed out")) return false;
+        String state = e.getSQLState();
+        return (state != null && state.startsWith("08")) || why.contains("closed") || why.contains("Broken pipe")
+                || why.contains("Connection reset") || why.contains("end of stream");
     }
 
     private static boolean isGrantError(SQLException e) {

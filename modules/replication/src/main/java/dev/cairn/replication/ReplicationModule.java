@@ -57,6 +57,8 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     }
 
     private final Map<String, Running> running = new LinkedHashMap<>();
+    /** The last analysis per cluster, to log changes only. */
+    private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Running> view = Map.of();
     private ReplicationMetrics metrics;
     private ModuleContext ctx;
@@ -180,8 +182,6 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         if (hb != null) hb.start();
         return new Running(c, m, hb, pub);
     }
-
-    private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void logChanges(String cluster, TopologySnapshot s) {
         Set<AnalysisCode> before = lastCodes.put(cluster, s.analysis());

@@ -118,7 +118,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 try {
                     readPassword(ctx.resolve(c.passwordFile()));
                 } catch (IOException ex) {
-                    p.error(c, "password_file", "CAIRN-REPL-0005 cannot read " + ctx.resolve(c.passwordFile()) + ": " + ex.getMessage());
+                    p.error(c, "password_file", ReplicationErrors.PASSWORD_FILE_UNREADABLE.id() + " cannot read " + ctx.resolve(c.passwordFile()) + ": " + ex.getMessage());
                 }
             }
             positive(p, c, "interval", c.interval());
@@ -333,6 +333,11 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 return Module.super.action(action, params, post);
             }
         }
+    }
+
+    @Override
+    public List<ReplicationErrors> errors() {
+        return List.of(ReplicationErrors.values());
     }
 
     @Override

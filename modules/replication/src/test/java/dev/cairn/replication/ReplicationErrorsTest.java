@@ -8,6 +8,6 @@ class ReplicationErrorsTest {
 
     @Test
     void registryMatchesTheCodeAndTheReadme() throws Exception {
-        ErrorIds.assertRegistry(ReplicationErrors.class, new ReplicationModule(), "REPL", Path.of("src/main/java"), Path.of("README.md"));
+        ErrorIds.assertRegistry(ReplicationErrors.class, new ReplicationModule(), "REPLICATION", Path.of("src/main/java"), Path.of("README.md"));
     }
 }

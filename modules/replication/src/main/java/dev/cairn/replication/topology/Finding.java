@@ -4,7 +4,7 @@ import dev.cairn.replication.ReplicationErrors;
 
 /**
  * One thing wrong with one node (or the cluster when {@code node} is null), with a stable id an
- * operator can search ({@code CAIRN-REPL-01NN}).
+ * operator can search ({@code CAIRN-REPLICATION-01NN}).
  */
 public record Finding(Kind kind, String node, String message) {
 

@@ -46,6 +46,7 @@ final class Console {
             .warn,.drained{color:#a45a00;font-weight:600}
             tr.alarm td{background:#fff0f0}
             code{background:#eef1f4;padding:0 .25em;border-radius:3px}
+            pre{margin:0;font-size:.9em;white-space:pre}
             form{display:inline;margin:0}
             button{font:inherit;padding:.15em .6em;border:1px solid #8894a3;border-radius:4px;background:#fff;cursor:pointer}
             button.danger{border-color:#b3000c;color:#b3000c}
@@ -317,6 +318,9 @@ final class Console {
                 if (i > 0) b.append(", ");
                 value(b, l.get(i));
             }
+        } else if (v instanceof String str && str.indexOf('\n') >= 0) {
+            // Multi-line text (e.g. replication's topology tree) keeps its lines.
+            b.append("<pre>").append(esc(str)).append("</pre>");
         } else if (v instanceof Boolean bool) {
             b.append(bool ? "yes" : "no");
         } else if (v instanceof String str && str.indexOf('\n') >= 0) {

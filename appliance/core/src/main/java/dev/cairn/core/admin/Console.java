@@ -283,7 +283,7 @@ final class Console {
         b.append("<input type=\"hidden\" name=\"").append(esc(name)).append("\" value=\"").append(esc(value)).append("\">");
     }
 
-    /** Module details in the order the module gave them: maps as key/value tables, lists of maps as tables, multi-line text as pre. */
+    /** Module details in the order the module gave them: maps as key/value tables, lists of maps as tables. */
     @SuppressWarnings("unchecked")
     static void value(StringBuilder b, Object v) {
         if (v instanceof Map<?, ?> m) {
@@ -323,9 +323,6 @@ final class Console {
             b.append("<pre>").append(esc(str)).append("</pre>");
         } else if (v instanceof Boolean bool) {
             b.append(bool ? "yes" : "no");
-        } else if (v instanceof String str && str.indexOf('\n') >= 0) {
-            // Multi-line text (e.g. replication's topology tree) keeps its lines.
-            b.append("<pre>").append(esc(str)).append("</pre>");
         } else {
             b.append(esc(v));
         }

@@ -1,0 +1,338 @@
+package dev.cairn.replication.failover;
+
+import dev.cairn.replication.failover.FailoverDecision.Effect;
+import dev.cairn.replication.failover.FailoverDecision.Event;
+import dev.cairn.replication.failover.FailoverDecision.Note;
+import dev.cairn.replication.failover.FailoverDecision.PlanOnly;
+import dev.cairn.replication.failover.FailoverDecision.Promote;
+import dev.cairn.replication.failover.FailoverDecision.Refuse;
+import dev.cairn.replication.failover.FailoverDecision.State;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failover of one cluster, running: the thin loop around {@link FailoverDecision}. It owns one
+ * thread ({@code cairn-failover-CLUSTER}) on which every decision step, promotion and operator
+ * action runs in turn, so the decision sees one event at a time and one recovery per cluster runs
+ * at a time in this process; the {@link DecisionLease} extends that to every Cairn node.
+ * Each round it probes ({@link ClusterProbe}), publishes the primary it finds under the stored
+ * epoch, and hands the round to the decision; effects become promotions, hooks, metrics, logs.
+ * {@link #close()} stops the thread and waits for a running promotion to end.
+ */
+public final class FailoverController implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("cairn.replication.failover");
+
+    private final String cluster;
+    private final FailoverDecision decision;
+    private final List<NodeSql> nodes;
+    private final PrimaryPublisher publisher;
+    private final FailoverMetrics metrics;
+    private final Clock clock;
+    private final Duration interval;
+    private final String replPassword;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService probes;
+    private final ClusterProbe probe;
+    private State state = State.initial();
+    private Observation last;
+    private Promotion.Result lastResult;
+    private final List<String> notes = new ArrayList<>();
+
+    /**
+     * @param nodes the cluster's nodes in config order; the first is taken as primary until a probe says otherwise
+     * @param replPassword the replication account's password, or null when not configured
+     */
+    public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
+                              FailoverMetrics metrics, Clock clock, Duration interval, String replPassword) {
+        this.cluster = cluster;
+        this.decision = new FailoverDecision(cfg);
+        this.nodes = List.copyOf(nodes);
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.interval = interval;
+        this.replPassword = replPassword;
+        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-failover-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
+        this.probes = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "cairn-failover-probe-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
+        this.probe = new ClusterProbe(cluster, nodes, probes, nodes.get(0).name());
+        metrics.declare(cluster);
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    /** Starts probing every {@code interval}. */
+    public void start() {
+        loop.scheduleWithFixedDelay(this::round, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void round() {
+        try {
+            Observation o = probe.observe(clock.millis());
+            last = o;
+            metrics.writablePrimaries.labelValues(cluster).set(o.nodes().stream()
+                    .filter(n -> n.reachable() && !n.replica() && !n.readOnly()).count());
+            publishObserved(o);
+            apply(new FailoverDecision.Observed(o));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("replication cluster {}: failover round failed: {}", cluster, e.toString(), e);
+        }
+    }
+
+    /**
+     * Keeps the catalog on the primary the servers agree on: the node named by the newest stored
+     * epoch record, while it answers writable. Never an older epoch, never the fenced old primary.
+     */
+    private void publishObserved(Observation o) {
+        Optional<EpochRecord> rec = probe.epoch();
+        long epoch = Math.max(publisher.epoch(), rec.map(EpochRecord::epoch).orElse(0L));
+        metrics.epoch.labelValues(cluster).set(epoch);
+        if (state.phase() == FailoverDecision.Phase.RECOVERING || o.primary() == null) {
+            return;
+        }
+        Optional<Observation.Node> p = o.node(o.primary());
+        if (rec.isPresent() && !rec.get().primary().equals(o.primary())) {
+            return;
+        }
+        if (p.isPresent() && p.get().reachable() && !p.get().readOnly() && !p.get().replica()) {
+            NodeSql n = nodes.stream().filter(x -> x.name().equals(o.primary())).findFirst().orElseThrow();
+            if (publisher.epoch() <= epoch) {
+                publisher.publish(epoch, Optional.of(n), "writable primary (epoch " + epoch + ")");
+            }
+        }
+    }
+
+    /** Runs one event through the decision and carries out its effects (on the loop thread). */
+    private void apply(Event e) throws InterruptedException {
+        FailoverDecision.Step step = decision.step(state, e);
+        state = step.state();
+        for (Effect fx : step.effects()) {
+            if (fx instanceof Note n) {
+                note(n.message());
+            } else if (fx instanceof Refuse r) {
+                note("REFUSED failover of " + r.primary() + ": " + r.reason());
+                metrics.finished(cluster, "refused", clock.millis(), 0);
+                failedHooks(r.primary(), r.reason());
+            } else if (fx instanceof PlanOnly p) {
+                p.plan().describe().forEach(l -> note("dry run: " + l));
+            } else if (fx instanceof Promote p) {
+                boolean byOperator = e instanceof FailoverDecision.Requested;
+                Promotion.Result r = promote(p.plan());
+                lastResult = r;
+                metrics.finished(cluster, r.ok() ? "success" : "failed", clock.millis(), r.durationMillis() / 1000.0);
+                if (r.ok()) {
+                    metrics.epoch.labelValues(cluster).set(r.epoch());
+                }
+                // Without the lease nothing was changed and another Cairn node may be acting: this is
+                // neither a failover to block on nor a failure to disable automation for.
+                boolean noLease = !r.ok() && r.audit().stream().anyMatch(a -> a.step().equals("lease"));
+                apply(new FailoverDecision.RecoveryFinished(clock.millis(), r.ok(), r.detail(), byOperator || noLease));
+                if (!r.ok() && byOperator) {
+                    failedHooks(p.plan().oldPrimary(), r.detail());
+                }
+            }
+        }
+    }
+
+    private Promotion.Result promote(FailoverDecision.Plan plan) throws InterruptedException {
+        List<NodeSql> voters = plan.planned() ? nodes
+                : nodes.stream().filter(n -> !n.name().equals(plan.oldPrimary())).toList();
+        try (DecisionLease lease = DecisionLease.acquire(cluster, voters)) {
+            note("decision lease held on " + lease.grantedBy());
+            Map<String, NodeSql> byName = new LinkedHashMap<>();
+            nodes.forEach(n -> byName.put(n.name(), n));
+            return new Promotion(cluster, decision.config(), byName, publisher, clock, replPassword).run(plan);
+        } catch (DecisionLease.NoMajorityException ex) {
+            AuditLog a = new AuditLog(cluster, clock);
+            a.add("lease", ex.getMessage());
+            return new Promotion.Result(false, plan.oldPrimary(), null, publisher.epoch(),
+                    "not promoted: " + ex.getMessage(), a.entries(), 0, 0);
+        }
+    }
+
+    private void failedHooks(String primary, String reason) {
+        List<String> cmds = decision.config().hooks().failed();
+        if (cmds.isEmpty()) {
+            return;
+        }
+        Map<String, String> env = Map.of("CAIRN_CLUSTER", cluster, "CAIRN_OLD_PRIMARY", primary == null ? "" : primary,
+                "CAIRN_REASON", reason, "CAIRN_EPOCH", Long.toString(publisher.epoch()));
+        probes.submit(() -> {
+            for (Hooks.Outcome o : new Hooks(decision.config().hooks().timeout()).run(cmds, env, false)) {
+                note("failed-hook " + o);
+            }
+            return null;
+        });
+    }
+
+    private synchronized void note(String msg) {
+        LOG.info("replication cluster {}: {}", cluster, msg);
+        notes.add(clock.instant() + " " + msg);
+        while (notes.size() > 50) {
+            notes.remove(0);
+        }
+    }
+
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        Future<T> f = loop.submit(task);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code cairn replication switchover}: a planned switchover when the primary is alive, a
+     * failover when it is dead; {@code dryRun} only returns the plan.
+     */
+    public Map<String, Object> switchover(String to, boolean force, boolean dryRun) throws Exception {
+        return onLoop(() -> {
+            Observation o = probe.observe(clock.millis());
+            last = o;
+            Promotion.Result before = lastResult;
+            int noteCount = notesSize();
+            FailoverDecision.Requested req = new FailoverDecision.Requested(clock.millis(), o, to, force, dryRun);
+            if (dryRun) {
+                FailoverDecision.Step s = decision.step(state, req);
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Effect fx : s.effects()) {
+                    if (fx instanceof PlanOnly p) {
+                        out.put("plan", p.plan().describe());
+                    } else if (fx instanceof Note n) {
+                        out.put("refused", n.message());
+                    }
+                }
+                return out;
+            }
+            apply(req);
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (lastResult != before && lastResult != null) {
+                out.putAll(describe(lastResult));
+            } else {
+                out.put("ok", false);
+                out.put("detail", String.join("; ", notesSince(noteCount)));
+            }
+            return out;
+        });
+    }
+
+    /** {@code cairn replication ack}: re-enables automation. */
+    public Map<String, Object> ack(String by) throws Exception {
+        return onLoop(() -> {
+            apply(new FailoverDecision.Ack(clock.millis(), by));
+            return Map.of("ok", true, "detail", "automatic failover of " + cluster + " enabled again");
+        });
+    }
+
+    /**
+     * {@code cairn replication rejoin}: makes {@code node} (an old primary) a replica of the current
+     * primary when it has nothing the primary lacks; otherwise names the extra transactions.
+     */
+    public Map<String, Object> rejoin(String node) throws Exception {
+        return onLoop(() -> new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, probe.primary()));
+    }
+
+    private synchronized int notesSize() {
+        return notes.size();
+    }
+
+    private synchronized List<String> notesSince(int n) {
+        return List.copyOf(notes.subList(Math.min(n, notes.size()), notes.size()));
+    }
+
+    private static Map<String, Object> describe(Promotion.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", r.ok());
+        m.put("old_primary", r.oldPrimary());
+        m.put("new_primary", r.newPrimary());
+        m.put("epoch", r.epoch());
+        m.put("detail", r.detail());
+        m.put("duration_ms", r.durationMillis());
+        m.put("write_unavailable_ms", r.writeUnavailableMillis());
+        m.put("audit", r.audit().stream().map(AuditLog.Entry::toString).toList());
+        return m;
+    }
+
+    /** The decision's state, the last round and the last failover with its audit log. */
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cluster", cluster);
+        m.put("mode", decision.config().mode().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("durability", decision.config().durability().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("automation", state.disabled() == null ? "enabled" : "disabled until ack: " + state.disabled());
+        m.put("primary", probe.primary());
+        m.put("epoch", Math.max(publisher.epoch(), probe.epoch().map(EpochRecord::epoch).orElse(0L)));
+        Observation o = last;
+        if (o != null) {
+            m.put("analysis", o.analysis());
+        }
+        if (lastResult != null) {
+            m.put("last_failover", describe(lastResult));
+        }
+        m.put("events", List.copyOf(notes));
+        return m;
+    }
+
+    /** The last promotion's result, if any (tests and status). */
+    public Optional<Promotion.Result> lastResult() {
+        return Optional.ofNullable(lastResult);
+    }
+
+    /** The state of the decision (tests). */
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        loop.shutdownNow();
+        try {
+            loop.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        probes.shutdownNow();
+    }
+
+    /** Reads one node's stored epoch record (tests and status). */
+    static Optional<EpochRecord> storedEpoch(NodeSql n, String cluster) {
+        try (Connection c = n.open()) {
+            return EpochRecord.read(c, cluster);
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+}

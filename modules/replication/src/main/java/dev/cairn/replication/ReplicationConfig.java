@@ -40,7 +40,9 @@ public record ReplicationConfig(
             @Doc(value = "The heartbeat that measures true lag (pt-heartbeat's table).", dflt = "{}")
             HeartbeatConfig heartbeat,
             @Doc(value = "Catalog services this cluster publishes: { primary: mysql-primary, replicas: mysql-replicas }.", dflt = "{}")
-            PublishConfig publish) {
+            PublishConfig publish,
+            @Doc(value = "Automatic failover and planned switchover of the primary (off by default).", dflt = "{}")
+            dev.cairn.replication.failover.FailoverConfig failover) {
 
         public static final Duration INTERVAL = Duration.ofSeconds(1);
         public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);

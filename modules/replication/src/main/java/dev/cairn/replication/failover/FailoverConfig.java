@@ -32,11 +32,11 @@ public record FailoverConfig(
         Duration drainStall,
         @Doc(value = "Replication account the promoted primary's replicas and a rejoined node use (CHANGE MASTER TO MASTER_USER).", dflt = "repl")
         String replicationUser,
-        @Doc(value = "File holding that account's password.")
+        @Doc(value = "File holding that account's password (first line), relative to the config file; needed by switchover and rejoin.")
         Path replicationPasswordFile,
-        @Doc(value = "Which nodes may be promoted.")
+        @Doc(value = "Which nodes may be promoted.", dflt = "{}")
         PromotionConfig promotion,
-        @Doc(value = "Commands run around a failover or switchover.")
+        @Doc(value = "Commands run around a failover or switchover.", dflt = "{}")
         HooksConfig hooks) {
 
     /** Default {@code max_promotion_lag}. */

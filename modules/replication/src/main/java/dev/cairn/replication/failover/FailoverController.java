@@ -7,33 +7,38 @@ import dev.cairn.replication.failover.FailoverDecision.PlanOnly;
 import dev.cairn.replication.failover.FailoverDecision.Promote;
 import dev.cairn.replication.failover.FailoverDecision.Refuse;
 import dev.cairn.replication.failover.FailoverDecision.State;
+import dev.cairn.replication.topology.TopologySnapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The failover of one cluster, running: the thin loop around {@link FailoverDecision}. It owns one
- * thread ({@code cairn-failover-CLUSTER}) on which every decision step, promotion and operator
- * action runs in turn, so the decision sees one event at a time and one recovery per cluster runs
- * at a time in this process; the {@link DecisionLease} extends that to every Cairn node.
- * Each round it probes ({@link ClusterProbe}), publishes the primary it finds under the stored
- * epoch, and hands the round to the decision; effects become promotions, hooks, metrics, logs.
- * {@link #close()} stops the thread and waits for a running promotion to end.
+ * The failover of one cluster, running: the thin loop around {@link FailoverDecision}. The
+ * monitor hands it every {@link TopologySnapshot} ({@link #accept}); it owns one thread
+ * ({@code cairn-failover-CLUSTER}) on which every decision step, promotion and operator action
+ * runs in turn, so the decision sees one event at a time and one recovery per cluster runs at a
+ * time in this process; the {@link DecisionLease} extends that to every Cairn node. Rounds that
+ * arrive while a promotion runs are dropped but the newest (the decision ignores them anyway).
+ *
+ * <p>Each round it also reads the epoch record the servers hold ({@link EpochRecord}): the
+ * monitor's publisher takes that epoch and leaves out any writable node the record does not
+ * name, so every Cairn node publishes the same primary and an old primary that comes back
+ * writable stays fenced. {@link #close()} stops the thread and waits for a running promotion.
  */
 public final class FailoverController implements AutoCloseable {
 
@@ -45,41 +50,41 @@ public final class FailoverController implements AutoCloseable {
     private final PrimaryPublisher publisher;
     private final FailoverMetrics metrics;
     private final Clock clock;
-    private final Duration interval;
     private final String replPassword;
-    private final ScheduledExecutorService loop;
-    private final ExecutorService probes;
-    private final ClusterProbe probe;
-    private State state = State.initial();
-    private Observation last;
-    private Promotion.Result lastResult;
+    private final ExecutorService loop;
+    private final ExecutorService hooks;
+    private final Observations observations = new Observations();
+    private final AtomicReference<TopologySnapshot> pending = new AtomicReference<>();
+    private final Set<String> staleFenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile State state = State.initial();
+    private volatile Observation last;
+    private volatile EpochRecord epoch;
+    private volatile Promotion.Result lastResult;
     private final List<String> notes = new ArrayList<>();
 
     /**
-     * @param nodes the cluster's nodes in config order; the first is taken as primary until a probe says otherwise
+     * @param nodes the cluster's nodes in config order
      * @param replPassword the replication account's password, or null when not configured
      */
     public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
-                              FailoverMetrics metrics, Clock clock, Duration interval, String replPassword) {
+                              FailoverMetrics metrics, Clock clock, String replPassword) {
         this.cluster = cluster;
         this.decision = new FailoverDecision(cfg);
         this.nodes = List.copyOf(nodes);
         this.publisher = publisher;
         this.metrics = metrics;
         this.clock = clock;
-        this.interval = interval;
         this.replPassword = replPassword;
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        this.loop = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "cairn-failover-" + cluster);
             t.setDaemon(true);
             return t;
         });
-        this.probes = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "cairn-failover-probe-" + cluster);
+        this.hooks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-failover-hooks-" + cluster);
             t.setDaemon(true);
             return t;
         });
-        this.probe = new ClusterProbe(cluster, nodes, probes, nodes.get(0).name());
         metrics.declare(cluster);
     }
 
@@ -87,18 +92,32 @@ public final class FailoverController implements AutoCloseable {
         return cluster;
     }
 
-    /** Starts probing every {@code interval}. */
-    public void start() {
-        loop.scheduleWithFixedDelay(this::round, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    public FailoverConfig config() {
+        return decision.config();
+    }
+
+    /** A new snapshot from the monitor (its loop thread): queued, never blocks. */
+    public void accept(TopologySnapshot s) {
+        if (pending.getAndSet(s) == null) {
+            try {
+                loop.submit(this::round);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                pending.set(null);
+            }
+        }
     }
 
     private void round() {
+        TopologySnapshot s = pending.getAndSet(null);
+        if (s == null) {
+            return;
+        }
         try {
-            Observation o = probe.observe(clock.millis());
+            Observation o = observations.from(s);
             last = o;
             metrics.writablePrimaries.labelValues(cluster).set(o.nodes().stream()
                     .filter(n -> n.reachable() && !n.replica() && !n.readOnly()).count());
-            publishObserved(o);
+            guard(o);
             apply(new FailoverDecision.Observed(o));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -108,26 +127,43 @@ public final class FailoverController implements AutoCloseable {
     }
 
     /**
-     * Keeps the catalog on the primary the servers agree on: the node named by the newest stored
-     * epoch record, while it answers writable. Never an older epoch, never the fenced old primary.
+     * Applies the servers' epoch record to the monitor's publisher: its epoch, and a fence on
+     * every writable node it does not name (lifted once that node is a read-only replica).
      */
-    private void publishObserved(Observation o) {
-        Optional<EpochRecord> rec = probe.epoch();
-        long epoch = Math.max(publisher.epoch(), rec.map(EpochRecord::epoch).orElse(0L));
-        metrics.epoch.labelValues(cluster).set(epoch);
-        if (state.phase() == FailoverDecision.Phase.RECOVERING || o.primary() == null) {
-            return;
-        }
-        Optional<Observation.Node> p = o.node(o.primary());
-        if (rec.isPresent() && !rec.get().primary().equals(o.primary())) {
-            return;
-        }
-        if (p.isPresent() && p.get().reachable() && !p.get().readOnly() && !p.get().replica()) {
-            NodeSql n = nodes.stream().filter(x -> x.name().equals(o.primary())).findFirst().orElseThrow();
-            if (publisher.epoch() <= epoch) {
-                publisher.publish(epoch, Optional.of(n), "writable primary (epoch " + epoch + ")");
+    private void guard(Observation o) {
+        EpochRecord newest = null;
+        for (Observation.Node n : o.nodes()) {
+            if (!n.reachable()) {
+                continue;
+            }
+            Optional<EpochRecord> r = storedEpoch(sql(n.name()), cluster);
+            if (r.isPresent() && (newest == null || r.get().epoch() > newest.epoch())) {
+                newest = r.get();
             }
         }
+        if (newest == null) {
+            return;
+        }
+        epoch = newest;
+        publisher.fences().epoch(newest.epoch());
+        metrics.epoch.labelValues(cluster).set(newest.epoch());
+        for (Observation.Node n : o.nodes()) {
+            boolean writable = n.reachable() && !n.replica() && !n.readOnly();
+            if (writable && !n.name().equals(newest.primary())) {
+                if (staleFenced.add(n.name())) {
+                    note("FENCED " + n.name() + ": writable but epoch " + newest.epoch() + " names " + newest.primary()
+                            + " (an old primary back from the dead; `cairn replication rejoin " + cluster + " " + n.name() + "`)");
+                }
+                publisher.fences().fence(n.name());
+            } else if (n.reachable() && n.replica() && n.readOnly() && staleFenced.remove(n.name())) {
+                publisher.fences().unfence(n.name());
+                note(n.name() + " is a read-only replica again: fence lifted");
+            }
+        }
+    }
+
+    private NodeSql sql(String name) {
+        return nodes.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
     }
 
     /** Runs one event through the decision and carries out its effects (on the loop thread). */
@@ -150,6 +186,9 @@ public final class FailoverController implements AutoCloseable {
                 metrics.finished(cluster, r.ok() ? "success" : "failed", clock.millis(), r.durationMillis() / 1000.0);
                 if (r.ok()) {
                     metrics.epoch.labelValues(cluster).set(r.epoch());
+                    if (!p.plan().planned()) {
+                        staleFenced.add(p.plan().oldPrimary());
+                    }
                 }
                 // Without the lease nothing was changed and another Cairn node may be acting: this is
                 // neither a failover to block on nor a failure to disable automation for.
@@ -185,7 +224,7 @@ public final class FailoverController implements AutoCloseable {
         }
         Map<String, String> env = Map.of("CAIRN_CLUSTER", cluster, "CAIRN_OLD_PRIMARY", primary == null ? "" : primary,
                 "CAIRN_REASON", reason, "CAIRN_EPOCH", Long.toString(publisher.epoch()));
-        probes.submit(() -> {
+        hooks.submit(() -> {
             for (Hooks.Outcome o : new Hooks(decision.config().hooks().timeout()).run(cmds, env, false)) {
                 note("failed-hook " + o);
             }
@@ -219,8 +258,10 @@ public final class FailoverController implements AutoCloseable {
      */
     public Map<String, Object> switchover(String to, boolean force, boolean dryRun) throws Exception {
         return onLoop(() -> {
-            Observation o = probe.observe(clock.millis());
-            last = o;
+            Observation o = last;
+            if (o == null) {
+                throw new dev.cairn.spi.Module.ActionException(503, "cluster " + cluster + ": no probe round yet");
+            }
             Promotion.Result before = lastResult;
             int noteCount = notesSize();
             FailoverDecision.Requested req = new FailoverDecision.Requested(clock.millis(), o, to, force, dryRun);
@@ -261,7 +302,13 @@ public final class FailoverController implements AutoCloseable {
      * primary when it has nothing the primary lacks; otherwise names the extra transactions.
      */
     public Map<String, Object> rejoin(String node) throws Exception {
-        return onLoop(() -> new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, probe.primary()));
+        return onLoop(() -> {
+            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary());
+            if (staleFenced.remove(node)) {
+                publisher.fences().unfence(node);
+            }
+            return r;
+        });
     }
 
     private synchronized int notesSize() {
@@ -293,8 +340,10 @@ public final class FailoverController implements AutoCloseable {
         m.put("durability", decision.config().durability().name().toLowerCase(java.util.Locale.ROOT));
         m.put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
         m.put("automation", state.disabled() == null ? "enabled" : "disabled until ack: " + state.disabled());
-        m.put("primary", probe.primary());
-        m.put("epoch", Math.max(publisher.epoch(), probe.epoch().map(EpochRecord::epoch).orElse(0L)));
+        m.put("primary", primary());
+        EpochRecord e = epoch;
+        m.put("epoch", Math.max(publisher.epoch(), e == null ? 0 : e.epoch()));
+        m.put("fenced", List.copyOf(staleFenced));
         Observation o = last;
         if (o != null) {
             m.put("analysis", o.analysis());
@@ -324,7 +373,14 @@ public final class FailoverController implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        probes.shutdownNow();
+        hooks.shutdownNow();
+    }
+
+    /** The primary: the one the stored epoch names, else the monitor's. */
+    String primary() {
+        EpochRecord e = epoch;
+        Observation o = last;
+        return e != null ? e.primary() : o == null ? null : o.primary();
     }
 
     /** Reads one node's stored epoch record (tests and status). */

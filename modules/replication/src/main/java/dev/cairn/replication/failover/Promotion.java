@@ -133,6 +133,8 @@ public final class Promotion {
 
     private Result failover(Plan plan, long epoch, AuditLog audit, long start) throws StepFailed, InterruptedException {
         NodeSql old = nodes.get(plan.oldPrimary());
+        publisher.fences().fence(old.name());
+        plan.candidates().forEach(n -> publisher.fences().fence(n.name()));
         if (!publisher.publish(epoch, Optional.empty(), "fenced: " + plan.reason())) {
             throw new StepFailed("the catalog refused epoch " + epoch + " (a newer decision exists)");
         }
@@ -186,11 +188,13 @@ public final class Promotion {
                 }
             }
             publishNew(c, epoch, audit);
+            plan.candidates().forEach(n -> publisher.fences().unfence(n.name()));
             long done = clock.millis();
             return new Result(true, old.name(), c.name(), epoch, c.name() + " promoted under epoch " + epoch,
                     audit.entries(), done - start, done - writableAt);
         }
         // Nothing promoted: replicas resume towards the old primary, the fence stays (a human decides).
+        plan.candidates().forEach(n -> publisher.fences().unfence(n.name()));
         for (String name : received.keySet()) {
             try {
                 nodes.get(name).exec("START SLAVE");
@@ -216,6 +220,8 @@ public final class Promotion {
             NodeSql.exec(c, "SET GLOBAL read_only = ON");
             unavailableFrom = clock.millis();
             audit.add("demote", old.name() + ": read_only=ON");
+            publisher.fences().fence(old.name());
+            publisher.fences().fence(target.name());
             if (!publisher.publish(epoch, Optional.empty(), "switchover to " + target.name())) {
                 NodeSql.exec(c, "SET GLOBAL read_only = OFF");
                 throw new StepFailed("the catalog refused epoch " + epoch + " (a newer decision exists)");
@@ -230,7 +236,7 @@ public final class Promotion {
         try {
             waitApplied(target, finalPos, audit);
         } catch (StepFailed e) {
-            rollbackSwitchover(old, epoch, audit);
+            rollbackSwitchover(old, target, epoch, audit);
             throw e;
         }
         long writableAt = promote(target, epoch, audit);
@@ -241,15 +247,18 @@ public final class Promotion {
         }
         repoint(old, target, true, audit);
         publishNew(target, epoch, audit);
+        publisher.fences().unfence(old.name());
         long done = clock.millis();
         return new Result(true, old.name(), target.name(), epoch, target.name() + " promoted under epoch " + epoch
                 + " (writes unavailable " + (done - unavailableFrom) + " ms)", audit.entries(), done - start,
                 done - unavailableFrom);
     }
 
-    private void rollbackSwitchover(NodeSql old, long epoch, AuditLog audit) {
+    private void rollbackSwitchover(NodeSql old, NodeSql target, long epoch, AuditLog audit) {
         try {
             old.exec("SET GLOBAL read_only = OFF");
+            publisher.fences().unfence(old.name());
+            publisher.fences().unfence(target.name());
             publisher.publish(epoch, Optional.of(old), "switchover rolled back");
             audit.add("rollback", old.name() + " writable and published again under epoch " + epoch);
         } catch (SQLException e) {
@@ -414,6 +423,7 @@ public final class Promotion {
         if (!publisher.publish(epoch, Optional.of(node), "promoted under epoch " + epoch)) {
             throw new StepFailed("the catalog refused epoch " + epoch + " for " + node.name());
         }
+        publisher.fences().unfence(node.name());
         audit.add("publish", publisher.service() + " -> " + node.name() + " (" + node.address() + ") under epoch " + epoch);
     }
 }

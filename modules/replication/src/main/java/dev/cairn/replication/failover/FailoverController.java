@@ -51,6 +51,7 @@ public final class FailoverController implements AutoCloseable {
     private final FailoverMetrics metrics;
     private final Clock clock;
     private final String replPassword;
+    private final java.nio.file.Path hookDir;
     private final ExecutorService loop;
     private final ExecutorService hooks;
     private final Observations observations = new Observations();
@@ -67,7 +68,8 @@ public final class FailoverController implements AutoCloseable {
      * @param replPassword the replication account's password, or null when not configured
      */
     public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
-                              FailoverMetrics metrics, Clock clock, String replPassword) {
+                              FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir) {
+        this.hookDir = hookDir;
         this.cluster = cluster;
         this.decision = new FailoverDecision(cfg);
         this.nodes = List.copyOf(nodes);
@@ -208,7 +210,7 @@ public final class FailoverController implements AutoCloseable {
             note("decision lease held on " + lease.grantedBy());
             Map<String, NodeSql> byName = new LinkedHashMap<>();
             nodes.forEach(n -> byName.put(n.name(), n));
-            return new Promotion(cluster, decision.config(), byName, publisher, clock, replPassword).run(plan);
+            return new Promotion(cluster, decision.config(), byName, publisher, clock, replPassword, hookDir).run(plan);
         } catch (DecisionLease.NoMajorityException ex) {
             AuditLog a = new AuditLog(cluster, clock);
             a.add("lease", ex.getMessage());
@@ -225,7 +227,7 @@ public final class FailoverController implements AutoCloseable {
         Map<String, String> env = Map.of("CAIRN_CLUSTER", cluster, "CAIRN_OLD_PRIMARY", primary == null ? "" : primary,
                 "CAIRN_REASON", reason, "CAIRN_EPOCH", Long.toString(publisher.epoch()));
         hooks.submit(() -> {
-            for (Hooks.Outcome o : new Hooks(decision.config().hooks().timeout()).run(cmds, env, false)) {
+            for (Hooks.Outcome o : new Hooks(decision.config().hooks().timeout(), hookDir).run(cmds, env, false)) {
                 note("failed-hook " + o);
             }
             return null;

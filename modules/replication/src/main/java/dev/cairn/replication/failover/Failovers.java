@@ -93,7 +93,7 @@ public final class Failovers {
             }
         };
         PrimaryPublisher pub = new PrimaryPublisher(ctx.catalog(), c.publish().primary(), fences);
-        return new FailoverController(cluster, f, nodes, pub, metrics, clock, repl);
+        return new FailoverController(cluster, f, nodes, pub, metrics, clock, repl, ctx.configDir());
     }
 
     static String firstLine(Path file) throws IOException {

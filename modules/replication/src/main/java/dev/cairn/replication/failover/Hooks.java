@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs the operator's hook commands ({@code sh -c COMMAND}) with the failover's facts in the
  * environment and a hard timeout: a hung hook is killed (with its process group's children that
- * still hold its output) so it cannot hold the decision lease forever.
+ * still hold its output) so it cannot hold the decision lease forever. Hooks run in the config
+ * file's directory.
  */
 public final class Hooks {
 
@@ -28,9 +29,12 @@ public final class Hooks {
     }
 
     private final Duration timeout;
+    private final java.nio.file.Path workDir;
 
-    public Hooks(Duration timeout) {
+    /** @param workDir where hooks run (the config file's directory), null for the current one */
+    public Hooks(Duration timeout, java.nio.file.Path workDir) {
         this.timeout = timeout;
+        this.workDir = workDir;
     }
 
     /**
@@ -53,6 +57,9 @@ public final class Hooks {
     private Outcome runOne(String cmd, Map<String, String> env) throws InterruptedException {
         ProcessBuilder pb = new ProcessBuilder("setsid", "sh", "-c", cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
+        if (workDir != null) {
+            pb.directory(workDir.toFile());
+        }
         Process p;
         try {
             p = pb.start();

@@ -34,9 +34,12 @@ import java.util.concurrent.TimeUnit;
  * from the new one ({@code MASTER_DEMOTE_TO_SLAVE=1}). A step that fails before the target is
  * writable rolls back: the old primary is writable and published again.
  *
- * <p>Semi-sync: when the candidate has {@code rpl_semi_sync_master_enabled}, it is turned off for
- * the verifying write (no replica follows it yet, the write would wait for the semi-sync timeout
- * and switch it to async) and on again before any replica is repointed and before publication.
+ * <p>Semi-sync: replicas run with {@code rpl_semi_sync_master_enabled=OFF} (with
+ * {@code log_slave_updates} a replica that is a semi-sync master makes its own SQL thread wait for
+ * an acknowledgement). The promoted node does its verifying write with it off (no replica follows
+ * it yet: the write would wait for the semi-sync timeout and switch it to async), then turns it on
+ * ({@code durability: lossless}, or when it was on) before any replica is repointed, so their IO
+ * threads register as semi-sync replicas; a demoted primary turns it off.
  * Runs on the caller's thread; one at a time per cluster (the caller holds the {@link DecisionLease}).
  */
 public final class Promotion {
@@ -59,12 +62,12 @@ public final class Promotion {
      * @param replPassword the replication account's password (for a demoted old primary), may be null
      */
     public Promotion(String cluster, FailoverConfig cfg, Map<String, NodeSql> nodes, PrimaryPublisher publisher,
-                     Clock clock, String replPassword) {
+                     Clock clock, String replPassword, java.nio.file.Path hookDir) {
         this.cluster = cluster;
         this.cfg = cfg;
         this.nodes = new LinkedHashMap<>(nodes);
         this.publisher = publisher;
-        this.hooks = new Hooks(cfg.hooks().timeout());
+        this.hooks = new Hooks(cfg.hooks().timeout(), hookDir);
         this.clock = clock;
         this.replPassword = replPassword;
     }
@@ -386,9 +389,10 @@ public final class Promotion {
             audit.add("promote", node.name() + ": read_only=OFF at " + at);
             new EpochRecord(cluster, epoch, node.name(), at).write(c);
             audit.add("verify", node.name() + ": accepted a write (epoch record " + epoch + " in " + EpochRecord.TABLE + ")");
-            if (semi) {
+            if (semi || cfg.durability() == FailoverConfig.Durability.LOSSLESS) {
+                // Before any replica is repointed: their IO threads register as semi-sync replicas on connect.
                 NodeSql.exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = ON");
-                audit.add("promote", node.name() + ": semi-sync master on again (was off for the verifying write)");
+                audit.add("promote", node.name() + ": semi-sync master on (rpl_semi_sync_master_enabled)");
             }
             return writable;
         } catch (SQLException e) {
@@ -408,6 +412,7 @@ public final class Promotion {
         try (Connection c = replica.open()) {
             if (demote) {
                 NodeSql.exec(c, "SET GLOBAL read_only = ON");
+                disableSemiSyncMaster(c);
             }
             NodeSql.exec(c, "STOP SLAVE", "CHANGE MASTER TO MASTER_HOST=" + NodeSql.quote(primary.host())
                     + ", MASTER_PORT=" + primary.port() + creds
@@ -416,6 +421,18 @@ public final class Promotion {
                     + (demote ? " (MASTER_DEMOTE_TO_SLAVE=1)" : ""));
         } catch (SQLException e) {
             audit.add("repoint", replica.name() + " FAILED: " + e.getMessage() + " (repoint it by hand, see the runbook)");
+        }
+    }
+
+    /**
+     * A replica must not be a semi-sync master: with log_slave_updates its SQL thread would wait
+     * for an acknowledgement no replica of its own sends.
+     */
+    static void disableSemiSyncMaster(Connection c) {
+        try {
+            NodeSql.exec(c, "SET GLOBAL rpl_semi_sync_master_enabled = OFF");
+        } catch (SQLException ignored) {
+            // a server without semi-sync
         }
     }
 

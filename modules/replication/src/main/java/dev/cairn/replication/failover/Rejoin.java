@@ -57,7 +57,9 @@ final class Rejoin {
                         + String.join(", ", extra) + " (errant; inspect them with mariadb-binlog on " + nodeName
                         + ", then rebuild it from a backup or a clone of " + primaryName + ")");
             }
-            NodeSql.exec(c, "SET GLOBAL read_only = ON", "STOP SLAVE",
+            NodeSql.exec(c, "SET GLOBAL read_only = ON");
+            Promotion.disableSemiSyncMaster(c);
+            NodeSql.exec(c, "STOP SLAVE",
                     "CHANGE MASTER TO MASTER_HOST=" + NodeSql.quote(primary.host()) + ", MASTER_PORT=" + primary.port()
                             + ", MASTER_USER=" + NodeSql.quote(cfg.replicationUser())
                             + ", MASTER_PASSWORD=" + NodeSql.quote(replPassword) + ", MASTER_DEMOTE_TO_SLAVE=1",

@@ -196,7 +196,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     private void logChanges(String cluster, TopologySnapshot s) {
         Set<AnalysisCode> before = lastCodes.put(cluster, s.analysis());
         if (!s.analysis().equals(before)) {
-            log.atInfo().addKeyValue("cluster", cluster).log("replication cluster {}: primary {}, analysis {}", cluster,
+            (healthy(s) ? log.atInfo() : log.atWarn()).addKeyValue("cluster", cluster).log("replication cluster {}: primary {}, analysis {}", cluster,
                     s.primary(), SnapshotJson.analysis(s));
         }
     }

@@ -123,9 +123,9 @@ public final class ReplicationMetrics implements MultiCollector {
         if (st.heartbeat() != null) {
             Labels hl = base.merge(Labels.of("server_id", Long.toString(st.heartbeat().serverId())));
             gauge(gauges, "mysql_heartbeat_stored_timestamp_seconds", "Timestamp stored in the heartbeat table.", hl,
-                    st.heartbeat().ts().toEpochMilli() / 1000.0 + (st.heartbeat().ts().getNano() % 1_000_000) / 1e9);
+                    st.heartbeat().ts().getEpochSecond() + st.heartbeat().ts().getNano() / 1e9);
             gauge(gauges, "mysql_heartbeat_now_timestamp_seconds", "Timestamp of the current server.", hl,
-                    st.probedAt().toEpochMilli() / 1000.0);
+                    st.probedAt().getEpochSecond() + st.probedAt().getNano() / 1e9);
         }
     }
 

@@ -82,7 +82,12 @@ public final class SnapshotJson {
             if (ch.lastSqlErrno() != 0) c.put("last_sql_error", ch.lastSqlErrno() + ": " + ch.lastSqlError());
             m.put("replication", c);
         }
-        if (!st.semiSyncStatus().isEmpty()) m.put("semi_sync", st.semiSyncStatus());
+        Map<String, Object> semi = new LinkedHashMap<>();
+        st.semiSyncStatus().forEach((k, val) -> {
+            // The state, not every counter (those are in the metrics).
+            if (k.endsWith("_status") || k.endsWith("_clients") || k.endsWith("_wait_sessions")) semi.put(k, val);
+        });
+        if (!semi.isEmpty()) m.put("semi_sync", semi);
         return m;
     }
 

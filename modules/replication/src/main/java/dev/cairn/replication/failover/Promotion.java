@@ -49,6 +49,9 @@ public final class Promotion {
                          List<AuditLog.Entry> audit, long durationMillis, long writeUnavailableMillis) {
     }
 
+    /** How long stopping a replica's IO thread may take (it may be stuck connecting to a hung primary). */
+    static final Duration FREEZE_TIMEOUT = Duration.ofSeconds(15);
+
     private final String cluster;
     private final FailoverConfig cfg;
     private final Map<String, NodeSql> nodes;
@@ -97,7 +100,7 @@ public final class Promotion {
                         audit.entries(), clock.millis() - start, 0);
             }
         }
-        long epoch = nextEpoch(audit);
+        long epoch = nextEpoch(audit, plan.planned() ? null : plan.oldPrimary());
         env.put("CAIRN_EPOCH", Long.toString(epoch));
         Result r;
         try {
@@ -117,10 +120,16 @@ public final class Promotion {
                 r.durationMillis(), r.writeUnavailableMillis());
     }
 
-    /** One more than the highest epoch any reachable node or the catalog knows. */
-    private long nextEpoch(AuditLog audit) {
+    /**
+     * One more than the highest epoch any reachable node or the catalog knows; {@code skip} (a dead
+     * primary) is not asked: a hung one would cost a read timeout, and its record is on the replicas.
+     */
+    private long nextEpoch(AuditLog audit, String skip) {
         long max = publisher.epoch();
         for (NodeSql n : nodes.values()) {
+            if (n.name().equals(skip)) {
+                continue;
+            }
             try (Connection c = n.open()) {
                 Optional<EpochRecord> r = EpochRecord.read(c, cluster);
                 if (r.isPresent()) {
@@ -144,15 +153,16 @@ public final class Promotion {
         audit.add("fence", publisher.service() + " has no endpoint under epoch " + epoch + " (the proxy closes sessions to " + old.name() + ")");
         CompletableFuture<String> bestEffort = CompletableFuture.supplyAsync(() -> fenceOldPrimary(old));
         List<String> replicas = nodes.keySet().stream().filter(n -> !n.equals(old.name())).toList();
-        Map<String, GtidPosition> received = new LinkedHashMap<>();
+        // All replicas at once: STOP SLAVE IO_THREAD waits for an IO thread stuck on a hung primary.
+        Map<String, CompletableFuture<GtidPosition>> frozen = new LinkedHashMap<>();
         for (String name : replicas) {
-            try (Connection c = nodes.get(name).open()) {
-                NodeSql.exec(c, "STOP SLAVE IO_THREAD");
-                Map<String, String> st = NodeSql.slaveStatus(c);
-                received.put(name, GtidPosition.parse(st.get("Gtid_IO_Pos")));
-                audit.add("freeze", name + ": IO thread stopped, received " + received.get(name));
-            } catch (SQLException e) {
-                audit.add("freeze", name + ": unreachable (" + e.getMessage() + ")");
+            frozen.put(name, CompletableFuture.supplyAsync(() -> freeze(nodes.get(name), audit)));
+        }
+        Map<String, GtidPosition> received = new LinkedHashMap<>();
+        for (Map.Entry<String, CompletableFuture<GtidPosition>> e : frozen.entrySet()) {
+            GtidPosition p = e.getValue().join();
+            if (p != null) {
+                received.put(e.getKey(), p);
             }
         }
         try {
@@ -266,6 +276,19 @@ public final class Promotion {
             audit.add("rollback", old.name() + " writable and published again under epoch " + epoch);
         } catch (SQLException e) {
             audit.add("rollback", old.name() + ": " + e.getMessage() + " (cluster has no primary: act by hand)");
+        }
+    }
+
+    /** Stops a replica's IO thread and returns what it received; null when it does not answer. */
+    private static GtidPosition freeze(NodeSql node, AuditLog audit) {
+        try (Connection c = node.withReadTimeout(FREEZE_TIMEOUT).open()) {
+            NodeSql.exec(c, "STOP SLAVE IO_THREAD");
+            GtidPosition p = GtidPosition.parse(NodeSql.slaveStatus(c).get("Gtid_IO_Pos"));
+            audit.add("freeze", node.name() + ": IO thread stopped, received " + p);
+            return p;
+        } catch (SQLException e) {
+            audit.add("freeze", node.name() + ": unreachable (" + e.getMessage() + ")");
+            return null;
         }
     }
 

@@ -172,10 +172,14 @@ public final class ClusterMonitor implements AutoCloseable {
         }
     }
 
-    /** One probe round: all nodes in parallel, no longer than read_timeout in total. */
+    /**
+     * One probe round: all nodes in parallel, no longer than read_timeout in total (plus
+     * connect_timeout when a node has to connect first).
+     */
     TopologySnapshot round() throws InterruptedException {
         Instant roundStart = clock.instant();
-        long deadline = System.nanoTime() + config.readTimeout().toNanos();
+        boolean connecting = probes.values().stream().anyMatch(p -> !p.connected());
+        long deadline = System.nanoTime() + config.readTimeout().toNanos() + (connecting ? config.connectTimeout().toNanos() : 0);
         Map<String, NodeState> states = new LinkedHashMap<>();
         for (NodeConfig n : config.nodes()) {
             String node = n.displayName();
@@ -202,7 +206,7 @@ public final class ClusterMonitor implements AutoCloseable {
             } catch (TimeoutException e) {
                 states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, "CAIRN-REPL-0007 node " + node
                         + " (" + n.address() + ") did not answer within read_timeout (" + config.readTimeout().toMillis() + " ms)",
-                        config.readTimeout().toNanos() / 1e9));
+                        Duration.between(roundStart, clock.instant()).toNanos() / 1e9));
             } catch (ExecutionException e) {
                 inFlight.remove(node);
                 states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, "CAIRN-REPL-0009 probe of " + node

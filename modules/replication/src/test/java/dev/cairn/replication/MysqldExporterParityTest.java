@@ -90,6 +90,21 @@ class MysqldExporterParityTest {
         return out;
     }
 
+    @Test
+    void ptHeartbeatReadsTheLagFromCairnsHeartbeat() throws Exception {
+        MariaDbServer replica = f.db.replicas().get(1);
+        f.await("main", Duration.ofSeconds(15), "node3 read the heartbeat", s ->
+                s.node("node3").map(v -> v.state().heartbeat() != null).orElse(false));
+        Process p = new ProcessBuilder("pt-heartbeat", "--check", "--utc", "--master-server-id=1", "-D", "cairn",
+                "-h", replica.host(), "-P", Integer.toString(replica.port()), "-u", ReplicationFixture.MONITOR_USER,
+                "-p", ReplicationFixture.MONITOR_PASSWORD).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(0);
+        // Cairn writes every 250ms here: pt-heartbeat sees well under a second of delay.
+        assertThat(Double.parseDouble(out)).as(out).isBetween(0.0, 1.0);
+    }
+
     static boolean mirrored(String family) {
         return ReplicationMetrics.mirroredPrefixes().stream()
                 .anyMatch(p -> p.endsWith("_") ? family.startsWith(p) : family.equals(p));

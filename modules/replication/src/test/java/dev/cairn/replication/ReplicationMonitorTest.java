@@ -234,6 +234,7 @@ class ReplicationMonitorTest {
         assertThat(s.findings()).filteredOn(x -> x.kind() == Finding.Kind.MISSING_GRANT).hasSize(3)
                 .allSatisfy(x -> assertThat(x.message()).contains("CAIRN-REPL-0003", "REPLICA MONITOR", "SHOW ALL SLAVES STATUS"));
         assertThat(s.findings("node2")).extracting(Finding::kind).contains(Finding.Kind.MISSING_GRANT);
+        assertThat(s.primary()).as("the one writable node").isEqualTo("node1");
         assertThat(s.analysis()).doesNotContain(AnalysisCode.DEAD_PRIMARY, AnalysisCode.DEAD_PRIMARY_AND_SOME_REPLICAS);
     }
 
@@ -290,6 +291,48 @@ class ReplicationMonitorTest {
         f.await("main", WAIT, "healthy again", ReplicationMonitorTest::healthy);
     }
 
+    @Test
+    @Order(71)
+    void heartbeatStopsOnAReadOnlyPrimaryAndResumesWhenWritable() throws Exception {
+        f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
+        primary().exec("SET GLOBAL read_only = 1");
+        try {
+            f.await("main", WAIT, "NoWritablePrimary", t -> t.has(AnalysisCode.NO_WRITABLE_PRIMARY));
+            String gtid = primary().value("SELECT @@gtid_binlog_pos");
+            long writes = f.module.heartbeat("main").orElseThrow().writes();
+            // Four heartbeat intervals: nothing is written to the read_only node.
+            long seq0 = f.monitor("main").latest().seq();
+            f.await("main", WAIT, "four more rounds", t -> t.seq() >= seq0 + 4);
+            assertThat(primary().value("SELECT @@gtid_binlog_pos")).isEqualTo(gtid);
+            assertThat(f.module.heartbeat("main").orElseThrow().writes()).isEqualTo(writes);
+            TestHost.await(WAIT, "mysql-primary DOWN while read_only", () -> endpoints("mysql-primary").get(0).health() == Health.DOWN);
+        } finally {
+            primary().exec("SET GLOBAL read_only = 0");
+        }
+        f.await("main", WAIT, "healthy again", ReplicationMonitorTest::healthy);
+        TestHost.await(WAIT, "heartbeat written again", () -> !primary().value("SELECT @@gtid_binlog_pos").isEmpty()
+                && f.module.heartbeat("main").orElseThrow().lastError() == null);
+    }
+
+    @Test
+    @Order(72)
+    void reloadRestartsOnlyTheClusterThatChanged() throws Exception {
+        ClusterMonitor main = f.monitor("main");
+        ClusterMonitor limited = f.monitor("limited");
+        String yaml = java.nio.file.Files.readString(f.host.configFile());
+        var r = f.host.reload(yaml.replace("      heartbeat: { enabled: false }\n    badpw:", "      heartbeat: { enabled: false }\n      warn_lag: 5s\n    badpw:"));
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(f.monitor("main")).isSameAs(main);
+        assertThat(f.monitor("limited")).isNotSameAs(limited);
+        assertThat(f.monitor("limited").config().warnLag()).hasSeconds(5);
+        // A bad reload keeps what runs.
+        var bad = f.host.reload(yaml.replace("read_timeout: 1s", "read_timeout: 1ms"));
+        assertThat(bad.ok()).isFalse();
+        assertThat(f.monitor("main")).isSameAs(main);
+        f.await("main", WAIT, "still healthy", ReplicationMonitorTest::healthy);
+        assertThat(f.host.reload(yaml).ok()).isTrue();
+    }
+
     static java.util.Properties props(String user, String pw) {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", user);
@@ -298,7 +341,7 @@ class ReplicationMonitorTest {
     }
 
     @Test
-    @Order(8)
+    @Order(80)
     void pausedPrimaryIsDownWithinReadTimeoutUnreachableWhileReplicasHoldOnThenDead() throws Exception {
         f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
         primary().pause();
@@ -337,7 +380,7 @@ class ReplicationMonitorTest {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     void errantTransactionOnAReplicaIsNamed() throws Exception {
         f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
         // root bypasses read_only: a write on the replica, as a careless operator would.
@@ -352,7 +395,7 @@ class ReplicationMonitorTest {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     void killedPrimaryIsDeadOnceTheReplicasLoseIt() throws Exception {
         f.await("main", WAIT, "primary up", t -> t.primaryNode().map(p -> p.state().up()).orElse(false));
         primary().kill();

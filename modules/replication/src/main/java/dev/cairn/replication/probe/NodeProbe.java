@@ -104,6 +104,11 @@ public final class NodeProbe implements AutoCloseable {
         return p;
     }
 
+    /** True while the probe connection is open (the next probe needs no connect). */
+    public boolean connected() {
+        return connection != null;
+    }
+
     /** The dialect of the last successful probe, or null. */
     public Dialect dialect() {
         return dialect;

@@ -192,7 +192,10 @@ public final class Analyzer {
         }
         // 4. A single read_only root.
         List<NodeState> roots = states.stream().filter(s -> s.up() && s.channelsKnown() && s.channel() == null).toList();
-        return roots.size() == 1 ? roots.get(0).node() : null;
+        if (roots.size() == 1) return roots.get(0).node();
+        // 5. Replication status unreadable (missing grant): the one writable node.
+        List<NodeState> writable = states.stream().filter(NodeState::writable).toList();
+        return writable.size() == 1 ? writable.get(0).node() : null;
     }
 
     private static int order(ClusterConfig config, String name) {

@@ -92,6 +92,7 @@ final class FailoverFixture implements AutoCloseable {
             ReplicationModule module = new ReplicationModule();
             FailoverFixture ready = new FailoverFixture(dir, db, TestHost.start(dir, y.toString(), module), module);
             ready.awaitPrimary("node1", Duration.ofSeconds(20));
+            TestHost.await(Duration.ofSeconds(10), "the failover's first round", () -> ready.failover().status().containsKey("analysis"));
             return ready;
         } catch (Exception | Error e) {
             db.close();

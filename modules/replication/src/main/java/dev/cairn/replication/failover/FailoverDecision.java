@@ -107,11 +107,12 @@ public final class FailoverDecision {
     /**
      * The promotion handed out by a {@link Promote} effect finished.
      *
-     * @param byOperator it was {@link Requested}: it neither blocks nor counts toward
-     *                   {@code max_per_hour}, and a failure does not disable automation (the
-     *                   operator sees the result)
+     * @param uncounted it was {@link Requested} (the operator sees the result), or it changed
+     *                  nothing because another Cairn node held the decision lease: it neither
+     *                  blocks nor counts toward {@code max_per_hour}, and a failure does not
+     *                  disable automation
      */
-    public record RecoveryFinished(long atMillis, boolean ok, String detail, boolean byOperator) implements Event {
+    public record RecoveryFinished(long atMillis, boolean ok, String detail, boolean uncounted) implements Event {
     }
 
     /** {@code cairn replication ack}: re-enables automation and lifts the block period. */
@@ -321,10 +322,11 @@ public final class FailoverDecision {
             }
         }
         List<Effect> fx = new ArrayList<>();
-        if (f.byOperator()) {
+        if (f.uncounted()) {
             State n = new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
                     Map.of(), SemiSync.NOT_CONFIGURED, -1);
-            fx.add(new Note("requested promotion away from " + s.suspect() + (f.ok() ? " done: " : " failed: ") + f.detail()));
+            fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
+                    + (f.ok() ? "done: " : "failed: ") + f.detail()));
             return new Step(n, fx);
         }
         recent.add(f.atMillis());

@@ -69,36 +69,54 @@ final class FailoverFixture implements AutoCloseable {
                 throw new AssertionError(e.getMessage() + "; replicas: " + db.replicas().stream()
                         .map(r -> r.name() + " " + r.slaveStatus()).toList(), e);
             }
-            Files.writeString(dir.resolve("repl.pw"), MariaDbServer.REPL_PASSWORD + "\n");
-            StringBuilder y = new StringBuilder("""
-                    services: {}
-                    replication:
-                      clusters:
-                        main:
-                          user: root
-                          password: ""
-                          interval: 250ms
-                          connect_timeout: 500ms
-                          read_timeout: 1s
-                          publish: { primary: mysql-primary, replicas: mysql-replicas }
-                          nodes:
-                    """);
-            for (MariaDbServer n : db.nodes()) {
-                y.append("        - { address: ").append(n.address()).append(", name: ").append(n.name()).append(" }\n");
-            }
-            y.append("      failover:\n");
-            failoverYaml.lines().forEach(l -> y.append("        ").append(l).append('\n'));
-            y.append("        replication_password_file: repl.pw\n");
-            ReplicationModule module = new ReplicationModule();
-            FailoverFixture ready = new FailoverFixture(dir, db, TestHost.start(dir, y.toString(), module), module);
-            ready.awaitPrimary("node1", Duration.ofSeconds(20));
-            TestHost.await(Duration.ofSeconds(10), "the failover's first round", () -> ready.failover().status().containsKey("analysis"));
-            return ready;
+            return onto(dir, db, failoverYaml, true);
         } catch (Exception | Error e) {
             db.close();
             throw e;
         }
     }
+
+    /** A second Cairn host (another decision-maker) on the same servers; closing it leaves them running. */
+    FailoverFixture anotherCairn(Path otherDir, String failoverYaml) throws Exception {
+        return onto(otherDir, db, failoverYaml, false);
+    }
+
+    private static FailoverFixture onto(Path dir, MariaDbCluster db, String failoverYaml, boolean ownsDb) throws Exception {
+        Files.writeString(dir.resolve("repl.pw"), MariaDbServer.REPL_PASSWORD + "\n");
+        StringBuilder y = new StringBuilder("""
+                services: {}
+                replication:
+                  clusters:
+                    main:
+                      user: root
+                      password: ""
+                      interval: 250ms
+                      connect_timeout: 500ms
+                      read_timeout: 1s
+                      publish: { primary: mysql-primary, replicas: mysql-replicas }
+                      nodes:
+                """);
+        for (MariaDbServer n : db.nodes()) {
+            y.append("        - { address: ").append(n.address()).append(", name: ").append(n.name()).append(" }\n");
+        }
+        y.append("      failover:\n");
+        failoverYaml.lines().forEach(l -> y.append("        ").append(l).append('\n'));
+        y.append("        replication_password_file: repl.pw\n");
+        ReplicationModule module = new ReplicationModule();
+        FailoverFixture ready = new FailoverFixture(dir, db, TestHost.start(dir, y.toString(), module), module);
+        ready.ownsDb = false;
+        try {
+            ready.awaitPrimary("node1", Duration.ofSeconds(20));
+            TestHost.await(Duration.ofSeconds(10), "the failover's first round", () -> ready.failover().status().containsKey("analysis"));
+        } catch (Exception | Error e) {
+            ready.close();
+            throw e;
+        }
+        ready.ownsDb = ownsDb;
+        return ready;
+    }
+
+    private boolean ownsDb = true;
 
     FailoverController failover() {
         return module.failover("main").orElseThrow();
@@ -247,6 +265,8 @@ final class FailoverFixture implements AutoCloseable {
         if (host != null) {
             host.close();
         }
-        db.close();
+        if (ownsDb) {
+            db.close();
+        }
     }
 }

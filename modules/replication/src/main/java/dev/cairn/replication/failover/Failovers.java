@@ -113,13 +113,27 @@ public final class Failovers {
         if (!Set.of("failover", "switchover", "ack", "rejoin").contains(action)) {
             return Optional.empty();
         }
+        boolean text = "text".equals(params.get("format"));
+        try {
+            Object r = serve(controllers, action, params, post);
+            return Optional.of(text ? FailoverCommands.text(action, r) : r);
+        } catch (ActionException e) {
+            if (text && e.status() == 409) {
+                return Optional.of("REFUSED " + e.getMessage() + "\n");
+            }
+            throw e;
+        }
+    }
+
+    private static Object serve(Map<String, FailoverController> controllers, String action,
+                                Map<String, String> params, boolean post) throws Exception {
         String cluster = params.get("cluster");
         if (action.equals("failover")) {
             Map<String, Object> out = new LinkedHashMap<>();
             for (Map.Entry<String, FailoverController> e : controllers.entrySet()) {
                 if (cluster == null || cluster.equals(e.getKey())) out.put(e.getKey(), e.getValue().status());
             }
-            return Optional.of(out);
+            return out;
         }
         if (cluster == null) {
             throw new ActionException(400, action + " needs cluster=NAME");
@@ -134,16 +148,15 @@ public final class Failovers {
         }
         switch (action) {
             case "switchover" -> {
-                return Optional.of(fc.switchover(params.get("to"),
-                        Boolean.parseBoolean(params.getOrDefault("force", "false")), dryRun));
+                return fc.switchover(params.get("to"), Boolean.parseBoolean(params.getOrDefault("force", "false")), dryRun);
             }
             case "ack" -> {
-                return Optional.of(fc.ack(params.getOrDefault("by", "operator")));
+                return fc.ack(params.getOrDefault("by", "operator"));
             }
             default -> {
                 String node = params.get("node");
                 if (node == null) throw new ActionException(400, "rejoin needs node=NAME");
-                return Optional.of(fc.rejoin(node));
+                return fc.rejoin(node);
             }
         }
     }

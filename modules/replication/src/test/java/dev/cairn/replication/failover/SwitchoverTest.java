@@ -52,17 +52,48 @@ class SwitchoverTest {
                     .anyMatch(a -> a.contains("demote: node1: read_only=ON"))
                     .anyMatch(a -> a.contains("MASTER_DEMOTE_TO_SLAVE=1"));
 
-            // And back: the old primary, now a caught-up replica, is a valid target.
-            Map<String, Object> back = f.failover().switchover("node1", false, false);
-            assertThat(back.get("ok")).as(back.toString()).isEqualTo(true);
-            assertThat(back.get("epoch")).isEqualTo(2L);
+            // And back, from the CLI: the old primary, now a caught-up replica, is a valid target.
+            String[] dryCli = cli(f, "switchover", "main", "--to", "node1", "--dry-run");
+            assertThat(dryCli[0]).isEqualTo("0");
+            assertThat(dryCli[1]).contains("plan (dry run, nothing changed)").contains("candidate 1: node1");
+            String[] back = cli(f, "switchover", "main", "--to", "node1");
+            assertThat(back[0]).as(back[1]).isEqualTo("0");
+            assertThat(back[1]).contains("node1 promoted under epoch 2").contains("writes unavailable").contains("audit log:");
             f.awaitPrimary("node1", Duration.ofSeconds(5));
+            assertThat(cli(f, "ack", "main")[1]).contains("enabled again");
+            String[] badTarget = cli(f, "switchover", "main", "--to", "node9");
+            assertThat(badTarget[0]).isEqualTo("1");
+            assertThat(cli(f, "switchover")[0]).isEqualTo("64");
             TestHost.await(Duration.ofSeconds(10), "node3 replicating from node1",
                     () -> "Yes".equals(node3.slaveStatus().get("Slave_IO_Running"))
                             && Integer.toString(node1.port()).equals(node3.slaveStatus().get("Master_Port")));
             // status shows the last switchover with its audit log
-            Map<String, Object> status = f.failover().status();
-            assertThat(status.get("last_failover").toString()).contains("node1 promoted under epoch 2");
+            String[] status = cli(f, "status", "main");
+            assertThat(status[1]).contains("failover of cluster main: mode manual").contains("epoch 2")
+                    .contains("last failover: node1 promoted under epoch 2").contains("publish: mysql-primary -> node1");
+        }
+    }
+
+    /** Runs {@code cairn replication ARGS} against the fixture's daemon: {exit code, stdout + stderr}. */
+    static String[] cli(FailoverFixture f, String... args) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream oldOut = System.out;
+        java.io.PrintStream oldErr = System.err;
+        java.io.PrintStream p = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        System.setOut(p);
+        System.setErr(p);
+        int code;
+        try {
+            java.util.List<String> all = new java.util.ArrayList<>(List.of("replication", "-c", f.host.configFile().toString(),
+                    "--url", f.host.adminUrl()));
+            all.addAll(List.of(args));
+            code = dev.cairn.core.cli.Main.execute(dev.cairn.core.config.ModuleRegistry.of(new dev.cairn.replication.ReplicationModule()),
+                    all.toArray(String[]::new));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new String[] {Integer.toString(code), out.toString(java.nio.charset.StandardCharsets.UTF_8)};
         }
     }
 }

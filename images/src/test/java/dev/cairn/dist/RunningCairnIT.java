@@ -58,6 +58,9 @@ class RunningCairnIT {
         Files.writeString(config, yaml);
         Files.createDirectories(dir.resolve("zones"));
         Files.copy(CairnProcess.DIST.resolve("config/zones/cairn.test.zone"), dir.resolve("zones/cairn.test.zone"));
+        // The replication section's sandbox password (no sandbox runs here: that cluster reports down).
+        Files.createDirectories(dir.resolve("secrets"));
+        Files.copy(CairnProcess.DIST.resolve("config/secrets/mariadb-sandbox.password"), dir.resolve("secrets/mariadb-sandbox.password"));
     }
 
     private String adminUrl() {
@@ -264,7 +267,10 @@ class RunningCairnIT {
             assertThat(drain.exit()).as(drain.stderr()).isEqualTo(0);
             assertThat(drain.stdout()).contains("demo/127.0.0.1:" + backend2 + ": drained");
             CairnProcess.Result status = CairnProcess.run(dir, "status", "-c", config.toString());
-            assertThat(status.exit()).as(status.stderr()).isEqualTo(0);
+            // Exit 2: the default config's replication sandbox is not running, and only that is unhealthy.
+            assertThat(status.exit()).as(status.stderr()).isEqualTo(2);
+            assertThat(status.stdout()).contains("replication   UNHEALTHY  sandbox: ")
+                    .doesNotContainPattern("(?m)^(?!replication)\\S+\\s+UNHEALTHY");
             assertThat(status.stdout()).contains("MODULE").contains("metrics       healthy")
                     .containsPattern("demo\\s+127\\.0\\.0\\.1:" + backend2 + "\\s+\\w+,DRAIN");
         }

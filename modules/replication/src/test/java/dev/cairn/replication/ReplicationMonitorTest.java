@@ -135,6 +135,10 @@ class ReplicationMonitorTest {
                 .contains("node1 [" + primary().address() + "] primary, MariaDB 10.11")
                 .contains("├─ node2 [" + node2().address() + "] replica")
                 .contains("└─ node3 [" + node3().address() + "] replica");
+        // The status page shows the tree with its lines.
+        HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(f.host.adminUrl() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.body()).contains("<pre>cluster main: primary node1, analysis NoProblem\nnode1 [");
         CliRun cli = cli("status", "main");
         assertThat(cli.code()).as(cli.out()).isEqualTo(0);
         assertThat(cli.out()).startsWith("cluster main: primary node1, analysis NoProblem\n").contains("├─ node2");
@@ -355,7 +359,7 @@ class ReplicationMonitorTest {
             for (String n : List.of("node2", "node3")) {
                 NodeView v = s.node(n).orElseThrow();
                 assertThat(v.state().up()).isTrue();
-                assertThat(v.state().probeSeconds()).isLessThan(0.5);
+                assertThat(v.state().probeSeconds()).as("not stalled by node1").isLessThan(0.9);
             }
             // Replicas still hold their connection (slave_net_timeout 4s): unreachable, not dead.
             assertThat(s.analysis()).contains(AnalysisCode.UNREACHABLE_PRIMARY).doesNotContain(AnalysisCode.DEAD_PRIMARY);
@@ -373,6 +377,16 @@ class ReplicationMonitorTest {
             assertThat(dead.primary()).isEqualTo("node1");
             assertThat(dead.replicas()).allSatisfy(r -> assertThat(r.state().channel().io()).isNotEqualTo(IoState.YES));
             TestHost.await(WAIT, "mysql-primary DOWN", () -> endpoints("mysql-primary").get(0).health() == Health.DOWN);
+            // A probe that must connect to the hung server (TCP accepted, no handshake) returns too.
+            try (var probe = new dev.cairn.replication.probe.NodeProbe("node1", dev.cairn.spi.config.HostPort.parse(primary().address()),
+                    ReplicationFixture.MONITOR_USER, ReplicationFixture.MONITOR_PASSWORD, Duration.ofMillis(500), Duration.ofSeconds(1),
+                    null, java.time.Clock.systemUTC())) {
+                long t0 = System.nanoTime();
+                var st = probe.probe();
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+                assertThat(st.reach()).isEqualTo(Reach.DOWN);
+                assertThat(st.error()).contains("CAIRN-REPL-0007");
+            }
         } finally {
             primary().resume();
         }

@@ -70,7 +70,7 @@ final class StatusPage {
         return b.toString();
     }
 
-    /** Renders module details generically: maps as two-column tables, lists of maps as tables. */
+    /** Renders module details generically: maps as two-column tables, lists of maps as tables, multi-line text as pre. */
     @SuppressWarnings("unchecked")
     private static void value(StringBuilder b, Object v) {
         if (v instanceof Map<?, ?> m) {
@@ -103,6 +103,9 @@ final class StatusPage {
                 if (i > 0) b.append(", ");
                 value(b, l.get(i));
             }
+        } else if (v instanceof String str && str.indexOf('\n') >= 0) {
+            // Multi-line text (e.g. replication's topology tree) keeps its lines.
+            b.append("<pre>").append(esc(str)).append("</pre>");
         } else {
             b.append(esc(v));
         }

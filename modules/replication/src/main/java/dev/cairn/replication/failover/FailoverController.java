@@ -62,6 +62,8 @@ public final class FailoverController implements AutoCloseable {
     private volatile EpochRecord epoch;
     private volatile Promotion.Result lastResult;
     private final List<String> notes = new ArrayList<>();
+    private volatile List<String> warnings = List.of();
+    private boolean checked;
 
     /**
      * @param nodes the cluster's nodes in config order
@@ -120,6 +122,10 @@ public final class FailoverController implements AutoCloseable {
             metrics.writablePrimaries.labelValues(cluster).set(o.nodes().stream()
                     .filter(n -> n.reachable() && !n.replica() && !n.readOnly()).count());
             guard(o);
+            if (!checked && o.primary() != null && o.node(o.primary()).map(Observation.Node::reachable).orElse(false)) {
+                checked = true;
+                checkSafety();
+            }
             apply(new FailoverDecision.Observed(o));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -166,6 +172,24 @@ public final class FailoverController implements AutoCloseable {
 
     private NodeSql sql(String name) {
         return nodes.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Checks the servers' settings the failover depends on ({@link SafetyCheck}), logs each problem
+     * as a warning and keeps them for status. Runs once the primary first answers.
+     */
+    public List<String> checkSafety() {
+        Observation o = last;
+        List<String> w = new ArrayList<>();
+        boolean lossless = decision.config().durability() == FailoverConfig.Durability.LOSSLESS;
+        for (NodeSql n : nodes) {
+            w.addAll(SafetyCheck.check(n, o != null && n.name().equals(o.primary()), lossless));
+        }
+        for (String x : w) {
+            LOG.warn("replication cluster {}: {}", cluster, x);
+        }
+        warnings = List.copyOf(w);
+        return warnings;
     }
 
     /** Runs one event through the decision and carries out its effects (on the loop thread). */
@@ -346,6 +370,7 @@ public final class FailoverController implements AutoCloseable {
         EpochRecord e = epoch;
         m.put("epoch", Math.max(publisher.epoch(), e == null ? 0 : e.epoch()));
         m.put("fenced", List.copyOf(staleFenced));
+        m.put("warnings", warnings);
         Observation o = last;
         if (o != null) {
             m.put("analysis", o.analysis());

@@ -94,6 +94,5 @@ class SwitchoverTest {
             System.setErr(oldErr);
         }
         return new String[] {Integer.toString(code), out.toString(java.nio.charset.StandardCharsets.UTF_8)};
-        }
     }
 }

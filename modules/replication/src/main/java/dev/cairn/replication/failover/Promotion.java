@@ -279,9 +279,19 @@ public final class Promotion {
         }
     }
 
-    /** Stops a replica's IO thread and returns what it received; null when it does not answer. */
+    /**
+     * Stops a replica's IO thread and returns what it received; null when it does not answer. Its
+     * SQL thread is started first when it is stopped: on MariaDB GTID, once both threads are
+     * stopped the relay log is no longer trusted (the next start reads from gtid_slave_pos, and
+     * what was received but not applied is gone with the dead primary), so both are never
+     * stopped at once.
+     */
     private static GtidPosition freeze(NodeSql node, AuditLog audit) {
         try (Connection c = node.withReadTimeout(FREEZE_TIMEOUT).open()) {
+            if (!"Yes".equals(NodeSql.slaveStatus(c).get("Slave_SQL_Running"))) {
+                NodeSql.exec(c, "START SLAVE SQL_THREAD");
+                audit.add("freeze", node.name() + ": SQL thread started first (relay log kept)");
+            }
             NodeSql.exec(c, "STOP SLAVE IO_THREAD");
             GtidPosition p = GtidPosition.parse(NodeSql.slaveStatus(c).get("Gtid_IO_Pos"));
             audit.add("freeze", node.name() + ": IO thread stopped, received " + p);
@@ -327,7 +337,7 @@ public final class Promotion {
             Map<String, String> st = NodeSql.slaveStatus(c);
             if (!"Yes".equals(st.get("Slave_SQL_Running"))) {
                 NodeSql.exec(c, "START SLAVE SQL_THREAD");
-                audit.add("drain", node.name() + ": SQL thread started (IO thread left stopped: its relay log is kept)");
+                audit.add("drain", node.name() + ": SQL thread started (the IO thread is not restarted: its relay log is kept)");
             }
         } catch (SQLException e) {
             throw new StepFailed("cannot start the SQL thread: " + e.getMessage());
@@ -362,7 +372,8 @@ public final class Promotion {
                     lastProgress = clock.millis();
                 } else if (clock.millis() - lastProgress > cfg.drainStall().toMillis()) {
                     throw new StepFailed("applied position stuck at " + applied + " for " + cfg.drainStall().toSeconds()
-                            + "s, short of " + target);
+                            + "s, short of " + target + " (SQL thread " + st.get("Slave_SQL_Running") + ": "
+                            + st.get("Slave_SQL_Running_State") + ")");
                 }
                 if (Thread.interrupted()) {
                     throw new InterruptedException();

@@ -151,4 +151,30 @@ class FailoverControlTest {
                     .hasMessageContaining("is the current primary");
         }
     }
+
+    @Test
+    void laggingReplicasDrainTheirRelayLogsBeforePromotionAndLoseNothing() throws Exception {
+        try (FailoverFixture f = FailoverFixture.start(dir, 2, PrimaryFailoverTest.AUTO)) {
+            for (MariaDbServer r : f.db.replicas()) r.exec("STOP SLAVE SQL_THREAD");
+            StringBuilder rows = new StringBuilder("INSERT INTO app.t (k) VALUES ('lag-0')");
+            for (int i = 1; i < 2000; i++) rows.append(",('lag-").append(i).append("')");
+            for (int i = 0; i < 5; i++) {
+                f.db.primary().exec(rows.toString().replace("'lag-", "'lag" + i + "-"));
+            }
+            String target = f.db.primary().value("SELECT @@gtid_binlog_pos");
+            // Received into the relay logs, not applied.
+            TestHost.await(Duration.ofSeconds(10), "relay logs hold everything", () -> f.db.replicas().stream()
+                    .allMatch(r -> GtidPosition.parse(r.slaveStatus().get("Gtid_IO_Pos")).covers(GtidPosition.parse(target))));
+            assertThat(FailoverFixture.keys(f.db.node("node2"))).doesNotContain("lag0-0");
+            f.db.primary().kill();
+            Promotion.Result r = f.awaitPromotion(Duration.ofSeconds(30));
+            assertThat(r.ok()).as(r.detail()).isTrue();
+            assertThat(r.audit()).extracting(AuditLog.Entry::detail).anyMatch(d -> d.contains("SQL thread started first"));
+            MariaDbServer promoted = f.db.node(r.newPrimary());
+            assertThat(FailoverFixture.keys(promoted)).hasSize(10_000);
+            MariaDbServer other = f.db.node(r.newPrimary().equals("node2") ? "node3" : "node2");
+            FailoverFixture.awaitCaughtUp(promoted, other, Duration.ofSeconds(20));
+            assertThat(FailoverFixture.keys(other)).hasSize(10_000);
+        }
+    }
 }

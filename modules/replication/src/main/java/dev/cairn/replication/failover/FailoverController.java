@@ -43,6 +43,8 @@ import org.slf4j.LoggerFactory;
 public final class FailoverController implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("cairn.replication.failover");
+    /** How long {@link #close()} waits for a running promotion. */
+    static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(120);
 
     private final String cluster;
     private final FailoverDecision decision;
@@ -394,10 +396,16 @@ public final class FailoverController implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.shutdownNow();
+        // A running promotion is finished, not interrupted half-way (a reload or stop waits for it).
+        loop.shutdown();
         try {
-            loop.awaitTermination(30, TimeUnit.SECONDS);
+            if (!loop.awaitTermination(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                LOG.warn("replication cluster {}: failover still running after {}s; interrupting it", cluster,
+                        CLOSE_TIMEOUT.toSeconds());
+                loop.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            loop.shutdownNow();
             Thread.currentThread().interrupt();
         }
         hooks.shutdownNow();

@@ -40,8 +40,7 @@ class DebianPackageIT {
         Path control = dir.resolve("control");
         run("dpkg-deb", "--control", deb, control.toString());
         assertThat(Files.readString(control.resolve("conffiles")).lines())
-                .containsExactlyInAnyOrder("/etc/cairn/cairn.yml", "/etc/cairn/zones/cairn.test.zone",
-                        "/etc/cairn/secrets/mariadb-sandbox.password");
+                .containsExactlyInAnyOrder("/etc/cairn/cairn.yml", "/etc/cairn/zones/cairn.test.zone");
     }
 
     @Test

@@ -58,9 +58,6 @@ class RunningCairnIT {
         Files.writeString(config, yaml);
         Files.createDirectories(dir.resolve("zones"));
         Files.copy(CairnProcess.DIST.resolve("config/zones/cairn.test.zone"), dir.resolve("zones/cairn.test.zone"));
-        // The replication section's sandbox password (no sandbox runs here: that cluster reports down).
-        Files.createDirectories(dir.resolve("secrets"));
-        Files.copy(CairnProcess.DIST.resolve("config/secrets/mariadb-sandbox.password"), dir.resolve("secrets/mariadb-sandbox.password"));
     }
 
     private String adminUrl() {

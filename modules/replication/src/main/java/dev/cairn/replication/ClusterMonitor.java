@@ -168,7 +168,7 @@ public final class ClusterMonitor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            log.atError().addKeyValue("error_id", "CAIRN-REPL-0010").log("replication monitor of cluster {} stopped: {}", name, e.toString());
+            log.atError().addKeyValue("error_id", ReplicationErrors.MONITOR_STOPPED.id()).log("replication monitor of cluster {} stopped: {}", name, e.toString());
         }
     }
 
@@ -186,7 +186,7 @@ public final class ClusterMonitor implements AutoCloseable {
             Future<NodeState> prev = inFlight.get(node);
             if (prev != null && !prev.isDone()) {
                 Duration hung = Duration.between(inFlightSince.get(node), roundStart);
-                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, "CAIRN-REPL-0007 node " + node
+                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, ReplicationErrors.NO_ANSWER.id() + " node " + node
                         + " (" + n.address() + ") has not answered for " + hung.toMillis() + " ms (read_timeout "
                         + config.readTimeout().toMillis() + " ms)", hung.toNanos() / 1e9));
                 continue;
@@ -204,12 +204,12 @@ public final class ClusterMonitor implements AutoCloseable {
                 states.put(node, f.get(Math.max(0, left), TimeUnit.NANOSECONDS));
                 inFlight.remove(node);
             } catch (TimeoutException e) {
-                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, "CAIRN-REPL-0007 node " + node
+                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, ReplicationErrors.NO_ANSWER.id() + " node " + node
                         + " (" + n.address() + ") did not answer within read_timeout (" + config.readTimeout().toMillis() + " ms)",
                         Duration.between(roundStart, clock.instant()).toNanos() / 1e9));
             } catch (ExecutionException e) {
                 inFlight.remove(node);
-                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, "CAIRN-REPL-0009 probe of " + node
+                states.put(node, NodeState.failed(node, n.address(), roundStart, Reach.DOWN, ReplicationErrors.PROBE_FAILED.id() + " probe of " + node
                         + " failed: " + e.getCause(), 0));
             }
         }

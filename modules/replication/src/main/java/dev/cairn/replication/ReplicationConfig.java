@@ -25,7 +25,7 @@ public record ReplicationConfig(
             String user,
             @Doc(value = "File holding the monitor user's password (first line), relative to the config file.")
             Path passwordFile,
-            @Doc(value = "The password as ${env:NAME} instead of password_file; never write it inline.")
+            @Doc(value = "The password as ${env:NAME} instead of password_file (never a real password inline; \"\" for an account without one).")
             String password,
             @Doc(value = "How often every node is probed.", dflt = "1s")
             Duration interval,

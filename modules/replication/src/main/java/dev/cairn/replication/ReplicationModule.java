@@ -62,6 +62,8 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     }
 
     private final Map<String, Running> running = new LinkedHashMap<>();
+    /** The last analysis per cluster, to log changes only. */
+    private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Running> view = Map.of();
     private ReplicationMetrics metrics;
     private FailoverMetrics failoverMetrics;
@@ -122,7 +124,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 try {
                     readPassword(ctx.resolve(c.passwordFile()));
                 } catch (IOException ex) {
-                    p.error(c, "password_file", "CAIRN-REPL-0005 cannot read " + ctx.resolve(c.passwordFile()) + ": " + ex.getMessage());
+                    p.error(c, "password_file", ReplicationErrors.PASSWORD_FILE_UNREADABLE.id() + " cannot read " + ctx.resolve(c.passwordFile()) + ": " + ex.getMessage());
                 }
             }
             positive(p, c, "interval", c.interval());
@@ -190,8 +192,6 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         if (hb != null) hb.start();
         return new Running(c, m, hb, pub, fc);
     }
-
-    private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void logChanges(String cluster, TopologySnapshot s) {
         Set<AnalysisCode> before = lastCodes.put(cluster, s.analysis());
@@ -363,6 +363,11 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 return Module.super.action(action, params, post);
             }
         }
+    }
+
+    @Override
+    public List<ReplicationErrors> errors() {
+        return List.of(ReplicationErrors.values());
     }
 
     @Override

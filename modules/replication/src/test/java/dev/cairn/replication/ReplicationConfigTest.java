@@ -73,7 +73,7 @@ class ReplicationConfigTest {
     void semanticProblemsAreReportedTogether() throws Exception {
         List<String> p = problems(OK.replace("      password: ${env:MON_PW}", "      password_file: missing.pw")
                 + "      warn_lag: 20s\n      max_lag: 5s\n      read_timeout: 10ms\n      heartbeat: { table: heartbeat }\n");
-        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.password_file: CAIRN-REPL-0005 cannot read"));
+        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.password_file: CAIRN-REPLICATION-0005 cannot read"));
         assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.max_lag: must be at least warn_lag (20s)"));
         assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.read_timeout: must be at least 100ms"));
         assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.heartbeat.table: 'heartbeat' is not schema.table"));

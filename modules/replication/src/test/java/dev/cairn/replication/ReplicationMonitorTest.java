@@ -141,7 +141,8 @@ class ReplicationMonitorTest {
         assertThat(page.body()).contains("<pre>cluster main: primary node1, analysis NoProblem\nnode1 [");
         CliRun cli = cli("status", "main");
         assertThat(cli.code()).as(cli.out()).isEqualTo(0);
-        assertThat(cli.out()).startsWith("cluster main: primary node1, analysis NoProblem\n").contains("├─ node2");
+        // (contains, not startsWith: the host's log lines share the captured stdout)
+        assertThat(cli.out()).contains("cluster main: primary node1, analysis NoProblem\n").contains("├─ node2");
     }
 
     record CliRun(int code, String out) {
@@ -236,7 +237,7 @@ class ReplicationMonitorTest {
     void missingGrantIsAClearErrorNamingTheGrantAndTheNode() throws Exception {
         TopologySnapshot s = f.await("limited", WAIT, "limited cluster probed", t -> t.nodes().stream().allMatch(v -> v.state().up()));
         assertThat(s.findings()).filteredOn(x -> x.kind() == Finding.Kind.MISSING_GRANT).hasSize(3)
-                .allSatisfy(x -> assertThat(x.message()).contains("CAIRN-REPL-0003", "REPLICA MONITOR", "SHOW ALL SLAVES STATUS"));
+                .allSatisfy(x -> assertThat(x.message()).contains("CAIRN-REPLICATION-0003", "REPLICA MONITOR", "SHOW ALL SLAVES STATUS"));
         assertThat(s.findings("node2")).extracting(Finding::kind).contains(Finding.Kind.MISSING_GRANT);
         assertThat(s.primary()).as("the one writable node").isEqualTo("node1");
         assertThat(s.analysis()).doesNotContain(AnalysisCode.DEAD_PRIMARY, AnalysisCode.DEAD_PRIMARY_AND_SOME_REPLICAS);
@@ -249,7 +250,7 @@ class ReplicationMonitorTest {
                 .allMatch(v -> v.state().reach() == Reach.REFUSING));
         assertThat(s.findings("node1")).singleElement().satisfies(x -> {
             assertThat(x.kind()).isEqualTo(Finding.Kind.ACCESS_DENIED);
-            assertThat(x.message()).contains("CAIRN-REPL-0002", "node1", "'cairn'", "password_file");
+            assertThat(x.message()).contains("CAIRN-REPLICATION-0002", "node1", "'cairn'", "password_file");
         });
         assertThat(s.analysis()).doesNotContain(AnalysisCode.DEAD_PRIMARY, AnalysisCode.DEAD_PRIMARY_AND_SOME_REPLICAS,
                 AnalysisCode.DEAD_PRIMARY_AND_REPLICAS);
@@ -285,7 +286,7 @@ class ReplicationMonitorTest {
                 TopologySnapshot t = fresh.round();
                 assertThat(t.node("node1").orElseThrow().state().reach()).isEqualTo(Reach.REFUSING);
                 assertThat(t.findings("node1")).extracting(Finding::kind).containsExactly(Finding.Kind.TOO_MANY_CONNECTIONS);
-                assertThat(t.findings("node1").get(0).message()).contains("CAIRN-REPL-0004", "alive");
+                assertThat(t.findings("node1").get(0).message()).contains("CAIRN-REPLICATION-0004", "alive");
                 assertThat(t.analysis()).contains(AnalysisCode.UNREACHABLE_PRIMARY)
                         .doesNotContain(AnalysisCode.DEAD_PRIMARY, AnalysisCode.DEAD_PRIMARY_AND_SOME_REPLICAS);
             }
@@ -337,6 +338,21 @@ class ReplicationMonitorTest {
         assertThat(f.host.reload(yaml).ok()).isTrue();
     }
 
+    @Test
+    @Order(73)
+    void aProbeConnectionTheServerClosedIsReopenedWithoutReportingTheNodeDown() throws Exception {
+        f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
+        long seq0 = f.monitor("main").latest().seq();
+        for (var row : node3().query("SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'cairn'")) {
+            node3().exec("KILL CONNECTION " + row.get("ID"));
+        }
+        for (long want = seq0 + 1; want <= seq0 + 4; want++) {
+            long w = want;
+            TopologySnapshot s = f.await("main", WAIT, "round " + w, t -> t.seq() >= w);
+            assertThat(s.node("node3").orElseThrow().state().reach()).as("round " + s.seq()).isEqualTo(Reach.UP);
+        }
+    }
+
     static java.util.Properties props(String user, String pw) {
         java.util.Properties p = new java.util.Properties();
         p.setProperty("user", user);
@@ -354,7 +370,7 @@ class ReplicationMonitorTest {
             TopologySnapshot s = f.await("main", WAIT, "node1 down", t -> !t.primaryNode().orElseThrow().state().up());
             // Down within read_timeout (1s) of the first round that started after the pause (interval 250ms).
             assertThat(Duration.between(pausedAt, Instant.now())).isLessThan(Duration.ofMillis(1000 + 250 + 750));
-            assertThat(s.primaryNode().orElseThrow().state().error()).contains("CAIRN-REPL-0007");
+            assertThat(s.primaryNode().orElseThrow().state().error()).contains("CAIRN-REPLICATION-0007");
             // The others were probed in the same round.
             for (String n : List.of("node2", "node3")) {
                 NodeView v = s.node(n).orElseThrow();
@@ -385,7 +401,7 @@ class ReplicationMonitorTest {
                 var st = probe.probe();
                 assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
                 assertThat(st.reach()).isEqualTo(Reach.DOWN);
-                assertThat(st.error()).contains("CAIRN-REPL-0007");
+                assertThat(st.error()).contains("CAIRN-REPLICATION-0007");
             }
         } finally {
             primary().resume();
@@ -415,7 +431,7 @@ class ReplicationMonitorTest {
         primary().kill();
         TopologySnapshot s = f.await("main", WAIT, "DeadPrimary", t -> t.has(AnalysisCode.DEAD_PRIMARY));
         assertThat(s.primary()).isEqualTo("node1");
-        assertThat(s.primaryNode().orElseThrow().state().error()).contains("CAIRN-REPL-0001");
+        assertThat(s.primaryNode().orElseThrow().state().error()).contains("CAIRN-REPLICATION-0001");
         assertThat(f.host.metric("cairn_replication_analysis", "cluster", "main", "code", "DeadPrimary")).isEqualTo(1);
         assertThat(f.host.metric("mysql_up", "cluster", "main", "instance", "node1")).isEqualTo(0);
         TestHost.await(WAIT, "mysql-primary DOWN", () -> endpoints("mysql-primary").get(0).health() == Health.DOWN);
@@ -424,6 +440,6 @@ class ReplicationMonitorTest {
         assertThat(details).containsKey("clusters");
         CliRun cli = cli("status", "main");
         assertThat(cli.code()).as("unhealthy cluster").isEqualTo(2);
-        assertThat(cli.out()).startsWith("cluster main: primary node1, analysis DeadPrimary").contains("node1 [").contains("CAIRN-REPL-0101");
+        assertThat(cli.out()).contains("cluster main: primary node1, analysis DeadPrimary").contains("node1 [").contains("CAIRN-REPLICATION-0101");
     }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.replication.catalog;
 
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.replication.ReplicationConfig.PublishConfig;
 import dev.cairn.replication.probe.ReplicaChannel;
 import dev.cairn.replication.topology.NodeView;
@@ -110,7 +111,7 @@ public final class ServicePublisher {
         if (last != null && last.equals(withoutChecks(next, last))) return last;
         if (!catalog.publish(next)) {
             long held = catalog.publishedEpoch(next.name()).orElse(0L);
-            log.atWarn().addKeyValue("error_id", "CAIRN-REPL-0011").log(
+            log.atWarn().addKeyValue("error_id", ReplicationErrors.STALE_PUBLICATION.id()).log(
                     "cluster {}: the catalog holds {} under epoch {} > {}; this node's view is stale and is not published",
                     cluster, next.name(), held, next.epoch());
             return last;

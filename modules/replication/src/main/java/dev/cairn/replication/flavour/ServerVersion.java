@@ -1,5 +1,6 @@
 package dev.cairn.replication.flavour;
 
+import dev.cairn.replication.ReplicationErrors;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,7 +25,7 @@ public record ServerVersion(Flavour flavour, int major, int minor, int patch, St
         String rest = maria && v.startsWith("5.5.5-") ? v.substring("5.5.5-".length()) : v;
         Matcher m = NUMBERS.matcher(rest);
         if (!m.find()) {
-            throw new IllegalArgumentException("CAIRN-REPL-0008 cannot read a version from @@version '" + version + "'");
+            throw new IllegalArgumentException(ReplicationErrors.BAD_VERSION.id() + " cannot read a version from @@version '" + version + "'");
         }
         return new ServerVersion(maria ? Flavour.MARIADB : Flavour.MYSQL,
                 Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)), v, c);

@@ -1,5 +1,6 @@
 package dev.cairn.replication.heartbeat;
 
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.replication.ReplicationConfig.HeartbeatConfig;
 import dev.cairn.replication.topology.NodeView;
 import dev.cairn.replication.topology.Role;
@@ -115,10 +116,13 @@ public final class HeartbeatWriter implements AutoCloseable {
             lastError = null;
             lastNode = p.name();
         } catch (SQLException | RuntimeException e) {
+            if (e instanceof SQLException se && (se.getErrorCode() == 1146 || se.getErrorCode() == 1049)) {
+                tableChecked = false; // dropped meanwhile: create it again on the next tick
+            }
             failures.incrementAndGet();
-            String msg = "CAIRN-REPL-0006 heartbeat write to " + p.name() + " failed: " + e.getMessage() + grantHint(e);
+            String msg = ReplicationErrors.HEARTBEAT_WRITE_FAILED.id() + " heartbeat write to " + p.name() + " failed: " + e.getMessage() + grantHint(e);
             if (!msg.equals(lastError)) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-REPL-0006").addKeyValue("cluster", cluster).log(msg);
+                log.atWarn().addKeyValue("error_id", ReplicationErrors.HEARTBEAT_WRITE_FAILED.id()).addKeyValue("cluster", cluster).log(msg);
             }
             lastError = msg;
         }

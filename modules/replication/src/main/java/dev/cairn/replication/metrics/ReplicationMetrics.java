@@ -1,6 +1,7 @@
 package dev.cairn.replication.metrics;
 
 import dev.cairn.replication.flavour.Dialect;
+import dev.cairn.replication.flavour.Flavour;
 import dev.cairn.replication.probe.NodeState;
 import dev.cairn.replication.probe.ReplicaChannel;
 import dev.cairn.replication.topology.AnalysisCode;
@@ -113,7 +114,7 @@ public final class ReplicationMetrics implements MultiCollector {
             }
         }
         for (ReplicaChannel ch : st.channels()) {
-            boolean maria = st.version() != null && st.version().flavour() == dev.cairn.replication.flavour.Flavour.MARIADB;
+            boolean maria = st.version() != null && st.version().flavour() == Flavour.MARIADB;
             Labels l = base.merge(Labels.of(SLAVE_LABELS.get(0), maria ? "" : ch.name(), SLAVE_LABELS.get(1), maria ? ch.name() : "",
                     SLAVE_LABELS.get(2), ch.sourceHost(), SLAVE_LABELS.get(3), ch.sourceUuid()));
             Map<String, Double> values = new LinkedHashMap<>(ch.numeric());

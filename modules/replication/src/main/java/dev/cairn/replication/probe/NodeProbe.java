@@ -1,5 +1,6 @@
 package dev.cairn.replication.probe;
 
+import dev.cairn.replication.ReplicationErrors;
 import com.mysql.cj.jdbc.Driver;
 import dev.cairn.replication.flavour.Dialect;
 import dev.cairn.replication.flavour.ServerVersion;
@@ -118,6 +119,7 @@ public final class NodeProbe implements AutoCloseable {
     public NodeState probe() {
         Instant at = clock.instant();
         long t0 = System.nanoTime();
+        boolean reused = connection != null;
         Connection c;
         try {
             c = connection();
@@ -129,10 +131,24 @@ public final class NodeProbe implements AutoCloseable {
             return read(c, at, t0);
         } catch (SQLException e) {
             closeQuietly();
+            // A kept connection the server closed meanwhile (restart, KILL, wait_timeout) fails at once:
+            // one fresh attempt, so a live node is not reported down for a round. Never after a timeout.
+            if (reused && isBrokenConnection(e)) {
+                try {
+                    return read(connection(), at, t0);
+                } catch (SQLException again) {
+                    closeQuietly();
+                    return failure(at, t0, again, "probe");
+                } catch (RuntimeException again) {
+                    closeQuietly();
+                    return NodeState.failed(node, address, at, Reach.DOWN, ReplicationErrors.PROBE_FAILED.id() + " probe of " + node + " failed: " + again,
+                            seconds(t0));
+                }
+            }
             return failure(at, t0, e, "probe");
         } catch (RuntimeException e) {
             closeQuietly();
-            return NodeState.failed(node, address, at, Reach.DOWN, "CAIRN-REPL-0009 probe of " + node + " failed: " + e, seconds(t0));
+            return NodeState.failed(node, address, at, Reach.DOWN, ReplicationErrors.PROBE_FAILED.id() + " probe of " + node + " failed: " + e, seconds(t0));
         }
     }
 
@@ -178,7 +194,7 @@ public final class NodeProbe implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 if (isGrantError(e)) {
-                    missing.add("CAIRN-REPL-0003 node " + node + ": reading the heartbeat needs SELECT on " + heartbeatTable
+                    missing.add(ReplicationErrors.MISSING_GRANT.id() + " node " + node + ": reading the heartbeat needs SELECT on " + heartbeatTable
                             + " (GRANT SELECT ON " + heartbeatTable + " TO '" + user + "'@...): " + e.getMessage());
                 } else if (e.getErrorCode() != ER_NO_SUCH_TABLE && e.getErrorCode() != ER_BAD_DB) {
                     throw e;
@@ -196,8 +212,18 @@ public final class NodeProbe implements AutoCloseable {
         String grant = d.flavour() == dev.cairn.replication.flavour.Flavour.MARIADB
                 ? (d.version().atLeast(10, 5, 9) ? "REPLICA MONITOR" : "SUPER or REPLICATION CLIENT")
                 : "REPLICATION CLIENT";
-        return "CAIRN-REPL-0003 missing grant " + grant + " for the monitor user: " + statement + " was refused ("
+        return ReplicationErrors.MISSING_GRANT.id() + " missing grant " + grant + " for the monitor user: " + statement + " was refused ("
                 + e.getMessage() + "); run GRANT " + grant.split(" or ")[0] + " ON *.* TO the monitor user";
+    }
+
+    /** The server closed the connection (not a timeout): worth one reconnect. */
+    static boolean isBrokenConnection(SQLException e) {
+        if (e instanceof SQLTimeoutException) return false;
+        String why = rootMessage(e);
+        if (why.contains("timed out")) return false;
+        String state = e.getSQLState();
+        return (state != null && state.startsWith("08")) || why.contains("closed") || why.contains("Broken pipe")
+                || why.contains("Connection reset") || why.contains("end of stream");
     }
 
     private static boolean isGrantError(SQLException e) {
@@ -209,19 +235,19 @@ public final class NodeProbe implements AutoCloseable {
         int code = e.getErrorCode();
         String why = rootMessage(e);
         if (code == ER_ACCESS_DENIED) {
-            return NodeState.failed(node, address, at, Reach.REFUSING, "CAIRN-REPL-0002 node " + node + " (" + address
+            return NodeState.failed(node, address, at, Reach.REFUSING, ReplicationErrors.ACCESS_DENIED.id() + " node " + node + " (" + address
                     + ") refused the monitor user '" + user + "': " + why + " (check user and password_file)", seconds(t0));
         }
         if (code == ER_CON_COUNT || code == ER_TOO_MANY_USER_CONNECTIONS || code == ER_USER_LIMIT_REACHED) {
-            return NodeState.failed(node, address, at, Reach.REFUSING, "CAIRN-REPL-0004 node " + node + " (" + address
+            return NodeState.failed(node, address, at, Reach.REFUSING, ReplicationErrors.REFUSING_SESSIONS.id() + " node " + node + " (" + address
                     + ") is alive but refuses new sessions: " + why, seconds(t0));
         }
         if (e instanceof SQLTimeoutException || why.contains("Read timed out") || why.contains("timed out")) {
-            return NodeState.failed(node, address, at, Reach.DOWN, "CAIRN-REPL-0007 node " + node + " (" + address
+            return NodeState.failed(node, address, at, Reach.DOWN, ReplicationErrors.NO_ANSWER.id() + " node " + node + " (" + address
                     + ") did not answer the " + phase + " within " + (phase.equals("connect") ? "connect_timeout/read_timeout" : "read_timeout")
                     + ": " + why, seconds(t0));
         }
-        return NodeState.failed(node, address, at, Reach.DOWN, "CAIRN-REPL-0001 node " + node + " (" + address
+        return NodeState.failed(node, address, at, Reach.DOWN, ReplicationErrors.NODE_UNREACHABLE.id() + " node " + node + " (" + address
                 + ") is unreachable: " + why, seconds(t0));
     }
 

@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * @param node the node's name from the config
  * @param reach whether it answered
- * @param error what went wrong, operator-readable with its CAIRN-REPL id; null when all is well
+ * @param error what went wrong, operator-readable with its CAIRN-REPLICATION id; null when all is well
  * @param probeSeconds how long the probe took (up to the deadline when it did not finish)
  * @param readOnly {@code @@read_only} (MySQL: or {@code super_read_only})
  * @param gtidBinlog every transaction in the node's binary log ({@code gtid_binlog_pos} / {@code gtid_executed})

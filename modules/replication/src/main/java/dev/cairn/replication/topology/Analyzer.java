@@ -1,5 +1,6 @@
 package dev.cairn.replication.topology;
 
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.replication.ReplicationConfig.ClusterConfig;
 import dev.cairn.replication.ReplicationConfig.NodeConfig;
 import dev.cairn.replication.flavour.Flavour;
@@ -222,7 +223,7 @@ public final class Analyzer {
     private static void nodeFindings(NodeState s, Role role, List<Finding> out) {
         switch (s.reach()) {
             case DOWN -> out.add(new Finding(Finding.Kind.NODE_DOWN, s.node(), s.error()));
-            case REFUSING -> out.add(new Finding(s.error() != null && s.error().contains("CAIRN-REPL-0002")
+            case REFUSING -> out.add(new Finding(s.error() != null && s.error().contains(ReplicationErrors.ACCESS_DENIED.id())
                     ? Finding.Kind.ACCESS_DENIED : Finding.Kind.TOO_MANY_CONNECTIONS, s.node(), s.error()));
             case UP -> {
                 for (String g : s.missingGrants()) out.add(new Finding(Finding.Kind.MISSING_GRANT, s.node(), g));

@@ -23,7 +23,7 @@ class FlavourTest {
         assertThat(my.flavour()).isEqualTo(Flavour.MYSQL);
         assertThat(my.atLeast(8, 0, 22)).isTrue();
         assertThat(ServerVersion.parse("8.0.36-28", "Percona Server (GPL), Release 28").flavour()).isEqualTo(Flavour.MYSQL);
-        assertThatThrownBy(() -> ServerVersion.parse("banana", "")).hasMessageContaining("CAIRN-REPL-0008");
+        assertThatThrownBy(() -> ServerVersion.parse("banana", "")).hasMessageContaining("CAIRN-REPLICATION-0008");
     }
 
     @Test

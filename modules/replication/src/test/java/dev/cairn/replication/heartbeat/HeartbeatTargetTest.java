@@ -29,7 +29,7 @@ class HeartbeatTargetTest {
                 ? new NodeState("db1", HostPort.parse("10.0.0.1:3306"), Instant.EPOCH, Reach.UP, null, 0.001, V, 1L, null, readOnly,
                 true, true, "0-1-5", "", replicating ? List.of(Dialect.of(ServerVersion.parse("8.4.3", "")).channel(RecordedRows.mysql84Replica()))
                 : List.of(), true, Map.of(), Map.of(), null, List.of())
-                : NodeState.failed("db1", HostPort.parse("10.0.0.1:3306"), Instant.EPOCH, Reach.DOWN, "CAIRN-REPL-0001 down", 0.001);
+                : NodeState.failed("db1", HostPort.parse("10.0.0.1:3306"), Instant.EPOCH, Reach.DOWN, "CAIRN-REPLICATION-0001 down", 0.001);
         return new NodeView("db1", s.address(), role, s, null, null, false, false);
     }
 
@@ -53,7 +53,7 @@ class HeartbeatTargetTest {
         Set<String> ids = new HashSet<>();
         for (Finding.Kind k : Finding.Kind.values()) {
             assertThat(ids.add(k.id())).as(k + " " + k.id()).isTrue();
-            assertThat(k.id()).matches("CAIRN-REPL-01\\d\\d");
+            assertThat(k.id()).matches("CAIRN-REPLICATION-01\\d\\d");
         }
     }
 }

@@ -57,7 +57,7 @@ class AnalyzerTest {
 
     static NodeState down(String name, long id) {
         return NodeState.failed(name, HostPort.parse("10.0.0." + id + ":3306"), NOW, Reach.DOWN,
-                "CAIRN-REPL-0001 node " + name + " is unreachable: Connection refused", 0.001);
+                "CAIRN-REPLICATION-0001 node " + name + " is unreachable: Connection refused", 0.001);
     }
 
     static TopologySnapshot analyze(TopologySnapshot prev, NodeState... states) {
@@ -122,7 +122,7 @@ class AnalyzerTest {
     @Test
     void primaryThatRefusesSessionsIsAliveNotDead() {
         NodeState refusing = NodeState.failed("db1", HostPort.parse("10.0.0.1:3306"), NOW, Reach.REFUSING,
-                "CAIRN-REPL-0004 node db1 is alive but refuses new sessions: Too many connections", 0.01);
+                "CAIRN-REPLICATION-0004 node db1 is alive but refuses new sessions: Too many connections", 0.01);
         Map<String, String> lost = RecordedRows.mysql84ReplicaSourceLost();
         TopologySnapshot s = analyze(null, refusing, replica("db2", 2, lost), replica("db3", 3, lost));
         assertThat(s.primary()).isEqualTo("db1");

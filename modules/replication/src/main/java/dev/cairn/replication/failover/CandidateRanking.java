@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>Skipped: {@code promotion.never}, unreachable, not a replica, SQL thread error, delayed
  * ({@code SQL_Delay > 0}), binary log or {@code log_slave_updates} off, replication filters,
- * errant GTIDs, an IO thread that was already broken while the primary was alive, and a lag at
+ * errant GTIDs, an IO thread that had not been replicating for 10 s or more while the primary was
+ * alive ({@link FailoverDecision#IO_BROKEN_GRACE_MS}), and a lag at
  * failure time above {@code max_promotion_lag} (the last two unless forced). Ranked by received
  * GTID position (what is in the relay log: after the drain it will be applied), then applied
  * position, then {@code promotion.prefer}, then config order.
@@ -40,11 +41,12 @@ public record CandidateRanking(List<Node> eligible, List<Skipped> skipped) {
      * Ranks the replicas of {@code now} (every node but {@code oldPrimary}).
      *
      * @param beforeFailure each node's facts in the last round the primary was alive (may lack nodes)
+     * @param brokenBefore replicas whose IO thread had not been replicating for a while before the failure
      * @param force ignore the lag limit and a replication break that predates the failure
      * @param only when not null, consider only this node (switchover {@code --to})
      */
     public static CandidateRanking rank(Observation now, String oldPrimary, Map<String, Node> beforeFailure,
-                                        FailoverConfig cfg, boolean force, String only) {
+                                        java.util.Set<String> brokenBefore, FailoverConfig cfg, boolean force, String only) {
         List<Node> ok = new ArrayList<>();
         List<Skipped> skipped = new ArrayList<>();
         List<String> order = now.nodes().stream().map(Node::name).toList();
@@ -56,7 +58,7 @@ public record CandidateRanking(List<Node> eligible, List<Skipped> skipped) {
                 skipped.add(new Skipped(n.name(), "not the requested target " + only));
                 continue;
             }
-            String why = reason(n, beforeFailure.get(n.name()), cfg, force);
+            String why = reason(n, beforeFailure.get(n.name()), brokenBefore.contains(n.name()), cfg, force);
             if (why == null) {
                 ok.add(n);
             } else {
@@ -72,7 +74,7 @@ public record CandidateRanking(List<Node> eligible, List<Skipped> skipped) {
         return new CandidateRanking(ok, skipped);
     }
 
-    private static String reason(Node n, Node before, FailoverConfig cfg, boolean force) {
+    private static String reason(Node n, Node before, boolean broken, FailoverConfig cfg, boolean force) {
         if (cfg.promotion().never().contains(n.name())) return "listed in promotion.never";
         if (!n.reachable()) return "unreachable";
         if (!n.replica()) return "not a replica";
@@ -82,7 +84,7 @@ public record CandidateRanking(List<Node> eligible, List<Skipped> skipped) {
         if (n.filtered()) return "has replication filters";
         if (n.errant()) return "has errant GTIDs (transactions the primary never had)";
         if (force) return null;
-        if (before != null && before.reachable() && before.replica() && !before.ioRunning()) {
+        if (broken && before != null && before.reachable() && before.replica() && !before.ioRunning()) {
             return "its IO thread was not replicating while the primary was alive";
         }
         Double lag = before != null && before.lagSeconds() != null ? before.lagSeconds() : null;

@@ -31,6 +31,12 @@ import java.util.Map;
 public final class FailoverDecision {
 
     private static final long HOUR_MS = 3_600_000L;
+    /**
+     * A replica whose IO thread was not replicating for this long before the primary failed is
+     * "broken before the failure" (not promoted unless forced); shorter is a replica that was just
+     * repointed or restarted, which the received-position ranking handles.
+     */
+    public static final long IO_BROKEN_GRACE_MS = 10_000;
 
     private final FailoverConfig cfg;
 
@@ -63,31 +69,34 @@ public final class FailoverDecision {
      * @param acked an operator acknowledged since the last failover
      * @param disabled why automation is off until {@code ack}, or null
      * @param recoveries finish times of failovers in the last hour
+     * @param ioDownSince since when each replica's IO thread has not been replicating while the
+     *                    primary was alive (rounds in a row); a replica just repointed is not in it for long
      */
     public record State(Phase phase, String suspect, int confirmations, String refusedFor, long lastRecoveryAt,
                         boolean acked, String disabled, List<Long> recoveries, Map<String, Node> lastAlive,
-                        SemiSync semiSync, long semiSyncSeenAt) {
+                        SemiSync semiSync, long semiSyncSeenAt, Map<String, Long> ioDownSince) {
 
         public State {
             recoveries = List.copyOf(recoveries);
             lastAlive = Map.copyOf(lastAlive);
+            ioDownSince = Map.copyOf(ioDownSince);
         }
 
         public static State initial() {
             return new State(Phase.WATCHING, null, 0, null, -1, true, null, List.of(), Map.of(),
-                    SemiSync.NOT_CONFIGURED, -1);
+                    SemiSync.NOT_CONFIGURED, -1, Map.of());
         }
 
         State with(Phase p, String s, int c) {
-            return new State(p, s, c, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt);
+            return new State(p, s, c, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
         }
 
         State refused(String primary) {
-            return new State(phase, suspect, confirmations, primary, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt);
+            return new State(phase, suspect, confirmations, primary, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
         }
 
         State disable(String why) {
-            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt);
+            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
         }
     }
 
@@ -200,7 +209,7 @@ public final class FailoverDecision {
         }
         if (e instanceof Ack a) {
             State n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), true, null,
-                    s.recoveries(), s.lastAlive(), s.semiSync(), s.semiSyncSeenAt());
+                    s.recoveries(), s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
             return new Step(n, List.of(new Note("acknowledged by " + a.by() + ": automatic failover enabled again")));
         }
         return requested(s, (Requested) e);
@@ -230,11 +239,15 @@ public final class FailoverDecision {
             Node p = o.primary() == null ? null : o.node(o.primary()).orElse(null);
             if (p != null && p.reachable()) {
                 Map<String, Node> alive = new LinkedHashMap<>();
+                Map<String, Long> ioDown = new LinkedHashMap<>();
                 for (Node x : o.nodes()) {
                     alive.put(x.name(), x);
+                    if (x.reachable() && x.replica() && !x.ioRunning()) {
+                        ioDown.put(x.name(), s.ioDownSince().getOrDefault(x.name(), o.atMillis()));
+                    }
                 }
                 n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), s.acked(),
-                        s.disabled(), s.recoveries(), alive, p.semiSync(), o.atMillis());
+                        s.disabled(), s.recoveries(), alive, p.semiSync(), o.atMillis(), ioDown);
             }
             if (n.phase() == Phase.SUSPECT) {
                 fx.add(new Note("primary " + n.suspect() + " no longer looks dead (" + o.analysis() + ")"));
@@ -265,7 +278,7 @@ public final class FailoverDecision {
             }
             return new Step(r, fx);
         }
-        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), n.lastAlive(), cfg, false, null);
+        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), n.lastAlive(), brokenBefore(n), cfg, false, null);
         String loss = null;
         if (n.semiSync() != SemiSync.ON) {
             loss = "semi-sync was " + n.semiSync().name().toLowerCase(java.util.Locale.ROOT)
@@ -304,11 +317,20 @@ public final class FailoverDecision {
         if (reachable < cfg.minReplicas()) {
             return reachable + " replica(s) reachable, min_replicas is " + cfg.minReplicas();
         }
-        CandidateRanking r = CandidateRanking.rank(o, o.primary(), s.lastAlive(), cfg, false, null);
+        CandidateRanking r = CandidateRanking.rank(o, o.primary(), s.lastAlive(), brokenBefore(s), cfg, false, null);
         if (r.eligible().isEmpty()) {
             return "no replica may be promoted: " + r.skipped();
         }
         return null;
+    }
+
+    /** Replicas whose IO thread was down for {@link #IO_BROKEN_GRACE_MS} up to the last alive round. */
+    static java.util.Set<String> brokenBefore(State s) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        s.ioDownSince().forEach((node, since) -> {
+            if (s.semiSyncSeenAt() - since >= IO_BROKEN_GRACE_MS) out.add(node);
+        });
+        return out;
     }
 
     private Step finished(State s, RecoveryFinished f) {
@@ -324,7 +346,7 @@ public final class FailoverDecision {
         List<Effect> fx = new ArrayList<>();
         if (f.uncounted()) {
             State n = new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
-                    Map.of(), SemiSync.NOT_CONFIGURED, -1);
+                    Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of());
             fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
                     + (f.ok() ? "done: " : "failed: ") + f.detail()));
             return new Step(n, fx);
@@ -332,7 +354,7 @@ public final class FailoverDecision {
         recent.add(f.atMillis());
         String disabled = f.ok() ? s.disabled() : "failover of " + s.suspect() + " failed: " + f.detail();
         State n = new State(Phase.WATCHING, null, 0, null, f.atMillis(), false, disabled, recent, Map.of(),
-                SemiSync.NOT_CONFIGURED, -1);
+                SemiSync.NOT_CONFIGURED, -1, Map.of());
         if (f.ok()) {
             fx.add(new Note("failover of " + s.suspect() + " done: " + f.detail()));
         } else {
@@ -358,7 +380,7 @@ public final class FailoverDecision {
                     + " is unreachable from Cairn but its replicas still replicate from it (" + o.analysis() + ")")));
         }
         Map<String, Node> before = alive ? Map.of() : s.lastAlive();
-        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), before, cfg, r.force(), r.to());
+        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), before, alive ? java.util.Set.of() : brokenBefore(s), cfg, r.force(), r.to());
         String loss = !alive && s.semiSync() != SemiSync.ON
                 ? "semi-sync was not confirmed on when the primary last answered" : null;
         Plan plan = new Plan(o.primary(), alive, alive ? "switchover requested" : "failover requested (primary dead)",

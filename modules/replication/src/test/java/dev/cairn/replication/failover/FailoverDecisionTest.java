@@ -196,14 +196,30 @@ class FailoverDecisionTest {
                 node("dbA", true, true, true, true, "0-1-98", 1.0, null)));
         java.util.Map<String, Node> before = new java.util.HashMap<>();
         alive.nodes().forEach(n -> before.put(n.name(), n));
-        CandidateRanking r = CandidateRanking.rank(alive, "db1", before, c, false, null);
+        CandidateRanking r = CandidateRanking.rank(alive, "db1", before, java.util.Set.of("db3"), c, false, null);
         assertThat(r.eligible()).extracting(Node::name).containsExactly("dbA");
         assertThat(r.skipped()).extracting(CandidateRanking.Skipped::reason).anyMatch(x -> x.contains("max_promotion_lag"))
                 .anyMatch(x -> x.contains("IO thread")).anyMatch(x -> x.contains("SQL thread error"))
                 .anyMatch(x -> x.contains("delayed")).anyMatch(x -> x.contains("binary log"))
                 .anyMatch(x -> x.contains("filters")).anyMatch(x -> x.contains("errant"));
-        CandidateRanking forced = CandidateRanking.rank(alive, "db1", before, c, true, null);
+        CandidateRanking forced = CandidateRanking.rank(alive, "db1", before, java.util.Set.of("db3"), c, true, null);
         assertThat(forced.eligible()).extracting(Node::name).containsExactly("db2", "dbA", "db3");
+    }
+
+    @Test
+    void aReplicaIsBrokenBeforeTheFailureOnlyWhenItsIoThreadWasDownForTheGracePeriod() {
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.AVAILABLE, 1));
+        State s = State.initial();
+        Observation.Node p = node("db1", true, false, false, false, "0-1-100", null, SemiSync.ON);
+        for (long t = 0; t <= 12_000; t += 1000) {
+            // db3's IO thread reconnects for a while (just repointed) from t=0 on, db2 is fine.
+            Observation o = new Observation(t, Observation.NO_PROBLEM, "db1", List.of(p,
+                    node("db2", true, true, true, true, "0-1-100", 0.1, null),
+                    node("db3", true, true, false, true, "0-1-100", 0.1, null)));
+            s = d.step(s, new Observed(o)).state();
+            assertThat(FailoverDecision.brokenBefore(s).contains("db3")).isEqualTo(t >= 10_000);
+            assertThat(FailoverDecision.brokenBefore(s)).doesNotContain("db2");
+        }
     }
 
     @Test
@@ -221,7 +237,7 @@ class FailoverDecisionTest {
                         GtidPosition.parse("0-1-100"), GtidPosition.parse("0-1-95"), true, null),
                 new Node("db5", "h", 1, true, true, false, true, null, 0, true, false, false, 0.0,
                         GtidPosition.parse("0-1-101"), GtidPosition.parse("0-1-10"), true, null)));
-        assertThat(CandidateRanking.rank(o, "db1", java.util.Map.of(), c, false, null).eligible())
+        assertThat(CandidateRanking.rank(o, "db1", java.util.Map.of(), java.util.Set.of(), c, false, null).eligible())
                 .extracting(Node::name).containsExactly("db5", "db4", "db3", "db2");
     }
 

@@ -7,6 +7,7 @@ import dev.cairn.replication.failover.FailoverDecision.PlanOnly;
 import dev.cairn.replication.failover.FailoverDecision.Promote;
 import dev.cairn.replication.failover.FailoverDecision.Refuse;
 import dev.cairn.replication.failover.FailoverDecision.State;
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.replication.topology.TopologySnapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -161,7 +162,7 @@ public final class FailoverController implements AutoCloseable {
             boolean writable = n.reachable() && !n.replica() && !n.readOnly();
             if (writable && !n.name().equals(newest.primary())) {
                 if (staleFenced.add(n.name())) {
-                    note("FENCED " + n.name() + ": writable but epoch " + newest.epoch() + " names " + newest.primary()
+                    note(ReplicationErrors.OLD_PRIMARY_FENCED.id() + " FENCED " + n.name() + ": writable but epoch " + newest.epoch() + " names " + newest.primary()
                             + " (an old primary back from the dead; `cairn replication rejoin " + cluster + " " + n.name() + "`)");
                 }
                 publisher.fences().fence(n.name());
@@ -202,7 +203,9 @@ public final class FailoverController implements AutoCloseable {
             if (fx instanceof Note n) {
                 note(n.message());
             } else if (fx instanceof Refuse r) {
-                note("REFUSED failover of " + r.primary() + ": " + r.reason());
+                boolean failed = r.reason().startsWith("failover failed");
+                note((failed ? ReplicationErrors.FAILOVER_FAILED : ReplicationErrors.FAILOVER_REFUSED).id()
+                        + " REFUSED failover of " + r.primary() + ": " + r.reason());
                 metrics.finished(cluster, "refused", clock.millis(), 0);
                 failedHooks(r.primary(), r.reason());
             } else if (fx instanceof PlanOnly p) {

@@ -1,6 +1,7 @@
 package dev.cairn.replication.failover;
 
 import dev.cairn.replication.ReplicationConfig.ClusterConfig;
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.replication.ReplicationConfig.NodeConfig;
 import dev.cairn.replication.catalog.ServicePublisher;
 import dev.cairn.spi.Module.ActionException;
@@ -54,7 +55,7 @@ public final class Failovers {
         if (f.replicationPasswordFile() != null) {
             Path file = resolve.apply(f.replicationPasswordFile());
             if (!Files.isReadable(file)) {
-                p.error(f, "replication_password_file", "CAIRN-REPL-0201 cannot read " + file);
+                p.error(f, "replication_password_file", ReplicationErrors.FAILOVER_PASSWORD_FILE.id() + " cannot read " + file);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.cairn.replication.failover;
 
+import dev.cairn.replication.ReplicationErrors;
 import dev.cairn.spi.Module.ActionException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,7 +54,7 @@ final class Rejoin {
             out.put("node_gtid", mine.toString());
             out.put("primary_promoted_at", limit.toString());
             if (!extra.isEmpty()) {
-                throw new ActionException(409, nodeName + " has transactions " + primaryName + " never had: "
+                throw new ActionException(409, ReplicationErrors.REJOIN_REFUSED.id() + " " + nodeName + " has transactions " + primaryName + " never had: "
                         + String.join(", ", extra) + " (errant; inspect them with mariadb-binlog on " + nodeName
                         + ", then rebuild it from a backup or a clone of " + primaryName + ")");
             }

@@ -1,5 +1,6 @@
 package dev.cairn.replication.failover;
 
+import dev.cairn.replication.ReplicationErrors;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,16 +31,16 @@ public final class SafetyCheck {
     static List<String> replica(String node, long netTimeout, double heartbeatPeriod, long connectRetry) {
         List<String> w = new ArrayList<>();
         if (netTimeout > MAX_NET_TIMEOUT_SECONDS) {
-            w.add("CAIRN-REPL-0202 " + node + ": slave_net_timeout=" + netTimeout + "s: a silently dead primary is noticed by"
+            w.add(ReplicationErrors.UNSAFE_NET_TIMEOUT.id() + " " + node + ": slave_net_timeout=" + netTimeout + "s: a silently dead primary is noticed by"
                     + " this replica only after that long; set it to " + MAX_NET_TIMEOUT_SECONDS + "s or less (e.g. 4)");
         }
         if (heartbeatPeriod <= 0 || heartbeatPeriod * 2 > netTimeout) {
-            w.add("CAIRN-REPL-0203 " + node + String.format(Locale.ROOT, ": MASTER_HEARTBEAT_PERIOD=%.1fs", heartbeatPeriod)
+            w.add(ReplicationErrors.UNSAFE_HEARTBEAT_PERIOD.id() + " " + node + String.format(Locale.ROOT, ": MASTER_HEARTBEAT_PERIOD=%.1fs", heartbeatPeriod)
                     + " must be above 0 and at most half of slave_net_timeout (" + netTimeout + "s), or an idle primary"
                     + " looks dead: CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD=1");
         }
         if (connectRetry > MAX_CONNECT_RETRY_SECONDS) {
-            w.add("CAIRN-REPL-0204 " + node + ": MASTER_CONNECT_RETRY=" + connectRetry + "s: after a failover or a blip this"
+            w.add(ReplicationErrors.UNSAFE_CONNECT_RETRY.id() + " " + node + ": MASTER_CONNECT_RETRY=" + connectRetry + "s: after a failover or a blip this"
                     + " replica waits that long to reconnect; CHANGE MASTER TO MASTER_CONNECT_RETRY=1");
         }
         return w;
@@ -49,11 +50,11 @@ public final class SafetyCheck {
     static List<String> losslessPrimary(String node, String enabled, String waitPoint) {
         List<String> w = new ArrayList<>();
         if (!"ON".equalsIgnoreCase(enabled) && !"1".equals(enabled)) {
-            w.add("CAIRN-REPL-0205 " + node + ": durability lossless but rpl_semi_sync_master_enabled is " + enabled
+            w.add(ReplicationErrors.LOSSLESS_SEMI_SYNC_OFF.id() + " " + node + ": durability lossless but rpl_semi_sync_master_enabled is " + enabled
                     + ": automatic failover will be refused (enable semi-sync, or set durability: available)");
         }
         if (waitPoint != null && !waitPoint.equalsIgnoreCase("AFTER_SYNC")) {
-            w.add("CAIRN-REPL-0206 " + node + ": rpl_semi_sync_master_wait_point=" + waitPoint + ": with AFTER_COMMIT a"
+            w.add(ReplicationErrors.LOSSLESS_AFTER_COMMIT.id() + " " + node + ": rpl_semi_sync_master_wait_point=" + waitPoint + ": with AFTER_COMMIT a"
                     + " commit is visible before any replica has it; set AFTER_SYNC for lossless failover");
         }
         return w;
@@ -76,7 +77,7 @@ public final class SafetyCheck {
             long retry = Long.parseLong(st.getOrDefault("Connect_Retry", "60"));
             List<String> w = new ArrayList<>(replica(node.name(), net, Double.parseDouble(hb), retry));
             if (lossless && !"1".equals(NodeSql.value(c, "SELECT @@rpl_semi_sync_slave_enabled"))) {
-                w.add("CAIRN-REPL-0207 " + node.name() + ": durability lossless but rpl_semi_sync_slave_enabled is OFF:"
+                w.add(ReplicationErrors.LOSSLESS_REPLICA_NO_ACK.id() + " " + node.name() + ": durability lossless but rpl_semi_sync_slave_enabled is OFF:"
                         + " this replica never acknowledges, so it may lack acknowledged writes when promoted");
             }
             return w;

@@ -120,10 +120,10 @@ class NoFalseFailoverTest {
         f.db.primary().exec("SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_COMMIT");
         try {
             List<String> w = f.failover().checkSafety();
-            assertThat(w).anyMatch(x -> x.startsWith("CAIRN-REPL-0202 node2: slave_net_timeout=60s"))
-                    .anyMatch(x -> x.startsWith("CAIRN-REPL-0206 node1") && x.contains("AFTER_COMMIT"));
+            assertThat(w).anyMatch(x -> x.startsWith("CAIRN-REPLICATION-0202 node2: slave_net_timeout=60s"))
+                    .anyMatch(x -> x.startsWith("CAIRN-REPLICATION-0206 node1") && x.contains("AFTER_COMMIT"));
             assertThat(w).noneMatch(x -> x.contains("node3"));
-            assertThat(f.failover().status().get("warnings").toString()).contains("CAIRN-REPL-0202");
+            assertThat(f.failover().status().get("warnings").toString()).contains("CAIRN-REPLICATION-0202");
         } finally {
             node2.exec("SET GLOBAL slave_net_timeout = 4");
             f.db.primary().exec("SET GLOBAL rpl_semi_sync_master_wait_point = AFTER_SYNC");
@@ -133,9 +133,9 @@ class NoFalseFailoverTest {
     @Test
     void replicaSettingVerdicts() {
         assertThat(SafetyCheck.replica("r", 4, 1, 1)).isEmpty();
-        assertThat(SafetyCheck.replica("r", 60, 40, 60)).extracting(x -> x.substring(0, 15))
-                .containsExactly("CAIRN-REPL-0202", "CAIRN-REPL-0203", "CAIRN-REPL-0204");
-        assertThat(SafetyCheck.replica("r", 4, 0, 1)).singleElement().asString().startsWith("CAIRN-REPL-0203");
+        assertThat(SafetyCheck.replica("r", 60, 40, 60)).extracting(x -> x.substring(0, 22))
+                .containsExactly("CAIRN-REPLICATION-0202", "CAIRN-REPLICATION-0203", "CAIRN-REPLICATION-0204");
+        assertThat(SafetyCheck.replica("r", 4, 0, 1)).singleElement().asString().startsWith("CAIRN-REPLICATION-0203");
         assertThat(SafetyCheck.losslessPrimary("p", "ON", "AFTER_SYNC")).isEmpty();
         assertThat(SafetyCheck.losslessPrimary("p", "OFF", "AFTER_COMMIT")).hasSize(2);
     }

@@ -71,6 +71,8 @@ class PrimaryFailoverTest {
             assertThat(f.host.metric("cairn_replication_failovers", "cluster", "main", "result", "success")).isEqualTo(1);
             assertThat(f.host.metric("cairn_replication_epoch", "cluster", "main")).isEqualTo(1);
             assertThat(f.host.metric("cairn_replication_failover_duration_seconds", "cluster", "main")).isGreaterThan(0);
+            assertThat(f.host.metric("cairn_replication_last_failover_timestamp_seconds", "cluster", "main"))
+                    .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
             System.out.printf("first acknowledged write %.2f s after the SIGKILL; failover took %d ms%n",
                     (firstWriteAfter - killedAt) / 1e9, r.durationMillis());
 

@@ -3,6 +3,7 @@ package dev.cairn.replication;
 import dev.cairn.spi.command.AdminCall;
 import dev.cairn.spi.command.CommandContext;
 import dev.cairn.spi.command.ModuleCommand;
+import dev.cairn.replication.failover.FailoverCommands;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -18,21 +19,25 @@ final class ReplicationCommand implements ModuleCommand<ReplicationConfig> {
 
     @Override
     public String summary() {
-        return "MySQL/MariaDB replication: status [CLUSTER] shows the topology tree";
+        return "MySQL/MariaDB replication: status [CLUSTER] shows the topology tree; switchover, rejoin, ack";
     }
 
     @Override
     public String usage() {
         return """
-                Usage: cairn replication status [CLUSTER]
+                Usage: cairn replication status [CLUSTER] | switchover CLUSTER ... | rejoin CLUSTER NODE | ack CLUSTER
                   status    the topology of every cluster (or CLUSTER) as the running daemon sees it:
-                            role, reachability, IO/SQL threads, lag, GTID positions, findings, analysis.
+                            role, reachability, IO/SQL threads, lag, GTID positions, findings, analysis;
+                            then the failover state and the last failover's audit log.
+                """ + FailoverCommands.USAGE + """
+
                 Exit 0: every cluster healthy; 1: daemon unreachable or error; 2: a cluster is unhealthy.""";
     }
 
     @Override
     public int run(CommandContext<ReplicationConfig> ctx) throws Exception {
         List<String> args = ctx.args();
+        if (!args.isEmpty() && FailoverCommands.handles(args.get(0))) return FailoverCommands.run(ctx, args);
         if (args.isEmpty() || !args.get(0).equals("status") || args.size() > 2) {
             ctx.err().println(usage());
             return CommandContext.EXIT_USAGE;
@@ -53,6 +58,7 @@ final class ReplicationCommand implements ModuleCommand<ReplicationConfig> {
         String text = unquote(r.body().trim());
         boolean unhealthy = text.contains("\nUNHEALTHY\n") || text.startsWith("UNHEALTHY\n");
         ctx.out().print(text);
+        FailoverCommands.status(ctx, params);
         return unhealthy ? 2 : 0;
     }
 

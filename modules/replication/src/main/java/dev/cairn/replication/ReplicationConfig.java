@@ -40,7 +40,17 @@ public record ReplicationConfig(
             @Doc(value = "The heartbeat that measures true lag (pt-heartbeat's table).", dflt = "{}")
             HeartbeatConfig heartbeat,
             @Doc(value = "Catalog services this cluster publishes: { primary: mysql-primary, replicas: mysql-replicas }.", dflt = "{}")
-            PublishConfig publish) {
+            PublishConfig publish,
+            @Doc(value = "Automatic failover and planned switchover of the primary (off by default).", dflt = "{}")
+            dev.cairn.replication.failover.FailoverConfig failover) {
+
+        /** A cluster without failover (part 1's shape; failover is off). */
+        public ClusterConfig(List<NodeConfig> nodes, String user, Path passwordFile, String password, Duration interval,
+                             Duration connectTimeout, Duration readTimeout, Duration warnLag, Duration maxLag,
+                             HeartbeatConfig heartbeat, PublishConfig publish) {
+            this(nodes, user, passwordFile, password, interval, connectTimeout, readTimeout, warnLag, maxLag, heartbeat,
+                    publish, dev.cairn.replication.failover.FailoverConfig.OFF);
+        }
 
         public static final Duration INTERVAL = Duration.ofSeconds(1);
         public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);

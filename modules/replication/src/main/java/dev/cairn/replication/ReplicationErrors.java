@@ -56,7 +56,31 @@ public enum ReplicationErrors implements ErrorId {
     FINDING_NOT_GTID("CAIRN-REPLICATION-0119", "Finding: a replica replicates by file and position, not by GTID.",
             "CHANGE MASTER TO MASTER_USE_GTID=slave_pos (MySQL: SOURCE_AUTO_POSITION=1): failover repoints by GTID."),
     FINDING_SEMI_SYNC_LOCKED("CAIRN-REPLICATION-0120", "Finding: semi-sync is on, no replica acknowledges, and sessions wait: writes hang until the timeout.",
-            "Bring a semi-sync replica back (START SLAVE IO_THREAD) or lower rpl_semi_sync_master_timeout.");
+            "Bring a semi-sync replica back (START SLAVE IO_THREAD) or lower rpl_semi_sync_master_timeout."),
+
+    // Failover (dev.cairn.replication.failover): 02xx.
+    FAILOVER_PASSWORD_FILE("CAIRN-REPLICATION-0201", "failover.replication_password_file cannot be read (config).",
+            "Create the file (first line: the replication account's password) or fix the path; it is relative to the config file."),
+    UNSAFE_NET_TIMEOUT("CAIRN-REPLICATION-0202", "A replica's slave_net_timeout is above 10s: it notices a silently dead primary only after that long.",
+            "SET GLOBAL slave_net_timeout=4 (and in my.cnf); keep MASTER_HEARTBEAT_PERIOD at most half of it."),
+    UNSAFE_HEARTBEAT_PERIOD("CAIRN-REPLICATION-0203", "A replica's MASTER_HEARTBEAT_PERIOD is 0 or more than half of slave_net_timeout: an idle primary looks lost.",
+            "CHANGE MASTER TO MASTER_HEARTBEAT_PERIOD=1 on the replica."),
+    UNSAFE_CONNECT_RETRY("CAIRN-REPLICATION-0204", "A replica's MASTER_CONNECT_RETRY is above 5s: it reconnects slowly after a blip or a repoint.",
+            "CHANGE MASTER TO MASTER_CONNECT_RETRY=1 on the replica."),
+    LOSSLESS_SEMI_SYNC_OFF("CAIRN-REPLICATION-0205", "durability: lossless, but the primary does not run semi-sync: automatic failover will be refused.",
+            "Enable semi-sync (rpl_semi_sync_master_enabled=ON on the primary, rpl_semi_sync_slave_enabled=ON on replicas) or set durability: available."),
+    LOSSLESS_AFTER_COMMIT("CAIRN-REPLICATION-0206", "durability: lossless, but rpl_semi_sync_master_wait_point is AFTER_COMMIT: a commit is visible before any replica has it.",
+            "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC (and in my.cnf)."),
+    LOSSLESS_REPLICA_NO_ACK("CAIRN-REPLICATION-0207", "durability: lossless, but a replica has rpl_semi_sync_slave_enabled=OFF: it never acknowledges and may lack acknowledged writes.",
+            "SET GLOBAL rpl_semi_sync_slave_enabled=ON, then STOP SLAVE IO_THREAD; START SLAVE IO_THREAD on it."),
+    FAILOVER_REFUSED("CAIRN-REPLICATION-0210", "A failover was needed and refused (mode manual, block_period, max_per_hour, lossless without semi-sync, no candidate, too few replicas): the failed hooks ran.",
+            "Read the reason (cairn replication status); docs/runbooks/mysql-failover.md says what to do for each; cairn replication ack when settled."),
+    FAILOVER_FAILED("CAIRN-REPLICATION-0211", "A failover or switchover failed at a step (see the audit log): automatic failover is disabled until ack.",
+            "cairn replication status shows the audit log and the failed step; fix the cause, then cairn replication ack or switchover by hand."),
+    OLD_PRIMARY_FENCED("CAIRN-REPLICATION-0212", "A node is writable but the cluster's epoch names another primary (an old primary back from the dead): it stays out of the catalog.",
+            "Set it read_only now (its direct clients could still write), then cairn replication rejoin CLUSTER NODE."),
+    REJOIN_REFUSED("CAIRN-REPLICATION-0213", "rejoin refused: the node has transactions the current primary never had (named in the message).",
+            "Inspect them with mariadb-binlog on the node, apply what matters to the primary by hand, rebuild the node from a backup or clone.");
 
     private final String id;
     private final String meaning;

@@ -3,6 +3,9 @@ package dev.cairn.replication;
 import dev.cairn.replication.ReplicationConfig.ClusterConfig;
 import dev.cairn.replication.ReplicationConfig.NodeConfig;
 import dev.cairn.replication.catalog.ServicePublisher;
+import dev.cairn.replication.failover.FailoverController;
+import dev.cairn.replication.failover.FailoverMetrics;
+import dev.cairn.replication.failover.Failovers;
 import dev.cairn.replication.heartbeat.HeartbeatWriter;
 import dev.cairn.replication.metrics.ReplicationMetrics;
 import dev.cairn.replication.metrics.ReplicationMetrics.ClusterSample;
@@ -49,8 +52,10 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     private static final Pattern IDENT = Pattern.compile("[A-Za-z0-9_$]+\\.[A-Za-z0-9_$]+");
 
     /** One running cluster. */
-    record Running(ClusterConfig config, ClusterMonitor monitor, HeartbeatWriter heartbeat, ServicePublisher publisher) {
+    record Running(ClusterConfig config, ClusterMonitor monitor, HeartbeatWriter heartbeat, ServicePublisher publisher,
+                   FailoverController failover) {
         void close() {
+            if (failover != null) failover.close();
             if (heartbeat != null) heartbeat.close();
             monitor.close();
         }
@@ -61,6 +66,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Running> view = Map.of();
     private ReplicationMetrics metrics;
+    private FailoverMetrics failoverMetrics;
     private ModuleContext ctx;
     private final Clock clock;
 
@@ -132,6 +138,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 p.error(c.heartbeat(), "table", "'" + c.heartbeat().table() + "' is not schema.table (letters, digits, _ and $)");
             }
             positive(p, c.heartbeat(), "interval", c.heartbeat().interval());
+            Failovers.validate(c, p, ctx::resolve);
             for (String svc : new String[] {c.publish().primary(), c.publish().replicas()}) {
                 if (svc == null) continue;
                 if (svc.isBlank()) p.error(c.publish(), null, "service names must not be empty");
@@ -178,9 +185,12 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
             hb = new HeartbeatWriter(name, c.heartbeat(), m::latest, m::pool, clock);
         }
         m.subscribe(s -> logChanges(name, s));
+        if (failoverMetrics == null) failoverMetrics = new FailoverMetrics(ctx.metrics());
+        FailoverController fc = Failovers.create(name, c, password, ctx, pub, failoverMetrics, clock);
+        if (fc != null) m.subscribe(fc::accept);
         m.start();
         if (hb != null) hb.start();
-        return new Running(c, m, hb, pub);
+        return new Running(c, m, hb, pub, fc);
     }
 
     private void logChanges(String cluster, TopologySnapshot s) {
@@ -228,6 +238,23 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         running.values().forEach(Running::close);
         running.clear();
         view = Map.of();
+        if (failoverMetrics != null) {
+            failoverMetrics.close();
+            failoverMetrics = null;
+        }
+    }
+
+    /** The failover of a cluster whose {@code failover.mode} is not off (tests). */
+    public Optional<FailoverController> failover(String cluster) {
+        return Optional.ofNullable(view.get(cluster)).map(Running::failover);
+    }
+
+    private Map<String, FailoverController> failovers() {
+        Map<String, FailoverController> out = new LinkedHashMap<>();
+        view.forEach((k, r) -> {
+            if (r.failover() != null) out.put(k, r.failover());
+        });
+        return out;
     }
 
     /** The running monitor of a cluster (part 2 and tests), if any. */
@@ -297,6 +324,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
             }
             ServicePublisher pub = e.getValue().publisher();
             if (pub != null) m.put("epoch", pub.epoch());
+            if (e.getValue().failover() != null) m.put("failover", e.getValue().failover().status());
             details.put(e.getKey(), m);
         }
         return new ModuleStatus(healthy, String.join("; ", summary), Map.of("clusters", details));
@@ -330,6 +358,8 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
                 return b.toString();
             }
             default -> {
+                Optional<Object> f = Failovers.action(failovers(), action, params, post);
+                if (f.isPresent()) return f.get();
                 return Module.super.action(action, params, post);
             }
         }

@@ -30,7 +30,7 @@ public final class Sources {
         BackupConfig.SourceConfig s = job.source();
         int kinds = s.directory() != null ? 1 : 0;
         if (kinds != 1) {
-            p.error(s, null, "CAIRN-BACKUP-0100 a source needs exactly one kind (directory)");
+            p.error(s, null, BackupErrors.SOURCE_KIND.id() + " a source needs exactly one kind (directory)");
             return;
         }
         if (s.directory() != null) {

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BackupModule implements Module<BackupConfig> {
 
     private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
-    /** How long stop (and reload) lets a running backup finish before interrupting it. */
-    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(60);
+    /** How long stop (and reload) lets a running backup finish before interrupting it: Cairn stops within 10 s of SIGTERM. */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(5);
 
     private volatile BackupConfig config;
     private volatile JobRunner runner;

@@ -4,6 +4,8 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
+import dev.cairn.proxy.http.policy.ErrorAnswer;
+import dev.cairn.proxy.http.policy.RequestFraming;
 import dev.cairn.proxy.net.AccessRules;
 import dev.cairn.proxy.net.Cidr;
 import io.undertow.client.UndertowClient;
@@ -117,15 +119,8 @@ public final class ListenerHandler implements HttpHandler {
     static String smugglingProblem(HttpServerExchange ex) {
         HeaderValues cl = ex.getRequestHeaders().get(Headers.CONTENT_LENGTH);
         HeaderValues te = ex.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        if (cl != null && te != null) return "Content-Length with Transfer-Encoding";
-        if (cl != null && (cl.size() > 1 || cl.getFirst().indexOf(',') >= 0)) return "several Content-Length values";
-        if (te != null) {
-            String last = te.getLast().trim();
-            int comma = last.lastIndexOf(',');
-            if (comma >= 0) last = last.substring(comma + 1).trim();
-            if (!last.equalsIgnoreCase("chunked")) return "Transfer-Encoding not ending in chunked";
-        }
-        return null;
+        return RequestFraming.problem(cl == null ? 0 : cl.size(), cl == null ? null : cl.getFirst(),
+                te == null ? null : RequestFraming.lastCoding(te.getLast()));
     }
 
     private void redirect(HttpServerExchange ex) {
@@ -220,11 +215,10 @@ public final class ListenerHandler implements HttpHandler {
     private static final DefaultResponseListener ERROR_BODY = ex -> {
         if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
         RequestState st = ex.getAttachment(RequestState.KEY);
-        String why = st == null || st.note == null ? "" : ": " + st.note;
-        String svc = st == null || st.stats == null || st.stats.service == null ? "" : " (service " + st.stats.service + ")";
-        String body = ex.getStatusCode() + " " + StatusCodes.getReason(ex.getStatusCode()) + why + svc + "\n";
-        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
-        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        String body = ErrorAnswer.body(ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()),
+                st == null ? null : st.note, st == null || st.stats == null ? null : st.stats.service);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, ErrorAnswer.CONTENT_TYPE);
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, ErrorAnswer.CACHE_CONTROL);
         ex.getResponseSender().send(body);
         return true;
     };

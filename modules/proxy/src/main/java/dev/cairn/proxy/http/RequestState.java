@@ -32,6 +32,10 @@ public final class RequestState {
     long connectedAt;
     long responseNanos = -1;
     Backend.Waiter waiter;
+    /** The current attempt has a connection (a failure now is a reset, not a connect error). */
+    boolean attemptConnected;
+    /** The current attempt's connection was reused from a keep-alive pool. */
+    boolean attemptReused;
     String note;
 
     RequestState(String listener) {

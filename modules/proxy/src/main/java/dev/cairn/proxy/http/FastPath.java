@@ -81,6 +81,8 @@ final class FastPath extends ForwardingOpenListener {
     final LongAdder active = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
+    /** Requests this fast path answered itself (forwarded, or Cairn's own error answer). */
+    final LongAdder requests = new LongAdder();
     private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<XnioIoThread, Loop> loops = new ConcurrentHashMap<>();
     private volatile boolean stopped;
@@ -940,6 +942,7 @@ final class FastPath extends ForwardingOpenListener {
         void settle(int status, long now) {
             if (x.settled) return;
             x.settled = true;
+            requests.increment();
             long duration = now - x.st.startNanos;
             x.lh.settle(x.st, status, duration);
             if (x.logLine != null) {

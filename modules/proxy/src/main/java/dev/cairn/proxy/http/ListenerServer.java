@@ -183,12 +183,14 @@ public final class ListenerServer {
         long active = s == null ? 0 : s.getActiveConnections();
         long in = s == null ? 0 : s.getBytesReceived();
         long out = s == null ? 0 : s.getBytesSent();
+        long fastRequests = 0;
         if (fast != null) {
+            fastRequests = fast.requests.sum();
             active += fast.active.sum();
             in += fast.bytesIn.sum();
             out += fast.bytesOut.sum();
         }
-        return new ProxyMetrics.ListenerStats(config.name(), active, in, out);
+        return new ProxyMetrics.ListenerStats(config.name(), active, in, out, fastRequests);
     }
 
     public void stop() {

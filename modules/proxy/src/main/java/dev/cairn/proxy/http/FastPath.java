@@ -1003,7 +1003,7 @@ final class FastPath extends ForwardingOpenListener {
             }
             boolean replayable = replayable();
             if (!RetryRule.mayRetry(why, x.req.idempotent, replayable, x.st.retries, x.route.config.retries())) {
-                respondError(StatusCodes.SERVICE_UNAVAILABLE, why == RetryRule.Failure.RESET ? "reset before response" : null);
+                respondError(StatusCodes.SERVICE_UNAVAILABLE, ErrorAnswer.defaultWhy(503, why == RetryRule.Failure.RESET));
                 return;
             }
             x.st.retries++;
@@ -1108,7 +1108,7 @@ final class FastPath extends ForwardingOpenListener {
                     x.link = null;
                     l.owner = null;
                     l.close();
-                    respondError(StatusCodes.GATEWAY_TIME_OUT, "server timeout");
+                    respondError(StatusCodes.GATEWAY_TIME_OUT, ErrorAnswer.defaultWhy(504, true));
                 }
                 default -> abort();
             }

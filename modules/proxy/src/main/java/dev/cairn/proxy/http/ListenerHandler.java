@@ -215,6 +215,7 @@ public final class ListenerHandler implements HttpHandler {
     private static final DefaultResponseListener ERROR_BODY = ex -> {
         if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
         RequestState st = ex.getAttachment(RequestState.KEY);
+        if (st != null && st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
         String body = ErrorAnswer.body(ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()),
                 st == null ? null : st.note, st == null || st.stats == null ? null : st.stats.service);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, ErrorAnswer.CONTENT_TYPE);

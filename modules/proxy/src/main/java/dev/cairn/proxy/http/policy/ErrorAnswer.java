@@ -14,6 +14,17 @@ public final class ErrorAnswer {
     private ErrorAnswer() {
     }
 
+    /**
+     * Why Cairn answers {@code status} itself when the transport recorded no reason: 504 only comes
+     * from {@code timeouts.server}, and a 503 after an attempt had its connection is a reset before
+     * any response byte (a connect error leaves no reason). The same words on both paths.
+     */
+    public static String defaultWhy(int status, boolean attemptConnected) {
+        if (status == 504) return "server timeout";
+        if (status == 503 && attemptConnected) return "reset before response";
+        return null;
+    }
+
     /** {@code "503 Service Unavailable: no endpoint available (service web)\n"}. */
     public static String body(int status, String reason, String why, String service) {
         return status + " " + reason + (why == null ? "" : ": " + why) + (service == null ? "" : " (service " + service + ")") + "\n";

@@ -19,6 +19,9 @@ import org.xnio.OptionMap;
  */
 public final class Endpoint {
 
+    /** This endpoint as a selection result, made once: a pick per request would allocate. */
+    final Backend.Pick picked = new Backend.Pick(this, false);
+
     /** Idle keep-alive connections kept per IO thread: enough for bursts, bounded for the backend. */
     private static final int MAX_IDLE_CONNECTIONS_PER_THREAD = 64;
 

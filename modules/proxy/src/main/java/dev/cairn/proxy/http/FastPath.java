@@ -259,6 +259,8 @@ final class FastPath extends ForwardingOpenListener {
      */
     private static final class Exchange {
         final Http1.RequestHead req = new Http1.RequestHead();
+        /** Reused for each request of the connection (metrics and log take what they need at its end). */
+        final RequestState state = new RequestState(null);
         int reqEnd;
         ListenerHandler lh;
         RouteHandler route;
@@ -435,7 +437,8 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             hostOf(x.req.hostStart, x.req.hostEnd);
-            String path = ascii(x.req.targetStart, x.req.pathEnd);
+            // Only routes with a path prefix (or a static prefix) need the path as a String.
+            String path = h.routesByPath() ? ascii(x.req.targetStart, x.req.pathEnd) : "/";
             RouteHandler r = h.fastRoute(peer, host, path);
             if (r == null) {
                 handOver();
@@ -454,7 +457,7 @@ final class FastPath extends ForwardingOpenListener {
             x.lh = h;
             x.route = r;
             x.ep = pick.endpoint();
-            x.st = new RequestState(h.name());
+            x.st = x.state.reset(h.name());
             x.st.stats = r.stats;
             x.st.backend = r.backend();
             x.st.current = x.ep;
@@ -669,9 +672,11 @@ final class FastPath extends ForwardingOpenListener {
                 handOver();
                 return;
             }
-            ByteBuffer src = in.duplicate();
-            src.position(0).limit(head);
-            o.put(src).put(forwarding).put(CRLF).flip();
+            int filled = in.position();
+            in.limit(head).position(0);
+            o.put(in);
+            in.limit(in.capacity()).position(filled);
+            o.put(forwarding).put(CRLF).flip();
             l.write();
             if (!x.reqDone && !l.writing() && x.link == l) pumpBody();
         }
@@ -790,16 +795,18 @@ final class FastPath extends ForwardingOpenListener {
                 badGateway("response head too large");
                 return;
             }
-            ByteBuffer src = b.duplicate();
+            // Copied by moving b's window (a duplicate() per response would allocate), then restored.
+            int filled = b.position();
             out.put(HTTP11);
             if (dropConnection) {
-                src.position(Http1.ResponseHead.CODE).limit(x.resp.connectionStart);
-                out.put(src);
-                src.limit(headEnd - 2).position(x.resp.connectionEnd);
+                b.limit(x.resp.connectionStart).position(Http1.ResponseHead.CODE);
+                out.put(b);
+                b.limit(headEnd - 2).position(x.resp.connectionEnd);
             } else {
-                src.position(Http1.ResponseHead.CODE).limit(headEnd - 2);
+                b.limit(headEnd - 2).position(Http1.ResponseHead.CODE);
             }
-            out.put(src);
+            out.put(b);
+            b.limit(b.capacity()).position(filled);
             if (date != null) out.put(date);
             if (x.bodyMode == BODY_CLOSE && !x.resp.close) out.put(CONNECTION_CLOSE);
             out.put(CRLF).flip();

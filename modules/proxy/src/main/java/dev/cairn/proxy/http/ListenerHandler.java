@@ -40,6 +40,7 @@ public final class ListenerHandler implements HttpHandler {
     private final int redirectPort;
     private final ProxySettings settings;
     private final long maxBodyBytes;
+    private final boolean routesByPath;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
                            UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
@@ -60,6 +61,11 @@ public final class ListenerHandler implements HttpHandler {
             rs.add(new RouteHandler(r, configDir, b, metrics.new RouteStats(name, r.service()), trusted, client, settings));
         }
         this.routes = List.copyOf(rs);
+        boolean byPath = false;
+        for (RouteConfig r : config.routes()) {
+            if (!"/".equals(r.path()) || r.staticFiles() != null) byPath = true;
+        }
+        this.routesByPath = byPath;
     }
 
     @Override
@@ -193,7 +199,8 @@ public final class ListenerHandler implements HttpHandler {
     RouteHandler fastRoute(InetAddress peer, String host, String path) {
         if (redirectHttps) return null;
         if (!rules.isOpen() && (peer == null || !rules.permits(peer))) return null;
-        for (RouteHandler r : routes) {
+        for (int i = 0, n = routes.size(); i < n; i++) { // indexed: no iterator per request
+            RouteHandler r = routes.get(i);
             if (r.matches(host, path)) return r.plainProxy(path) ? r : null;
         }
         return null;
@@ -201,6 +208,11 @@ public final class ListenerHandler implements HttpHandler {
 
     String name() {
         return name;
+    }
+
+    /** Whether some route matches on more than "/" (else the fast path need not read the path). */
+    boolean routesByPath() {
+        return routesByPath;
     }
 
     ProxySettings settings() {

@@ -39,16 +39,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fast path of a plain-text HTTP/1.1 listener: Cairn's own forwarding of the common request
- * (GET or HEAD without a body to a plain proxy route) on its own keep-alive connections to the
- * endpoints, without Undertow's exchange, proxy handler and HTTP client in between.
+ * The fast path of an HTTP/1.1 listener, plain or TLS (on TLS it reads and writes the decrypted
+ * stream of Undertow's TLS connection; ALPN h2 never comes here): Cairn's own forwarding of the
+ * common request (a common method, its body streamed one buffer at a time, to a plain proxy
+ * route) on its own keep-alive connections to the endpoints, without Undertow's exchange, proxy
+ * handler and HTTP client in between. Connection state ({@code Conn}, HAProxy's h1c) and the
+ * state of the request in progress ({@code Exchange}, h1s) are apart; the rules both paths share
+ * (retries, refused framing, chunked framing, forwarding headers, error answers) come from
+ * {@code dev.cairn.proxy.http.policy}.
  *
  * <p>Each new client connection starts here. A request head that is not in the narrow shape
- * {@link Http1#parseRequest} accepts, a route with anything beyond proxying (maintenance page,
- * static files, sticky cookie, HTTPS redirect), a client outside allow/deny, no endpoint with a
- * free slot, or a failure before any response byte (connect error or timeout, reset) hands the
- * connection, with every byte read so far, to Undertow's full path, which then owns it for good
- * and answers, queues, retries or refuses exactly as without the fast path.
+ * {@link Http1#parseRequest} accepts, a chunked body that is already malformed in the bytes that
+ * came with its head, a route with anything beyond proxying (maintenance page, static files,
+ * sticky cookie, HTTPS redirect), a client outside allow/deny, or no endpoint with a free slot
+ * hands the connection, with every byte read so far, to Undertow's full path, which then owns it
+ * for good and answers, queues, retries or refuses exactly as without the fast path. A failure
+ * before any response byte is retried here as {@link RetryRule} says, or handed over the same way
+ * while the request can still be replayed.
  *
  * <p>The fast path itself balances with the route's {@link Backend}, counts the same metrics,
  * feeds passive health, writes the same access log, adds the same forwarding headers, and

@@ -143,6 +143,25 @@ class FastPathTlsTest {
     }
 
     @Test
+    void pipelinedRequestsAndALargeUploadOverTlsAreAnsweredInOrder() throws Exception {
+        EdgeTest.pem(dir, "shop.example", "shop-");
+        EdgeTest.pem(dir, "blog.example", "blog-");
+        try (ScriptedBackend b = new ScriptedBackend(FastPathTlsTest::echo);
+             ProxyFixture f = new ProxyFixture(dir, yaml(b.address(), true), false);
+             SSLSocket s = connect(trustAll(), port(f), "shop.example")) {
+            String big = "y".repeat(300_000); // many TLS records and several proxy buffers
+            s.getOutputStream().write(("GET /one HTTP/1.1\r\nHost: shop.example\r\n\r\n"
+                    + "POST /two HTTP/1.1\r\nHost: shop.example\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
+                    + "GET /three HTTP/1.1\r\nHost: shop.example\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            s.getOutputStream().flush();
+            assertThat(exchange(s, "")).isEqualTo("HTTP/1.1 200 OK\nGET /one HTTP/1.1");
+            assertThat(exchange(s, "")).isEqualTo("HTTP/1.1 200 OK\nPOST /two HTTP/1.1\n" + big);
+            assertThat(exchange(s, "")).isEqualTo("HTTP/1.1 200 OK\nGET /three HTTP/1.1");
+            assertThat(fastRequests(f)).isEqualTo(3.0);
+        }
+    }
+
+    @Test
     void aCertificateRenewedUnderLoadFailsNoRequest() throws Exception {
         EdgeTest.pem(dir, "shop.example", "shop-");
         EdgeTest.pem(dir, "blog.example", "blog-");

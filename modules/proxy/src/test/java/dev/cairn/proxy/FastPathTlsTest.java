@@ -240,6 +240,26 @@ class FastPathTlsTest {
     }
 
     @Test
+    void withoutHttp2TlsConnectionsGoStraightToTheFastPath() throws Exception {
+        EdgeTest.pem(dir, "shop.example", "shop-");
+        EdgeTest.pem(dir, "blog.example", "blog-");
+        try (ScriptedBackend b = new ScriptedBackend(FastPathTlsTest::echo);
+             ProxyFixture f = new ProxyFixture(dir, yaml(b.address(), true).replace("      tls:\n", "      http2: false\n      tls:\n"), false)) {
+            // No ALPN listener in front: the fast path gets the TLS connection before the handshake.
+            HttpClient h2 = HttpClient.newBuilder().sslContext(trustAll()).version(HttpClient.Version.HTTP_2).build();
+            HttpResponse<String> r = h2.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port(f) + "/no-h2")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.version()).as("h2 not offered").isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(r.body()).isEqualTo("GET /no-h2 HTTP/1.1");
+            try (SSLSocket s = connect(trustAll(), port(f), "blog.example")) {
+                assertThat(cn(s)).isEqualTo("CN=blog.example");
+                assertThat(exchange(s, "GET /sni HTTP/1.1\r\nHost: blog.example\r\n\r\n")).isEqualTo("HTTP/1.1 200 OK\nGET /sni HTTP/1.1");
+            }
+            assertThat(fastRequests(f)).isEqualTo(2.0);
+        }
+    }
+
+    @Test
     void http2ChosenByAlpnIsServedOnTheSameListener() throws Exception {
         EdgeTest.pem(dir, "shop.example", "shop-");
         EdgeTest.pem(dir, "blog.example", "blog-");

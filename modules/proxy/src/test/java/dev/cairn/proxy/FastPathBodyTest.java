@@ -161,6 +161,9 @@ class FastPathBodyTest {
                 assertThat(r == null || r.status() >= 400).as("no success for a body over the limit").isTrue();
             }
             assertThat(b.take()).as("no complete request reached the endpoint").isEmpty();
+            // Both count as the client's 4xx (413), not as an endpoint's failure.
+            TestHost.await(Duration.ofSeconds(5), "two 4xx counted",
+                    () -> f.host.metric("cairn_proxy_frontend_http_responses", "listener", "web", "code", "4xx") == 2.0);
         }
     }
 

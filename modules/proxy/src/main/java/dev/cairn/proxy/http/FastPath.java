@@ -551,7 +551,10 @@ final class FastPath extends ForwardingOpenListener {
                         int e = x.reqChunks.scan(in, x.scannedTo, limit);
                         if (e == ChunkedFraming.MALFORMED || x.reqChunks.dataBytes() > maxBodyBytes) {
                             // The head went upstream already: the request is cut (as on the full path).
-                            if (x.st != null) x.st.note = e == ChunkedFraming.MALFORMED ? "malformed chunked body" : "body larger than limits.max_body_size";
+                            boolean malformed = e == ChunkedFraming.MALFORMED;
+                            if (x.st != null) x.st.note = malformed ? "malformed chunked body" : "body larger than limits.max_body_size";
+                            // Counted and logged as the client's fault unless a response had begun.
+                            if (state != STREAMING) x.resp.status = malformed ? StatusCodes.BAD_REQUEST : StatusCodes.REQUEST_ENTITY_TOO_LARGE;
                             abort();
                             return;
                         }

@@ -1,0 +1,62 @@
+package dev.cairn.backup.source;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The stable ids of what a backup source or the backup SLA reports (CAIRN-BACKUP-01xx sources,
+ * 02xx SLA), one place, tested unique. Part 1 of the module (the engine) numbers below 0100.
+ */
+public final class SourceErrors {
+
+    public static final String DUMP_FAILED = "CAIRN-BACKUP-0101";
+    public static final String ACCESS_DENIED = "CAIRN-BACKUP-0102";
+    public static final String PASSWORD_EXPIRED = "CAIRN-BACKUP-0103";
+    public static final String DDL_DURING_DUMP = "CAIRN-BACKUP-0104";
+    public static final String CANNOT_CONNECT = "CAIRN-BACKUP-0105";
+    public static final String NO_REPLICA = "CAIRN-BACKUP-0106";
+    public static final String TIMED_OUT = "CAIRN-BACKUP-0107";
+    public static final String INCOMPLETE_DUMP = "CAIRN-BACKUP-0108";
+    public static final String COMMAND_FAILED = "CAIRN-BACKUP-0109";
+    public static final String RESTORE_FAILED = "CAIRN-BACKUP-0110";
+    public static final String PROMETHEUS_ADMIN_API_OFF = "CAIRN-BACKUP-0111";
+    public static final String PROMETHEUS_FAILED = "CAIRN-BACKUP-0112";
+    public static final String GRAFANA_FAILED = "CAIRN-BACKUP-0113";
+    public static final String SECRET_UNREADABLE = "CAIRN-BACKUP-0114";
+
+    public static final String SLA_IMPOSSIBLE = "CAIRN-BACKUP-0201";
+    public static final String RESTORE_TEST_MISMATCH = "CAIRN-BACKUP-0202";
+    public static final String RESTORE_SLOWER_THAN_RTO = "CAIRN-BACKUP-0203";
+    public static final String RPO_MISSED = "CAIRN-BACKUP-0204";
+    public static final String VERIFY_FAILED = "CAIRN-BACKUP-0205";
+
+    /** Every id with one line for docs/errors: what it means and what to do. */
+    public static final Map<String, String> ALL;
+
+    static {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(DUMP_FAILED, "the database dump program exited non-zero; its standard error is quoted");
+        m.put(ACCESS_DENIED, "the server refused the backup account (user, password_file, or host grants)");
+        m.put(PASSWORD_EXPIRED, "the backup account's password has expired: SET PASSWORD / ALTER USER on the server");
+        m.put(DDL_DURING_DUMP, "a table was altered (DDL) by another session during the dump; the dump is discarded and the next run retries");
+        m.put(CANNOT_CONNECT, "the database server cannot be reached");
+        m.put(NO_REPLICA, "no healthy replica under max_lag; set fallback_to_primary: true to dump the primary instead");
+        m.put(TIMED_OUT, "the source ran longer than its timeout and was killed");
+        m.put(INCOMPLETE_DUMP, "the dump ended without its '-- Dump completed' trailer (killed or truncated)");
+        m.put(COMMAND_FAILED, "a command source exited non-zero; its standard error is quoted");
+        m.put(RESTORE_FAILED, "loading a dump back into a database failed");
+        m.put(PROMETHEUS_ADMIN_API_OFF, "Prometheus answered that its admin API is disabled: start it with --web.enable-admin-api");
+        m.put(PROMETHEUS_FAILED, "the Prometheus snapshot could not be taken, read or deleted");
+        m.put(GRAFANA_FAILED, "the Grafana HTTP API refused or failed a request");
+        m.put(SECRET_UNREADABLE, "a password_file / token_file cannot be read");
+        m.put(SLA_IMPOSSIBLE, "cairn check: the job's SLA cannot be met by its schedule, retention or source");
+        m.put(RESTORE_TEST_MISMATCH, "a restore test restored data that differs from the snapshot (hashes, row counts or checksums)");
+        m.put(RESTORE_SLOWER_THAN_RTO, "a restore test took longer than the job's rto");
+        m.put(RPO_MISSED, "the last successful backup is older than the job's rpo");
+        m.put(VERIFY_FAILED, "the last verification of the job's snapshots failed");
+        ALL = java.util.Collections.unmodifiableMap(m);
+    }
+
+    private SourceErrors() {
+    }
+}

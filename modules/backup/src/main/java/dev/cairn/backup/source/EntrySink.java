@@ -1,28 +1,47 @@
 package dev.cairn.backup.source;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.InputStream;
+import java.nio.file.Path;
 
 /**
- * Where a {@link StreamedSource} writes a snapshot: one logical file at a time, streamed (the
- * engine's implementation feeds the chunker as bytes arrive, so no temporary file and no whole
- * table is ever held), plus key/value facts for the snapshot manifest's {@code extra} header
- * (e.g. binlog coordinates) and problems that mark the snapshot.
- *
- * <p>Used by one thread, the source's. A file is complete when its stream is closed; a source
- * that fails throws, and the engine then writes no manifest (an older snapshot stays the latest).
+ * Where a {@link Source} puts entries. Parents must come before their children. Not thread-safe:
+ * one source thread calls it.
  */
 public interface EntrySink {
 
-    /**
-     * Starts the logical file {@code path} (relative, {@code /}-separated, e.g.
-     * {@code mysql/dump.sql}); the previous file's stream must be closed first.
-     */
-    OutputStream create(String path) throws IOException;
+    void directory(EntryMeta meta) throws IOException;
 
-    /** A fact for the manifest's {@code extra} header; a later value for the same key replaces it. */
+    void symlink(EntryMeta meta, byte[] target) throws IOException;
+
+    /** A second name of a file already emitted as {@code targetPath}. */
+    void hardLink(EntryMeta meta, String targetPath) throws IOException;
+
+    /**
+     * A file on a local file system: skipped without reading when the parent snapshot has it
+     * with the same size, mtime, ctime and inode; else read (holes detected) and checked for
+     * changes while read.
+     */
+    void file(EntryMeta meta, Path file) throws IOException, InterruptedException;
+
+    /** A streamed file (a dump's stdout), read to its end and chunked as it arrives. */
+    void stream(EntryMeta meta, InputStream content) throws IOException, InterruptedException;
+
+    /**
+     * The parent snapshot's extended attributes of {@code meta}'s path when its size, mtime,
+     * ctime and inode are unchanged (any xattr change moves ctime), else null: lets a source
+     * skip reading them.
+     */
+    default java.util.Map<String, byte[]> unchangedXattrs(EntryMeta meta) {
+        return null;
+    }
+
+    /** A fact for the manifest header, e.g. a dump's binlog coordinates. */
     void extra(String key, String value);
 
-    /** Something an operator must see about this snapshot; it is recorded and logged, the snapshot still counts. */
+    /** Something that could not be backed up; the snapshot is marked partial. */
     void problem(String message);
+
+    /** Something skipped by design (FIFOs, devices, sockets): reported, not partial. */
+    void skipped(String message);
 }

@@ -4,7 +4,7 @@ package dev.cairn.backup.source;
  * A source run that failed, with a stable operator-searchable id ({@code CAIRN-BACKUP-NNNN})
  * at the start of its message.
  */
-public final class SourceException extends Exception {
+public final class SourceException extends java.io.IOException {
 
     private final String id;
 

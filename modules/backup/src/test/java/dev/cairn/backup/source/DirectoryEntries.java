@@ -1,6 +1,5 @@
 package dev.cairn.backup.source;
 
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,7 +12,7 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * A stand-in for the repository in source tests (the engine's snapshot writer is built on
+ * A stand-in for the repository's {@link EntrySink} in source tests (the engine's snapshot writer is built on
  * another branch): files go to a directory, extras and problems to maps. It also reads the
  * same directory back as an {@link EntryReader}. {@link #onBytes} lets a test act in the
  * middle of a stream (block it, kill the dump, run DDL).
@@ -38,18 +37,46 @@ public final class DirectoryEntries implements EntrySink, EntryReader {
     }
 
     @Override
-    public OutputStream create(String path) throws IOException {
-        Path f = dir.resolve(path);
+    public void directory(EntryMeta meta) throws IOException {
+        Files.createDirectories(dir.resolve(meta.path()));
+    }
+
+    @Override
+    public void symlink(EntryMeta meta, byte[] target) {
+        throw new UnsupportedOperationException("streamed sources emit no symlinks");
+    }
+
+    @Override
+    public void hardLink(EntryMeta meta, String targetPath) {
+        throw new UnsupportedOperationException("streamed sources emit no hard links");
+    }
+
+    @Override
+    public void file(EntryMeta meta, Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            stream(meta, in);
+        }
+    }
+
+    @Override
+    public void stream(EntryMeta meta, InputStream content) throws IOException {
+        Path f = dir.resolve(meta.path());
         Files.createDirectories(f.getParent());
-        paths.add(path);
-        return new FilterOutputStream(Files.newOutputStream(f)) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                out.write(b, off, len);
-                written += len;
+        paths.add(meta.path());
+        try (OutputStream out = Files.newOutputStream(f)) {
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = content.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                written += n;
                 onBytes.accept((int) Math.min(Integer.MAX_VALUE, written));
             }
-        };
+        }
+    }
+
+    @Override
+    public void skipped(String message) {
+        problems.add("skipped: " + message);
     }
 
     @Override

@@ -1,15 +1,16 @@
 package dev.cairn.backup.source.mysql;
 
 import dev.cairn.backup.source.ChildProcess;
+import dev.cairn.backup.source.EntryMeta;
 import dev.cairn.backup.source.EntrySink;
+import dev.cairn.backup.source.ScanningInputStream;
 import dev.cairn.backup.source.SecretFile;
 import dev.cairn.backup.source.SourceErrors;
 import dev.cairn.backup.source.SourceException;
-import dev.cairn.backup.source.StreamedSource;
+import dev.cairn.backup.source.Source;
 import dev.cairn.spi.catalog.Catalog;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,11 +36,10 @@ import java.util.Map;
  * {@code mysql.binlog_pos}, {@code mysql.gtid}, {@code mysql.server_version},
  * {@code mysql.databases}, {@code mysql.dump_lock_seconds}, {@code mysql.replica_lag_seconds}.
  */
-public final class MysqlDumpSource implements StreamedSource {
+public final class MysqlDumpSource implements Source {
 
     public static final String DUMP_FILE = "mysql/dump.sql";
     public static final String TABLES_FILE = "mysql/tables.tsv";
-    private static final int BUFFER_BYTES = 256 * 1024;
 
     private final MysqlSourceConfig cfg;
     private final Path configDir;
@@ -54,8 +54,10 @@ public final class MysqlDumpSource implements StreamedSource {
     }
 
     @Override
-    public String kind() {
-        return "mysql";
+    public List<String> describe() {
+        List<String> d = new ArrayList<>();
+        for (String db : cfg.databases()) d.add("mysql:" + db);
+        return d;
     }
 
     /** The server the last run dumped. */
@@ -78,7 +80,7 @@ public final class MysqlDumpSource implements StreamedSource {
     }
 
     @Override
-    public void backup(EntrySink sink) throws SourceException, InterruptedException {
+    public void emit(EntrySink sink) throws IOException, InterruptedException {
         String password = MysqlClient.password(resolve(cfg.passwordFile()));
         MysqlClient client = new MysqlClient(cfg.clientCommand(), cfg.user(), password);
         ServerChoice choice = ServerChoice.choose(cfg, catalog, client);
@@ -91,13 +93,8 @@ public final class MysqlDumpSource implements StreamedSource {
             argv.addAll(MysqlClient.connection(defaults, choice.server()));
             argv.addAll(dumpOptions(cfg.databases()));
             try (ChildProcess p = ChildProcess.start(argv, Map.of(), null, cfg.timeout(), lock::line)) {
-                try (InputStream in = p.stdout(); OutputStream out = sink.create(DUMP_FILE)) {
-                    byte[] buf = new byte[BUFFER_BYTES];
-                    int n;
-                    while ((n = in.read(buf)) > 0) {
-                        scanner.write(buf, 0, n);
-                        out.write(buf, 0, n);
-                    }
+                try (InputStream in = new ScanningInputStream(p.stdout(), scanner::write)) {
+                    sink.stream(EntryMeta.streamed(DUMP_FILE), in);
                 }
                 int rc = p.waitFor();
                 if (rc != 0 || p.timedOut()) {
@@ -108,15 +105,10 @@ public final class MysqlDumpSource implements StreamedSource {
                             + choice.server() + " has no '-- Dump completed' trailer (" + scanner.bytes() + " bytes): discarded");
                 }
             }
-        } catch (IOException e) {
-            throw new SourceException(SourceErrors.DUMP_FAILED, "dump of " + choice.server() + " failed: " + e.getMessage(), e);
         }
         lockSeconds = lock.seconds();
-        try (OutputStream t = sink.create(TABLES_FILE)) {
-            t.write(tablesTsv(scanner.tables().values()).getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new SourceException(SourceErrors.DUMP_FAILED, "cannot write " + TABLES_FILE + ": " + e.getMessage(), e);
-        }
+        sink.stream(EntryMeta.streamed(TABLES_FILE),
+                new java.io.ByteArrayInputStream(tablesTsv(scanner.tables().values()).getBytes(StandardCharsets.UTF_8)));
         sink.extra("mysql.server", choice.server().toString());
         sink.extra("mysql.role", choice.role());
         sink.extra("mysql.chosen", choice.why());

@@ -103,7 +103,7 @@ class MysqlDumpSourceTest {
             }
         });
         MysqlDumpSource source = new MysqlDumpSource(config("backup", passwordFile, "shop"), tmp, null);
-        source.backup(sink);
+        source.emit(sink);
         stop.set(true);
         writer.join(10_000);
         assertThat(writerError.get()).isNull();
@@ -151,7 +151,7 @@ class MysqlDumpSourceTest {
                 db.exec("ALTER TABLE ddl.events ADD COLUMN added INT, ALGORITHM=COPY");
             }
         });
-        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "ddl"), tmp, null).backup(sink))
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "ddl"), tmp, null).emit(sink))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.DDL_DURING_DUMP))
                 .hasMessageContaining("altered during the dump");
         assertThat(acted).isTrue();
@@ -166,7 +166,7 @@ class MysqlDumpSourceTest {
                 dumpProcess().orElseThrow().destroyForcibly();
             }
         });
-        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "killed"), tmp, null).backup(sink))
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "killed"), tmp, null).emit(sink))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.DUMP_FAILED))
                 .hasMessageContaining("exited with 137");
         assertThat(acted).isTrue();
@@ -182,7 +182,7 @@ class MysqlDumpSourceTest {
         MysqlSourceConfig c = config("backup", passwordFile, "cut");
         MysqlSourceConfig cut = new MysqlSourceConfig(null, c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
                 c.maxLag(), false, c.timeout(), fake.toString(), "mariadb");
-        assertThatThrownBy(() -> new MysqlDumpSource(cut, tmp, null).backup(new DirectoryEntries(tmp.resolve("s"))))
+        assertThatThrownBy(() -> new MysqlDumpSource(cut, tmp, null).emit(new DirectoryEntries(tmp.resolve("s"))))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.INCOMPLETE_DUMP))
                 .hasMessageContaining("no '-- Dump completed' trailer");
     }
@@ -193,7 +193,7 @@ class MysqlDumpSourceTest {
                 + " GRANT ALL ON *.* TO expired@'127.0.0.1'");
         Path pw = tmp.resolve("pw");
         Files.writeString(pw, "old\n");
-        assertThatThrownBy(() -> new MysqlDumpSource(config("expired", pw, "small"), tmp, null).backup(new DirectoryEntries(tmp)))
+        assertThatThrownBy(() -> new MysqlDumpSource(config("expired", pw, "small"), tmp, null).emit(new DirectoryEntries(tmp)))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.PASSWORD_EXPIRED))
                 .hasMessageContaining("has expired");
     }
@@ -203,7 +203,7 @@ class MysqlDumpSourceTest {
         Path pw = tmp.resolve("pw");
         Files.writeString(pw, "not-it\n");
         db.exec("CREATE DATABASE IF NOT EXISTS small");
-        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", pw, "small"), tmp, null).backup(new DirectoryEntries(tmp)))
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", pw, "small"), tmp, null).emit(new DirectoryEntries(tmp)))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.ACCESS_DENIED));
     }
 

@@ -6,8 +6,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
-import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -150,25 +148,19 @@ public final class ScheduleModel {
             long n = Math.floorDiv(after.toEpochMilli(), every.toMillis()) + 1;
             return Instant.ofEpochMilli(n * every.toMillis());
         }
-        ZonedDateTime t = after.atZone(zone).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
-        for (int i = 0; i < 366 * 24 * 60 * 5; i++) {
-            if (!month.get(t.getMonthValue())) {
-                t = t.with(TemporalAdjusters.firstDayOfNextMonth()).truncatedTo(ChronoUnit.DAYS);
-                continue;
+        // Day by day in local time; a time a DST change skips runs at the first valid instant after it (as cron does).
+        java.time.LocalDate day = after.atZone(zone).toLocalDate().minusDays(1);
+        for (int i = 0; i < 366 * 5; i++, day = day.plusDays(1)) {
+            if (!month.get(day.getMonthValue())) continue;
+            boolean domOk = dom.get(day.getDayOfMonth());
+            boolean dowOk = dow.get(day.getDayOfWeek().getValue() % 7);
+            if (!(domStar || dowStar ? domOk && dowOk : domOk || dowOk)) continue;
+            for (int h = hour.nextSetBit(0); h >= 0; h = hour.nextSetBit(h + 1)) {
+                for (int m = minute.nextSetBit(0); m >= 0; m = minute.nextSetBit(m + 1)) {
+                    Instant c = ZonedDateTime.of(day, LocalTime.of(h, m), zone).toInstant();
+                    if (c.isAfter(after)) return c;
+                }
             }
-            boolean domOk = dom.get(t.getDayOfMonth());
-            boolean dowOk = dow.get(t.getDayOfWeek().getValue() % 7);
-            boolean day = domStar || dowStar ? domOk && dowOk : domOk || dowOk;
-            if (!day) {
-                t = t.plusDays(1).truncatedTo(ChronoUnit.DAYS);
-                continue;
-            }
-            if (!hour.get(t.getHour())) {
-                t = t.plusHours(1).truncatedTo(ChronoUnit.HOURS);
-                continue;
-            }
-            if (minute.get(t.getMinute())) return t.toInstant();
-            t = t.plusMinutes(1);
         }
         throw new IllegalArgumentException("'" + text + "' never fires");
     }

@@ -1,0 +1,98 @@
+package dev.cairn.backup;
+
+import dev.cairn.spi.config.Doc;
+import dev.cairn.spi.config.Range;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code backup:} repositories (where snapshots are stored, with which key) and jobs (what is
+ * backed up, when, into which repository, kept how long). Every key applies on reload: the
+ * scheduler is rebuilt, a running backup finishes first.
+ */
+public record BackupConfig(
+        @Doc(value = "Repositories by name: a store (a local directory; S3 and a Cairn backup server are planned) and the key that opens it.", required = true)
+        Map<String, RepositoryConfig> repositories,
+        @Doc(value = "Backup jobs by name (letters, digits, _ . -).")
+        Map<String, JobConfig> jobs,
+        @Doc(value = "Threads hashing, compressing and encrypting chunks; 0: one per CPU core.", dflt = "0")
+        @Range(min = 0, max = 64)
+        int workers) {
+
+    /** Names of jobs and repositories. */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    public int workerThreads() {
+        return workers > 0 ? workers : Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** {@code backup.repositories.NAME}: one repository. */
+    public record RepositoryConfig(
+            @Doc(value = "Directory holding the repository (a local disk or an NFS mount), relative to the config file.", required = true)
+            Path path,
+            @Doc(value = "File with the repository key (at least 32 random bytes; cairn backup key generate FILE). One of key_file, passphrase_file.")
+            Path keyFile,
+            @Doc(value = "File whose first line is the passphrase (PBKDF2-HMAC-SHA256, 600000 iterations). One of key_file, passphrase_file.")
+            Path passphraseFile,
+            @Doc(value = "Create the repository (and a missing key_file) on first use; false: it must exist (cairn backup init).", dflt = "false")
+            boolean create,
+            @Doc(value = "prune repacks a pack when more than this share of it is unused (percent).", dflt = "5")
+            @Range(min = 0, max = 100)
+            int maxUnused) {
+    }
+
+    /** {@code backup.jobs.NAME}: what to back up, when, where, and how long to keep it. */
+    public record JobConfig(
+            @Doc(value = "What to back up: exactly one of the source kinds.", required = true)
+            SourceConfig source,
+            @Doc(value = "When: 'every 15m', 'hourly', 'daily 02:00', 'weekly sun 03:00', or cron 'M H DOM MON DOW'; 'manual': only cairn backup run.", dflt = "daily 02:00")
+            String schedule,
+            @Doc(value = "Time zone of the schedule and of keep's buckets (IANA name).", dflt = "UTC")
+            String timezone,
+            @Doc(value = "Run once at start when a scheduled run was missed while Cairn was down.", dflt = "true")
+            boolean catchUp,
+            @Doc(value = "Repository (from backup.repositories) the snapshots go to.", required = true)
+            String repository,
+            @Doc(value = "Retention applied after each backup (restic's forget semantics, per job); absent: keep everything.")
+            KeepConfig keep,
+            @Doc(value = "zstd level of chunks (0: none); a chunk is stored raw when compressing does not make it smaller.", dflt = "3")
+            @Range(min = 0, max = 22)
+            int compression,
+            @Doc(value = "Glob patterns left out: a pattern without / matches names (*.tmp), with / paths below a root (config/secrets/**).")
+            List<String> exclude,
+            @Doc(value = "Tags recorded in every snapshot of this job.")
+            List<String> tags) {
+    }
+
+    /**
+     * {@code backup.jobs.NAME.source}: exactly one kind. Sources are pluggable: each kind is one
+     * nullable component here and one case in {@link dev.cairn.backup.Sources}.
+     */
+    public record SourceConfig(
+            @Doc(value = "Directory trees (files, links, sparse files, xattrs...).")
+            DirectorySourceConfig directory) {
+    }
+
+    /** {@code source.directory}: directory trees, each stored under its own name. */
+    public record DirectorySourceConfig(
+            @Doc(value = "Directories or files to back up, relative to the config file; each root is stored under its own name.", required = true)
+            List<Path> paths) {
+    }
+
+    /** {@code backup.jobs.NAME.keep}: restic's keep rules (0: rule off). */
+    public record KeepConfig(
+            @Doc(value = "Keep the N newest snapshots.", dflt = "0") @Range(min = 0, max = 100000) int last,
+            @Doc(value = "Keep the newest snapshot of each of the last N hours.", dflt = "0") @Range(min = 0, max = 100000) int hourly,
+            @Doc(value = "Keep the newest snapshot of each of the last N days.", dflt = "0") @Range(min = 0, max = 100000) int daily,
+            @Doc(value = "Keep the newest snapshot of each of the last N ISO weeks.", dflt = "0") @Range(min = 0, max = 100000) int weekly,
+            @Doc(value = "Keep the newest snapshot of each of the last N months.", dflt = "0") @Range(min = 0, max = 100000) int monthly,
+            @Doc(value = "Keep the newest snapshot of each of the last N years.", dflt = "0") @Range(min = 0, max = 100000) int yearly,
+            @Doc(value = "Keep every snapshot younger than this before the newest one (e.g. 7d).", dflt = "0s") Duration within) {
+
+        public dev.cairn.backup.retention.KeepPolicy policy() {
+            return new dev.cairn.backup.retention.KeepPolicy(last, hourly, daily, weekly, monthly, yearly, within);
+        }
+    }
+}

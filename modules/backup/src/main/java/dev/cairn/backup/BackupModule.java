@@ -1,0 +1,253 @@
+package dev.cairn.backup;
+
+import dev.cairn.backup.BackupConfig.JobConfig;
+import dev.cairn.backup.BackupConfig.RepositoryConfig;
+import dev.cairn.backup.schedule.Schedule;
+import dev.cairn.spi.Module;
+import dev.cairn.spi.ModuleContext;
+import dev.cairn.spi.ModuleStatus;
+import dev.cairn.spi.ValidationContext;
+import dev.cairn.spi.command.ModuleCommand;
+import dev.cairn.spi.config.ConfigProblems;
+import dev.cairn.spi.config.Suggestions;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code backup:} section: scheduled backup jobs into deduplicating, encrypted repositories
+ * (docs/backup-format.md), their metrics and status, the {@code cairn backup} and
+ * {@code cairn restore} verbs, and the admin action {@code run}.
+ *
+ * <p>Threads: one scheduler thread runs jobs one after another (a backup already uses every
+ * core); admin-triggered runs use the caller's thread. Lifecycle calls come from the host.
+ */
+public final class BackupModule implements Module<BackupConfig> {
+
+    private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
+
+    private volatile BackupConfig config;
+    private volatile JobRunner runner;
+    private ModuleContext ctx;
+    private BackupMetrics metrics;
+    private ScheduledExecutorService scheduler;
+    private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return "backup";
+    }
+
+    @Override
+    public Class<BackupConfig> configType() {
+        return BackupConfig.class;
+    }
+
+    @Override
+    public void validate(BackupConfig c, ValidationContext vc) {
+        ConfigProblems p = vc.problems();
+        c.repositories().forEach((name, rc) -> {
+            if (!BackupConfig.NAME.matcher(name).matches()) p.error(rc, null, "repository name '" + name + "': use letters, digits, _ . -");
+            if ((rc.keyFile() == null) == (rc.passphraseFile() == null)) {
+                p.error(rc, rc.keyFile() == null ? null : "key_file", "CAIRN-BACKUP-0103 set exactly one of key_file and passphrase_file");
+            }
+            if (rc.passphraseFile() != null && !java.nio.file.Files.isReadable(vc.resolve(rc.passphraseFile()))) {
+                p.error(rc, "passphrase_file", "cannot read " + vc.resolve(rc.passphraseFile()));
+            }
+            if (rc.keyFile() != null && !rc.create() && !java.nio.file.Files.isReadable(vc.resolve(rc.keyFile()))) {
+                p.error(rc, "key_file", "cannot read " + vc.resolve(rc.keyFile()) + " (create: true makes one with the repository)");
+            }
+        });
+        c.jobs().forEach((name, j) -> {
+            if (!BackupConfig.NAME.matcher(name).matches()) p.error(j, null, "job name '" + name + "': use letters, digits, _ . -");
+            if (!c.repositories().containsKey(j.repository())) {
+                p.error(j, "repository", "unknown repository '" + j.repository() + "'" + Suggestions.didYouMean(j.repository(), c.repositories().keySet()));
+            }
+            try {
+                Schedule.parse(j.schedule());
+            } catch (IllegalArgumentException e) {
+                p.error(j, "schedule", e.getMessage());
+            }
+            try {
+                ZoneId.of(j.timezone());
+            } catch (RuntimeException e) {
+                p.error(j, "timezone", "unknown time zone '" + j.timezone() + "' (an IANA name such as Europe/Berlin, or UTC)");
+            }
+            if (j.keep() != null && j.keep().within().isNegative()) p.error(j.keep(), "within", "must not be negative");
+            Sources.validate(j, vc.configDir(), p);
+        });
+    }
+
+    @Override
+    public void start(BackupConfig c, ModuleContext mctx) {
+        this.ctx = mctx;
+        this.config = c;
+        this.metrics = new BackupMetrics(mctx.metrics());
+        this.runner = new JobRunner(c, mctx.configDir(), metrics);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-backup-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.execute(this::catchUp);
+    }
+
+    private void catchUp() {
+        BackupConfig c = config;
+        Instant now = Instant.now();
+        for (Map.Entry<String, JobConfig> e : c.jobs().entrySet()) {
+            String name = e.getKey();
+            JobConfig j = e.getValue();
+            runner.seed(name);
+            Schedule s = Schedule.parse(j.schedule());
+            if (s.manual()) continue;
+            ZoneId z = ZoneId.of(j.timezone());
+            Instant prev = s.previous(now, z);
+            Instant last = runner.state(name).lastSuccess();
+            if (j.catchUp() && prev != null && (last == null || last.isBefore(prev))) {
+                log.info("backup job {}: the run due at {} was missed; running it now", name, prev);
+                runSafely(name);
+            }
+            schedule(name, s, z);
+        }
+    }
+
+    private void schedule(String name, Schedule s, ZoneId z) {
+        Instant next = s.next(Instant.now(), z);
+        if (next == null || scheduler.isShutdown()) return;
+        nextRun.put(name, next);
+        long delay = Math.max(0, next.toEpochMilli() - System.currentTimeMillis());
+        scheduler.schedule(() -> {
+            runSafely(name);
+            schedule(name, s, z);
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void runSafely(String name) {
+        try {
+            JobRunner.Outcome o = runner.run(name, List.of(), null);
+            log.info("backup job {}: snapshot {} ({} files, added {} bytes{})", name, o.result().snapshotId().substring(0, 8),
+                    o.result().header().files(), o.result().header().addedBytes(), o.result().header().partial() ? ", partial" : "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            log.warn("backup job {} failed: {}", name, e.getMessage());
+        }
+    }
+
+    @Override
+    public void reload(BackupConfig c, ModuleContext mctx) {
+        stop();
+        start(c, mctx);
+    }
+
+    @Override
+    public void stop() {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            try {
+                scheduler.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            scheduler = null;
+        }
+        if (metrics != null && ctx != null) metrics.unregister(ctx.metrics());
+        metrics = null;
+        nextRun.clear();
+    }
+
+    @Override
+    public List<ModuleCommand<BackupConfig>> commands() {
+        return BackupCli.commands();
+    }
+
+    @Override
+    public Object action(String action, Map<String, String> params, boolean post) throws Exception {
+        JobRunner r = runner;
+        if (r == null) throw new ActionException(503, "backup module is not running");
+        switch (action) {
+            case "run" -> {
+                if (!post) throw new ActionException(405, "run changes state: use POST");
+                String job = params.get("job");
+                if (job == null || !config.jobs().containsKey(job)) throw new ActionException(404, "CAIRN-BACKUP-0101 no job '" + job + "'");
+                List<String> tags = params.containsKey("tag") ? List.of(params.get("tag").split(",")) : List.of();
+                try {
+                    JobRunner.Outcome o = r.run(job, tags, null);
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("job", job);
+                    m.put("snapshot", o.result().snapshotId());
+                    m.put("files", o.result().header().files());
+                    m.put("bytes", o.result().header().bytes());
+                    m.put("added_bytes", o.result().header().addedBytes());
+                    m.put("partial", o.result().header().partial());
+                    m.put("problems", o.result().header().problems());
+                    m.put("forgotten", o.forgotten().size());
+                    return m;
+                } catch (java.io.IOException e) {
+                    throw new ActionException(500, "backup of " + job + " failed: " + e.getMessage());
+                }
+            }
+            case "jobs" -> {
+                return jobDetails();
+            }
+            default -> throw new ActionException(404, "module backup has no action '" + action + "' (run, jobs)");
+        }
+    }
+
+    private Map<String, Object> jobDetails() {
+        Map<String, Object> jobs = new LinkedHashMap<>();
+        BackupConfig c = config;
+        JobRunner r = runner;
+        if (c == null || r == null) return jobs;
+        for (String name : c.jobs().keySet()) {
+            JobRunner.JobState s = r.state(name);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("last_success", s.lastSuccess() == null ? null : s.lastSuccess().toString());
+            m.put("last_attempt", s.lastAttempt() == null ? null : s.lastAttempt().toString());
+            m.put("last_snapshot", s.lastSnapshot());
+            m.put("last_error", s.lastError());
+            m.put("snapshots", s.snapshots());
+            m.put("partial", s.partial());
+            Instant n = nextRun.get(name);
+            m.put("next_run", n == null ? null : n.toString());
+            jobs.put(name, m);
+        }
+        return jobs;
+    }
+
+    @Override
+    public ModuleStatus status() {
+        BackupConfig c = config;
+        JobRunner r = runner;
+        if (c == null || r == null) return ModuleStatus.down("not running");
+        List<String> failing = new ArrayList<>();
+        for (String name : c.jobs().keySet()) {
+            JobRunner.JobState s = r.state(name);
+            if (s.lastError() != null) failing.add(name);
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("jobs", jobDetails());
+        String summary = failing.isEmpty() ? c.jobs().size() + " jobs, " + c.repositories().size() + " repositories"
+                : "failing: " + String.join(", ", failing);
+        return new ModuleStatus(failing.isEmpty(), summary, details);
+    }
+
+    /** For tests and the CLI: the repository config a job uses. */
+    static RepositoryConfig repositoryOf(BackupConfig c, String job) {
+        return c.repositories().get(c.jobs().get(job).repository());
+    }
+
+    static Path resolve(Path dir, Path p) {
+        return dir.resolve(p).normalize();
+    }
+}

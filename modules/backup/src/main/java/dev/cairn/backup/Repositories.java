@@ -1,0 +1,48 @@
+package dev.cairn.backup;
+
+import dev.cairn.backup.BackupConfig.RepositoryConfig;
+import dev.cairn.backup.repo.RepoKey;
+import dev.cairn.backup.repo.Repository;
+import dev.cairn.backup.store.LocalStore;
+import dev.cairn.backup.store.Store;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Opens (and on first use creates) the repository a config names. */
+public final class Repositories {
+
+    private Repositories() {
+    }
+
+    public static Store store(RepositoryConfig rc, Path configDir) {
+        return new LocalStore(configDir.resolve(rc.path()).normalize());
+    }
+
+    public static RepoKey key(RepositoryConfig rc, Path configDir, boolean mayCreate) throws IOException {
+        if (rc.keyFile() != null) {
+            Path f = configDir.resolve(rc.keyFile()).normalize();
+            if (!Files.exists(f) && mayCreate && rc.create()) {
+                Files.createDirectories(f.toAbsolutePath().getParent());
+                RepoKey.generate(f);
+            }
+            if (!Files.exists(f)) throw new IOException("CAIRN-BACKUP-0004 key file " + f + " does not exist");
+            return RepoKey.keyFile(f);
+        }
+        return RepoKey.passphraseFile(configDir.resolve(rc.passphraseFile()).normalize());
+    }
+
+    /** Opens the repository; creates it first when {@code create: true} and there is none. */
+    public static Repository open(RepositoryConfig rc, Path configDir) throws IOException {
+        Store store = store(rc, configDir);
+        if (rc.create() && !Repository.exists(store)) {
+            RepoKey key = key(rc, configDir, true);
+            try {
+                return Repository.init(store, key, Repository.Params.defaults());
+            } catch (Repository.OpenException raced) {
+                // created meanwhile by another job: open it
+            }
+        }
+        return Repository.open(store, key(rc, configDir, false));
+    }
+}

@@ -4,31 +4,31 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The stable ids of what a backup source or the backup SLA reports (CAIRN-BACKUP-01xx sources,
- * 02xx SLA), one place, tested unique. Part 1 of the module (the engine) numbers below 0100.
+ * The stable ids of what a backup source or the backup SLA reports (CAIRN-BACKUP-03xx sources,
+ * 04xx SLA), one place, tested unique. The engine (part 1) numbers below 0200.
  */
 public final class SourceErrors {
 
-    public static final String DUMP_FAILED = "CAIRN-BACKUP-0101";
-    public static final String ACCESS_DENIED = "CAIRN-BACKUP-0102";
-    public static final String PASSWORD_EXPIRED = "CAIRN-BACKUP-0103";
-    public static final String DDL_DURING_DUMP = "CAIRN-BACKUP-0104";
-    public static final String CANNOT_CONNECT = "CAIRN-BACKUP-0105";
-    public static final String NO_REPLICA = "CAIRN-BACKUP-0106";
-    public static final String TIMED_OUT = "CAIRN-BACKUP-0107";
-    public static final String INCOMPLETE_DUMP = "CAIRN-BACKUP-0108";
-    public static final String COMMAND_FAILED = "CAIRN-BACKUP-0109";
-    public static final String RESTORE_FAILED = "CAIRN-BACKUP-0110";
-    public static final String PROMETHEUS_ADMIN_API_OFF = "CAIRN-BACKUP-0111";
-    public static final String PROMETHEUS_FAILED = "CAIRN-BACKUP-0112";
-    public static final String GRAFANA_FAILED = "CAIRN-BACKUP-0113";
-    public static final String SECRET_UNREADABLE = "CAIRN-BACKUP-0114";
+    public static final String DUMP_FAILED = "CAIRN-BACKUP-0301";
+    public static final String ACCESS_DENIED = "CAIRN-BACKUP-0302";
+    public static final String PASSWORD_EXPIRED = "CAIRN-BACKUP-0303";
+    public static final String DDL_DURING_DUMP = "CAIRN-BACKUP-0304";
+    public static final String CANNOT_CONNECT = "CAIRN-BACKUP-0305";
+    public static final String NO_REPLICA = "CAIRN-BACKUP-0306";
+    public static final String TIMED_OUT = "CAIRN-BACKUP-0307";
+    public static final String INCOMPLETE_DUMP = "CAIRN-BACKUP-0308";
+    public static final String COMMAND_FAILED = "CAIRN-BACKUP-0309";
+    public static final String RESTORE_FAILED = "CAIRN-BACKUP-0310";
+    public static final String PROMETHEUS_ADMIN_API_OFF = "CAIRN-BACKUP-0311";
+    public static final String PROMETHEUS_FAILED = "CAIRN-BACKUP-0312";
+    public static final String GRAFANA_FAILED = "CAIRN-BACKUP-0313";
+    public static final String SECRET_UNREADABLE = "CAIRN-BACKUP-0314";
 
-    public static final String SLA_IMPOSSIBLE = "CAIRN-BACKUP-0201";
-    public static final String RESTORE_TEST_MISMATCH = "CAIRN-BACKUP-0202";
-    public static final String RESTORE_SLOWER_THAN_RTO = "CAIRN-BACKUP-0203";
-    public static final String RPO_MISSED = "CAIRN-BACKUP-0204";
-    public static final String VERIFY_FAILED = "CAIRN-BACKUP-0205";
+    public static final String SLA_IMPOSSIBLE = "CAIRN-BACKUP-0401";
+    public static final String RESTORE_TEST_MISMATCH = "CAIRN-BACKUP-0402";
+    public static final String RESTORE_SLOWER_THAN_RTO = "CAIRN-BACKUP-0403";
+    public static final String RPO_MISSED = "CAIRN-BACKUP-0404";
+    public static final String VERIFY_FAILED = "CAIRN-BACKUP-0405";
 
     /** Every id with one line for docs/errors: what it means and what to do. */
     public static final Map<String, String> ALL;

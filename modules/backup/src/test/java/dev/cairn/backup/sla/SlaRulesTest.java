@@ -116,16 +116,16 @@ class SlaRulesTest {
                         verify: { mode: restore-test }
                 """;
         assertThat(check("cairn.yml", yaml)).containsExactly(
-                "cairn.yml:9:14: backup.jobs.db.sla.rpo: CAIRN-BACKUP-0201: rpo 12h is shorter than the schedule 'daily 02:00' allows"
+                "cairn.yml:9:14: backup.jobs.db.sla.rpo: CAIRN-BACKUP-0401: rpo 12h is shorter than the schedule 'daily 02:00' allows"
                         + " (up to 1d between runs): run more often or promise less",
-                "cairn.yml:10:19: backup.jobs.db.sla.versions: CAIRN-BACKUP-0201: versions 6 but the job's keep rules leave as few as 4"
+                "cairn.yml:10:19: backup.jobs.db.sla.versions: CAIRN-BACKUP-0401: versions 6 but the job's keep rules leave as few as 4"
                         + " snapshot(s) of schedule 'daily 02:00': keep more or promise fewer versions",
-                "cairn.yml:11:17: backup.jobs.db.sla.verify.mode: CAIRN-BACKUP-0201: restore-test of a mysql source needs a way to restore it:"
+                "cairn.yml:11:17: backup.jobs.db.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a mysql source needs a way to restore it:"
                         + " set sla.verify.scratch (a throwaway server to load the dump into)",
-                "cairn.yml:18:19: backup.jobs.grafana.sla.versions: CAIRN-BACKUP-0201: versions 3 but the job's keep rules leave as few as 1"
+                "cairn.yml:18:19: backup.jobs.grafana.sla.versions: CAIRN-BACKUP-0401: versions 3 but the job's keep rules leave as few as 1"
                         + " snapshot(s) of schedule 'monthly 1 05:00': keep more or promise fewer versions",
-                "cairn.yml:20:14: backup.jobs.grafana.sla.rto: CAIRN-BACKUP-0201: an rto is measured only by restoring: set verify: restore-test",
-                "cairn.yml:26:25: backup.jobs.dump.sla.verify.mode: CAIRN-BACKUP-0201: restore-test of a command source needs a way to"
+                "cairn.yml:20:14: backup.jobs.grafana.sla.rto: CAIRN-BACKUP-0401: an rto is measured only by restoring: set verify: restore-test",
+                "cairn.yml:26:25: backup.jobs.dump.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a command source needs a way to"
                         + " restore it: set source.command.restore (the program that loads its output back)");
     }
 

@@ -6,8 +6,7 @@ import java.time.Duration;
 
 /**
  * {@code backup.jobs.<name>.source.grafana}: dashboards, folders, data sources (without their
- * secrets) and alert rules through Grafana's HTTP API. Configuration shape only in this
- * version: the source itself is not built yet (see the module README).
+ * secrets) and alert rules through Grafana's HTTP API.
  */
 public record GrafanaSourceConfig(
         @Doc(value = "Grafana's base URL", required = true)

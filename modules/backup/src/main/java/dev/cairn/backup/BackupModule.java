@@ -40,6 +40,7 @@ public final class BackupModule implements Module<BackupConfig> {
     private ModuleContext ctx;
     private BackupMetrics metrics;
     private ScheduledExecutorService scheduler;
+    private volatile dev.cairn.backup.sla.SlaBoard sla;
     private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -84,6 +85,22 @@ public final class BackupModule implements Module<BackupConfig> {
             }
             if (j.keep() != null && j.keep().within().isNegative()) p.error(j.keep(), "within", "must not be negative");
             Sources.validate(j, vc.configDir(), p);
+            BackupConfig.SourceConfig src = j.source();
+            dev.cairn.backup.source.StreamedSources.validate(src.mysql(), src.command(), src.prometheus(), src.grafana(), vc);
+            ZoneId zone;
+            try {
+                zone = ZoneId.of(j.timezone());
+            } catch (RuntimeException e) {
+                zone = ZoneId.of("UTC");
+            }
+            dev.cairn.backup.sla.SlaRules.validate(j.sla(), j.schedule(), zone, j.keep() == null ? null : j.keep().policy(),
+                    dev.cairn.backup.sla.SlaBoard.facts(j), p);
+            if (j.node() != null && !vc.nodeNames().isEmpty() && !vc.nodeNames().contains(j.node())) {
+                p.error(j, "node", "unknown node '" + j.node() + "'" + Suggestions.didYouMean(j.node(), vc.nodeNames()));
+            }
+            if (j.node() != null && j.on() == dev.cairn.backup.placement.Placement.RunOn.LEADER) {
+                p.error(j, "on", "set node or on: leader, not both");
+            }
         });
     }
 
@@ -92,7 +109,8 @@ public final class BackupModule implements Module<BackupConfig> {
         this.ctx = mctx;
         this.config = c;
         this.metrics = new BackupMetrics(mctx.metrics());
-        this.runner = new JobRunner(c, mctx.configDir(), metrics);
+        this.sla = new dev.cairn.backup.sla.SlaBoard(c, mctx.configDir(), mctx.metrics(), java.time.Clock.systemUTC());
+        this.runner = new JobRunner(c, mctx.configDir(), metrics, mctx.catalog(), sla);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-backup-scheduler");
             t.setDaemon(true);
@@ -132,7 +150,20 @@ public final class BackupModule implements Module<BackupConfig> {
         }, delay, TimeUnit.MILLISECONDS);
     }
 
+    /** Null when this node runs the job, else why another node does (cluster placement). */
+    private String elsewhere(String name) {
+        JobConfig j = config.jobs().get(name);
+        return dev.cairn.backup.placement.Placement.whyNotHere(j.node(), j.on(), ctx.nodeName(), ctx.moduleStatus("cluster"));
+    }
+
     private void runSafely(String name) {
+        String elsewhere = elsewhere(name);
+        if (elsewhere != null) {
+            // Another node runs it: show its state from the shared repository.
+            log.debug("backup job {} {}: reading its state from the repository", name, elsewhere);
+            runner.seed(name, true);
+            return;
+        }
         try {
             JobRunner.Outcome o = runner.run(name, List.of(), null);
             log.info("backup job {}: snapshot {} ({} files, added {} bytes{})", name, o.result().snapshotId().substring(0, 8),
@@ -163,6 +194,8 @@ public final class BackupModule implements Module<BackupConfig> {
         }
         if (metrics != null && ctx != null) metrics.unregister(ctx.metrics());
         metrics = null;
+        if (sla != null) sla.close();
+        sla = null;
         nextRun.clear();
     }
 
@@ -220,6 +253,10 @@ public final class BackupModule implements Module<BackupConfig> {
             m.put("partial", s.partial());
             Instant n = nextRun.get(name);
             m.put("next_run", n == null ? null : n.toString());
+            dev.cairn.backup.sla.SlaBoard board = sla;
+            if (board != null && board.tracker(name) != null) m.put("sla", board.tracker(name).details());
+            String elsewhere = ctx == null ? null : elsewhere(name);
+            if (elsewhere != null) m.put("placement", elsewhere);
             jobs.put(name, m);
         }
         return jobs;
@@ -239,7 +276,15 @@ public final class BackupModule implements Module<BackupConfig> {
         details.put("jobs", jobDetails());
         String summary = failing.isEmpty() ? c.jobs().size() + " jobs, " + c.repositories().size() + " repositories"
                 : "failing: " + String.join(", ", failing);
-        return new ModuleStatus(failing.isEmpty(), summary, details);
+        dev.cairn.backup.sla.SlaBoard board = sla;
+        Map<String, List<dev.cairn.backup.sla.SlaTracker.Breach>> broken = board == null ? Map.of() : board.breaches();
+        if (!broken.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            broken.forEach((job, bs) -> parts.add(job + " (" + String.join(", ", bs.stream().map(b -> b.id() + " " + b.reason().label()
+                    + ": " + b.message()).toList()) + ")"));
+            summary += "; SLA broken: " + String.join("; ", parts);
+        }
+        return new ModuleStatus(failing.isEmpty() && broken.isEmpty(), summary, details);
     }
 
     /** For tests and the CLI: the repository config a job uses. */

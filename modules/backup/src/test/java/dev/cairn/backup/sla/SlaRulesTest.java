@@ -1,96 +1,56 @@
 package dev.cairn.backup.sla;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
-import dev.cairn.backup.source.command.CommandSourceConfig;
-import dev.cairn.backup.source.grafana.GrafanaSourceConfig;
-import dev.cairn.backup.source.mysql.MysqlSourceConfig;
-import dev.cairn.backup.source.prometheus.PrometheusSourceConfig;
-import dev.cairn.core.config.ConfigBinder;
+import dev.cairn.backup.BackupModule;
+import dev.cairn.backup.schedule.Schedule;
 import dev.cairn.core.config.ConfigError;
+import dev.cairn.core.config.ConfigException;
+import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ModuleRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.composer.Composer;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.NodeTuple;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.parser.ParserImpl;
-import org.snakeyaml.engine.v2.scanner.StreamReader;
+import org.junit.jupiter.api.io.TempDir;
 
-/**
- * The SLA checks of {@code cairn check}, through the host's own strict binder (so errors carry
- * file:line:col and key path). The jobs are bound to records shaped like part 1's
- * {@code backup.jobs} (built on the backup-engine branch) plus the part-2 source kinds and
- * {@code sla}; the real {@code cairn check} wiring follows when both branches meet.
- */
+/** The SLA checks as {@code cairn check} runs them: the host's loader with the backup module. */
 class SlaRulesTest {
 
-    record Dir(List<Path> paths) {
-    }
+    @TempDir
+    Path dir;
 
-    record Src(Dir directory, MysqlSourceConfig mysql, CommandSourceConfig command, PrometheusSourceConfig prometheus,
-               GrafanaSourceConfig grafana) {
-    }
-
-    record Job(Src source, String schedule, String timezone, String repository, RetentionModel keep, SlaConfig sla) {
-    }
-
-    record Repo(Path path, Path keyFile, boolean create) {
-    }
-
-    record Backup(Map<String, Repo> repositories, Map<String, Job> jobs) {
-    }
-
-    static SlaRules.SourceFacts facts(Job j) {
-        Src s = j.source();
-        if (s.mysql() != null) {
-            boolean scratch = j.sla() != null && j.sla().verify() != null && j.sla().verify().scratch() != null;
-            return new SlaRules.SourceFacts("mysql", scratch ? null : "set sla.verify.scratch (a throwaway server to load the dump into)");
+    List<String> check(String name, String yaml) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, yaml);
+        try {
+            new ConfigLoader(ModuleRegistry.of(new BackupModule()), Map.of()).load(file, null);
+            return List.of();
+        } catch (ConfigException e) {
+            return e.errors().stream().map(ConfigError::toString).map(s -> s.replace(dir + "/", "")).toList();
         }
-        if (s.command() != null) {
-            boolean restorable = s.command().produces() != null || !s.command().restore().isEmpty();
-            return new SlaRules.SourceFacts("command", restorable ? null : "set source.command.restore (the program that loads its output back)");
-        }
-        if (s.grafana() != null) return new SlaRules.SourceFacts("grafana", "restoring into a scratch Grafana is not built yet");
-        return new SlaRules.SourceFacts(s.prometheus() != null ? "prometheus" : "directory", null);
-    }
-
-    static List<String> check(String label, String yaml) {
-        LoadSettings settings = LoadSettings.builder().setLabel(label).build();
-        Node root = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, yaml))).getSingleNode().orElseThrow();
-        Node section = null;
-        for (NodeTuple t : ((MappingNode) root).getValue()) {
-            if (((ScalarNode) t.getKeyNode()).getValue().equals("backup")) section = t.getValueNode();
-        }
-        ConfigBinder binder = new ConfigBinder(label, Map.of());
-        Backup b = (Backup) binder.bind(section, Backup.class, "backup");
-        if (b != null) {
-            for (Job j : b.jobs().values()) {
-                ZoneId zone = ZoneId.of(j.timezone() == null ? "UTC" : j.timezone());
-                SlaRules.validate(j.sla(), j.schedule(), zone, j.keep(), facts(j), binder);
-            }
-        }
-        return binder.errors().stream().map(ConfigError::toString).toList();
     }
 
     @Test
-    void seed003sTableAsConfigPassesTheChecks() throws Exception {
-        Path example = Path.of("../../config/examples/backup-sla.yml");
-        assertThat(check("backup-sla.yml", Files.readString(example))).isEmpty();
+    void seed003sTableAsConfigPassesCairnCheck() throws Exception {
+        String example = Files.readString(Path.of("../../config/examples/backup-sla.yml"));
+        Files.createDirectories(dir.resolve("secrets"));
+        for (String s : List.of("mysql-backup.password", "influx.token", "grafana.token")) Files.writeString(dir.resolve("secrets/" + s), "x\n");
+        assertThat(check("backup-sla.yml", example)).isEmpty();
     }
 
     @Test
-    void impossibleSlasAreRefusedAtTheirLine() {
+    void impossibleSlasAreRefusedAtTheirLine() throws Exception {
         String yaml = """
                 backup:
+                  repositories:
+                    local: { path: repo, key_file: key, create: true }
                   jobs:
                     db:
+                      repository: local
                       schedule: daily 02:00
                       keep: { weekly: 4 }
                       source:
@@ -100,7 +60,8 @@ class SlaRulesTest {
                         versions: 6
                         verify: restore-test
                     grafana:
-                      schedule: monthly 1 05:00
+                      repository: local
+                      schedule: "0 5 1 * *"
                       keep: { within: 30d }
                       source:
                         command: { run: [grafana-backup], stdout_as: grafana.json }
@@ -109,34 +70,67 @@ class SlaRulesTest {
                         verify: structure
                         rto: 5m
                     dump:
+                      repository: local
                       schedule: hourly
                       source:
                         command: { run: [pg_dump, -Fc, app], stdout_as: app.dump }
                       sla:
                         verify: { mode: restore-test }
+                    adhoc:
+                      repository: local
+                      schedule: manual
+                      source:
+                        directory: { paths: [.] }
+                      sla: { rpo: 1d }
                 """;
         assertThat(check("cairn.yml", yaml)).containsExactly(
-                "cairn.yml:9:14: backup.jobs.db.sla.rpo: CAIRN-BACKUP-0401: rpo 12h is shorter than the schedule 'daily 02:00' allows"
+                "cairn.yml:12:14: backup.jobs.db.sla.rpo: CAIRN-BACKUP-0401: rpo 12h is shorter than the schedule 'daily 02:00' allows"
                         + " (up to 1d between runs): run more often or promise less",
-                "cairn.yml:10:19: backup.jobs.db.sla.versions: CAIRN-BACKUP-0401: versions 6 but the job's keep rules leave as few as 4"
+                "cairn.yml:13:19: backup.jobs.db.sla.versions: CAIRN-BACKUP-0401: versions 6 but the job's keep rules leave as few as 4"
                         + " snapshot(s) of schedule 'daily 02:00': keep more or promise fewer versions",
-                "cairn.yml:11:17: backup.jobs.db.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a mysql source needs a way to restore it:"
+                "cairn.yml:14:17: backup.jobs.db.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a mysql source needs a way to restore it:"
                         + " set sla.verify.scratch (a throwaway server to load the dump into)",
-                "cairn.yml:18:19: backup.jobs.grafana.sla.versions: CAIRN-BACKUP-0401: versions 3 but the job's keep rules leave as few as 1"
-                        + " snapshot(s) of schedule 'monthly 1 05:00': keep more or promise fewer versions",
-                "cairn.yml:20:14: backup.jobs.grafana.sla.rto: CAIRN-BACKUP-0401: an rto is measured only by restoring: set verify: restore-test",
-                "cairn.yml:26:25: backup.jobs.dump.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a command source needs a way to"
-                        + " restore it: set source.command.restore (the program that loads its output back)");
+                "cairn.yml:22:19: backup.jobs.grafana.sla.versions: CAIRN-BACKUP-0401: versions 3 but the job's keep rules leave as few as 1"
+                        + " snapshot(s) of schedule '0 5 1 * *': keep more or promise fewer versions",
+                "cairn.yml:24:14: backup.jobs.grafana.sla.rto: CAIRN-BACKUP-0401: an rto is measured only by restoring: set verify: restore-test",
+                "cairn.yml:31:25: backup.jobs.dump.sla.verify.mode: CAIRN-BACKUP-0401: restore-test of a command source needs a way to"
+                        + " restore it: set source.command.restore (the program that loads its output back)",
+                "cairn.yml:37:19: backup.jobs.adhoc.sla.rpo: CAIRN-BACKUP-0401: an rpo needs a schedule: the job runs only on demand");
+    }
+
+    @Test
+    void partTwoSourcesAreCheckedToo() throws Exception {
+        String yaml = """
+                backup:
+                  repositories:
+                    local: { path: repo, key_file: key, create: true }
+                  jobs:
+                    both:
+                      repository: local
+                      source:
+                        mysql: { cluster: mysql, host: 127.0.0.1:3306, databases: [], user: backup, password_file: nope }
+                    cmd:
+                      repository: local
+                      source:
+                        command: { run: [true] }
+                """;
+        List<String> errors = check("cairn.yml", yaml);
+        assertThat(errors).anyMatch(e -> e.contains("backup.jobs.both.source.mysql.host: set exactly one of cluster and host"))
+                .anyMatch(e -> e.contains("no catalog service 'mysql-primary'"))
+                .anyMatch(e -> e.contains("backup.jobs.both.source.mysql.databases: list at least one database"))
+                .anyMatch(e -> e.contains("backup.jobs.both.source.mysql.password_file: cannot read"))
+                .anyMatch(e -> e.contains("backup.jobs.cmd.source.command: set exactly one of stdout_as and produces"));
+        assertThat(errors).allMatch(e -> e.matches("cairn\\.yml:\\d+:\\d+: .*"));
     }
 
     @Test
     void theRpoIsHeldAgainstTheLongestGapOfTheSchedule() {
         ZoneId utc = ZoneId.of("UTC");
-        assertThat(ScheduleModel.parse("daily 02:00").longestGap(utc)).hasHours(24);
-        assertThat(ScheduleModel.parse("monthly 1 05:00").longestGap(utc)).hasDays(31);
-        assertThat(ScheduleModel.parse("0 */6 * * 1-5").longestGap(utc)).hasHours(54);
-        assertThat(ScheduleModel.parse("every 15m").longestGap(utc)).hasMinutes(15);
+        assertThat(SlaRules.longestGap(Schedule.parse("daily 02:00"), utc)).hasHours(24);
+        assertThat(SlaRules.longestGap(Schedule.parse("0 5 1 * *"), utc)).hasDays(31);
+        assertThat(SlaRules.longestGap(Schedule.parse("0 */6 * * 1-5"), utc)).hasHours(54);
+        assertThat(SlaRules.longestGap(Schedule.parse("every 15m"), utc)).hasMinutes(15);
         // A DST change makes one day of a local-time schedule 25 hours long.
-        assertThat(ScheduleModel.parse("daily 02:30").longestGap(ZoneId.of("Europe/Tallinn"))).hasHours(25);
+        assertThat(SlaRules.longestGap(Schedule.parse("daily 02:30"), ZoneId.of("Europe/Tallinn"))).hasHours(25);
     }
 }

@@ -532,7 +532,14 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     @Override
     public void close() {
+        // Wait for the threads: no write may continue after a failed backup has returned.
         workers.shutdownNow();
         uploader.shutdown();
+        try {
+            workers.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+            uploader.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

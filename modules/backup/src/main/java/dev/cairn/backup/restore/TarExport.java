@@ -28,26 +28,32 @@ public final class TarExport {
         long files = 0;
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(sink, StandardCharsets.UTF_8.name())) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            tar.setAddPaxHeadersForNonAsciiNames(true);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
+            tar.setAddPaxHeadersForNonAsciiNames(false);
             for (Snapshot.Node n : s.nodes()) {
                 if (!Restorer.safePath(n.path())) throw new IOException("CAIRN-BACKUP-0041 refusing to export unsafe path " + n.path());
-                TarArchiveEntry e;
-                switch (n.type()) {
-                    case DIR -> e = new TarArchiveEntry(n.path() + "/", TarArchiveEntry.LF_DIR, true);
-                    case FILE -> {
-                        e = new TarArchiveEntry(n.path(), TarArchiveEntry.LF_NORMAL, true);
-                        e.setSize(n.size());
-                    }
-                    case SYMLINK -> {
-                        e = new TarArchiveEntry(n.path(), TarArchiveEntry.LF_SYMLINK, true);
-                        e.setLinkName(new String(n.target(), StandardCharsets.UTF_8));
-                    }
-                    default -> {
-                        e = new TarArchiveEntry(n.path(), TarArchiveEntry.LF_LINK, true);
-                        e.setLinkName(new String(n.target(), StandardCharsets.UTF_8));
-                    }
+                // One PAX extended header per entry, written here: Commons Compress would round times to
+                // 100 ns, and GNU tar applies only the last of two consecutive extended headers.
+                Map<String, String> pax = new java.util.LinkedHashMap<>();
+                String name = n.type() == Snapshot.Type.DIR ? n.path() + "/" : n.path();
+                String link = n.target() == null ? null : new String(n.target(), StandardCharsets.UTF_8);
+                if (!fitsUstar(name)) pax.put("path", name);
+                if (link != null && !fitsUstar(link)) pax.put("linkpath", link);
+                Instant t = Instant.ofEpochSecond(Math.floorDiv(n.mtimeNs(), 1_000_000_000L), Math.floorMod(n.mtimeNs(), 1_000_000_000L));
+                if (t.getNano() != 0) pax.put("mtime", t.getEpochSecond() + "." + String.format("%09d", t.getNano()));
+                for (Map.Entry<String, byte[]> x : n.xattrs().entrySet()) {
+                    pax.put("SCHILY.xattr." + x.getKey(), new String(x.getValue(), StandardCharsets.UTF_8));
                 }
+                byte type = switch (n.type()) {
+                    case DIR -> TarArchiveEntry.LF_DIR;
+                    case FILE -> TarArchiveEntry.LF_NORMAL;
+                    case SYMLINK -> TarArchiveEntry.LF_SYMLINK;
+                    default -> TarArchiveEntry.LF_LINK;
+                };
+                String shortName = pax.containsKey("path") ? (n.type() == Snapshot.Type.DIR ? "PaxPath/" : "PaxPath") : name;
+                TarArchiveEntry e = new TarArchiveEntry(shortName, type, true);
+                if (link != null) e.setLinkName(pax.containsKey("linkpath") ? "PaxLink" : link);
+                if (n.type() == Snapshot.Type.FILE) e.setSize(n.size());
                 int typeBits = switch (n.type()) {
                     case DIR -> 0040000;
                     case SYMLINK -> 0120000;
@@ -58,12 +64,8 @@ public final class TarExport {
                 e.setGroupId(n.gid());
                 e.setUserName(n.user());
                 e.setGroupName(n.group());
-                Instant t = Instant.ofEpochSecond(Math.floorDiv(n.mtimeNs(), 1_000_000_000L), Math.floorMod(n.mtimeNs(), 1_000_000_000L));
-                e.setLastModifiedTime(FileTime.from(t));
-                if (t.getNano() != 0) e.addPaxHeader("mtime", t.getEpochSecond() + "." + String.format("%09d", t.getNano()));
-                for (Map.Entry<String, byte[]> x : n.xattrs().entrySet()) {
-                    e.addPaxHeader("SCHILY.xattr." + x.getKey(), new String(x.getValue(), StandardCharsets.UTF_8));
-                }
+                e.setLastModifiedTime(FileTime.from(Instant.ofEpochSecond(t.getEpochSecond())));
+                if (!pax.isEmpty()) paxHeader(tar, pax);
                 tar.putArchiveEntry(e);
                 if (n.type() == Snapshot.Type.FILE) {
                     for (byte[] id : n.chunks()) tar.write(repo.readBlob(id));
@@ -74,5 +76,26 @@ public final class TarExport {
             tar.finish();
         }
         return files;
+    }
+
+    private static boolean fitsUstar(String name) {
+        return name.length() < 100 && name.chars().allMatch(c -> c >= 0x20 && c < 0x7F);
+    }
+
+    private static void paxHeader(TarArchiveOutputStream tar, Map<String, String> records) throws IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, String> r : records.entrySet()) {
+            byte[] kv = (" " + r.getKey() + "=" + r.getValue() + "\n").getBytes(StandardCharsets.UTF_8);
+            int len = kv.length + 1;
+            while (String.valueOf(len).length() + kv.length != len) len++;
+            b.writeBytes(String.valueOf(len).getBytes(StandardCharsets.US_ASCII));
+            b.writeBytes(kv);
+        }
+        TarArchiveEntry x = new TarArchiveEntry("./PaxHeaders/entry", TarArchiveEntry.LF_PAX_EXTENDED_HEADER_LC, true);
+        x.setSize(b.size());
+        x.setModTime(FileTime.fromMillis(0));
+        tar.putArchiveEntry(x);
+        tar.write(b.toByteArray());
+        tar.closeArchiveEntry();
     }
 }

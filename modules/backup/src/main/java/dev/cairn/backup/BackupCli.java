@@ -48,6 +48,8 @@ final class BackupCli {
             """;
     static final String RESTORE_USAGE = """
             cairn restore JOB [--at TIME|SNAPSHOT] [--include PATH]... --to DIR
+            cairn restore JOB [--at TIME|SNAPSHOT] --to-database HOST:PORT [--database NAME] [--user U --password-file F]
+              (a mysql job: loads the dump into the server, then compares row counts and checksums)
               TIME: 2026-12-03T02:00 (the job's time zone) or an ISO instant; default the newest snapshot
             """;
 
@@ -394,7 +396,7 @@ final class BackupCli {
         PrintStream out = ctx.out(), err = ctx.err();
         Args a;
         try {
-            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to"));
+            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to", "--to-database", "--database", "--user", "--password-file"));
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
             return USAGE;
@@ -403,7 +405,7 @@ final class BackupCli {
             out.print(RESTORE_USAGE);
             return OK;
         }
-        if (a.positional().size() != 1 || a.one("--to") == null) {
+        if (a.positional().size() != 1 || (a.one("--to") == null) == (a.one("--to-database") == null)) {
             err.print(RESTORE_USAGE);
             return USAGE;
         }
@@ -416,6 +418,15 @@ final class BackupCli {
         try (Repository r = openForJob(cfg, ctx.configDir(), jobName)) {
             ZoneId z = ZoneId.of(job(cfg, jobName).timezone());
             Repository.SnapshotRef s = pick(r, jobName, a.one("--at"), z);
+            if (a.one("--to-database") != null) {
+                var mysql = job(cfg, jobName).source().mysql();
+                if (mysql == null) {
+                    err.println("--to-database restores a mysql job; " + jobName + " is not one (use --to DIR)");
+                    return USAGE;
+                }
+                return dev.cairn.backup.source.mysql.DatabaseRestoreCommand.run(r, s.id(), mysql, ctx.configDir(), a.one("--to-database"),
+                        a.one("--database"), a.one("--user"), a.one("--password-file"), out, err);
+            }
             Progress bar = new Progress(ctx.interactive(), err);
             Restorer.Result res = new Restorer(r, new Restorer.Options(Path.of(a.one("--to")), a.all("--include"), cfg.workerThreads(),
                     (done, total, files, filesTotal) -> bar.show(done, total, files, filesTotal))).restore(r.readSnapshot(s.id()));

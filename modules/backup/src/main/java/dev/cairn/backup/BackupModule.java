@@ -41,6 +41,8 @@ public final class BackupModule implements Module<BackupConfig> {
     private BackupMetrics metrics;
     private ScheduledExecutorService scheduler;
     private volatile dev.cairn.backup.sla.SlaBoard sla;
+    /** Per job: why another node runs it ("" when this one does), as the scheduler last decided. */
+    private final Map<String, String> placement = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -153,7 +155,11 @@ public final class BackupModule implements Module<BackupConfig> {
     /** Null when this node runs the job, else why another node does (cluster placement). */
     private String elsewhere(String name) {
         JobConfig j = config.jobs().get(name);
-        return dev.cairn.backup.placement.Placement.whyNotHere(j.node(), j.on(), ctx.nodeName(), ctx.moduleStatus("cluster"));
+        java.util.Optional<ModuleStatus> cluster = j.on() == dev.cairn.backup.placement.Placement.RunOn.LEADER
+                ? ctx.moduleStatus("cluster") : java.util.Optional.empty();
+        String why = dev.cairn.backup.placement.Placement.whyNotHere(j.node(), j.on(), ctx.nodeName(), cluster);
+        placement.put(name, why == null ? "" : why);
+        return why;
     }
 
     private void runSafely(String name) {
@@ -255,8 +261,9 @@ public final class BackupModule implements Module<BackupConfig> {
             m.put("next_run", n == null ? null : n.toString());
             dev.cairn.backup.sla.SlaBoard board = sla;
             if (board != null && board.tracker(name) != null) m.put("sla", board.tracker(name).details());
-            String elsewhere = ctx == null ? null : elsewhere(name);
-            if (elsewhere != null) m.put("placement", elsewhere);
+            // From the last scheduler decision: asking the cluster module here would re-enter the host's status.
+            String elsewhere = placement.get(name);
+            if (elsewhere != null && !elsewhere.isEmpty()) m.put("placement", elsewhere);
             jobs.put(name, m);
         }
         return jobs;

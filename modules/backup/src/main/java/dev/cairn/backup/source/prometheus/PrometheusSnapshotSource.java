@@ -80,7 +80,8 @@ public final class PrometheusSnapshotSource implements Source {
         try {
             if (!Files.isDirectory(dir)) {
                 throw new SourceException(SourceErrors.PROMETHEUS_FAILED, "Prometheus made snapshot " + name + " but " + dir
-                        + " does not exist: is data_dir Prometheus' --storage.tsdb.path on this host?");
+                        + " does not exist: is data_dir Prometheus' --storage.tsdb.path on this host? (the snapshot " + name
+                        + " is left in Prometheus' own snapshots/ directory: remove it there)");
             }
             sink.extra("prometheus.url", cfg.url());
             sink.extra("prometheus.snapshot", name);

@@ -26,6 +26,15 @@ final class RepoFixture {
         Repository.init(new LocalStore(dir), RepoKey.keyFile(keyFile), SMALL).close();
     }
 
+    private RepoFixture(Path dir, Path keyFile) {
+        this.dir = dir;
+        this.keyFile = keyFile;
+    }
+
+    static RepoFixture existing(Path dir, Path keyFile) {
+        return new RepoFixture(dir, keyFile);
+    }
+
     Repository open() throws IOException {
         return Repository.open(new LocalStore(dir), RepoKey.keyFile(keyFile));
     }

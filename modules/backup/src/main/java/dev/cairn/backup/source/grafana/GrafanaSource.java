@@ -30,6 +30,7 @@ public final class GrafanaSource implements Source {
 
     private final GrafanaSourceConfig cfg;
     private final Path configDir;
+    int pageSize = PAGE;
 
     public GrafanaSource(GrafanaSourceConfig cfg, Path configDir) {
         this.cfg = cfg;
@@ -45,12 +46,12 @@ public final class GrafanaSource implements Source {
     public void emit(EntrySink sink) throws IOException, InterruptedException {
         GrafanaApi api = new GrafanaApi(cfg.url(), configDir.resolve(cfg.tokenFile()).normalize(), cfg.timeout());
         sink.directory(EntryMeta.directory("grafana"));
-        put(sink, "grafana/folders.json", api.get("/api/folders?limit=" + PAGE));
+        put(sink, "grafana/folders.json", api.get("/api/folders?limit=" + pageSize));
         Set<String> uids = new LinkedHashSet<>();
         for (int page = 1; page < 10_000; page++) {
-            JsonNode hits = api.get("/api/search?type=dash-db&limit=" + PAGE + "&page=" + page);
+            JsonNode hits = api.get("/api/search?type=dash-db&limit=" + pageSize + "&page=" + page);
             for (JsonNode h : hits) uids.add(h.path("uid").asText());
-            if (hits.size() < PAGE) break;
+            if (hits.size() < pageSize) break;
         }
         sink.directory(EntryMeta.directory("grafana/dashboards"));
         for (String uid : uids) {

@@ -255,7 +255,9 @@ final class BackupCli {
             return resp.ok() ? OK : FAILED;
         }
         Progress bar = new Progress(ctx.interactive(), ctx.err());
-        JobRunner runner = new JobRunner(cfg, dir, null);
+        dev.cairn.backup.sla.SlaBoard sla = new dev.cairn.backup.sla.SlaBoard(cfg, dir, null, java.time.Clock.systemUTC());
+        JobRunner runner = new JobRunner(cfg, dir, null, null, sla);
+        runner.seed(name); // the snapshots already there, so the SLA line below counts them
         try {
             JobRunner.Outcome o = runner.run(name, a.all("--tag"), (done, files, expected) -> bar.show(done, expected, files, -1));
             bar.done();
@@ -265,6 +267,8 @@ final class BackupCli {
                     bytes(r.header().addedBytes()), r.packs(), r.duration().toMillis() / 1000.0);
             for (String p : r.header().problems()) out.println("  " + p);
             if (!o.forgotten().isEmpty()) out.println("forgot " + o.forgotten().size() + " snapshots by the keep rules (prune frees their data)");
+            String verified = sla.verification(name);
+            if (verified != null) out.println(verified);
             return r.header().partial() ? DAMAGED : OK;
         } catch (IOException e) {
             bar.done();

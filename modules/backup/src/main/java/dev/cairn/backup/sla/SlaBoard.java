@@ -215,6 +215,20 @@ public final class SlaBoard implements AutoCloseable {
         });
     }
 
+    /** One line on the last verification of {@code job} and its SLA, for {@code cairn backup run}; null without one. */
+    public String verification(String job) {
+        SlaTracker t = trackers.get(job);
+        if (t == null || t.lastVerifyOk() == null) return null;
+        StringBuilder b = new StringBuilder(t.lastVerifyOk() ? "verified: " : SourceErrors.VERIFY_FAILED + " verification FAILED: ");
+        b.append(t.lastVerifyDetail());
+        if (t.lastRestoreTest() != null && t.sla().rto() != null) {
+            b.append(" (rto ").append(dev.cairn.spi.config.Durations.format(t.sla().rto())).append(')');
+        }
+        List<SlaTracker.Breach> br = t.breaches();
+        b.append(br.isEmpty() ? "; SLA met" : "; SLA broken: " + String.join("; ", br.stream().map(x -> x.reason().label() + ": " + x.message()).toList()));
+        return b.toString();
+    }
+
     /** Broken promises per job (jobs that keep all of theirs are absent). */
     public Map<String, List<SlaTracker.Breach>> breaches() {
         Map<String, List<SlaTracker.Breach>> out = new LinkedHashMap<>();

@@ -129,7 +129,7 @@ public final class SlaTracker {
         }
         int v = verifiedVersions();
         if (v < sla.versions()) {
-            out.add(new Breach(Reason.VERSIONS, SourceErrors.VERIFY_FAILED, v + " verified version(s), the SLA promises " + sla.versions()));
+            out.add(new Breach(Reason.VERSIONS, SourceErrors.VERSIONS_SHORT, v + " verified version(s), the SLA promises " + sla.versions()));
         }
         if (Boolean.FALSE.equals(lastVerifyOk)) {
             out.add(new Breach(Reason.VERIFY, SourceErrors.VERIFY_FAILED, "last verification failed: " + lastVerifyDetail));
@@ -141,7 +141,7 @@ public final class SlaTracker {
         if (copyLagLimit != null) {
             for (Map.Entry<String, Duration> e : storeLag.entrySet()) {
                 if (e.getValue().compareTo(copyLagLimit) > 0) {
-                    out.add(new Breach(Reason.COPY, SourceErrors.RPO_MISSED, "copy to " + e.getKey() + " is "
+                    out.add(new Breach(Reason.COPY, SourceErrors.COPY_LAGGING, "copy to " + e.getKey() + " is "
                             + Durations.format(round(e.getValue())) + " behind (limit " + Durations.format(copyLagLimit) + ")"));
                 }
             }
@@ -173,6 +173,11 @@ public final class SlaTracker {
 
     public synchronized Boolean lastVerifyOk() {
         return lastVerifyOk;
+    }
+
+    /** What the last verification found, one line. */
+    public synchronized String lastVerifyDetail() {
+        return lastVerifyDetail;
     }
 
     public synchronized Duration lastRestoreTest() {

@@ -29,6 +29,8 @@ public final class SourceErrors {
     public static final String RESTORE_SLOWER_THAN_RTO = "CAIRN-BACKUP-0403";
     public static final String RPO_MISSED = "CAIRN-BACKUP-0404";
     public static final String VERIFY_FAILED = "CAIRN-BACKUP-0405";
+    public static final String VERSIONS_SHORT = "CAIRN-BACKUP-0406";
+    public static final String COPY_LAGGING = "CAIRN-BACKUP-0407";
 
     /** Every id with one line for docs/errors: what it means and what to do. */
     public static final Map<String, String> ALL;
@@ -54,6 +56,8 @@ public final class SourceErrors {
         m.put(RESTORE_SLOWER_THAN_RTO, "a restore test took longer than the job's rto");
         m.put(RPO_MISSED, "the last successful backup is older than the job's rpo");
         m.put(VERIFY_FAILED, "the last verification of the job's snapshots failed");
+        m.put(VERSIONS_SHORT, "fewer verified snapshots of the job exist than its sla.versions promises");
+        m.put(COPY_LAGGING, "the copy of the job's snapshots in another repository is older than one rpo");
         ALL = java.util.Collections.unmodifiableMap(m);
     }
 

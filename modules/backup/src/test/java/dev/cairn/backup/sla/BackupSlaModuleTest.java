@@ -89,7 +89,7 @@ class BackupSlaModuleTest {
             JsonNode status = JSON.readTree(call(h, "GET", "/api/status").body());
             JsonNode backup = find(status, "backup");
             assertThat(backup.path("healthy").asBoolean()).isFalse();
-            assertThat(backup.path("summary").asText()).contains("SLA broken: broken (CAIRN-BACKUP-0405 versions: 0 verified version(s)");
+            assertThat(backup.path("summary").asText()).contains("SLA broken: broken (CAIRN-BACKUP-0406 versions: 0 verified version(s)");
             JsonNode jobs = backup.path("details").path("jobs");
             assertThat(jobs.path("db").path("sla").path("sla_met").asBoolean()).isTrue();
             assertThat(jobs.path("db").path("sla").path("versions_verified").asInt()).isEqualTo(1);

@@ -75,6 +75,8 @@ public final class MysqlClient {
                 if (rc != 0) throw classify(p, rc, server, "query");
                 return parse(out);
             }
+        } catch (SourceException e) {
+            throw e;
         } catch (IOException e) {
             throw new SourceException(SourceErrors.CANNOT_CONNECT, "cannot run " + clientCommand + ": " + e.getMessage(), e);
         }
@@ -134,9 +136,12 @@ public final class MysqlClient {
                 synchronized (err) {
                     msg = err.toString().trim();
                 }
-                throw new SourceException(SourceErrors.RESTORE_FAILED, clientCommand + " exited with " + proc.exitValue()
+                throw new SourceException(msg.contains("1045") ? SourceErrors.ACCESS_DENIED : SourceErrors.RESTORE_FAILED,
+                        clientCommand + " exited with " + proc.exitValue()
                         + " loading into " + server + (database == null ? "" : "/" + database) + ": " + msg);
             }
+        } catch (SourceException e) {
+            throw e;
         } catch (IOException e) {
             throw new SourceException(SourceErrors.RESTORE_FAILED, "cannot run " + clientCommand + ": " + e.getMessage(), e);
         }

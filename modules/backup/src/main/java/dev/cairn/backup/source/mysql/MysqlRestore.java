@@ -62,6 +62,8 @@ public final class MysqlRestore {
         long t0 = System.nanoTime();
         try (InputStream dump = new DatabaseRenamer(snapshot.open(MysqlDumpSource.DUMP_FILE), names)) {
             client.load(target, null, dump, timeout);
+        } catch (SourceException e) {
+            throw e;
         } catch (IOException e) {
             throw new SourceException(SourceErrors.RESTORE_FAILED, "cannot read the dump from the repository: " + e.getMessage(), e);
         }
@@ -139,6 +141,8 @@ public final class MysqlRestore {
                 int rc = p.waitFor();
                 if (rc != 0) throw MysqlClient.classify(p, rc, server, "verification dump of " + database);
             }
+        } catch (SourceException e) {
+            throw e;
         } catch (IOException e) {
             throw new SourceException(SourceErrors.RESTORE_FAILED, "verification dump of " + database + " failed: " + e.getMessage(), e);
         }

@@ -131,6 +131,11 @@ public final class BackupModule implements Module<BackupConfig> {
             Schedule s = Schedule.parse(j.schedule());
             if (s.manual()) continue;
             ZoneId z = ZoneId.of(j.timezone());
+            if (elsewhere(name) != null) {
+                // Another node runs it (and catches it up): this one only follows its state.
+                schedule(name, s, z);
+                continue;
+            }
             Instant prev = s.previous(now, z);
             Instant last = runner.state(name).lastSuccess();
             if (j.catchUp() && prev != null && (last == null || last.isBefore(prev))) {

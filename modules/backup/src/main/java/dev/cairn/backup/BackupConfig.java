@@ -30,8 +30,10 @@ public record BackupConfig(
 
     /** {@code backup.repositories.NAME}: one repository. */
     public record RepositoryConfig(
-            @Doc(value = "Directory holding the repository (a local disk or an NFS mount), relative to the config file.", required = true)
+            @Doc(value = "Directory holding the repository (a local disk or an NFS mount), relative to the config file. One of path, s3.")
             Path path,
+            @Doc(value = "An S3-compatible bucket (AWS S3, MinIO, Ceph RGW) holding the repository. One of path, s3.")
+            S3Config s3,
             @Doc(value = "File with the repository key (at least 32 random bytes; cairn backup key generate FILE). One of key_file, passphrase_file.")
             Path keyFile,
             @Doc(value = "File whose first line is the passphrase (PBKDF2-HMAC-SHA256, 600000 iterations). One of key_file, passphrase_file.")
@@ -41,6 +43,33 @@ public record BackupConfig(
             @Doc(value = "prune repacks a pack when more than this share of it is unused (percent).", dflt = "5")
             @Range(min = 0, max = 100)
             int maxUnused) {
+    }
+
+    /** {@code backup.repositories.NAME.s3}: a bucket and prefix, credentials from files. */
+    public record S3Config(
+            @Doc(value = "Endpoint URL (http://minio:9000); absent: AWS's endpoint for the region.")
+            String endpoint,
+            @Doc(value = "Region.", dflt = "us-east-1")
+            String region,
+            @Doc(value = "Bucket name.", required = true)
+            String bucket,
+            @Doc(value = "Key prefix inside the bucket (e.g. cairn/).", dflt = "")
+            String prefix,
+            @Doc(value = "File with the access key id.", required = true)
+            Path accessKeyFile,
+            @Doc(value = "File with the secret access key.", required = true)
+            Path secretKeyFile,
+            @Doc(value = "Send the SDK's default request checksums; false for servers that reject them (Ceph RGW, some MinIO versions).", dflt = "true")
+            boolean checksums,
+            @Doc(value = "Objects larger than this are uploaded in parts of this size (at least 5MiB).", dflt = "64MiB")
+            dev.cairn.spi.config.DataSize multipartThreshold,
+            @Doc(value = "Retries of a failed call (5xx, throttling, I/O errors), with exponential backoff from 100ms to 5s.", dflt = "6")
+            @Range(min = 0, max = 50)
+            int retries,
+            @Doc(value = "Connect and read timeout of one call.", dflt = "60s")
+            Duration timeout,
+            @Doc(value = "Create the bucket when it does not exist.", dflt = "false")
+            boolean createBucket) {
     }
 
     /** {@code backup.jobs.NAME}: what to back up, when, where, and how long to keep it. */

@@ -60,6 +60,15 @@ public final class BackupModule implements Module<BackupConfig> {
         ConfigProblems p = vc.problems();
         c.repositories().forEach((name, rc) -> {
             if (!BackupConfig.NAME.matcher(name).matches()) p.error(rc, null, "repository name '" + name + "': use letters, digits, _ . -");
+            if ((rc.path() == null) == (rc.s3() == null)) p.error(rc, null, "CAIRN-BACKUP-0104 set exactly one of path and s3");
+            if (rc.s3() != null && rc.s3().endpoint() != null) {
+                try {
+                    java.net.URI u = java.net.URI.create(rc.s3().endpoint());
+                    if (u.getScheme() == null || u.getHost() == null) throw new IllegalArgumentException("no scheme or host");
+                } catch (IllegalArgumentException e) {
+                    p.error(rc.s3(), "endpoint", "'" + rc.s3().endpoint() + "' is not a URL (http://host:port)");
+                }
+            }
             if ((rc.keyFile() == null) == (rc.passphraseFile() == null)) {
                 p.error(rc, rc.keyFile() == null ? null : "key_file", "CAIRN-BACKUP-0103 set exactly one of key_file and passphrase_file");
             }

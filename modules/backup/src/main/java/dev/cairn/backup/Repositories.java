@@ -4,6 +4,7 @@ import dev.cairn.backup.BackupConfig.RepositoryConfig;
 import dev.cairn.backup.repo.RepoKey;
 import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.store.LocalStore;
+import dev.cairn.backup.store.S3Store;
 import dev.cairn.backup.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,16 @@ public final class Repositories {
     private Repositories() {
     }
 
-    public static Store store(RepositoryConfig rc, Path configDir) {
+    public static Store store(RepositoryConfig rc, Path configDir) throws IOException {
+        if (rc.s3() != null) {
+            BackupConfig.S3Config c = rc.s3();
+            String ak = Files.readString(configDir.resolve(c.accessKeyFile())).trim();
+            String sk = Files.readString(configDir.resolve(c.secretKeyFile())).trim();
+            S3Store s3 = new S3Store(new S3Store.Settings(c.endpoint() == null ? null : java.net.URI.create(c.endpoint()), c.region(), c.bucket(),
+                    c.prefix(), ak, sk, c.checksums(), Math.max(S3Store.MIN_PART, c.multipartThreshold().bytes()), c.retries(), c.timeout()));
+            if (c.createBucket()) s3.createBucketIfMissing();
+            return s3;
+        }
         return new LocalStore(configDir.resolve(rc.path()).normalize());
     }
 

@@ -295,7 +295,8 @@ public final class Repository implements AutoCloseable {
     public byte[] sealBlob(byte[] id, byte[] chunk, int off, int len, int level) {
         byte[] body;
         int enc;
-        byte[] z = level > 0 && len >= 128 ? Zstd.compress(Arrays.copyOfRange(chunk, off, off + len), level) : null;
+        byte[] src = off == 0 && len == chunk.length ? chunk : Arrays.copyOfRange(chunk, off, off + len);
+        byte[] z = level > 0 && len >= 128 ? Zstd.compress(src, level) : null;
         if (z != null && z.length + 1 < len) {
             body = new byte[z.length + 1];
             System.arraycopy(z, 0, body, 1, z.length);
@@ -355,6 +356,14 @@ public final class Repository implements AutoCloseable {
         return Snapshot.decode(crypto.open(sealed, Snapshot.AAD));
     }
 
+    private Snapshot.Header readHeader(String id) throws IOException {
+        byte[] sealed = store.get("snapshots/" + id);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
+            throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
+        }
+        return Snapshot.decodeHeader(crypto.open(sealed, Snapshot.AAD));
+    }
+
     /** A snapshot's id and header. */
     public record SnapshotRef(String id, Snapshot.Header header) {
         public String shortId() {
@@ -371,7 +380,7 @@ public final class Repository implements AutoCloseable {
         for (Store.StoreObject o : store.list("snapshots/")) {
             String id = o.name().substring("snapshots/".length());
             try {
-                out.add(new SnapshotRef(id, readSnapshot(id).header()));
+                out.add(new SnapshotRef(id, readHeader(id)));
             } catch (NoSuchFileException gone) {
                 // forgotten meanwhile
             } catch (RuntimeException e) {

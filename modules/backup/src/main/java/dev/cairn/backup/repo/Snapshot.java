@@ -105,6 +105,15 @@ public record Snapshot(Header header, List<Node> nodes) {
 
     /** Decodes an authenticated manifest; bounded by its own size whatever it claims. */
     public static Snapshot decode(byte[] compressed) {
+        return decode(compressed, false);
+    }
+
+    /** Only the header (listing snapshots): the entries are not parsed. */
+    public static Header decodeHeader(byte[] compressed) {
+        return decode(compressed, true).header();
+    }
+
+    private static Snapshot decode(byte[] compressed, boolean headerOnly) {
         long size = Zstd.getFrameContentSize(compressed);
         if (size < 0 || size > (1L << 31) - 16) throw new Wire.FormatException("manifest frame size unknown or too large");
         byte[] plain = Zstd.decompress(compressed, (int) size);
@@ -123,6 +132,7 @@ public record Snapshot(Header header, List<Node> nodes) {
         List<String> problems = strings(in);
         Header h = new Header(job, host, time, parent.isEmpty() ? null : parent, partial, tags, paths, extra, problems,
                 in.varint(), in.varint(), in.varint(), in.varint());
+        if (headerOnly) return new Snapshot(h, List.of());
         int count = in.count(Math.min(MAX_ENTRIES, in.remaining()));
         List<Node> nodes = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {

@@ -124,6 +124,58 @@ class BackupSlaModuleTest {
         }
     }
 
+    @Test
+    void restoreTestsOfCommandOutputsReadDataAndTheCopyLagAreMeasured(@TempDir Path dir) throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("etc"));
+        java.nio.file.Files.writeString(dir.resolve("etc/site.yml"), "- hosts: all\n");
+        String yaml = """
+                backup:
+                  repositories:
+                    local: { path: repo, key_file: repo.key, create: true }
+                    offsite: { path: offsite, key_file: offsite.key, create: true }
+                  jobs:
+                    numbers:
+                      repository: local
+                      schedule: manual
+                      source:
+                        command: { run: [seq, "1", "1000"], stdout_as: numbers.txt, restore: [sh, -c, 'test "$(wc -l)" -eq 1000'] }
+                      sla: { versions: 1, verify: restore-test, rto: 1m }
+                    unrestorable:
+                      repository: local
+                      schedule: manual
+                      source:
+                        command: { run: [seq, "1", "10"], stdout_as: numbers.txt, restore: [sh, -c, 'cat >/dev/null; exit 3'] }
+                      sla: { versions: 1, verify: restore-test }
+                    ansible:
+                      repository: local
+                      schedule: manual
+                      source:
+                        directory: { paths: [etc] }
+                      sla: { versions: 1, verify: { mode: read-data, share: 50 } }
+                """;
+        try (TestHost h = TestHost.start(dir, yaml, new BackupModule())) {
+            for (String job : List.of("numbers", "unrestorable", "ansible")) {
+                HttpResponse<String> r = call(h, "POST", "/api/modules/backup/run?job=" + job);
+                assertThat(r.statusCode()).as(job + ": " + r.body()).isEqualTo(200);
+            }
+            assertThat(h.metric("cairn_backup_verify_success", "job", "numbers")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_restore_test_duration_seconds", "job", "numbers")).isPositive();
+            assertThat(h.metric("cairn_backup_verify_success", "job", "unrestorable")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_sla_met", "job", "unrestorable", "reason", "verify")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_versions_verified", "job", "unrestorable")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_verify_success", "job", "ansible")).isEqualTo(1);
+            JsonNode jobs = find(JSON.readTree(call(h, "GET", "/api/status").body()), "backup").path("details").path("jobs");
+            assertThat(jobs.path("unrestorable").path("sla").path("breaches").toString()).contains("sh exited with 3");
+
+            // 3-2-1: copy to the second repository, back up again: the copy is now behind.
+            assertThat(Main.execute(ModuleRegistry.of(new BackupModule()), "backup", "copy", "local", "offsite", "-c",
+                    h.configFile().toString())).isZero();
+            assertThat(call(h, "POST", "/api/modules/backup/run?job=ansible").statusCode()).isEqualTo(200);
+            assertThat(h.metric("cairn_backup_store_lag_seconds", "job", "ansible", "store", "offsite")).isPositive();
+            assertThat(h.metric("cairn_backup_sla_met", "job", "ansible", "reason", "copy")).as("no rpo: no copy limit").isEqualTo(1);
+        }
+    }
+
     static JsonNode find(JsonNode status, String module) {
         JsonNode modules = status.path("modules");
         if (modules.isArray()) {

@@ -50,6 +50,8 @@ final class BackupCli {
             cairn restore JOB [--at TIME|SNAPSHOT] [--include PATH]... --to DIR
             cairn restore JOB [--at TIME|SNAPSHOT] --to-database HOST:PORT [--database NAME] [--user U --password-file F]
               (a mysql job: loads the dump into the server, then compares row counts and checksums)
+            cairn restore JOB [--at TIME|SNAPSHOT] --to-grafana URL [--grafana-token-file F]
+              (a grafana job: folders, dashboards into their folders with overwrite, data sources, alert rules)
               TIME: 2026-12-03T02:00 (the job's time zone) or an ISO instant; default the newest snapshot
             """;
 
@@ -400,7 +402,8 @@ final class BackupCli {
         PrintStream out = ctx.out(), err = ctx.err();
         Args a;
         try {
-            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to", "--to-database", "--database", "--user", "--password-file"));
+            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to", "--to-database", "--database", "--user", "--password-file",
+                    "--to-grafana", "--grafana-token-file"));
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
             return USAGE;
@@ -409,7 +412,8 @@ final class BackupCli {
             out.print(RESTORE_USAGE);
             return OK;
         }
-        if (a.positional().size() != 1 || (a.one("--to") == null) == (a.one("--to-database") == null)) {
+        int targets = (a.one("--to") != null ? 1 : 0) + (a.one("--to-database") != null ? 1 : 0) + (a.one("--to-grafana") != null ? 1 : 0);
+        if (a.positional().size() != 1 || targets != 1) {
             err.print(RESTORE_USAGE);
             return USAGE;
         }
@@ -430,6 +434,19 @@ final class BackupCli {
                 }
                 return dev.cairn.backup.source.mysql.DatabaseRestoreCommand.run(r, s.id(), mysql, ctx.configDir(), a.one("--to-database"),
                         a.one("--database"), a.one("--user"), a.one("--password-file"), out, err);
+            }
+            if (a.one("--to-grafana") != null) {
+                var grafana = job(cfg, jobName).source().grafana();
+                if (grafana == null) {
+                    err.println("--to-grafana restores a grafana job; " + jobName + " is not one (use --to DIR)");
+                    return USAGE;
+                }
+                Path token = a.one("--grafana-token-file") != null ? Path.of(a.one("--grafana-token-file")) : ctx.configDir().resolve(grafana.tokenFile());
+                List<String> done = new dev.cairn.backup.source.grafana.GrafanaRestore(a.one("--to-grafana"), token, grafana.timeout())
+                        .restore(new dev.cairn.backup.source.SnapshotEntries(r, r.readSnapshot(s.id())));
+                for (String d : done) out.println(d);
+                out.printf("restored snapshot %s of job %s into %s: %d objects%n", s.shortId(), jobName, a.one("--to-grafana"), done.size());
+                return OK;
             }
             Progress bar = new Progress(ctx.interactive(), err);
             Restorer.Result res = new Restorer(r, new Restorer.Options(Path.of(a.one("--to")), a.all("--include"), cfg.workerThreads(),

@@ -366,7 +366,7 @@ final class BackupCli {
     private static int init(BackupConfig cfg, Path dir, List<String> rest, PrintStream out, PrintStream err) throws IOException {
         if (rest.size() != 1 || !cfg.repositories().containsKey(rest.get(0))) throw new IllegalArgumentException("usage: cairn backup init REPO (a name under backup.repositories)");
         RepositoryConfig rc = cfg.repositories().get(rest.get(0));
-        RepoKey key = Repositories.key(new RepositoryConfig(rc.path(), rc.s3(), rc.keyFile(), rc.passphraseFile(), true, rc.maxUnused()), dir, true);
+        RepoKey key = Repositories.key(new RepositoryConfig(rc.path(), rc.s3(), rc.backupServer(), rc.keyFile(), rc.passphraseFile(), true, rc.maxUnused()), dir, true);
         Repository.init(Repositories.store(rc, dir), key, Repository.Params.defaults()).close();
         out.println("created repository " + rest.get(0) + " at " + Repositories.store(rc, dir).describe());
         return OK;

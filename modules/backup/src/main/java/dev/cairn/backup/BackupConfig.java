@@ -13,13 +13,44 @@ import java.util.Map;
  * scheduler is rebuilt, a running backup finishes first.
  */
 public record BackupConfig(
-        @Doc(value = "Repositories by name: a store (a local directory; S3 and a Cairn backup server are planned) and the key that opens it.", required = true)
+        @Doc(value = "Repositories by name: a store (a local directory, an S3 bucket or a Cairn backup server) and the key that opens it.")
         Map<String, RepositoryConfig> repositories,
         @Doc(value = "Backup jobs by name (letters, digits, _ . -).")
         Map<String, JobConfig> jobs,
         @Doc(value = "Threads hashing, compressing and encrypting chunks; 0: one per CPU core.", dflt = "0")
         @Range(min = 0, max = 64)
-        int workers) {
+        int workers,
+        @Doc(value = "Serve repositories to other nodes (as restic's rest-server): HTTPS, bearer token, optionally append-only.", restart = false)
+        ServerConfig server) {
+
+    /** {@code backup.server}: this node as the backup server of others. */
+    public record ServerConfig(
+            @Doc(value = "Address to listen on, e.g. :8443.", required = true)
+            dev.cairn.spi.config.HostPort listen,
+            @Doc(value = "Directory holding the served repositories (clients name theirs in their URL path).", required = true)
+            Path root,
+            @Doc(value = "File with the bearer token clients must send.", required = true)
+            Path tokenFile,
+            @Doc(value = "PEM certificate chain; without it the server speaks plain HTTP, allowed on loopback only.")
+            Path tlsCertFile,
+            @Doc(value = "PEM private key (PKCS#8) of the certificate.")
+            Path tlsKeyFile,
+            @Doc(value = "Clients may add but never delete (except their own locks): a compromised client cannot destroy backups; prune runs on the server.", dflt = "false")
+            boolean appendOnly) {
+    }
+
+    /** {@code backup.repositories.NAME.backup_server}: a repository on another node's backup.server. */
+    public record RemoteConfig(
+            @Doc(value = "https://host:port/REPO (REPO: a directory under the server's root).", required = true)
+            String url,
+            @Doc(value = "File with the server's bearer token.", required = true)
+            Path tokenFile,
+            @Doc(value = "PEM CA certificate(s) to trust for the server (a self-signed certificate itself); absent: the system's CAs.")
+            Path caFile,
+            @Doc(value = "Retries of a failed call (I/O errors, 5xx), with exponential backoff.", dflt = "6")
+            @Range(min = 0, max = 50)
+            int retries) {
+    }
 
     /** Names of jobs and repositories. */
     public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
@@ -30,10 +61,12 @@ public record BackupConfig(
 
     /** {@code backup.repositories.NAME}: one repository. */
     public record RepositoryConfig(
-            @Doc(value = "Directory holding the repository (a local disk or an NFS mount), relative to the config file. One of path, s3.")
+            @Doc(value = "Directory holding the repository (a local disk or an NFS mount), relative to the config file. One of path, s3, backup_server.")
             Path path,
-            @Doc(value = "An S3-compatible bucket (AWS S3, MinIO, Ceph RGW) holding the repository. One of path, s3.")
+            @Doc(value = "An S3-compatible bucket (AWS S3, MinIO, Ceph RGW) holding the repository. One of path, s3, backup_server.")
             S3Config s3,
+            @Doc(value = "A repository on a Cairn backup server (another node's backup.server). One of path, s3, backup_server.")
+            RemoteConfig backupServer,
             @Doc(value = "File with the repository key (at least 32 random bytes; cairn backup key generate FILE). One of key_file, passphrase_file.")
             Path keyFile,
             @Doc(value = "File whose first line is the passphrase (PBKDF2-HMAC-SHA256, 600000 iterations). One of key_file, passphrase_file.")

@@ -43,6 +43,7 @@ public final class BackupModule implements Module<BackupConfig> {
     private volatile dev.cairn.backup.sla.SlaBoard sla;
     /** Per job: why another node runs it ("" when this one does), as the scheduler last decided. */
     private final Map<String, String> placement = new java.util.concurrent.ConcurrentHashMap<>();
+    private dev.cairn.backup.server.BackupServer server;
     private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
@@ -60,7 +61,8 @@ public final class BackupModule implements Module<BackupConfig> {
         ConfigProblems p = vc.problems();
         c.repositories().forEach((name, rc) -> {
             if (!BackupConfig.NAME.matcher(name).matches()) p.error(rc, null, "repository name '" + name + "': use letters, digits, _ . -");
-            if ((rc.path() == null) == (rc.s3() == null)) p.error(rc, null, "CAIRN-BACKUP-0104 set exactly one of path and s3");
+            int stores = (rc.path() != null ? 1 : 0) + (rc.s3() != null ? 1 : 0) + (rc.backupServer() != null ? 1 : 0);
+            if (stores != 1) p.error(rc, null, "CAIRN-BACKUP-0104 set exactly one of path, s3 and backup_server");
             if (rc.s3() != null && rc.s3().endpoint() != null) {
                 try {
                     java.net.URI u = java.net.URI.create(rc.s3().endpoint());
@@ -79,6 +81,14 @@ public final class BackupModule implements Module<BackupConfig> {
                 p.error(rc, "key_file", "cannot read " + vc.resolve(rc.keyFile()) + " (create: true makes one with the repository)");
             }
         });
+        if (c.server() != null) {
+            BackupConfig.ServerConfig sc = c.server();
+            if (!java.nio.file.Files.isReadable(vc.resolve(sc.tokenFile()))) p.error(sc, "token_file", "cannot read " + vc.resolve(sc.tokenFile()));
+            if ((sc.tlsCertFile() == null) != (sc.tlsKeyFile() == null)) p.error(sc, "tls_key_file", "set both tls_cert_file and tls_key_file, or neither");
+            if (sc.tlsCertFile() == null && !(sc.listen().host().equals("127.0.0.1") || sc.listen().host().equals("::1") || sc.listen().host().equals("localhost"))) {
+                p.error(sc, "listen", "CAIRN-BACKUP-0115 plain HTTP only on loopback: set tls_cert_file and tls_key_file to listen on " + sc.listen());
+            }
+        }
         c.jobs().forEach((name, j) -> {
             if (!BackupConfig.NAME.matcher(name).matches()) p.error(j, null, "job name '" + name + "': use letters, digits, _ . -");
             if (!c.repositories().containsKey(j.repository())) {
@@ -116,7 +126,16 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     @Override
-    public void start(BackupConfig c, ModuleContext mctx) {
+    public void start(BackupConfig c, ModuleContext mctx) throws Exception {
+        if (c.server() != null) {
+            BackupConfig.ServerConfig sc = c.server();
+            Path d = mctx.configDir();
+            server = new dev.cairn.backup.server.BackupServer(sc.listen().toSocketAddress(), d.resolve(sc.root()).normalize(),
+                    java.nio.file.Files.readString(d.resolve(sc.tokenFile())).trim(),
+                    sc.tlsCertFile() == null ? null : d.resolve(sc.tlsCertFile()), sc.tlsKeyFile() == null ? null : d.resolve(sc.tlsKeyFile()),
+                    sc.appendOnly());
+            log.info("backup server listening on {} ({}{})", server.port(), sc.tlsCertFile() == null ? "HTTP" : "HTTPS", sc.appendOnly() ? ", append-only" : "");
+        }
         this.ctx = mctx;
         this.config = c;
         this.metrics = new BackupMetrics(mctx.metrics());
@@ -196,13 +215,17 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     @Override
-    public void reload(BackupConfig c, ModuleContext mctx) {
+    public void reload(BackupConfig c, ModuleContext mctx) throws Exception {
         stop();
         start(c, mctx);
     }
 
     @Override
     public void stop() {
+        if (server != null) {
+            server.close();
+            server = null;
+        }
         if (scheduler != null) {
             scheduler.shutdownNow();
             try {

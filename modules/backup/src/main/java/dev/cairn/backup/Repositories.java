@@ -26,6 +26,11 @@ public final class Repositories {
             if (c.createBucket()) s3.createBucketIfMissing();
             return s3;
         }
+        if (rc.backupServer() != null) {
+            BackupConfig.RemoteConfig r = rc.backupServer();
+            return new dev.cairn.backup.store.ServerStore(java.net.URI.create(r.url()), Files.readString(configDir.resolve(r.tokenFile())).trim(),
+                    r.caFile() == null ? null : configDir.resolve(r.caFile()), r.retries());
+        }
         return new LocalStore(configDir.resolve(rc.path()).normalize());
     }
 

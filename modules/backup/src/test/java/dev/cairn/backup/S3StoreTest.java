@@ -49,7 +49,7 @@ class S3StoreTest {
 
     private static S3Store store(int port, String bucket, boolean checksums, int retries) throws Exception {
         S3Store st = new S3Store(new S3Store.Settings(URI.create("http://127.0.0.1:" + port), "us-east-1", bucket, "cairn/",
-                S3Proxy.ID, S3Proxy.SECRET, checksums, S3Store.MIN_PART, retries, Duration.ofSeconds(10)));
+                S3Proxy.ID, S3Proxy.SECRET, checksums, S3Store.MIN_PART, retries, Duration.ofSeconds(30)));
         return st;
     }
 

@@ -6,8 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * The in-memory index of known blobs: id -> (pack, offset, length, raw length). An open-addressing
- * hash table in one {@code long[]}, six longs (48 bytes) per slot, filled up to 85 %: about 57
- * bytes per blob, so 10 M chunks need about 570 MB; no object per entry. Thread-safe (synchronized;
+ * hash table in one {@code long[]}, six longs (48 bytes) per slot, filled up to 85 %: sized from
+ * the index files when loaded, about 57 bytes per blob (10 M chunks in about 570 MB); growing by
+ * 25 % while a backup adds blobs. No object per entry. Thread-safe (synchronized;
  * lookups are a few probes).
  */
 public final class BlobIndex {
@@ -79,6 +80,7 @@ public final class BlobIndex {
 
     /** Adds a location unless the id is known; returns true when added. */
     public synchronized boolean add(byte[] id, int pack, long offset, int length, int rawLength) {
+        if (find(id) >= 0) return false;
         if (size + 1 > capacity * MAX_LOAD) grow();
         long w0 = word(id, 0), w1 = word(id, 1), w2 = word(id, 2), w3 = word(id, 3);
         int i = home(w0);
@@ -147,7 +149,7 @@ public final class BlobIndex {
     private void grow() {
         long[] old = slots;
         int oldCap = capacity;
-        capacity = (int) Math.min(Integer.MAX_VALUE / W - 1, (long) (oldCap * 1.5) + 16);
+        capacity = (int) Math.min(Integer.MAX_VALUE / W - 1, (long) (oldCap * 1.25) + 16);
         slots = new long[capacity * W];
         for (int i = 0; i < oldCap; i++) {
             int b = i * W;

@@ -68,7 +68,9 @@ public final class Repository implements AutoCloseable {
         Wire.Out o = new Wire.Out(64);
         o.raw("CAIRNREP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(VERSION).raw(params.repoId)
                 .u32(params.chunkMin).u32(params.chunkAvg).u32(params.chunkMax).u32(params.packTarget).u8(1);
-        if (!store.putIfAbsent("config", r.crypto.seal(o.toByteArray(), CONFIG_AAD))) {
+        byte[] config = r.crypto.seal(o.toByteArray(), CONFIG_AAD);
+        // false also when a retried PUT finds its own first attempt stored: compare before giving up
+        if (!store.putIfAbsent("config", config) && !Arrays.equals(store.get("config"), config)) {
             throw new OpenException("CAIRN-BACKUP-0005 a repository was created at " + store.describe() + " at the same time");
         }
         return r;
@@ -154,17 +156,25 @@ public final class Repository implements AutoCloseable {
     public synchronized List<String> loadIndex() throws IOException {
         List<String> problems = new ArrayList<>();
         List<Store.StoreObject> files = store.list("index/");
-        BlobIndex fresh = new BlobIndex(1024);
         indexFiles.clear();
+        List<PackInfo> all = new ArrayList<>();
         for (Store.StoreObject f : files) {
             try {
-                readIndexFile(f.name(), fresh);
+                all.addAll(parseIndexFile(f.name()));
                 indexFiles.add(f.name());
             } catch (NoSuchFileException gone) {
                 // removed by a concurrent prune after listing
             } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
                 problems.add("CAIRN-BACKUP-0010 index " + f.name() + " is damaged: " + e.getMessage());
             }
+        }
+        long blobs = 1024;
+        for (PackInfo p : all) blobs += p.entries().size();
+        // sized once from what the files hold: no growth while loading (README: bytes per chunk)
+        BlobIndex fresh = new BlobIndex((int) Math.min(Integer.MAX_VALUE / 8, blobs + blobs / 16));
+        for (PackInfo p : all) {
+            int pn = fresh.packNumber(p.id(), p.size());
+            for (Pack.Entry e : p.entries()) fresh.add(e.id(), pn, e.offset(), e.length(), e.rawLength());
         }
         index = fresh;
         return problems;
@@ -219,13 +229,6 @@ public final class Repository implements AutoCloseable {
         long n = in.u32();
         if (n > max) throw new Wire.FormatException("count " + n + " exceeds what the object holds");
         return (int) n;
-    }
-
-    private void readIndexFile(String name, BlobIndex into) throws IOException {
-        for (PackInfo p : parseIndexFile(name)) {
-            int pn = into.packNumber(p.id(), p.size());
-            for (Pack.Entry e : p.entries()) into.add(e.id(), pn, e.offset(), e.length(), e.rawLength());
-        }
     }
 
     public Set<String> indexFiles() {

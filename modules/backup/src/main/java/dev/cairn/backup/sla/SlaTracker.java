@@ -204,6 +204,7 @@ public final class SlaTracker {
         d.put("last_success", lastSuccess == null ? "never" : lastSuccess.toString());
         d.put("versions_verified", verifiedVersions());
         d.put("versions_promised", sla.versions());
+        d.put("last_verify", lastVerifyOk == null ? "never" : (lastVerifyOk ? "ok: " : "FAILED: ") + lastVerifyDetail);
         if (sla.rpo() != null) d.put("rpo", Durations.format(sla.rpo()));
         if (sla.rto() != null) d.put("rto", Durations.format(sla.rto()));
         if (lastRestoreTest != null) d.put("last_restore_test_seconds", lastRestoreTest.toMillis() / 1000.0);

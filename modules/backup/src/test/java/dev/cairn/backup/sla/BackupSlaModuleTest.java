@@ -152,6 +152,12 @@ class BackupSlaModuleTest {
                       source:
                         directory: { paths: [etc] }
                       sla: { versions: 1, verify: { mode: read-data, share: 50 } }
+                    every2:
+                      repository: local
+                      schedule: manual
+                      source:
+                        directory: { paths: [etc] }
+                      sla: { versions: 1, verify: { mode: restore-test, every: 2 } }
                 """;
         try (TestHost h = TestHost.start(dir, yaml, new BackupModule())) {
             for (String job : List.of("numbers", "unrestorable", "ansible")) {
@@ -166,6 +172,17 @@ class BackupSlaModuleTest {
             assertThat(h.metric("cairn_backup_verify_success", "job", "ansible")).isEqualTo(1);
             JsonNode jobs = find(JSON.readTree(call(h, "GET", "/api/status").body()), "backup").path("details").path("jobs");
             assertThat(jobs.path("unrestorable").path("sla").path("breaches").toString()).contains("sh exited with 3");
+
+            // restore-test every 2nd run: the runs between get a structure check.
+            List<String> seen = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                assertThat(call(h, "POST", "/api/modules/backup/run?job=every2").statusCode()).isEqualTo(200);
+                seen.add(find(JSON.readTree(call(h, "GET", "/api/status").body()), "backup").path("details").path("jobs")
+                        .path("every2").path("sla").path("last_verify").asText());
+            }
+            assertThat(seen.get(0)).startsWith("ok: restored and matched in");
+            assertThat(seen.get(1)).isEqualTo("ok: structure");
+            assertThat(seen.get(2)).startsWith("ok: restored and matched in");
 
             // 3-2-1: copy to the second repository, back up again: the copy is now behind.
             assertThat(Main.execute(ModuleRegistry.of(new BackupModule()), "backup", "copy", "local", "offsite", "-c",

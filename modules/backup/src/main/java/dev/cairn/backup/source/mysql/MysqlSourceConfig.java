@@ -33,7 +33,11 @@ public record MysqlSourceConfig(
         @Doc(value = "the dump program (`mysqldump` for MySQL servers)", dflt = "mariadb-dump")
         String dumpCommand,
         @Doc(value = "the client program used to read a replica's lag and to load a dump back", dflt = "mariadb")
-        String clientCommand) {
+        String clientCommand,
+        @Doc("with `cluster`: the catalog service of the primary, when not `<cluster>-primary` (the replication module's `publish.primary`)")
+        String primaryService,
+        @Doc("with `cluster`: the catalog service of the replicas, when not `<cluster>-replicas` (the replication module's `publish.replicas`)")
+        String replicaService) {
 
     /** Where the dump is read from when {@code cluster} is set. */
     public enum From {
@@ -44,11 +48,15 @@ public record MysqlSourceConfig(
     public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(60);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
 
+    /** The catalog service naming the primary. */
+    @Override
     public String primaryService() {
-        return cluster + "-primary";
+        return primaryService != null ? primaryService : cluster + "-primary";
     }
 
+    /** The catalog service naming the replicas. */
+    @Override
     public String replicaService() {
-        return cluster + "-replicas";
+        return replicaService != null ? replicaService : cluster + "-replicas";
     }
 }

@@ -63,7 +63,7 @@ class ReplicaDumpTest {
 
     static MysqlSourceConfig cfg(boolean fallback) {
         return new MysqlSourceConfig("mysql", null, List.of("agama"), "root", null, MysqlSourceConfig.From.REPLICA,
-                Duration.ofSeconds(30), fallback, Duration.ofMinutes(2), "mariadb-dump", "mariadb");
+                Duration.ofSeconds(30), fallback, Duration.ofMinutes(2), "mariadb-dump", "mariadb", null, null);
     }
 
     @Test

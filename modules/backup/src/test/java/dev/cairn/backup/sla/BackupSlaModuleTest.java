@@ -65,10 +65,10 @@ class BackupSlaModuleTest {
                         rto: 5m
                     broken:
                       repository: local
-                      schedule: manual
+                      schedule: every 1m
                       source:
                         mysql: { host: 127.0.0.1:%d, databases: [agama], user: root }
-                      sla: { versions: 1 }
+                      sla: { rpo: 1m, versions: 1 }
                 """.formatted(db.address(), db.address(), deadPort);
     }
 
@@ -89,7 +89,8 @@ class BackupSlaModuleTest {
             JsonNode status = JSON.readTree(call(h, "GET", "/api/status").body());
             JsonNode backup = find(status, "backup");
             assertThat(backup.path("healthy").asBoolean()).isFalse();
-            assertThat(backup.path("summary").asText()).contains("SLA broken: broken (CAIRN-BACKUP-0406 versions: 0 verified version(s)");
+            assertThat(backup.path("summary").asText()).contains("SLA broken: broken (CAIRN-BACKUP-0404 rpo: no successful backup yet (rpo 1m),"
+                    + " CAIRN-BACKUP-0406 versions: 0 verified version(s)");
             JsonNode jobs = backup.path("details").path("jobs");
             assertThat(jobs.path("db").path("sla").path("sla_met").asBoolean()).isTrue();
             assertThat(jobs.path("db").path("sla").path("versions_verified").asInt()).isEqualTo(1);
@@ -103,6 +104,8 @@ class BackupSlaModuleTest {
             assertThat(h.metric("cairn_backup_last_verified_timestamp_seconds", "job", "db")).isPositive();
             assertThat(h.metric("cairn_backup_sla_met", "job", "db", "reason", "rto")).isEqualTo(1);
             assertThat(h.metric("cairn_backup_sla_met", "job", "broken", "reason", "versions")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_sla_met", "job", "broken", "reason", "rpo")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_rpo_seconds", "job", "broken")).isEqualTo(60);
 
             // The same config, offline: cairn restore loads the dump into another schema and checks it.
             ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -109,6 +109,15 @@ class BackupModuleTest {
             assertThat(dir.resolve("restored/data/app.conf")).hasContent("port = 9002");
             assertThat(dir.resolve("restored/data/scratch.tmp")).doesNotExist();
 
+            Run at = cli("restore", "-c", h.configFile().toString(), "files", "--at", "2000-01-01T00:00", "--to", dir.resolve("never").toString());
+            assertThat(at.code()).isEqualTo(1);
+            assertThat(at.err()).contains("has no snapshot at or before 2000-01-01T00:00");
+            String oldest = list.out().lines().filter(l -> l.contains(" files ")).findFirst().orElseThrow().substring(0, 8);
+            Run byId = cli("restore", "-c", h.configFile().toString(), "files", "--at", oldest, "--include", "data/app.conf",
+                    "--to", dir.resolve("by-id").toString());
+            assertThat(byId.code()).as(byId.err()).isZero();
+            assertThat(dir.resolve("by-id/data/app.conf")).hasContent("port = 9001");
+
             Run check = cli("backup", "-c", h.configFile().toString(), "check", "--read-data");
             assertThat(check.code()).as(check.out()).isZero();
             assertThat(check.out()).contains("no errors");

@@ -111,6 +111,24 @@ class DamageTest {
     }
 
     @Test
+    void readDataSubsetsTogetherCoverEveryPack() throws Exception {
+        BlobIndex.Location loc = locate("file7");
+        try (RandomAccessFile f = new RandomAccessFile(packFile(loc).toFile(), "rw")) {
+            f.seek(loc.offset() + 10);
+            int b = f.read();
+            f.seek(loc.offset() + 10);
+            f.write(b ^ 0x80);
+        }
+        try (Repository r = repo.open()) {
+            Maintenance.CheckResult one = Maintenance.check(r, true, "1/2"), two = Maintenance.check(r, true, "2/2");
+            Maintenance.CheckResult all = Maintenance.check(r, true, null);
+            assertThat(one.packsRead() + two.packsRead()).isEqualTo(all.packsRead());
+            assertThat(one.ok() ^ two.ok()).as("exactly one half holds the damaged pack").isTrue();
+            assertThat(Maintenance.check(r, true, "100%").packsRead()).isEqualTo(all.packsRead());
+        }
+    }
+
+    @Test
     void missingTruncatedAndZeroLengthPacksAreNamedWithTheirFiles() throws Exception {
         BlobIndex.Location loc = locate("file0");
         List<String> lost = filesIn(loc.packHex());

@@ -4,15 +4,15 @@ import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.repo.Snapshot;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A stored snapshot as an {@link EntryReader}: each file streamed chunk by chunk from the
- * repository, every chunk authenticated and checked against its id before a byte is handed out
- * (so a load into a database never sees a damaged byte), nothing written to disk.
+ * A stored snapshot as an {@link EntryReader}: each file streamed by the engine's
+ * {@link dev.cairn.backup.restore.FileReader}, every chunk authenticated and checked against its
+ * id before a byte is handed out (so a load into a database never sees a damaged byte), nothing
+ * written to disk.
  */
 public final class SnapshotEntries implements EntryReader {
 
@@ -33,49 +33,11 @@ public final class SnapshotEntries implements EntryReader {
 
     @Override
     public InputStream open(String path) throws IOException {
-        for (Snapshot.Node n : snapshot.nodes()) {
-            if (n.type() == Snapshot.Type.FILE && n.path().equals(path)) return new ChunkStream(n.chunks());
-        }
-        throw new NoSuchFileException(path + " is not in the snapshot");
+        return dev.cairn.backup.restore.FileReader.open(repo, snapshot, path);
     }
 
     @Override
     public Map<String, String> extra() {
         return snapshot.header().extra();
-    }
-
-    private final class ChunkStream extends InputStream {
-        private final List<byte[]> chunks;
-        private int next;
-        private byte[] current = new byte[0];
-        private int pos;
-
-        ChunkStream(List<byte[]> chunks) {
-            this.chunks = chunks;
-        }
-
-        private boolean fill() throws IOException {
-            while (pos >= current.length) {
-                if (next >= chunks.size()) return false;
-                current = repo.readBlob(chunks.get(next++));
-                pos = 0;
-            }
-            return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return fill() ? current[pos++] & 0xFF : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) return 0;
-            if (!fill()) return -1;
-            int n = Math.min(len, current.length - pos);
-            System.arraycopy(current, pos, b, off, n);
-            pos += n;
-            return n;
-        }
     }
 }

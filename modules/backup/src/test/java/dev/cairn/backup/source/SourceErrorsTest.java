@@ -25,7 +25,7 @@ class SourceErrorsTest {
         }
         assertThat(ids).doesNotHaveDuplicates().allMatch(id -> id.matches("CAIRN-BACKUP-0[34]\\d\\d"));
         assertThat(SourceErrors.ALL.keySet()).containsExactlyInAnyOrderElementsOf(ids);
-        assertThat(SourceErrors.ALL.values()).allMatch(s -> !s.isBlank());
+        assertThat(SourceErrors.ALL.values()).allMatch(e -> !e.meaning().isBlank() && !e.action().isBlank());
     }
 
     @Test

@@ -43,14 +43,14 @@ public record ServerChoice(HostPort server, String role, long lagSeconds, String
             HostPort hp = new HostPort(e.host(), e.port());
             long lag;
             try {
-                List<Map<String, String>> st = client.query(hp, "SHOW SLAVE STATUS");
+                List<Map<String, String>> st = replicaStatus(client, hp);
                 if (st.isEmpty()) {
                     rejected.add(e.name() + ": not a replica");
                     continue;
                 }
                 Map<String, String> row = st.get(0);
-                String behind = row.get("Seconds_Behind_Master");
-                if (!"Yes".equals(row.get("Slave_SQL_Running")) || behind == null) {
+                String behind = either(row, "Seconds_Behind_Master", "Seconds_Behind_Source");
+                if (!"Yes".equals(either(row, "Slave_SQL_Running", "Replica_SQL_Running")) || behind == null) {
                     rejected.add(e.name() + ": not replicating");
                     continue;
                 }
@@ -74,6 +74,20 @@ public record ServerChoice(HostPort server, String role, long lagSeconds, String
         }
         throw new SourceException(SourceErrors.NO_REPLICA, "no replica of " + cfg.cluster() + " under max_lag "
                 + cfg.maxLag().toSeconds() + "s (" + reasons + "); set fallback_to_primary: true to dump the primary instead");
+    }
+
+    /** {@code SHOW REPLICA STATUS} (MariaDB 10.5+, MySQL 8.0.22+; MySQL 8.4 has no other), else {@code SHOW SLAVE STATUS}. */
+    static List<Map<String, String>> replicaStatus(MysqlClient client, HostPort server) throws SourceException, InterruptedException {
+        try {
+            return client.query(server, "SHOW REPLICA STATUS");
+        } catch (SourceException e) {
+            if (!e.getMessage().contains("1064")) throw e; // not a syntax error: the server failed, not the statement
+            return client.query(server, "SHOW SLAVE STATUS");
+        }
+    }
+
+    private static String either(Map<String, String> row, String older, String newer) {
+        return row.containsKey(newer) ? row.get(newer) : row.get(older);
     }
 
     private static ServerChoice primary(MysqlSourceConfig cfg, Catalog catalog, String why) throws SourceException {

@@ -480,6 +480,7 @@ final class BackupCli {
         Progress(boolean tty, PrintStream to) {
             this.tty = tty;
             this.to = to;
+            this.lastLine = started; // plain lines: the first after 10 s, so short runs print none
         }
 
         synchronized void show(long done, long total, long files, long filesTotal) {

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BackupModule implements Module<BackupConfig> {
 
     private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
+    /** How long stop (and reload) lets a running backup finish before interrupting it. */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(60);
 
     private volatile BackupConfig config;
     private volatile JobRunner runner;
@@ -141,11 +143,14 @@ public final class BackupModule implements Module<BackupConfig> {
         this.metrics = new BackupMetrics(mctx.metrics());
         this.sla = new dev.cairn.backup.sla.SlaBoard(c, mctx.configDir(), mctx.metrics(), java.time.Clock.systemUTC());
         this.runner = new JobRunner(c, mctx.configDir(), metrics, mctx.catalog(), sla);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        java.util.concurrent.ScheduledThreadPoolExecutor s = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "cairn-backup-scheduler");
             t.setDaemon(true);
             return t;
         });
+        // on stop, runs not yet started are dropped; the one running may finish (see stop)
+        s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.scheduler = s;
         scheduler.execute(this::catchUp);
     }
 
@@ -153,6 +158,7 @@ public final class BackupModule implements Module<BackupConfig> {
         BackupConfig c = config;
         Instant now = Instant.now();
         for (Map.Entry<String, JobConfig> e : c.jobs().entrySet()) {
+            if (Thread.currentThread().isInterrupted() || scheduler == null || scheduler.isShutdown()) return;
             String name = e.getKey();
             JobConfig j = e.getValue();
             runner.seed(name);
@@ -176,13 +182,18 @@ public final class BackupModule implements Module<BackupConfig> {
 
     private void schedule(String name, Schedule s, ZoneId z) {
         Instant next = s.next(Instant.now(), z);
-        if (next == null || scheduler.isShutdown()) return;
+        ScheduledExecutorService sch = scheduler;
+        if (next == null || sch == null || sch.isShutdown()) return;
         nextRun.put(name, next);
         long delay = Math.max(0, next.toEpochMilli() - System.currentTimeMillis());
-        scheduler.schedule(() -> {
-            runSafely(name);
-            schedule(name, s, z);
-        }, delay, TimeUnit.MILLISECONDS);
+        try {
+            sch.schedule(() -> {
+                runSafely(name);
+                schedule(name, s, z);
+            }, delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stop() is under way
+        }
     }
 
     /** Null when this node runs the job, else why another node does (cluster placement). */
@@ -227,10 +238,16 @@ public final class BackupModule implements Module<BackupConfig> {
             server = null;
         }
         if (scheduler != null) {
-            scheduler.shutdownNow();
+            // A running backup gets STOP_GRACE to finish; after that it is interrupted and writes no
+            // snapshot (the next run reuses what it uploaded).
+            scheduler.shutdown();
             try {
-                scheduler.awaitTermination(30, TimeUnit.SECONDS);
+                if (!scheduler.awaitTermination(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                    scheduler.shutdownNow();
+                    scheduler.awaitTermination(30, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
+                scheduler.shutdownNow();
                 Thread.currentThread().interrupt();
             }
             scheduler = null;

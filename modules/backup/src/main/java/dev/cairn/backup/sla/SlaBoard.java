@@ -116,7 +116,7 @@ public final class SlaBoard implements AutoCloseable {
             Snapshot snap = repo.readSnapshot(snapshotId);
             double lock = 0;
             String l = snap.header().extra().get("mysql.dump_lock_seconds");
-            if (l != null) lock = Double.parseDouble(l);
+            if (l != null) lock = "unknown".equals(l) ? Double.NaN : Double.parseDouble(l);
             t.backedUp(snapshotId, snap.header().time(), lock);
             List<String> ids = new ArrayList<>();
             for (Repository.SnapshotRef s : repo.snapshots(null)) if (s.header().job().equals(job)) ids.add(s.id());

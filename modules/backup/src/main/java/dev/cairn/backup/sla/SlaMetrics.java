@@ -68,7 +68,9 @@ public final class SlaMetrics implements AutoCloseable {
                     .callback(cb -> jobs.values().forEach(t -> cb.call(t.verifiedVersions(), t.job()))).build(),
             GaugeWithCallback.builder().name("cairn_backup_dump_lock_seconds")
                     .help("Seconds the job's last database dump held a global read lock (0 on MariaDB's consistent snapshot)").labelNames("job")
-                    .callback(cb -> jobs.values().forEach(t -> cb.call(t.dumpLockSeconds(), t.job()))).build(),
+                    .callback(cb -> jobs.values().forEach(t -> {
+                        if (!Double.isNaN(t.dumpLockSeconds())) cb.call(t.dumpLockSeconds(), t.job());
+                    })).build(),
             GaugeWithCallback.builder().name("cairn_backup_store_lag_seconds")
                     .help("How far the copy of the job's snapshots in a second store is behind the newest snapshot")
                     .labelNames("job", "store")

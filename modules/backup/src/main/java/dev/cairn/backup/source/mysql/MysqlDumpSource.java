@@ -65,7 +65,7 @@ public final class MysqlDumpSource implements Source {
         return lastChoice;
     }
 
-    /** Seconds the last run held a global read lock (0 on MariaDB). */
+    /** Seconds the last run held a global read lock (0 on MariaDB; NaN when it could not be timed). */
     public double lockSeconds() {
         return lockSeconds;
     }
@@ -123,7 +123,14 @@ public final class MysqlDumpSource implements Source {
         if (scanner.binlogFile() == null && scanner.gtid() == null) {
             sink.problem("the dump carries no binlog coordinates (is the binary log off on " + choice.server() + "?)");
         }
-        sink.extra("mysql.dump_lock_seconds", String.format(Locale.ROOT, "%.3f", lockSeconds));
+        boolean mariadb = scanner.serverVersion() != null && scanner.serverVersion().contains("MariaDB");
+        if (!mariadb && !lock.seen()) {
+            // MySQL's mysqldump took its read lock without a progress line we recognise: unknown, not 0.
+            lockSeconds = Double.NaN;
+            sink.extra("mysql.dump_lock_seconds", "unknown");
+        } else {
+            sink.extra("mysql.dump_lock_seconds", String.format(Locale.ROOT, "%.3f", lockSeconds));
+        }
     }
 
     /** {@code database \t table \t rows \t sha256} lines, the format of {@link #TABLES_FILE}. */
@@ -157,6 +164,10 @@ public final class MysqlDumpSource implements Source {
             } else if (start >= 0 && end < 0) {
                 end = now;
             }
+        }
+
+        synchronized boolean seen() {
+            return start >= 0;
         }
 
         synchronized double seconds() {

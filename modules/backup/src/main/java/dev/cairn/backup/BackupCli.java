@@ -132,7 +132,7 @@ final class BackupCli {
             return OK;
         }
         if (ctx.config().isEmpty()) {
-            err.println("CAIRN-BACKUP-0102 the config file has no backup: section");
+            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section");
             return FAILED;
         }
         BackupConfig cfg = ctx.config().get();
@@ -173,7 +173,7 @@ final class BackupCli {
     private static JobConfig job(BackupConfig cfg, String name) {
         JobConfig j = cfg.jobs().get(name);
         if (j == null) {
-            throw new IllegalArgumentException("CAIRN-BACKUP-0101 no job '" + name + "'"
+            throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'"
                     + dev.cairn.spi.config.Suggestions.didYouMean(name, cfg.jobs().keySet()));
         }
         return j;
@@ -318,7 +318,7 @@ final class BackupCli {
     private static Repository.SnapshotRef pick(Repository r, String job, String at, ZoneId zone) throws IOException {
         List<Repository.SnapshotRef> mine = new ArrayList<>();
         for (Repository.SnapshotRef s : r.snapshots(new ArrayList<>())) if (s.header().job().equals(job)) mine.add(s);
-        if (mine.isEmpty()) throw new IOException("CAIRN-BACKUP-0012 job " + job + " has no snapshots");
+        if (mine.isEmpty()) throw new IOException(BackupErrors.NO_SNAPSHOT.id() + " job " + job + " has no snapshots");
         if (at == null) return mine.get(mine.size() - 1);
         if (at.matches("[0-9a-f]{4,64}")) {
             for (Repository.SnapshotRef s : mine) if (s.id().startsWith(at)) return s;
@@ -331,7 +331,7 @@ final class BackupCli {
         }
         Repository.SnapshotRef best = null;
         for (Repository.SnapshotRef s : mine) if (!s.header().time().isAfter(t)) best = s;
-        if (best == null) throw new IOException("CAIRN-BACKUP-0012 job " + job + " has no snapshot at or before " + at);
+        if (best == null) throw new IOException(BackupErrors.NO_SNAPSHOT.id() + " job " + job + " has no snapshot at or before " + at);
         return best;
     }
 
@@ -418,7 +418,7 @@ final class BackupCli {
             return USAGE;
         }
         if (ctx.config().isEmpty()) {
-            err.println("CAIRN-BACKUP-0102 the config file has no backup: section");
+            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section");
             return FAILED;
         }
         BackupConfig cfg = ctx.config().get();
@@ -456,7 +456,7 @@ final class BackupCli {
                     jobName, a.one("--to"), res.files(), bytes(res.bytes()));
             for (String p : res.problems()) out.println("problem: " + p);
             if (!res.damaged().isEmpty()) {
-                out.println("CAIRN-BACKUP-0046 " + res.damaged().size() + " files not restored (damaged or missing data):");
+                out.println(BackupErrors.FILES_DAMAGED.id() + " " + res.damaged().size() + " files not restored (damaged or missing data):");
                 for (String d : res.damaged()) out.println("  " + d);
             }
             return res.ok() ? OK : DAMAGED;

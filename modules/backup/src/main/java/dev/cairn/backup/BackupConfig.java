@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * {@code backup:} repositories (where snapshots are stored, with which key) and jobs (what is
  * backed up, when, into which repository, kept how long). Every key applies on reload: the
- * scheduler is rebuilt; a running backup gets a minute to finish.
+ * scheduler is rebuilt; a running backup gets 5 s to finish.
  */
 public record BackupConfig(
         @Doc(value = "Repositories by name: a store (a local directory, an S3 bucket or a Cairn backup server) and the key that opens it.")

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class BackupModule implements Module<BackupConfig> {
 
     private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
-    /** How long stop (and reload) lets a running backup finish before interrupting it. */
-    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(60);
+    /** How long stop (and reload) lets a running backup finish before interrupting it: Cairn stops within 10 s of SIGTERM. */
+    static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(5);
 
     private volatile BackupConfig config;
     private volatile JobRunner runner;
@@ -64,7 +64,7 @@ public final class BackupModule implements Module<BackupConfig> {
         c.repositories().forEach((name, rc) -> {
             if (!BackupConfig.NAME.matcher(name).matches()) p.error(rc, null, "repository name '" + name + "': use letters, digits, _ . -");
             int stores = (rc.path() != null ? 1 : 0) + (rc.s3() != null ? 1 : 0) + (rc.backupServer() != null ? 1 : 0);
-            if (stores != 1) p.error(rc, null, "CAIRN-BACKUP-0104 set exactly one of path, s3 and backup_server");
+            if (stores != 1) p.error(rc, null, BackupErrors.STORE_CONFIG.id() + " set exactly one of path, s3 and backup_server");
             if (rc.s3() != null && rc.s3().endpoint() != null) {
                 try {
                     java.net.URI u = java.net.URI.create(rc.s3().endpoint());
@@ -74,7 +74,7 @@ public final class BackupModule implements Module<BackupConfig> {
                 }
             }
             if ((rc.keyFile() == null) == (rc.passphraseFile() == null)) {
-                p.error(rc, rc.keyFile() == null ? null : "key_file", "CAIRN-BACKUP-0103 set exactly one of key_file and passphrase_file");
+                p.error(rc, rc.keyFile() == null ? null : "key_file", BackupErrors.KEY_CONFIG.id() + " set exactly one of key_file and passphrase_file");
             }
             if (rc.passphraseFile() != null && !java.nio.file.Files.isReadable(vc.resolve(rc.passphraseFile()))) {
                 p.error(rc, "passphrase_file", "cannot read " + vc.resolve(rc.passphraseFile()));
@@ -88,7 +88,7 @@ public final class BackupModule implements Module<BackupConfig> {
             if (!java.nio.file.Files.isReadable(vc.resolve(sc.tokenFile()))) p.error(sc, "token_file", "cannot read " + vc.resolve(sc.tokenFile()));
             if ((sc.tlsCertFile() == null) != (sc.tlsKeyFile() == null)) p.error(sc, "tls_key_file", "set both tls_cert_file and tls_key_file, or neither");
             if (sc.tlsCertFile() == null && !(sc.listen().host().equals("127.0.0.1") || sc.listen().host().equals("::1") || sc.listen().host().equals("localhost"))) {
-                p.error(sc, "listen", "CAIRN-BACKUP-0115 plain HTTP only on loopback: set tls_cert_file and tls_key_file to listen on " + sc.listen());
+                p.error(sc, "listen", BackupErrors.SERVER_PLAIN_HTTP.id() + " plain HTTP only on loopback: set tls_cert_file and tls_key_file to listen on " + sc.listen());
             }
         }
         c.jobs().forEach((name, j) -> {
@@ -260,6 +260,11 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     @Override
+    public List<BackupErrors> errors() {
+        return List.of(BackupErrors.values());
+    }
+
+    @Override
     public List<ModuleCommand<BackupConfig>> commands() {
         return BackupCli.commands();
     }
@@ -272,7 +277,7 @@ public final class BackupModule implements Module<BackupConfig> {
             case "run" -> {
                 if (!post) throw new ActionException(405, "run changes state: use POST");
                 String job = params.get("job");
-                if (job == null || !config.jobs().containsKey(job)) throw new ActionException(404, "CAIRN-BACKUP-0101 no job '" + job + "'");
+                if (job == null || !config.jobs().containsKey(job)) throw new ActionException(404, BackupErrors.NO_JOB.id() + " no job '" + job + "'");
                 List<String> tags = params.containsKey("tag") ? List.of(params.get("tag").split(",")) : List.of();
                 try {
                     JobRunner.Outcome o = r.run(job, tags, null);

@@ -67,7 +67,7 @@ public final class JobRunner {
 
     public Outcome run(String name, List<String> extraTags, BackupRun.Progress progress) throws IOException, InterruptedException {
         JobConfig job = config.jobs().get(name);
-        if (job == null) throw new IllegalArgumentException("CAIRN-BACKUP-0101 no job '" + name + "'");
+        if (job == null) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'");
         synchronized (jobLocks.computeIfAbsent(name, k -> new Object())) {
             long t0 = System.nanoTime();
             JobState old = state(name);

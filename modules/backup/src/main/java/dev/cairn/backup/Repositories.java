@@ -41,7 +41,7 @@ public final class Repositories {
                 Files.createDirectories(f.toAbsolutePath().getParent());
                 RepoKey.generate(f);
             }
-            if (!Files.exists(f)) throw new IOException("CAIRN-BACKUP-0004 key file " + f + " does not exist");
+            if (!Files.exists(f)) throw new IOException(BackupErrors.KEY_FILE.id() + " key file " + f + " does not exist");
             return RepoKey.keyFile(f);
         }
         return RepoKey.passphraseFile(configDir.resolve(rc.passphraseFile()).normalize());

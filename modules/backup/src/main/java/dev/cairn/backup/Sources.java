@@ -39,7 +39,7 @@ public final class Sources {
         int kinds = (s.directory() != null ? 1 : 0)
                 + dev.cairn.backup.source.StreamedSources.kinds(s.mysql(), s.command(), s.prometheus(), s.grafana());
         if (kinds != 1) {
-            p.error(s, null, "CAIRN-BACKUP-0100 a source needs exactly one kind (directory, mysql, command, prometheus, grafana)");
+            p.error(s, null, BackupErrors.SOURCE_KIND.id() + " a source needs exactly one kind (directory, mysql, command, prometheus, grafana)");
             return;
         }
         if (s.directory() != null) {

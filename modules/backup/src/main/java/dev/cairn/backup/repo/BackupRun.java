@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import dev.cairn.backup.source.EntryMeta;
 import dev.cairn.backup.source.EntrySink;
 import dev.cairn.backup.source.Source;
@@ -271,7 +273,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
                 int flags = 0;
                 if (changed) {
                     flags = Snapshot.CHANGED_WHILE_READ;
-                    problem("CAIRN-BACKUP-0020 " + current.path() + " changed while it was read " + (attempt + 1)
+                    problem(BackupErrors.CHANGED_WHILE_READ.id() + " " + current.path() + " changed while it was read " + (attempt + 1)
                             + " times; stored as read (" + read + " bytes)");
                 }
                 long[] h = new long[holes.size()];

@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import dev.cairn.backup.retention.KeepPolicy;
 import dev.cairn.backup.store.LocalStore;
 import dev.cairn.backup.store.Store;
@@ -54,10 +56,10 @@ public final class Maintenance {
         for (Map.Entry<String, Repository.PackInfo> e : ic.packs().entrySet()) {
             Long size = stored.get(e.getKey());
             if (size == null) {
-                errors.add("CAIRN-BACKUP-0050 pack " + e.getKey() + " is missing");
+                errors.add(BackupErrors.PACK_MISSING.id() + " pack " + e.getKey() + " is missing");
                 badPacks.add(e.getKey());
             } else if (size != e.getValue().size()) {
-                errors.add("CAIRN-BACKUP-0051 pack " + e.getKey() + " is " + size + " bytes, the index says " + e.getValue().size()
+                errors.add(BackupErrors.PACK_SIZE.id() + " pack " + e.getKey() + " is " + size + " bytes, the index says " + e.getValue().size()
                         + (size == 0 ? " (zero-length)" : size < e.getValue().size() ? " (truncated)" : ""));
                 badPacks.add(e.getKey());
             }
@@ -83,7 +85,7 @@ public final class Maintenance {
                 }
                 packsRead++;
                 if (!Wire.hex(Crypto.sha256(b)).equals(hex)) {
-                    errors.add("CAIRN-BACKUP-0052 pack " + hex + " does not match its hash (damaged)");
+                    errors.add(BackupErrors.PACK_HASH.id() + " pack " + hex + " does not match its hash (damaged)");
                     badPacks.add(hex);
                 }
                 if (info == null) continue;
@@ -94,7 +96,7 @@ public final class Maintenance {
                         repo.openBlob(en.id(), b, (int) en.offset(), en.length(), en.rawLength());
                     } catch (IOException | RuntimeException x) {
                         badBlobs.add(Wire.hex(en.id()));
-                        errors.add("CAIRN-BACKUP-0053 blob " + Wire.hex(en.id()) + " in pack " + hex.substring(0, 16) + " is damaged: " + x.getMessage());
+                        errors.add(BackupErrors.BLOB_DAMAGED.id() + " blob " + Wire.hex(en.id()) + " in pack " + hex.substring(0, 16) + " is damaged: " + x.getMessage());
                     }
                 }
             }
@@ -116,7 +118,7 @@ public final class Maintenance {
                 for (byte[] id : n.chunks()) {
                     String hex = Wire.hex(id);
                     if (!idx.contains(id)) {
-                        errors.add("CAIRN-BACKUP-0054 snapshot " + ref.shortId() + ": " + n.path() + " uses blob " + hex.substring(0, 16) + " which is in no index");
+                        errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + n.path() + " uses blob " + hex.substring(0, 16) + " which is in no index");
                         files.add(n.path());
                         break;
                     }
@@ -221,14 +223,14 @@ public final class Maintenance {
             List<String> problems = new ArrayList<>();
             List<Repository.SnapshotRef> snaps = repo.snapshots(problems);
             if (!problems.isEmpty()) {
-                throw new IOException("CAIRN-BACKUP-0060 prune refused: a snapshot cannot be read, so what it uses is unknown: " + problems.get(0));
+                throw new IOException(BackupErrors.PRUNE_SNAPSHOT_UNREADABLE.id() + " prune refused: a snapshot cannot be read, so what it uses is unknown: " + problems.get(0));
             }
             Set<BlobKey> used = new HashSet<>();
             for (Repository.SnapshotRef r : snaps) {
                 for (Snapshot.Node n : repo.readSnapshot(r.id()).nodes()) for (byte[] id : n.chunks()) used.add(new BlobKey(id));
             }
             Repository.IndexContents ic = repo.readIndexContents();
-            if (!ic.problems().isEmpty()) throw new IOException("CAIRN-BACKUP-0061 prune refused: " + ic.problems().get(0) + " (run cairn backup repair)");
+            if (!ic.problems().isEmpty()) throw new IOException(BackupErrors.PRUNE_INDEX_DAMAGED.id() + " prune refused: " + ic.problems().get(0) + " (run cairn backup repair)");
             Map<String, Long> stored = new HashMap<>();
             for (Store.StoreObject o : repo.store().list("data/")) if (o.name().endsWith(".tar")) stored.put(Pack.hexOf(o.name()), o.size());
             Set<BlobKey> kept = new HashSet<>();
@@ -340,12 +342,12 @@ public final class Maintenance {
                 String expect = o.name().startsWith("data/") ? Pack.hexOf(o.name())
                         : o.name().startsWith("index/") || o.name().startsWith("snapshots/") ? o.name().substring(o.name().indexOf('/') + 1) : null;
                 if (expect != null && !expect.equals(hash)) {
-                    out.add("CAIRN-BACKUP-0070 " + o.name() + " is damaged in the source; not copied");
+                    out.add(BackupErrors.COPY_SOURCE_DAMAGED.id() + " " + o.name() + " is damaged in the source; not copied");
                     continue;
                 }
                 to.putIfAbsent(o.name(), b);
                 if (expect != null && !Wire.hex(Crypto.sha256(to.get(o.name()))).equals(hash)) {
-                    throw new IOException("CAIRN-BACKUP-0071 " + o.name() + " does not read back identically from " + to.describe());
+                    throw new IOException(BackupErrors.COPY_MISMATCH.id() + " " + o.name() + " does not read back identically from " + to.describe());
                 }
                 copied++;
                 bytes += b.length;

@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +35,7 @@ public final class RepoKey {
     public static RepoKey keyFile(Path file) throws IOException {
         byte[] b = Files.readAllBytes(file);
         if (b.length < 32) {
-            throw new IOException("CAIRN-BACKUP-0004 key file " + file + " has " + b.length
+            throw new IOException(BackupErrors.KEY_FILE.id() + " key file " + file + " has " + b.length
                     + " bytes; it needs at least 32 random bytes (cairn backup key generate FILE)");
         }
         return new RepoKey(b, false, "key file " + file.getFileName());

@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Duration;
@@ -79,7 +81,7 @@ public final class RepoLock implements AutoCloseable {
                     continue;
                 }
                 if (exclusive || h.exclusive) {
-                    throw new LockedException("CAIRN-BACKUP-0030 repository " + repo.store().describe() + " is locked: " + h
+                    throw new LockedException(BackupErrors.LOCKED.id() + " repository " + repo.store().describe() + " is locked: " + h
                             + (exclusive ? " (prune needs it alone; retry when the backup is done)" : ""));
                 }
             }

@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import com.github.luben.zstd.Zstd;
 import dev.cairn.backup.store.Store;
 import java.io.IOException;
@@ -61,7 +63,7 @@ public final class Repository implements AutoCloseable {
 
     /** Creates a repository; refuses if one exists there. */
     public static Repository init(Store store, RepoKey key, Params params) throws IOException {
-        if (exists(store)) throw new OpenException("CAIRN-BACKUP-0005 a repository already exists at " + store.describe());
+        if (exists(store)) throw new OpenException(BackupErrors.REPOSITORY_EXISTS.id() + " a repository already exists at " + store.describe());
         byte[] master = Crypto.random(32);
         Repository r = new Repository(store, master, params);
         store.putIfAbsent("keys/" + Wire.hex(Crypto.random(16)), key.wrap(master));
@@ -71,7 +73,7 @@ public final class Repository implements AutoCloseable {
         byte[] config = r.crypto.seal(o.toByteArray(), CONFIG_AAD);
         // false also when a retried PUT finds its own first attempt stored: compare before giving up
         if (!store.putIfAbsent("config", config) && !Arrays.equals(store.get("config"), config)) {
-            throw new OpenException("CAIRN-BACKUP-0005 a repository was created at " + store.describe() + " at the same time");
+            throw new OpenException(BackupErrors.REPOSITORY_EXISTS.id() + " a repository was created at " + store.describe() + " at the same time");
         }
         return r;
     }
@@ -82,7 +84,7 @@ public final class Repository implements AutoCloseable {
         try {
             sealedConfig = store.get("config");
         } catch (NoSuchFileException e) {
-            throw new OpenException("CAIRN-BACKUP-0001 no repository at " + store.describe() + " (create it with cairn backup init, or set create: true)");
+            throw new OpenException(BackupErrors.NO_REPOSITORY.id() + " no repository at " + store.describe() + " (create it with cairn backup init, or set create: true)");
         }
         List<Store.StoreObject> slots = store.list("keys/");
         byte[] master = null;
@@ -91,7 +93,7 @@ public final class Repository implements AutoCloseable {
             if (master != null) break;
         }
         if (master == null) {
-            throw new OpenException("CAIRN-BACKUP-0002 wrong key: none of the " + slots.size() + " key slots of "
+            throw new OpenException(BackupErrors.WRONG_KEY.id() + " wrong key: none of the " + slots.size() + " key slots of "
                     + store.describe() + " opens with this " + key.label());
         }
         Crypto c = new Crypto(master);
@@ -99,7 +101,7 @@ public final class Repository implements AutoCloseable {
         in.magic("CAIRNREP");
         int version = in.u16();
         if (version > VERSION) {
-            throw new OpenException("CAIRN-BACKUP-0003 repository format " + version + " is newer than this Cairn (" + VERSION + ")");
+            throw new OpenException(BackupErrors.NEWER_FORMAT.id() + " repository format " + version + " is newer than this Cairn (" + VERSION + ")");
         }
         Params p = new Params(in.raw(16), (int) in.u32(), (int) in.u32(), (int) in.u32(), (int) in.u32());
         Repository r = new Repository(store, master, p);
@@ -145,8 +147,8 @@ public final class Repository implements AutoCloseable {
     /** Removes a slot; refuses to remove the last one (the repository would be lost). */
     public void removeKey(String slot) throws IOException {
         List<String> slots = keySlots();
-        if (!slots.contains(slot)) throw new IOException("CAIRN-BACKUP-0006 no key slot " + slot);
-        if (slots.size() == 1) throw new IOException("CAIRN-BACKUP-0006 refusing to remove the last key slot");
+        if (!slots.contains(slot)) throw new IOException(BackupErrors.KEY_SLOT.id() + " no key slot " + slot);
+        if (slots.size() == 1) throw new IOException(BackupErrors.KEY_SLOT.id() + " refusing to remove the last key slot");
         store.delete("keys/" + slot);
     }
 
@@ -165,7 +167,7 @@ public final class Repository implements AutoCloseable {
             } catch (NoSuchFileException gone) {
                 // removed by a concurrent prune after listing
             } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
-                problems.add("CAIRN-BACKUP-0010 index " + f.name() + " is damaged: " + e.getMessage());
+                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
             }
         }
         long blobs = 1024;
@@ -197,7 +199,7 @@ public final class Repository implements AutoCloseable {
             } catch (NoSuchFileException gone) {
                 // removed meanwhile
             } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
-                problems.add("CAIRN-BACKUP-0010 index " + f.name() + " is damaged: " + e.getMessage());
+                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
             }
         }
         return new IndexContents(packs, files, problems);
@@ -387,7 +389,7 @@ public final class Repository implements AutoCloseable {
             } catch (NoSuchFileException gone) {
                 // forgotten meanwhile
             } catch (RuntimeException e) {
-                if (problems != null) problems.add("CAIRN-BACKUP-0011 snapshot " + id + " is damaged: " + e.getMessage());
+                if (problems != null) problems.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + id + " is damaged: " + e.getMessage());
             }
         }
         out.sort(Comparator.comparingLong((SnapshotRef r) -> r.header.timeNs()).thenComparing(SnapshotRef::id));
@@ -402,7 +404,7 @@ public final class Repository implements AutoCloseable {
             if (id.startsWith(prefix)) hits.add(id);
         }
         if (hits.size() == 1) return hits.get(0);
-        throw new IOException(hits.isEmpty() ? "CAIRN-BACKUP-0012 no snapshot " + prefix : "snapshot prefix " + prefix + " is ambiguous");
+        throw new IOException(hits.isEmpty() ? BackupErrors.NO_SNAPSHOT.id() + " no snapshot " + prefix : "snapshot prefix " + prefix + " is ambiguous");
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.BackupErrors;
+
 import com.github.luben.zstd.Zstd;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -120,7 +122,7 @@ public record Snapshot(Header header, List<Node> nodes) {
         Wire.In in = new Wire.In(plain);
         in.magic("CAIRNSNP");
         int version = in.u16();
-        if (version != 1) throw new Wire.FormatException("CAIRN-BACKUP-0003 manifest version " + version + " is newer than this Cairn");
+        if (version != 1) throw new Wire.FormatException(BackupErrors.NEWER_FORMAT.id() + " manifest version " + version + " is newer than this Cairn");
         String job = in.str(4096), host = in.str(4096);
         long time = in.svarint();
         String parent = in.str(128);

@@ -1,5 +1,7 @@
 package dev.cairn.backup.restore;
 
+import dev.cairn.backup.BackupErrors;
+
 import dev.cairn.backup.repo.BlobIndex;
 import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.repo.Snapshot;
@@ -96,13 +98,13 @@ public final class Restorer {
 
     public Result restore(Snapshot s) throws IOException, InterruptedException {
         Files.createDirectories(target);
-        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) throw new IOException("CAIRN-BACKUP-0040 " + target + " is not a directory");
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) throw new IOException(BackupErrors.RESTORE_TARGET.id() + " " + target + " is not a directory");
         safeDirs.add(target);
         List<Snapshot.Node> dirs = new ArrayList<>(), files = new ArrayList<>(), links = new ArrayList<>(), symlinks = new ArrayList<>();
         Set<String> filePaths = new HashSet<>();
         for (Snapshot.Node n : s.nodes()) {
             if (!safePath(n.path())) {
-                problems.add("CAIRN-BACKUP-0041 refused entry with unsafe path '" + printable(n.path()) + "'");
+                problems.add(BackupErrors.UNSAFE_PATH.id() + " refused entry with unsafe path '" + printable(n.path()) + "'");
                 continue;
             }
             if (!included(n.path())) continue;
@@ -148,7 +150,7 @@ public final class Restorer {
         for (Snapshot.Node l : links) {
             String to = new String(l.target(), StandardCharsets.UTF_8);
             if (!safePath(to) || !filePaths.contains(to)) {
-                problems.add("CAIRN-BACKUP-0042 refused hard link " + l.path() + " -> " + printable(to) + ": not a file of this snapshot");
+                problems.add(BackupErrors.UNSAFE_HARD_LINK.id() + " refused hard link " + l.path() + " -> " + printable(to) + ": not a file of this snapshot");
                 continue;
             }
             if (!restoredFiles.contains(to)) {
@@ -167,7 +169,7 @@ public final class Restorer {
             if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                 if (Files.isSymbolicLink(p)) Files.delete(p);
                 else {
-                    problems.add("CAIRN-BACKUP-0043 " + l.path() + ": exists and is not a symlink; left as it is");
+                    problems.add(BackupErrors.NOT_A_SYMLINK.id() + " " + l.path() + ": exists and is not a symlink; left as it is");
                     continue;
                 }
             }
@@ -201,7 +203,7 @@ public final class Restorer {
             p = p.resolve(c);
             if (safeDirs.contains(p)) continue;
             if (Files.isSymbolicLink(p) || (Files.exists(p, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
-                throw new IOException("CAIRN-BACKUP-0044 " + p + " exists and is not a directory; refusing to restore through it");
+                throw new IOException(BackupErrors.THROUGH_SYMLINK.id() + " " + p + " exists and is not a directory; refusing to restore through it");
             }
             try {
                 Files.createDirectory(p);
@@ -312,7 +314,7 @@ public final class Restorer {
                 UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class);
                 v.write(x.getKey().substring(5), ByteBuffer.wrap(x.getValue()));
             } catch (IOException | UnsupportedOperationException e) {
-                problems.add("CAIRN-BACKUP-0045 " + n.path() + ": xattr " + x.getKey() + " not restored: " + e.getMessage());
+                problems.add(BackupErrors.XATTR_NOT_RESTORED.id() + " " + n.path() + ": xattr " + x.getKey() + " not restored: " + e.getMessage());
             }
         }
         if (root) chown(p, n);

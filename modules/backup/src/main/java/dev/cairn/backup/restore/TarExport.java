@@ -1,5 +1,7 @@
 package dev.cairn.backup.restore;
 
+import dev.cairn.backup.BackupErrors;
+
 import com.github.luben.zstd.ZstdOutputStream;
 import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.repo.Snapshot;
@@ -31,7 +33,7 @@ public final class TarExport {
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
             tar.setAddPaxHeadersForNonAsciiNames(false);
             for (Snapshot.Node n : s.nodes()) {
-                if (!Restorer.safePath(n.path())) throw new IOException("CAIRN-BACKUP-0041 refusing to export unsafe path " + n.path());
+                if (!Restorer.safePath(n.path())) throw new IOException(BackupErrors.UNSAFE_PATH.id() + " refusing to export unsafe path " + n.path());
                 // One PAX extended header per entry, written here: Commons Compress would round times to
                 // 100 ns, and GNU tar applies only the last of two consecutive extended headers.
                 Map<String, String> pax = new java.util.LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package dev.cairn.backup.server;
 
+import dev.cairn.backup.BackupErrors;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -90,7 +92,7 @@ public final class BackupServer implements AutoCloseable {
         }
         String pem = Files.readString(keyFile);
         if (!pem.contains("BEGIN PRIVATE KEY")) {
-            throw new IllegalArgumentException("CAIRN-BACKUP-0110 " + keyFile + ": write the key as PKCS#8 PEM (BEGIN PRIVATE KEY), e.g. openssl pkcs8 -topk8 -nocrypt");
+            throw new IllegalArgumentException(BackupErrors.SERVER_KEY.id() + " " + keyFile + ": write the key as PKCS#8 PEM (BEGIN PRIVATE KEY), e.g. openssl pkcs8 -topk8 -nocrypt");
         }
         String b64 = pem.replaceAll("(?s).*-----BEGIN PRIVATE KEY-----", "").replaceAll("(?s)-----END PRIVATE KEY-----.*", "").replaceAll("\\s", "");
         PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64));
@@ -103,7 +105,7 @@ public final class BackupServer implements AutoCloseable {
                 // try the next algorithm
             }
         }
-        if (key == null) throw new IllegalArgumentException("CAIRN-BACKUP-0110 " + keyFile + ": not an RSA, EC or Ed25519 key");
+        if (key == null) throw new IllegalArgumentException(BackupErrors.SERVER_KEY.id() + " " + keyFile + ": not an RSA, EC or Ed25519 key");
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("server", key, new char[0], chain.toArray(new Certificate[0]));
@@ -130,7 +132,7 @@ public final class BackupServer implements AutoCloseable {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
             if (auth == null || !MessageDigest.isEqual(auth.getBytes(StandardCharsets.UTF_8), token)) {
-                send(ex, 401, "CAIRN-BACKUP-0111 missing or wrong bearer token\n");
+                send(ex, 401, BackupErrors.SERVER_TOKEN.id() + " missing or wrong bearer token\n");
                 return;
             }
             String path = ex.getRequestURI().getRawPath();
@@ -161,7 +163,7 @@ public final class BackupServer implements AutoCloseable {
                     }
                     String want = expectedHash(name);
                     if (want != null && !Wire.hex(Crypto.sha256(body)).equals(want)) {
-                        send(ex, 400, "CAIRN-BACKUP-0112 content does not hash to its name (damaged in transit): not stored\n");
+                        send(ex, 400, BackupErrors.SERVER_HASH.id() + " content does not hash to its name (damaged in transit): not stored\n");
                         return;
                     }
                     boolean created = store.putIfAbsent(name, body);
@@ -188,7 +190,7 @@ public final class BackupServer implements AutoCloseable {
                 }
                 case "DELETE" -> {
                     if (appendOnly && !name.startsWith("locks/") && !name.contains("/locks/")) {
-                        send(ex, 403, "CAIRN-BACKUP-0113 append-only server: deleting " + name + " is not allowed\n");
+                        send(ex, 403, BackupErrors.SERVER_APPEND_ONLY.id() + " append-only server: deleting " + name + " is not allowed\n");
                         return;
                     }
                     store.delete(name);

@@ -1,5 +1,7 @@
 package dev.cairn.backup.source;
 
+import dev.cairn.backup.BackupErrors;
+
 import dev.cairn.backup.repo.BackupRun;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -51,7 +53,7 @@ public final class DirectorySource implements Source {
     public static void checkEncoding() throws IOException {
         String enc = System.getProperty("sun.jnu.encoding", "");
         if (!enc.equalsIgnoreCase("UTF-8") && !enc.equalsIgnoreCase("UTF8")) {
-            throw new IOException("CAIRN-BACKUP-0021 the JVM decodes file names as " + enc
+            throw new IOException(BackupErrors.JVM_NOT_UTF8.id() + " the JVM decodes file names as " + enc
                     + ", not UTF-8: names would be stored mangled. Run Cairn with LANG=C.UTF-8 (the launcher sets it)");
         }
     }
@@ -104,7 +106,7 @@ public final class DirectorySource implements Source {
                     for (Path c : ds) {
                         String n = c.getFileName().toString();
                         if (n.indexOf('\uFFFD') >= 0 && !sameFile(path.resolve(n), c)) {
-                            sink.problem("CAIRN-BACKUP-0022 " + rel + "/: an entry (inode " + inodeOf(c)
+                            sink.problem(BackupErrors.NAME_NOT_UTF8.id() + " " + rel + "/: an entry (inode " + inodeOf(c)
                                     + ") has a name that is not valid UTF-8; refused, not stored mangled");
                             continue;
                         }
@@ -113,7 +115,7 @@ public final class DirectorySource implements Source {
                         children.put(n, c);
                     }
                 } catch (java.nio.file.AccessDeniedException e) {
-                    sink.problem("CAIRN-BACKUP-0023 " + rel + ": cannot list: permission denied");
+                    sink.problem(BackupErrors.PERMISSION_DENIED.id() + " " + rel + ": cannot list: permission denied");
                     return;
                 }
                 for (Map.Entry<String, Path> c : children.entrySet()) {
@@ -133,16 +135,16 @@ public final class DirectorySource implements Source {
                 try {
                     sink.file(withXattrs(meta, path, sink), path);
                 } catch (NoSuchFileException e) {
-                    sink.problem("CAIRN-BACKUP-0024 " + rel + " vanished while it was read");
+                    sink.problem(BackupErrors.VANISHED.id() + " " + rel + " vanished while it was read");
                 } catch (java.nio.file.AccessDeniedException e) {
-                    sink.problem("CAIRN-BACKUP-0023 " + rel + ": cannot read: permission denied");
+                    sink.problem(BackupErrors.PERMISSION_DENIED.id() + " " + rel + ": cannot read: permission denied");
                 }
             }
             case S_IFLNK -> {
                 Path target = Files.readSymbolicLink(path);
                 sink.symlink(meta, target.toString().getBytes(StandardCharsets.UTF_8));
             }
-            default -> sink.skipped("CAIRN-BACKUP-0025 " + rel + ": skipped " + kind(type) + " (inode " + ino + ")");
+            default -> sink.skipped(BackupErrors.SKIPPED_SPECIAL.id() + " " + rel + ": skipped " + kind(type) + " (inode " + ino + ")");
         }
     }
 

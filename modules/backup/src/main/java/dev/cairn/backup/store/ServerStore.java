@@ -1,5 +1,7 @@
 package dev.cairn.backup.store;
 
+import dev.cairn.backup.BackupErrors;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -57,7 +59,7 @@ public final class ServerStore implements Store {
             ctx.init(null, tmf.getTrustManagers(), null);
             return ctx;
         } catch (java.security.GeneralSecurityException e) {
-            throw new IOException("CAIRN-BACKUP-0114 cannot use CA file " + caFile + ": " + e.getMessage(), e);
+            throw new IOException(BackupErrors.SERVER_CA.id() + " cannot use CA file " + caFile + ": " + e.getMessage(), e);
         }
     }
 

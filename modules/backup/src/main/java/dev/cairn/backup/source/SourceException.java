@@ -18,7 +18,7 @@ public final class SourceException extends java.io.IOException {
         this.id = id;
     }
 
-    /** The stable id, e.g. {@code CAIRN-BACKUP-0101}. */
+    /** The stable id, one of {@link SourceErrors}. */
     public String id() {
         return id;
     }

@@ -26,4 +26,10 @@ class SourceErrorsTest {
         for (BackupErrors e : BackupErrors.values()) all.add(e.id());
         assertThat(all).doesNotHaveDuplicates();
     }
+
+    @Test
+    void theModulesRegistryPassesTheHostsChecks() throws Exception {
+        dev.cairn.core.testing.ErrorIds.assertRegistry(BackupErrors.class, new dev.cairn.backup.BackupModule(), "BACKUP",
+                java.nio.file.Path.of("src/main/java"), java.nio.file.Path.of("README.md"));
+    }
 }

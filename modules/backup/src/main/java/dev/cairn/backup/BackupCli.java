@@ -48,6 +48,10 @@ final class BackupCli {
             """;
     static final String RESTORE_USAGE = """
             cairn restore JOB [--at TIME|SNAPSHOT] [--include PATH]... --to DIR
+            cairn restore JOB [--at TIME|SNAPSHOT] --to-database HOST:PORT [--database NAME] [--user U --password-file F]
+              (a mysql job: loads the dump into the server, then compares row counts and checksums)
+            cairn restore JOB [--at TIME|SNAPSHOT] --to-grafana URL [--grafana-token-file F]
+              (a grafana job: folders, dashboards into their folders with overwrite, data sources, alert rules)
               TIME: 2026-12-03T02:00 (the job's time zone) or an ISO instant; default the newest snapshot
             """;
 
@@ -253,7 +257,9 @@ final class BackupCli {
             return resp.ok() ? OK : FAILED;
         }
         Progress bar = new Progress(ctx.interactive(), ctx.err());
-        JobRunner runner = new JobRunner(cfg, dir, null);
+        dev.cairn.backup.sla.SlaBoard sla = new dev.cairn.backup.sla.SlaBoard(cfg, dir, null, java.time.Clock.systemUTC());
+        JobRunner runner = new JobRunner(cfg, dir, null, null, sla);
+        runner.seed(name); // the snapshots already there, so the SLA line below counts them
         try {
             JobRunner.Outcome o = runner.run(name, a.all("--tag"), (done, files, expected) -> bar.show(done, expected, files, -1));
             bar.done();
@@ -263,6 +269,8 @@ final class BackupCli {
                     bytes(r.header().addedBytes()), r.packs(), r.duration().toMillis() / 1000.0);
             for (String p : r.header().problems()) out.println("  " + p);
             if (!o.forgotten().isEmpty()) out.println("forgot " + o.forgotten().size() + " snapshots by the keep rules (prune frees their data)");
+            String verified = sla.verification(name);
+            if (verified != null) out.println(verified);
             return r.header().partial() ? DAMAGED : OK;
         } catch (IOException e) {
             bar.done();
@@ -394,7 +402,8 @@ final class BackupCli {
         PrintStream out = ctx.out(), err = ctx.err();
         Args a;
         try {
-            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to"));
+            a = Args.parse(ctx.args(), List.of("--at", "--include", "--to", "--to-database", "--database", "--user", "--password-file",
+                    "--to-grafana", "--grafana-token-file"));
         } catch (IllegalArgumentException e) {
             err.println(e.getMessage());
             return USAGE;
@@ -403,7 +412,8 @@ final class BackupCli {
             out.print(RESTORE_USAGE);
             return OK;
         }
-        if (a.positional().size() != 1 || a.one("--to") == null) {
+        int targets = (a.one("--to") != null ? 1 : 0) + (a.one("--to-database") != null ? 1 : 0) + (a.one("--to-grafana") != null ? 1 : 0);
+        if (a.positional().size() != 1 || targets != 1) {
             err.print(RESTORE_USAGE);
             return USAGE;
         }
@@ -416,6 +426,28 @@ final class BackupCli {
         try (Repository r = openForJob(cfg, ctx.configDir(), jobName)) {
             ZoneId z = ZoneId.of(job(cfg, jobName).timezone());
             Repository.SnapshotRef s = pick(r, jobName, a.one("--at"), z);
+            if (a.one("--to-database") != null) {
+                var mysql = job(cfg, jobName).source().mysql();
+                if (mysql == null) {
+                    err.println("--to-database restores a mysql job; " + jobName + " is not one (use --to DIR)");
+                    return USAGE;
+                }
+                return dev.cairn.backup.source.mysql.DatabaseRestoreCommand.run(r, s.id(), mysql, ctx.configDir(), a.one("--to-database"),
+                        a.one("--database"), a.one("--user"), a.one("--password-file"), out, err);
+            }
+            if (a.one("--to-grafana") != null) {
+                var grafana = job(cfg, jobName).source().grafana();
+                if (grafana == null) {
+                    err.println("--to-grafana restores a grafana job; " + jobName + " is not one (use --to DIR)");
+                    return USAGE;
+                }
+                Path token = a.one("--grafana-token-file") != null ? Path.of(a.one("--grafana-token-file")) : ctx.configDir().resolve(grafana.tokenFile());
+                List<String> done = new dev.cairn.backup.source.grafana.GrafanaRestore(a.one("--to-grafana"), token, grafana.timeout())
+                        .restore(new dev.cairn.backup.source.SnapshotEntries(r, r.readSnapshot(s.id())));
+                for (String d : done) out.println(d);
+                out.printf("restored snapshot %s of job %s into %s: %d objects%n", s.shortId(), jobName, a.one("--to-grafana"), done.size());
+                return OK;
+            }
             Progress bar = new Progress(ctx.interactive(), err);
             Restorer.Result res = new Restorer(r, new Restorer.Options(Path.of(a.one("--to")), a.all("--include"), cfg.workerThreads(),
                     (done, total, files, filesTotal) -> bar.show(done, total, files, filesTotal))).restore(r.readSnapshot(s.id()));

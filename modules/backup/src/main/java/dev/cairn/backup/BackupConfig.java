@@ -125,7 +125,13 @@ public record BackupConfig(
             @Doc(value = "Glob patterns left out: a pattern without / matches names (*.tmp), with / paths below a root (config/secrets/**).")
             List<String> exclude,
             @Doc(value = "Tags recorded in every snapshot of this job.")
-            List<String> tags) {
+            List<String> tags,
+            @Doc(value = "The backup SLA the job promises and the module proves: rpo, versions, verify, rto (README, SLA).")
+            dev.cairn.backup.sla.SlaConfig sla,
+            @Doc(value = "Cluster: the node (cluster.nodes[].name) that runs this job; the other nodes show its state from the repository.")
+            String node,
+            @Doc(value = "Cluster: `any` (every node with this config runs it, unless `node` is set) or `leader` (only the node holding the cluster's first VIP).", dflt = "any")
+            dev.cairn.backup.placement.Placement.RunOn on) {
     }
 
     /**
@@ -134,7 +140,15 @@ public record BackupConfig(
      */
     public record SourceConfig(
             @Doc(value = "Directory trees (files, links, sparse files, xattrs...).")
-            DirectorySourceConfig directory) {
+            DirectorySourceConfig directory,
+            @Doc(value = "A consistent MySQL/MariaDB logical dump (README, MySQL source).")
+            dev.cairn.backup.source.mysql.MysqlSourceConfig mysql,
+            @Doc(value = "A program's standard output or the directory it writes (README, command source).")
+            dev.cairn.backup.source.command.CommandSourceConfig command,
+            @Doc(value = "A Prometheus TSDB snapshot through its admin API (README, Prometheus source).")
+            dev.cairn.backup.source.prometheus.PrometheusSourceConfig prometheus,
+            @Doc(value = "Grafana dashboards, folders, data sources and alert rules through its HTTP API (README, Grafana source).")
+            dev.cairn.backup.source.grafana.GrafanaSourceConfig grafana) {
     }
 
     /** {@code source.directory}: directory trees, each stored under its own name. */

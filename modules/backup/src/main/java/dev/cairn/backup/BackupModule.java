@@ -42,6 +42,9 @@ public final class BackupModule implements Module<BackupConfig> {
     private ModuleContext ctx;
     private BackupMetrics metrics;
     private ScheduledExecutorService scheduler;
+    private volatile dev.cairn.backup.sla.SlaBoard sla;
+    /** Per job: why another node runs it ("" when this one does), as the scheduler last decided. */
+    private final Map<String, String> placement = new java.util.concurrent.ConcurrentHashMap<>();
     private dev.cairn.backup.server.BackupServer server;
     private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -105,6 +108,22 @@ public final class BackupModule implements Module<BackupConfig> {
             }
             if (j.keep() != null && j.keep().within().isNegative()) p.error(j.keep(), "within", "must not be negative");
             Sources.validate(j, vc.configDir(), p);
+            BackupConfig.SourceConfig src = j.source();
+            dev.cairn.backup.source.StreamedSources.validate(src.mysql(), src.command(), src.prometheus(), src.grafana(), vc);
+            ZoneId zone;
+            try {
+                zone = ZoneId.of(j.timezone());
+            } catch (RuntimeException e) {
+                zone = ZoneId.of("UTC");
+            }
+            dev.cairn.backup.sla.SlaRules.validate(j.sla(), j.schedule(), zone, j.keep() == null ? null : j.keep().policy(),
+                    dev.cairn.backup.sla.SlaBoard.facts(j), p);
+            if (j.node() != null && !vc.nodeNames().isEmpty() && !vc.nodeNames().contains(j.node())) {
+                p.error(j, "node", "unknown node '" + j.node() + "'" + Suggestions.didYouMean(j.node(), vc.nodeNames()));
+            }
+            if (j.node() != null && j.on() == dev.cairn.backup.placement.Placement.RunOn.LEADER) {
+                p.error(j, "on", "set node or on: leader, not both");
+            }
         });
     }
 
@@ -122,7 +141,8 @@ public final class BackupModule implements Module<BackupConfig> {
         this.ctx = mctx;
         this.config = c;
         this.metrics = new BackupMetrics(mctx.metrics());
-        this.runner = new JobRunner(c, mctx.configDir(), metrics);
+        this.sla = new dev.cairn.backup.sla.SlaBoard(c, mctx.configDir(), mctx.metrics(), java.time.Clock.systemUTC());
+        this.runner = new JobRunner(c, mctx.configDir(), metrics, mctx.catalog(), sla);
         java.util.concurrent.ScheduledThreadPoolExecutor s = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "cairn-backup-scheduler");
             t.setDaemon(true);
@@ -145,6 +165,11 @@ public final class BackupModule implements Module<BackupConfig> {
             Schedule s = Schedule.parse(j.schedule());
             if (s.manual()) continue;
             ZoneId z = ZoneId.of(j.timezone());
+            if (elsewhere(name) != null) {
+                // Another node runs it (and catches it up): this one only follows its state.
+                schedule(name, s, z);
+                continue;
+            }
             Instant prev = s.previous(now, z);
             Instant last = runner.state(name).lastSuccess();
             if (j.catchUp() && prev != null && (last == null || last.isBefore(prev))) {
@@ -171,7 +196,24 @@ public final class BackupModule implements Module<BackupConfig> {
         }
     }
 
+    /** Null when this node runs the job, else why another node does (cluster placement). */
+    private String elsewhere(String name) {
+        JobConfig j = config.jobs().get(name);
+        java.util.Optional<ModuleStatus> cluster = j.on() == dev.cairn.backup.placement.Placement.RunOn.LEADER
+                ? ctx.moduleStatus("cluster") : java.util.Optional.empty();
+        String why = dev.cairn.backup.placement.Placement.whyNotHere(j.node(), j.on(), ctx.nodeName(), cluster);
+        placement.put(name, why == null ? "" : why);
+        return why;
+    }
+
     private void runSafely(String name) {
+        String elsewhere = elsewhere(name);
+        if (elsewhere != null) {
+            // Another node runs it: show its state from the shared repository.
+            log.debug("backup job {} {}: reading its state from the repository", name, elsewhere);
+            runner.seed(name, true);
+            return;
+        }
         try {
             JobRunner.Outcome o = runner.run(name, List.of(), null);
             log.info("backup job {}: snapshot {} ({} files, added {} bytes{})", name, o.result().snapshotId().substring(0, 8),
@@ -212,6 +254,8 @@ public final class BackupModule implements Module<BackupConfig> {
         }
         if (metrics != null && ctx != null) metrics.unregister(ctx.metrics());
         metrics = null;
+        if (sla != null) sla.close();
+        sla = null;
         nextRun.clear();
     }
 
@@ -274,6 +318,11 @@ public final class BackupModule implements Module<BackupConfig> {
             m.put("partial", s.partial());
             Instant n = nextRun.get(name);
             m.put("next_run", n == null ? null : n.toString());
+            dev.cairn.backup.sla.SlaBoard board = sla;
+            if (board != null && board.tracker(name) != null) m.put("sla", board.tracker(name).details());
+            // From the last scheduler decision: asking the cluster module here would re-enter the host's status.
+            String elsewhere = placement.get(name);
+            if (elsewhere != null && !elsewhere.isEmpty()) m.put("placement", elsewhere);
             jobs.put(name, m);
         }
         return jobs;
@@ -293,7 +342,15 @@ public final class BackupModule implements Module<BackupConfig> {
         details.put("jobs", jobDetails());
         String summary = failing.isEmpty() ? c.jobs().size() + " jobs, " + c.repositories().size() + " repositories"
                 : "failing: " + String.join(", ", failing);
-        return new ModuleStatus(failing.isEmpty(), summary, details);
+        dev.cairn.backup.sla.SlaBoard board = sla;
+        Map<String, List<dev.cairn.backup.sla.SlaTracker.Breach>> broken = board == null ? Map.of() : board.breaches();
+        if (!broken.isEmpty()) {
+            List<String> parts = new ArrayList<>();
+            broken.forEach((job, bs) -> parts.add(job + " (" + String.join(", ", bs.stream().map(b -> b.id() + " " + b.reason().label()
+                    + ": " + b.message()).toList()) + ")"));
+            summary += "; SLA broken: " + String.join("; ", parts);
+        }
+        return new ModuleStatus(failing.isEmpty() && broken.isEmpty(), summary, details);
     }
 
     /** For tests and the CLI: the repository config a job uses. */

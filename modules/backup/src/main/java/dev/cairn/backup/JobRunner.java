@@ -37,11 +37,24 @@ public final class JobRunner {
     private final BackupMetrics metrics;
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
     private final Map<String, Object> jobLocks = new ConcurrentHashMap<>();
+    private final dev.cairn.spi.catalog.Catalog catalog;
+    private final dev.cairn.backup.sla.SlaBoard sla;
 
     JobRunner(BackupConfig config, Path configDir, BackupMetrics metrics) {
+        this(config, configDir, metrics, null, null);
+    }
+
+    /**
+     * @param catalog the daemon's catalog, for sources that pick a server from it (null offline)
+     * @param sla verifies each new snapshot and keeps the SLA state (null: none)
+     */
+    JobRunner(BackupConfig config, Path configDir, BackupMetrics metrics, dev.cairn.spi.catalog.Catalog catalog,
+              dev.cairn.backup.sla.SlaBoard sla) {
         this.config = config;
         this.configDir = configDir;
         this.metrics = metrics;
+        this.catalog = catalog;
+        this.sla = sla;
     }
 
     public JobState state(String job) {
@@ -61,7 +74,7 @@ public final class JobRunner {
             try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
                 List<String> tags = new ArrayList<>(job.tags());
                 tags.addAll(extraTags);
-                BackupRun.Result r = Backups.backup(repo, name, Sources.create(job, configDir), tags, job.compression(), progress);
+                BackupRun.Result r = Backups.backup(repo, name, Sources.create(job, configDir, catalog), tags, job.compression(), progress);
                 List<String> forgotten = new ArrayList<>();
                 if (job.keep() != null && !job.keep().policy().empty()) {
                     for (Maintenance.ForgetDecision d : Maintenance.forget(repo, name, job.keep().policy(), ZoneId.of(job.timezone()), false)) {
@@ -75,6 +88,7 @@ public final class JobRunner {
                         r.header().addedBytes(), r.header().files(), r.header().bytes(), count, r.header().partial());
                 states.put(name, st);
                 record(name, st, true);
+                if (sla != null) sla.succeeded(name, job, repo, r.snapshotId());
                 return new Outcome(r, forgotten);
             } catch (IOException | RuntimeException e) {
                 Instant now = Instant.now();
@@ -90,6 +104,14 @@ public final class JobRunner {
 
     /** Seeds a job's state from its newest snapshot (at start), so metrics survive restarts. */
     void seed(String name) {
+        seed(name, false);
+    }
+
+    /**
+     * Reads a job's state from its repository; {@code replace}: also over a state already known
+     * (a job another cluster node runs: its state comes from the shared repository).
+     */
+    void seed(String name, boolean replace) {
         JobConfig job = config.jobs().get(name);
         try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
             Repository.SnapshotRef last = Backups.latest(repo, name);
@@ -99,8 +121,10 @@ public final class JobRunner {
             Instant t = last.header().time();
             JobState st = new JobState(t, t, last.id(), null, Duration.ZERO, last.header().addedBytes(), last.header().files(),
                     last.header().bytes(), count, last.header().partial());
-            states.putIfAbsent(name, st);
+            if (replace) states.put(name, st);
+            else states.putIfAbsent(name, st);
             record(name, st, true);
+            if (sla != null) sla.seed(name, repo);
         } catch (IOException | RuntimeException e) {
             // the first run reports it
         }

@@ -50,12 +50,18 @@ public final class Repositories {
     /** Opens the repository; creates it first when {@code create: true} and there is none. */
     public static Repository open(RepositoryConfig rc, Path configDir) throws IOException {
         Store store = store(rc, configDir);
-        if (rc.create() && !Repository.exists(store)) {
-            RepoKey key = key(rc, configDir, true);
-            try {
-                return Repository.init(store, key, Repository.Params.defaults());
-            } catch (Repository.OpenException raced) {
-                // created meanwhile by another job: open it
+        if (rc.create()) {
+            // One creator per JVM: two first uses at once (the start-up seeding and a run) would each
+            // generate a key file, and the loser would open the repository with the wrong key.
+            synchronized (Repositories.class) {
+                if (!Repository.exists(store)) {
+                    RepoKey key = key(rc, configDir, true);
+                    try {
+                        return Repository.init(store, key, Repository.Params.defaults());
+                    } catch (Repository.OpenException raced) {
+                        // created meanwhile by another process: open it
+                    }
+                }
             }
         }
         return Repository.open(store, key(rc, configDir, false));

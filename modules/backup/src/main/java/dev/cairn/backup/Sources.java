@@ -17,7 +17,15 @@ public final class Sources {
     }
 
     public static Source create(JobConfig job, Path configDir) {
+        return create(job, configDir, null);
+    }
+
+    /** @param catalog the running daemon's catalog (a mysql source with {@code cluster} needs it), or null */
+    public static Source create(JobConfig job, Path configDir, dev.cairn.spi.catalog.Catalog catalog) {
         BackupConfig.SourceConfig s = job.source();
+        Source streamed = dev.cairn.backup.source.StreamedSources.create(s.mysql(), s.command(), s.prometheus(), s.grafana(),
+                configDir, catalog);
+        if (streamed != null) return streamed;
         if (s.directory() != null) {
             List<Path> roots = new ArrayList<>();
             for (Path p : s.directory().paths()) roots.add(configDir.resolve(p).normalize());
@@ -28,9 +36,10 @@ public final class Sources {
 
     public static void validate(JobConfig job, Path configDir, ConfigProblems p) {
         BackupConfig.SourceConfig s = job.source();
-        int kinds = s.directory() != null ? 1 : 0;
+        int kinds = (s.directory() != null ? 1 : 0)
+                + dev.cairn.backup.source.StreamedSources.kinds(s.mysql(), s.command(), s.prometheus(), s.grafana());
         if (kinds != 1) {
-            p.error(s, null, BackupErrors.SOURCE_KIND.id() + " a source needs exactly one kind (directory)");
+            p.error(s, null, BackupErrors.SOURCE_KIND.id() + " a source needs exactly one kind (directory, mysql, command, prometheus, grafana)");
             return;
         }
         if (s.directory() != null) {

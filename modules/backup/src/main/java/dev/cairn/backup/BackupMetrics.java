@@ -19,21 +19,21 @@ final class BackupMetrics {
 
     BackupMetrics(PrometheusRegistry r) {
         lastSuccess = Gauge.builder().name("cairn_backup_last_success_timestamp_seconds")
-                .help("When the job's last successful backup finished (Unix time).").labelNames("job").register(r);
+                .help("When the job's last successful backup finished (Unix time).").labelNames("backup_job").register(r);
         lastAttempt = Gauge.builder().name("cairn_backup_last_attempt_timestamp_seconds")
-                .help("When the job's last backup attempt finished, successful or not (Unix time).").labelNames("job").register(r);
+                .help("When the job's last backup attempt finished, successful or not (Unix time).").labelNames("backup_job").register(r);
         lastDuration = Gauge.builder().name("cairn_backup_last_duration_seconds")
-                .help("How long the job's last backup attempt took.").labelNames("job").register(r);
+                .help("How long the job's last backup attempt took.").labelNames("backup_job").register(r);
         lastAdded = Gauge.builder().name("cairn_backup_last_added_bytes")
-                .help("Bytes the job's last backup added to the repository (new packs and the manifest).").labelNames("job").register(r);
+                .help("Bytes the job's last backup added to the repository (new packs and the manifest).").labelNames("backup_job").register(r);
         stored = Gauge.builder().name("cairn_backup_stored_bytes")
-                .help("Bytes of the source in the job's last snapshot (before deduplication and compression).").labelNames("job").register(r);
+                .help("Bytes of the source in the job's last snapshot (before deduplication and compression).").labelNames("backup_job").register(r);
         snapshots = Gauge.builder().name("cairn_backup_snapshots")
-                .help("Snapshots of the job in its repository after its last run (and retention).").labelNames("job").register(r);
+                .help("Snapshots of the job in its repository after its last run (and retention).").labelNames("backup_job").register(r);
         files = Gauge.builder().name("cairn_backup_files")
-                .help("Files in the job's last snapshot.").labelNames("job").register(r);
+                .help("Files in the job's last snapshot.").labelNames("backup_job").register(r);
         failures = Counter.builder().name("cairn_backup_failures_total")
-                .help("Backups of the job that failed (no snapshot written).").labelNames("job").register(r);
+                .help("Backups of the job that failed (no snapshot written).").labelNames("backup_job").register(r);
         storeErrors = Counter.builder().name("cairn_backup_store_errors_total")
                 .help("Failed reads or writes of a repository's store.").labelNames("repository").register(r);
     }

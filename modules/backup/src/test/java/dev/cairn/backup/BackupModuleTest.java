@@ -80,9 +80,9 @@ class BackupModuleTest {
         Files.writeString(dir.resolve("data/app.conf"), "port = 8080\n");
         Files.writeString(dir.resolve("data/scratch.tmp"), "excluded\n");
         try (TestHost h = TestHost.start(dir, yaml("daily 02:00"))) {
-            TestHost.await(Duration.ofSeconds(30), "the catch-up backup", () -> h.metric("cairn_backup_snapshots", "job", "files") == 1.0);
-            assertThat(h.metric("cairn_backup_files", "job", "files")).isEqualTo(1.0);
-            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "job", "files"))
+            TestHost.await(Duration.ofSeconds(30), "the catch-up backup", () -> h.metric("cairn_backup_snapshots", "backup_job", "files") == 1.0);
+            assertThat(h.metric("cairn_backup_files", "backup_job", "files")).isEqualTo(1.0);
+            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "files"))
                     .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
             HttpClient http = HttpClient.newHttpClient();
             for (int i = 0; i < 3; i++) {
@@ -92,7 +92,7 @@ class BackupModuleTest {
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
                 assertThat(r.body()).contains("\"snapshot\"").contains("\"partial\" : false");
             }
-            assertThat(h.metric("cairn_backup_snapshots", "job", "files")).as("keep: { last: 2 }").isEqualTo(2.0);
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).as("keep: { last: 2 }").isEqualTo(2.0);
             HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/status")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(status.body()).contains("1 jobs, 1 repositories").contains("last_snapshot");

@@ -126,7 +126,7 @@ class BackupServerTest {
             var resp = http.send(java.net.http.HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=files"))
                     .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
             assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
-            assertThat(h.metric("cairn_backup_snapshots", "job", "files")).isEqualTo(1.0);
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).isEqualTo(1.0);
         }
         try (var s = Files.list(tmp.resolve("served/node1/snapshots"))) {
             assertThat(s).hasSize(1);

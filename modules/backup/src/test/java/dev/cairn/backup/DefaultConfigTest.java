@@ -31,7 +31,7 @@ class DefaultConfigTest {
         Trees.sh("cp", "-a", repo.resolve("config").toString(), dir.toString());
         Files.delete(config.resolve("cairn.yml"));
         try (TestHost h = TestHost.start(config, kept.toString(), new BackupModule())) {
-            TestHost.await(Duration.ofSeconds(30), "the first backup of ./config", () -> h.metric("cairn_backup_snapshots", "job", "config") >= 1.0);
+            TestHost.await(Duration.ofSeconds(30), "the first backup of ./config", () -> h.metric("cairn_backup_snapshots", "backup_job", "config") >= 1.0);
         }
         assertThat(dir.resolve("var/backups/config")).exists();
         assertThat(dir.resolve("var/backups.key")).exists();

@@ -75,7 +75,7 @@ class PlacementTest {
             JsonNode etc = jobs(h);
             assertThat(etc.path("last_snapshot").asText()).isEqualTo(snapshot);
             assertThat(etc.path("placement").asText()).isEqualTo("runs on node elsewhere");
-            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "job", "etc")).isPositive();
+            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "etc")).isPositive();
             try (var s = Files.list(dir.resolve("repo/snapshots"))) {
                 assertThat(s).as("this node backed nothing up").hasSize(1);
             }

@@ -96,16 +96,16 @@ class BackupSlaModuleTest {
             assertThat(jobs.path("db").path("sla").path("versions_verified").asInt()).isEqualTo(1);
             assertThat(jobs.path("db").path("sla").path("last_restore_test_seconds").asDouble()).isPositive();
 
-            assertThat(h.metric("cairn_backup_restore_test_duration_seconds", "job", "db")).isPositive().isLessThan(300);
-            assertThat(h.metric("cairn_backup_rto_seconds", "job", "db")).isEqualTo(300);
-            assertThat(h.metric("cairn_backup_verify_success", "job", "db")).isEqualTo(1);
-            assertThat(h.metric("cairn_backup_versions_verified", "job", "db")).isEqualTo(1);
-            assertThat(h.metric("cairn_backup_dump_lock_seconds", "job", "db")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_last_verified_timestamp_seconds", "job", "db")).isPositive();
-            assertThat(h.metric("cairn_backup_sla_met", "job", "db", "reason", "rto")).isEqualTo(1);
-            assertThat(h.metric("cairn_backup_sla_met", "job", "broken", "reason", "versions")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_sla_met", "job", "broken", "reason", "rpo")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_rpo_seconds", "job", "broken")).isEqualTo(60);
+            assertThat(h.metric("cairn_backup_restore_test_duration_seconds", "backup_job", "db")).isPositive().isLessThan(300);
+            assertThat(h.metric("cairn_backup_rto_seconds", "backup_job", "db")).isEqualTo(300);
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "db")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_versions_verified", "backup_job", "db")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_dump_lock_seconds", "backup_job", "db")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_last_verified_timestamp_seconds", "backup_job", "db")).isPositive();
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "db", "reason", "rto")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "broken", "reason", "versions")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "broken", "reason", "rpo")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_rpo_seconds", "backup_job", "broken")).isEqualTo(60);
 
             // The same config, offline: cairn restore loads the dump into another schema and checks it.
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -167,12 +167,12 @@ class BackupSlaModuleTest {
                 HttpResponse<String> r = call(h, "POST", "/api/modules/backup/run?job=" + job);
                 assertThat(r.statusCode()).as(job + ": " + r.body()).isEqualTo(200);
             }
-            assertThat(h.metric("cairn_backup_verify_success", "job", "numbers")).isEqualTo(1);
-            assertThat(h.metric("cairn_backup_restore_test_duration_seconds", "job", "numbers")).isPositive();
-            assertThat(h.metric("cairn_backup_verify_success", "job", "unrestorable")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_sla_met", "job", "unrestorable", "reason", "verify")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_versions_verified", "job", "unrestorable")).isEqualTo(0);
-            assertThat(h.metric("cairn_backup_verify_success", "job", "ansible")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "numbers")).isEqualTo(1);
+            assertThat(h.metric("cairn_backup_restore_test_duration_seconds", "backup_job", "numbers")).isPositive();
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "unrestorable")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "unrestorable", "reason", "verify")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_versions_verified", "backup_job", "unrestorable")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "ansible")).isEqualTo(1);
             JsonNode jobs = find(JSON.readTree(call(h, "GET", "/api/status").body()), "backup").path("details").path("jobs");
             assertThat(jobs.path("unrestorable").path("sla").path("breaches").toString()).contains("sh exited with 3");
 
@@ -191,8 +191,8 @@ class BackupSlaModuleTest {
             assertThat(Main.execute(ModuleRegistry.of(new BackupModule()), "backup", "copy", "local", "offsite", "-c",
                     h.configFile().toString())).isZero();
             assertThat(call(h, "POST", "/api/modules/backup/run?job=ansible").statusCode()).isEqualTo(200);
-            assertThat(h.metric("cairn_backup_store_lag_seconds", "job", "ansible", "store", "offsite")).isPositive();
-            assertThat(h.metric("cairn_backup_sla_met", "job", "ansible", "reason", "copy")).as("no rpo: no copy limit").isEqualTo(1);
+            assertThat(h.metric("cairn_backup_store_lag_seconds", "backup_job", "ansible", "store", "offsite")).isPositive();
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "ansible", "reason", "copy")).as("no rpo: no copy limit").isEqualTo(1);
         }
     }
 

@@ -47,17 +47,17 @@ class SlaTrackerTest {
             t.backedUp("s1", clock.instant(), 0);
             t.verified("s1", true, "structure");
             assertThat(t.met()).isTrue();
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "mysql", "reason", "rpo")).isEqualTo(1.0);
-            assertThat(v(registry, "cairn_backup_rpo_seconds", "job", "mysql")).isEqualTo(93600.0);
-            assertThat(v(registry, "cairn_backup_versions_verified", "job", "mysql")).isEqualTo(1.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "mysql", "reason", "rpo")).isEqualTo(1.0);
+            assertThat(v(registry, "cairn_backup_rpo_seconds", "backup_job", "mysql")).isEqualTo(93600.0);
+            assertThat(v(registry, "cairn_backup_versions_verified", "backup_job", "mysql")).isEqualTo(1.0);
             clock.now = clock.now.plus(Duration.ofHours(27));
             assertThat(t.met()).isFalse();
             assertThat(t.breaches()).singleElement().satisfies(b -> {
                 assertThat(b.reason()).isEqualTo(SlaTracker.Reason.RPO);
                 assertThat(b.message()).isEqualTo("last successful backup 27h ago, rpo 26h");
             });
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "mysql", "reason", "rpo")).isEqualTo(0.0);
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "mysql", "reason", "versions")).isEqualTo(1.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "mysql", "reason", "rpo")).isEqualTo(0.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "mysql", "reason", "versions")).isEqualTo(1.0);
             assertThat(t.details()).containsEntry("sla_met", false);
         }
     }
@@ -97,14 +97,14 @@ class SlaTrackerTest {
             t.restoreTested("s1", true, Duration.ofMinutes(6), "ok");
             t.storeLag("offsite", Duration.ofHours(30));
             assertThat(t.breaches()).extracting(SlaTracker.Breach::reason).containsExactly(SlaTracker.Reason.RTO, SlaTracker.Reason.COPY);
-            assertThat(v(registry, "cairn_backup_restore_test_duration_seconds", "job", "db")).isEqualTo(360.0);
-            assertThat(v(registry, "cairn_backup_rto_seconds", "job", "db")).isEqualTo(300.0);
-            assertThat(v(registry, "cairn_backup_store_lag_seconds", "job", "db", "store", "offsite")).isEqualTo(108000.0);
-            assertThat(v(registry, "cairn_backup_dump_lock_seconds", "job", "db")).isEqualTo(0.25);
-            assertThat(v(registry, "cairn_backup_verify_success", "job", "db")).isEqualTo(1.0);
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "db", "reason", "rto")).isEqualTo(0.0);
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "db", "reason", "copy")).isEqualTo(0.0);
-            assertThat(v(registry, "cairn_backup_sla_met", "job", "db", "reason", "rpo")).isEqualTo(1.0);
+            assertThat(v(registry, "cairn_backup_restore_test_duration_seconds", "backup_job", "db")).isEqualTo(360.0);
+            assertThat(v(registry, "cairn_backup_rto_seconds", "backup_job", "db")).isEqualTo(300.0);
+            assertThat(v(registry, "cairn_backup_store_lag_seconds", "backup_job", "db", "store", "offsite")).isEqualTo(108000.0);
+            assertThat(v(registry, "cairn_backup_dump_lock_seconds", "backup_job", "db")).isEqualTo(0.25);
+            assertThat(v(registry, "cairn_backup_verify_success", "backup_job", "db")).isEqualTo(1.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "db", "reason", "rto")).isEqualTo(0.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "db", "reason", "copy")).isEqualTo(0.0);
+            assertThat(v(registry, "cairn_backup_sla_met", "backup_job", "db", "reason", "rpo")).isEqualTo(1.0);
         }
         assertThat(registry.scrape().size()).isZero();
     }

@@ -181,8 +181,8 @@ public final class Host implements AutoCloseable {
                     reloadModule(r.module, e.getValue(), change);
                     restartKeys.addAll(change.paths(ConfigChange.Kind.RESTART));
                     running.put(e.getKey(), new Running(r.module, e.getValue()));
-                    applied.add("module " + e.getKey() + " reloaded (" + change.keys().stream()
-                            .map(ConfigChange.Key::path).collect(java.util.stream.Collectors.joining(", ")) + ")");
+                    applied.add("module " + e.getKey() + " reloaded");
+                    log.info("module {} reloaded: {}", e.getKey(), change);
                 }
             } catch (Exception ex) {
                 errors.add("module " + e.getKey() + ": " + ex.getMessage() + " (kept its previous state)");

@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.core.BuildInfo;
 import dev.cairn.core.config.AdminConfig;
-import dev.cairn.core.lifecycle.Host;
 import dev.cairn.core.lifecycle.ReloadResult;
 import dev.cairn.spi.ModuleStatus;
 import dev.cairn.spi.config.HostPort;
@@ -45,13 +44,13 @@ public final class AdminServer {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int MAX_BODY = 64 * 1024;
 
-    private final Host host;
+    private final AdminApi host;
     private final ExecutorService pool;
     private volatile HttpServer server;
     private volatile byte[] token;
     private volatile HostPort listen;
 
-    public AdminServer(Host host) {
+    public AdminServer(AdminApi host) {
         this.host = host;
         this.pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "cairn-admin");

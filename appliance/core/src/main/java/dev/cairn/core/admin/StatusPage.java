@@ -1,6 +1,5 @@
 package dev.cairn.core.admin;
 
-import dev.cairn.core.lifecycle.Host;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +10,7 @@ final class StatusPage {
     }
 
     @SuppressWarnings("unchecked")
-    static String render(Host host, Map<String, Object> status, Map<String, Object> catalog) {
+    static String render(AdminApi host, Map<String, Object> status, Map<String, Object> catalog) {
         StringBuilder b = new StringBuilder(4096);
         b.append("<!doctype html><html><head><meta charset=\"utf-8\">")
                 .append("<meta http-equiv=\"refresh\" content=\"5\">")

@@ -1,6 +1,7 @@
 package dev.cairn.core.lifecycle;
 
 import dev.cairn.core.CoreErrors;
+import dev.cairn.core.admin.AdminApi;
 import dev.cairn.core.admin.AdminServer;
 import dev.cairn.core.catalog.CatalogRegistry;
 import dev.cairn.core.config.CairnConfig;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * The Cairn process: loads the config, runs the catalog, the admin API and every module whose
  * section is present, and applies reloads. All lifecycle methods are serialized on this object.
  */
-public final class Host implements AutoCloseable {
+public final class Host implements AdminApi, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Host.class);
 
@@ -126,6 +127,7 @@ public final class Host implements AutoCloseable {
      * Reads and validates the whole file, then applies it. An invalid file changes nothing: the
      * running config keeps serving and the errors are returned.
      */
+    @Override
     public synchronized ReloadResult reload() {
         if (stopped || config == null) {
             return new ReloadResult(false, clock.instant(), null, List.of("not running"), List.of());
@@ -282,15 +284,21 @@ public final class Host implements AutoCloseable {
 
     // ---- views for the admin API ----
 
+    @Override
     public String node() { return node; }
+    @Override
     public CairnConfig config() { return config; }
+    @Override
     public CatalogRegistry catalog() { return catalog; }
     public PrometheusRegistry metrics() { return metrics; }
+    @Override
     public Instant startedAt() { return startedAt; }
+    @Override
     public ReloadResult lastReload() { return lastReload; }
     public AdminServer admin() { return admin; }
 
     /** Status of every running module, in start order. Does not wait for a reload in progress. */
+    @Override
     public Map<String, ModuleStatus> moduleStatus() {
         Map<String, ModuleStatus> out = new LinkedHashMap<>();
         runningView.forEach((name, r) -> {
@@ -304,6 +312,7 @@ public final class Host implements AutoCloseable {
     }
 
     /** The running module with this name (tests, admin). */
+    @Override
     public java.util.Optional<Module<?>> module(String name) {
         Running r = runningView.get(name);
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.module);

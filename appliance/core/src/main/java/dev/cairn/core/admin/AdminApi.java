@@ -33,6 +33,12 @@ public interface AdminApi {
     /** Reads, validates and applies the config file (what SIGHUP does). */
     ReloadResult reload();
 
+    /**
+     * What a reload would change, one line each ({@link dev.cairn.core.lifecycle.ReloadPlan}),
+     * without applying anything; a file that does not load gives its errors instead.
+     */
+    ReloadResult plan();
+
     /** Status of every running module, in start order. */
     Map<String, ModuleStatus> moduleStatus();
 

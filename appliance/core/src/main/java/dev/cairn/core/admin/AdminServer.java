@@ -126,6 +126,10 @@ public final class AdminServer {
                 if (allow(ex, "GET")) send(ex, 200, status());
             } else if (seg.size() == 2 && seg.get(0).equals("api") && seg.get(1).equals("catalog")) {
                 if (allow(ex, "GET")) send(ex, 200, catalog());
+            } else if (seg.size() == 3 && seg.get(0).equals("api") && seg.get(1).equals("reload") && seg.get(2).equals("plan")) {
+                if (!allow(ex, "GET")) return;
+                ReloadResult r = host.plan();
+                send(ex, r.ok() ? 200 : 422, reloadJson(r));
             } else if (seg.size() == 2 && seg.get(0).equals("api") && seg.get(1).equals("reload")) {
                 if (!allow(ex, "POST")) return;
                 ReloadResult r = host.reload();

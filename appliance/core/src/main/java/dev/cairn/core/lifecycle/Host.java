@@ -211,6 +211,22 @@ public final class Host implements AdminApi, AutoCloseable {
         return lastReload;
     }
 
+    /** Reads and validates the file as a reload would, and says what applying it would change; applies nothing. */
+    @Override
+    public ReloadResult plan() {
+        CairnConfig running = config;
+        if (stopped || running == null) {
+            return new ReloadResult(false, clock.instant(), null, List.of("not running"), List.of());
+        }
+        try {
+            CairnConfig next = loader.load(file, nodeOverride);
+            return new ReloadResult(true, clock.instant(), next.hash(), List.of(), ReloadPlan.lines(registry, running, next));
+        } catch (ConfigException e) {
+            return new ReloadResult(false, clock.instant(), running.hash(),
+                    e.errors().stream().map(ConfigError::toString).toList(), List.of());
+        }
+    }
+
     private ReloadResult failed(List<String> errors, List<String> applied) {
         return failed(errors, applied, List.of());
     }

@@ -16,6 +16,11 @@ public enum CoreErrors implements ErrorId {
             "A bug: report it with the log line's stack trace. The request can be retried."),
     MODULE_ACTION_FAILED("CAIRN-CORE-0011", "A module's admin action (/api/modules/MODULE/ACTION, a module's CLI verb) failed.",
             "Read the message; the module's README says what the action needs. The module keeps running."),
+    ADMIN_REQUEST_REFUSED("CAIRN-CORE-0012", "An admin request was refused before it was read: its Host names the listener by a "
+            + "foreign DNS name (DNS rebinding), its Origin is another site, or a console form lacked its CSRF token.",
+            "Use the listener's address or localhost, from the console's own pages; reload the console page if a form expired."),
+    CONSOLE_SIGN_IN_FAILED("CAIRN-CORE-0013", "Someone signed in to the console with a wrong admin token.",
+            "Use the token in admin.token_file; repeated lines from an address you do not know are someone guessing."),
     ENDPOINT_MARKED_DOWN("CAIRN-CORE-0020", "A module (the proxy's passive health) marked an endpoint DOWN in the catalog.",
             "Look at the endpoint's service: it needs its check's rise passing checks to be UP again."),
     STALE_PUBLICATION("CAIRN-CORE-0021", "A module-owned service's publication was refused: its epoch is older than the one published.",

@@ -424,13 +424,13 @@ public final class DnsModule implements Module<DnsConfig> {
                     "records", slot.data().recordCount()));
         }
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("listen", u.address().toString());
+        details.put("listen", dev.cairn.spi.config.HostPort.display(u.address()));
         details.put("udp", udpPath);
         details.put("udp_largest_batch", u.largestBatch());
         details.put("udp_average_batch", Math.round(u.averageBatch() * 100) / 100.0);
         details.put("zones", zones);
         if (lastError != null) details.put("last_zone_error", lastError);
-        return new ModuleStatus(true, zones.size() + " zone(s) on " + u.address(), details);
+        return new ModuleStatus(true, zones.size() + " zone(s) on " + dev.cairn.spi.config.HostPort.display(u.address()), details);
     }
 
     // ---- for tests ----

@@ -496,7 +496,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
     public ModuleStatus status() {
         Map<String, Object> details = new LinkedHashMap<>();
         for (ListenerServer s : listeners.values()) {
-            details.put("listener " + s.config().name(), s.address().toString());
+            details.put("listener " + s.config().name(), dev.cairn.spi.config.HostPort.display(s.address()));
         }
         for (TcpForward f : forwards.values()) {
             details.put("tcp " + f.bindLabel(), f.config().service());

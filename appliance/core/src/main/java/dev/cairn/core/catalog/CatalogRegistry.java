@@ -10,6 +10,7 @@ import dev.cairn.spi.catalog.PublishedService;
 import dev.cairn.spi.catalog.ServiceView;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -64,6 +65,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         Integer weightOverride;
         Instant since;
         String lastCheck = "not checked yet";
+        long lastCheckNanos = -1;
         ScheduledFuture<?> task;
 
         EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
@@ -250,12 +252,14 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         }
         long start = System.nanoTime();
         HealthProbe.Result r = checks.probe(check, ep.address().host(), ep.address().port());
-        metrics.checkDone(s.service, ep.effectiveName(), r.ok(), (System.nanoTime() - start) / 1e9);
-        record(s, check, r);
+        long took = System.nanoTime() - start;
+        metrics.checkDone(s.service, ep.effectiveName(), r.ok(), took / 1e9);
+        record(s, check, r, took);
     }
 
-    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r) {
+    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r, long tookNanos) {
         if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
+        s.lastCheckNanos = tookNanos;
         EndpointView before = s.view();
         s.lastCheck = r.detail();
         if (s.counter.record(r.ok())) {
@@ -321,6 +325,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         publishGauges(s);
         rebuild();
         fire(new CatalogEvent(CatalogEvent.Kind.ADMIN, s.service, before, s.view()));
+    }
+
+    /** How long the endpoint's last active check took; empty before its first check or without one. */
+    public synchronized Optional<Duration> lastCheckDuration(String service, String endpoint) {
+        EndpointState s = find(service, endpoint);
+        return s == null || s.lastCheckNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(s.lastCheckNanos));
     }
 
     private EndpointState find(String service, String endpoint) {

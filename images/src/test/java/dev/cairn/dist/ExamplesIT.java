@@ -27,7 +27,7 @@ class ExamplesIT {
     static final Path REPO = Path.of(System.getProperty("cairn.repo", "..")).toAbsolutePath().normalize();
     private static final Pattern ABSOLUTE = Pattern.compile("(?<=[\\s:\\[,{\"])/(etc|webapps|var|mnt|srv|opt|home)/[^\\s,\\]}\"]*");
     private static final Pattern FILE_KEYS = Pattern.compile(
-            "\\b([a-z_]*_file|cert|key|file|root|path|paths|PGPASSWORD|[A-Z_]+_FILE)\\s*:\\s*(\\[[^\\]]*\\]|\"[^\"]*\"|[^\\s,}]+)");
+            "\\b([a-z_]*_file|cert|key|file|root|path|paths|[A-Z][A-Z0-9_]+)\\s*:\\s*(\\[[^\\]]*\\]|\"[^\"]*\"|[^\\s,}]+)");
 
     @TempDir
     Path dir;

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code cairn replication status [CLUSTER]}: the running daemon's topology tree. */
-final class ReplicationCommand implements ModuleCommand<ReplicationConfig> {
+public final class ReplicationCommand implements ModuleCommand<ReplicationConfig> {
 
     @Override
     public String name() {
@@ -62,8 +62,8 @@ final class ReplicationCommand implements ModuleCommand<ReplicationConfig> {
         return unhealthy ? 2 : 0;
     }
 
-    /** The value of a JSON string literal. */
-    static String unquote(String json) {
+    /** The value of a JSON string literal (the admin API answers a text result as one). */
+    public static String unquote(String json) {
         if (json.length() < 2 || json.charAt(0) != '"') return json;
         StringBuilder b = new StringBuilder();
         for (int i = 1; i < json.length() - 1; i++) {

@@ -1,5 +1,6 @@
 package dev.cairn.replication.failover;
 
+import dev.cairn.replication.ReplicationCommand;
 import dev.cairn.replication.ReplicationConfig;
 import dev.cairn.spi.command.AdminCall;
 import dev.cairn.spi.command.CommandContext;
@@ -72,7 +73,7 @@ public final class FailoverCommands {
             ctx.err().println("cairn replication " + verb + ": " + r.status() + " " + r.body());
             return 1;
         }
-        String text = unquote(r.body().trim());
+        String text = ReplicationCommand.unquote(r.body().trim());
         ctx.out().print(text.endsWith("\n") ? text : text + "\n");
         return text.startsWith("FAILED") || text.startsWith("REFUSED") ? 1 : 0;
     }
@@ -83,7 +84,7 @@ public final class FailoverCommands {
         p.put("format", "text");
         try {
             AdminCall.Response r = ctx.admin().get("replication", "failover", p);
-            if (r.ok()) ctx.out().print(unquote(r.body().trim()));
+            if (r.ok()) ctx.out().print(ReplicationCommand.unquote(r.body().trim()));
         } catch (IOException e) {
             // the topology part already reported the daemon unreachable
         }
@@ -144,31 +145,6 @@ public final class FailoverCommands {
             b.append("  recent events:\n");
             List<?> tail = ev.subList(Math.max(0, ev.size() - 10), ev.size());
             tail.forEach(e -> b.append("    ").append(e).append('\n'));
-        }
-        return b.toString();
-    }
-
-    /** The value of a JSON string literal (the admin API answers a text result as one). */
-    static String unquote(String json) {
-        if (json.length() < 2 || json.charAt(0) != '"') return json;
-        StringBuilder b = new StringBuilder();
-        for (int i = 1; i < json.length() - 1; i++) {
-            char c = json.charAt(i);
-            if (c != '\\') {
-                b.append(c);
-                continue;
-            }
-            char n = json.charAt(++i);
-            switch (n) {
-                case 'n' -> b.append('\n');
-                case 't' -> b.append('\t');
-                case 'r' -> b.append('\r');
-                case 'u' -> {
-                    b.append((char) Integer.parseInt(json.substring(i + 1, i + 5), 16));
-                    i += 4;
-                }
-                default -> b.append(n);
-            }
         }
         return b.toString();
     }

@@ -43,6 +43,47 @@ public interface Module<C extends Record> {
     /** Releases everything start acquired. Safe after a partial start. */
     void stop();
 
+    /**
+     * Names of the services this module publishes itself ({@link dev.cairn.spi.catalog.Catalog#publish}),
+     * e.g. replication's {@code mysql-primary}. They exist in the catalog, without endpoints, from
+     * start-up, and other sections may refer to them as to any service. A name may not also be
+     * defined under {@code services:}.
+     */
+    default java.util.Set<String> publishedServices(C config) {
+        return java.util.Set.of();
+    }
+
+    /** CLI verbs this module adds ({@code cairn VERB ...}); see {@link dev.cairn.spi.command.ModuleCommand}. */
+    default java.util.List<dev.cairn.spi.command.ModuleCommand<C>> commands() {
+        return java.util.List.of();
+    }
+
+    /**
+     * Runs an operator action on the running module, served by the admin API as
+     * {@code GET|POST /api/modules/{name}/{action}?k=v}. GET must not change anything.
+     * Returns a JSON-friendly value (maps, lists, strings, numbers, booleans).
+     *
+     * @param post true for POST (may change state), false for GET (read-only)
+     * @throws ActionException for a refused or failed action (the admin API answers its status)
+     */
+    default Object action(String action, java.util.Map<String, String> params, boolean post) throws Exception {
+        throw new ActionException(404, "module " + name() + " has no action '" + action + "'");
+    }
+
+    /** A refused or failed {@link #action}: the HTTP status and a message for the operator. */
+    final class ActionException extends Exception {
+        private final int status;
+
+        public ActionException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
     /** Current health and a few facts for the status page and {@code /api/status}. */
     default ModuleStatus status() {
         return ModuleStatus.up("running");

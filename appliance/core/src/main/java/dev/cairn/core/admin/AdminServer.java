@@ -134,12 +134,50 @@ public final class AdminServer {
                     && seg.get(3).equals("endpoints")) {
                 if (!allow(ex, "POST")) return;
                 endpointAction(ex, seg.get(2), seg.get(4), seg.get(5));
+            } else if (seg.size() == 4 && seg.get(0).equals("api") && seg.get(1).equals("modules")) {
+                moduleAction(ex, seg.get(2), seg.get(3));
             } else {
                 send(ex, 404, Map.of("error", "no such resource: " + path));
             }
         } catch (RuntimeException e) {
             log.atError().addKeyValue("error_id", "CAIRN-CORE-0010").setCause(e).log("admin request failed");
             send(ex, 500, Map.of("error", e.toString()));
+        }
+    }
+
+    /** {@code GET|POST /api/modules/{module}/{action}?k=v}: a module's own operator actions. */
+    private void moduleAction(HttpExchange ex, String name, String action) throws IOException {
+        boolean post = ex.getRequestMethod().equalsIgnoreCase("POST");
+        if (!post && !ex.getRequestMethod().equalsIgnoreCase("GET")) {
+            ex.getResponseHeaders().set("Allow", "GET, POST");
+            send(ex, 405, Map.of("error", "use GET or POST"));
+            return;
+        }
+        Optional<dev.cairn.spi.Module<?>> module = host.module(name);
+        if (module.isEmpty()) {
+            send(ex, 404, Map.of("error", "module '" + name + "' is not running"));
+            return;
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        String q = ex.getRequestURI().getRawQuery();
+        if (q != null) {
+            for (String kv : q.split("&")) {
+                if (kv.isEmpty()) continue;
+                int eq = kv.indexOf('=');
+                String k = URLDecoder.decode(eq < 0 ? kv : kv.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8);
+                params.put(k, v);
+            }
+        }
+        try {
+            Object result = module.get().action(action, params, post);
+            send(ex, 200, result == null ? Map.of() : result);
+        } catch (dev.cairn.spi.Module.ActionException e) {
+            send(ex, e.status(), Map.of("error", e.getMessage()));
+        } catch (Exception e) {
+            log.atError().addKeyValue("error_id", "CAIRN-CORE-0011").addKeyValue("module", name)
+                    .log("module {} action {} failed: {}", name, action, e.toString());
+            send(ex, 500, Map.of("error", "module " + name + " action " + action + " failed: " + e.getMessage()));
         }
     }
 

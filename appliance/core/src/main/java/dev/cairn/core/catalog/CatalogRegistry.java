@@ -4,6 +4,8 @@ import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.catalog.CatalogEvent;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
+import dev.cairn.spi.catalog.PublishedEndpoint;
+import dev.cairn.spi.catalog.PublishedService;
 import dev.cairn.spi.catalog.ServiceView;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
@@ -61,6 +63,8 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     /** Keyed by service then endpoint name; guarded by {@code this}. */
     private final Map<String, Map<String, EndpointState>> state = new LinkedHashMap<>();
+    /** Module-owned services by name, in declaration order; guarded by {@code this}. */
+    private final Map<String, Owned> owned = new LinkedHashMap<>();
     private volatile List<ServiceView> snapshot = List.of();
     private boolean closed;
 
@@ -93,6 +97,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             return new EndpointView(service, config.effectiveName(), config.address().host(),
                     config.address().port(), weight, config.tags(), health(), drained, since, lastCheck);
         }
+    }
+
+    /** A service a module publishes; guarded by the registry's lock. */
+    private static final class Owned {
+        long epoch = -1;
+        List<EndpointView> endpoints = List.of();
     }
 
     public CatalogRegistry(PrometheusRegistry metrics, Clock clock) {
@@ -179,6 +189,74 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         }
         rebuild();
         changes.forEach(this::fire);
+    }
+
+    /**
+     * Declares the module-owned services of a (new) config: each exists, without endpoints, until
+     * its module publishes it. Services no longer declared are removed with their endpoints.
+     */
+    public synchronized void declareOwned(java.util.Collection<String> names) {
+        if (closed) throw new IllegalStateException("catalog closed");
+        List<CatalogEvent> changes = new ArrayList<>();
+        for (String name : new ArrayList<>(owned.keySet())) {
+            if (names.contains(name)) continue;
+            for (EndpointView v : owned.remove(name).endpoints) {
+                upGauge.remove(name, v.name());
+                changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, name, v, null));
+            }
+        }
+        for (String name : names) owned.computeIfAbsent(name, n -> new Owned());
+        rebuild();
+        changes.forEach(this::fire);
+    }
+
+    @Override
+    public synchronized boolean publish(PublishedService service) {
+        if (closed || state.containsKey(service.name())) return false;
+        Owned o = owned.computeIfAbsent(service.name(), n -> new Owned());
+        if (service.epoch() < o.epoch) {
+            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0021").addKeyValue("service", service.name())
+                    .log("publication of {} with epoch {} refused: epoch {} is already published",
+                            service.name(), service.epoch(), o.epoch);
+            return false;
+        }
+        Instant now = clock.instant();
+        Map<String, EndpointView> before = new LinkedHashMap<>();
+        o.endpoints.forEach(v -> before.put(v.name(), v));
+        List<EndpointView> next = new ArrayList<>();
+        List<CatalogEvent> changes = new ArrayList<>();
+        for (PublishedEndpoint p : service.endpoints()) {
+            EndpointView old = before.remove(p.name());
+            boolean same = old != null && old.host().equals(p.host()) && old.port() == p.port();
+            Instant since = same && old.health() == p.health() ? old.since() : now;
+            EndpointView v = new EndpointView(service.name(), p.name(), p.host(), p.port(), p.weight(), p.tags(),
+                    p.health(), false, since, p.lastCheck());
+            if (old != null && !same) {
+                changes.add(new CatalogEvent(CatalogEvent.Kind.PUBLISH, service.name(), old, null));
+                old = null;
+            }
+            if (!v.equals(old)) changes.add(new CatalogEvent(CatalogEvent.Kind.PUBLISH, service.name(), old, v));
+            upGauge.labelValues(service.name(), v.name()).set(v.health() == Health.UP ? 1 : 0);
+            next.add(v);
+        }
+        for (EndpointView gone : before.values()) {
+            upGauge.remove(service.name(), gone.name());
+            changes.add(new CatalogEvent(CatalogEvent.Kind.PUBLISH, service.name(), gone, null));
+        }
+        if (service.epoch() > o.epoch && o.epoch >= 0) {
+            log.info("service {}: epoch {} -> {}", service.name(), o.epoch, service.epoch());
+        }
+        o.epoch = service.epoch();
+        o.endpoints = List.copyOf(next);
+        rebuild();
+        changes.forEach(this::fire);
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<Long> publishedEpoch(String service) {
+        Owned o = owned.get(service);
+        return o == null || o.epoch < 0 ? Optional.empty() : Optional.of(o.epoch);
     }
 
     private void schedule(EndpointState s) {
@@ -307,6 +385,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             for (EndpointState s : svc.getValue().values()) eps.add(s.view());
             views.add(new ServiceView(svc.getKey(), eps));
         }
+        owned.forEach((name, o) -> views.add(new ServiceView(name, o.endpoints)));
         snapshot = List.copyOf(views);
     }
 

@@ -31,6 +31,12 @@ final class AdminClient {
     @Option(names = "--token-file", paramLabel = "FILE", description = "File holding the admin bearer token.")
     Path tokenFile;
 
+    /** The modules the config is read with (null: every module on the class path). */
+    ModuleRegistry registry;
+
+    /** How long one call may take; module actions (a backup run, a switchover) take longer. */
+    Duration timeout = Duration.ofSeconds(15);
+
     record Response(int status, JsonNode body) {
     }
 
@@ -42,7 +48,7 @@ final class AdminClient {
         Path cfgPath = configFile != null ? configFile : Path.of(ConfigOption.DEFAULT);
         if ((base == null || token == null) && Files.exists(cfgPath)) {
             try {
-                CairnConfig cfg = new ConfigLoader(ModuleRegistry.discover()).load(cfgPath, null);
+                CairnConfig cfg = new ConfigLoader(registry != null ? registry : ModuleRegistry.discover()).load(cfgPath, null);
                 AdminConfig a = cfg.admin();
                 if (base == null) base = baseUrl(a.listen());
                 if (token == null && a.tokenFile() != null) token = cfg.dir().resolve(a.tokenFile());
@@ -51,7 +57,7 @@ final class AdminClient {
             }
         }
         if (base == null) base = baseUrl(AdminConfig.DEFAULT_LISTEN);
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(15))
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) req.header("Authorization", "Bearer " + Files.readString(token).trim());
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();

@@ -1,5 +1,7 @@
 package dev.cairn.core.cli;
 
+import dev.cairn.core.config.ModuleRegistry;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +24,14 @@ public final class Main implements Runnable {
     }
 
     public static int execute(String... args) {
-        return new CommandLine(new Main())
+        return execute(ModuleRegistry.discover(), args);
+    }
+
+    /** Runs the command line with exactly these modules' verbs (tests). */
+    public static int execute(ModuleRegistry modules, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        ModuleVerb.addAll(cl, modules);
+        return cl
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((ex, cmd, parsed) -> {
                     cmd.getErr().println("cairn: " + ex.getMessage());

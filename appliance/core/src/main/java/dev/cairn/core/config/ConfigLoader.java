@@ -144,7 +144,13 @@ public final class ConfigLoader {
         if (services != null) validateServices(services, sections.get("services"), binder);
 
         if (!binder.hasErrors() || services != null) {
-            Set<String> serviceNames = services == null ? Set.of() : services.keySet();
+            Set<String> serviceNames = new LinkedHashSet<>(services == null ? Set.of() : services.keySet());
+            publishedServices(modules, moduleConfigs).forEach((svc, module) -> {
+                if (!serviceNames.add(svc)) {
+                    binder.error("services." + svc, "'" + svc + "' is published by the " + module
+                            + " module: it cannot also be defined under services");
+                }
+            });
             Set<String> nodeNames = new LinkedHashSet<>();
             if (cluster != null) cluster.members().forEach(n -> nodeNames.add(n.name()));
             Path dir = dirOf(file);
@@ -162,6 +168,18 @@ public final class ConfigLoader {
             throw new ConfigException(binder.errors());
         }
         return new CairnConfig(file, hash, admin, cluster, services, moduleConfigs);
+    }
+
+    /** The services modules publish themselves (name to module), in config order. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static Map<String, String> publishedServices(ModuleRegistry modules, Map<String, Record> moduleConfigs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Record> e : moduleConfigs.entrySet()) {
+            Module m = modules.get(e.getKey()).orElseThrow();
+            Set<String> names = m.publishedServices(e.getValue());
+            for (String n : names) out.putIfAbsent(n, e.getKey());
+        }
+        return out;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

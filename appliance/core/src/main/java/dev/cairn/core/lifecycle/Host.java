@@ -89,6 +89,7 @@ public final class Host implements AutoCloseable {
         startedAt = clock.instant();
         catalog = new CatalogRegistry(metrics, clock);
         catalog.apply(cfg.services());
+        catalog.declareOwned(ConfigLoader.publishedServices(registry, cfg.modules()).keySet());
         for (Map.Entry<String, Record> e : cfg.modules().entrySet()) {
             Module<?> m = registry.get(e.getKey()).orElseThrow();
             running.put(m.name(), new Running(m, e.getValue()));
@@ -146,6 +147,7 @@ public final class Host implements AutoCloseable {
             catalog.apply(next.services());
             applied.add("catalog updated");
         }
+        catalog.declareOwned(ConfigLoader.publishedServices(registry, next.modules()).keySet());
         if (!next.admin().equals(config.admin())) {
             try {
                 admin.rebind(next.admin(), next.dir());

@@ -28,6 +28,18 @@ public interface Catalog {
     boolean markDown(String service, String endpoint, String reason);
 
     /**
+     * Publishes or replaces the endpoints of a module-owned service (one the module declared in
+     * {@code Module.publishedServices}). Endpoints that disappear fire an event with
+     * {@code after == null}, so the proxy closes its TCP sessions to them (fencing). Returns false,
+     * and changes nothing, when {@code service.epoch()} is lower than the epoch already published
+     * for that name, or when the name belongs to a service of the {@code services:} section.
+     */
+    boolean publish(PublishedService service);
+
+    /** The epoch last published for a module-owned service; empty when it was never published. */
+    Optional<Long> publishedEpoch(String service);
+
+    /**
      * Calls {@code listener} after every change (health, drain, weight, reload). Events are
      * delivered in order, one at a time, on the catalog's own event thread: a listener must
      * not block for long. Closing the subscription stops delivery.

@@ -16,6 +16,8 @@ public record CatalogEvent(Kind kind, String service, EndpointView before, Endpo
         /** An operator drained or enabled an endpoint, or changed its weight. */
         ADMIN,
         /** A config reload added, removed or changed services or endpoints. */
-        RELOAD
+        RELOAD,
+        /** A module published new endpoints or health for a service it owns. */
+        PUBLISH
     }
 }

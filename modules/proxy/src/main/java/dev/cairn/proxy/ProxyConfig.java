@@ -33,7 +33,9 @@ public record ProxyConfig(
         @Doc(value = "Forward plain GET and HEAD requests on plain-text HTTP/1.1 listeners through Cairn's own fast path (the same routing, balancing, headers, timeouts, metrics and log); everything else takes the full Undertow path. false sends every request through the full path.", dflt = "true", restart = true)
         boolean fastPath,
         @Doc(value = "File with the secret that signs sticky-session cookies; the same file on every node keeps stickiness across nodes (default: a random key per process).")
-        Path stickySecretFile) {
+        Path stickySecretFile,
+        @Doc(value = "Also serve the figures under HAProxy's exporter names (haproxy_frontend_*, haproxy_backend_*, haproxy_server_* with proxy/server labels), so HAProxy dashboards and alerts work unchanged.", dflt = "true")
+        boolean haproxyMetrics) {
 
     public ProxyConfig {
         Set<String> names = new HashSet<>();

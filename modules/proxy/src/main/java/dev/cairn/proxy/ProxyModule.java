@@ -181,7 +181,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
             public Collection<String> tcpBinds() {
                 return forwards.values().stream().map(TcpForward::bindLabel).toList();
             }
-        });
+
+            @Override
+            public Collection<ProxyMetrics.CertificateExpiry> certificates() {
+                return listeners.values().stream().flatMap(l -> l.certificateExpiries().stream()).toList();
+            }
+        }, config.haproxyMetrics(), io);
         sticky = new StickyCookie(stickySecret(config));
         subscription = catalog.subscribe(this::onCatalogEvent);
         apply(config);
@@ -208,6 +213,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
             sticky = new StickyCookie(stickySecret(config));
         }
         apply(config);
+        metrics.haproxyFamilies(config.haproxyMetrics());
     }
 
     /** Brings listeners, forwards and backends to {@code next}; keeps what did not change. */

@@ -51,6 +51,12 @@ class MonitoringRulesIT {
     }
 
     @Test
+    void theExamplePrometheusConfigIsValid() throws Exception {
+        assertThat(run(REPO.resolve("docs/monitoring"), List.of("promtool", "check", "config", "prometheus.yml")))
+                .contains("SUCCESS");
+    }
+
+    @Test
     void everyAlertHasAnnotationsSeverityARunbookAndAFiringAndAQuietCase() throws Exception {
         Map<String, Map<String, Object>> alerts = alerts();
         assertThat(alerts.keySet()).containsAll(REQUIRED);

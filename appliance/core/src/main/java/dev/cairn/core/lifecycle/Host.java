@@ -75,6 +75,12 @@ public final class Host implements AutoCloseable {
                 .help("Config reload attempts by result").labelNames("result").register(metrics);
         reloads.labelValues("success");
         reloads.labelValues("failure");
+        // One series per running module, so dashboards and alerts see which modules a node runs.
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("cairn_module_up")
+                .help("1 for each running module whose status is healthy, 0 for one that runs unhealthy")
+                .labelNames("module")
+                .callback(cb -> moduleStatus().forEach((name, st) -> cb.call(st.healthy() ? 1 : 0, name)))
+                .register(metrics);
     }
 
     /** Loads the config and starts everything; on failure releases what started and throws. */

@@ -107,7 +107,8 @@ public final class Host implements AutoCloseable {
                 log.atError().addKeyValue("error_id", "CAIRN-CORE-0001")
                         .log("module {} failed to start: {}", m.name(), ex.toString());
                 stopAll();
-                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
+                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage()
+                        + privilegedPortHint(ex), ex);
             }
         }
         // The admin API comes up last: once it answers, everything configured is running.
@@ -278,6 +279,23 @@ public final class Host implements AutoCloseable {
     public Instant startedAt() { return startedAt; }
     public ReloadResult lastReload() { return lastReload; }
     public AdminServer admin() { return admin; }
+
+    /**
+     * When a start failed on "Permission denied" while binding (a port below 1024 without
+     * CAP_NET_BIND_SERVICE), the capability to grant, named; otherwise nothing.
+     */
+    static String privilegedPortHint(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            String msg = String.valueOf(t.getMessage());
+            if ((t instanceof java.net.SocketException || msg.contains("bind") || msg.contains("listen"))
+                    && msg.contains("Permission denied")
+                    && dev.cairn.spi.Capabilities.missing("CAP_NET_BIND_SERVICE").contains("CAP_NET_BIND_SERVICE")) {
+                return " (CAIRN-CORE-0030: missing capability CAP_NET_BIND_SERVICE: ports below 1024 need it;"
+                        + " the packaged unit grants it)";
+            }
+        }
+        return "";
+    }
 
     /** Status of every running module, in start order. Does not wait for a reload in progress. */
     public Map<String, ModuleStatus> moduleStatus() {

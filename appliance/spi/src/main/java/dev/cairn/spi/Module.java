@@ -40,6 +40,18 @@ public interface Module<C extends Record> {
         start(config, ctx);
     }
 
+    /**
+     * Applies a changed section, knowing which keys changed: what the host calls on reload. A
+     * module decides from {@code change} what it must re-open; keys marked
+     * {@link dev.cairn.spi.config.Doc#restart()} are never applied in place (the listener they
+     * belong to is re-opened, the new socket bound before the old one closes, or the key waits for
+     * the next start), every other key applies without dropping established connections. Same
+     * contract as {@link #reload(Record, ModuleContext)}, which the default calls.
+     */
+    default void reload(C config, dev.cairn.spi.config.ConfigChange change, ModuleContext ctx) throws Exception {
+        reload(config, ctx);
+    }
+
     /** Releases everything start acquired. Safe after a partial start. */
     void stop();
 
@@ -82,6 +94,14 @@ public interface Module<C extends Record> {
         public int status() {
             return status;
         }
+    }
+
+    /**
+     * The error ids this module logs or reports, usually {@code List.of(MyErrors.values())} of one
+     * enum implementing {@link dev.cairn.spi.error.ErrorId}; docs/errors.md lists them.
+     */
+    default java.util.List<? extends dev.cairn.spi.error.ErrorId> errors() {
+        return java.util.List.of();
     }
 
     /** Current health and a few facts for the status page and {@code /api/status}. */

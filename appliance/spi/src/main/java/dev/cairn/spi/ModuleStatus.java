@@ -1,6 +1,9 @@
 package dev.cairn.spi;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What a module reports about itself on the status page and in {@code /api/status}.
@@ -12,7 +15,14 @@ import java.util.Map;
 public record ModuleStatus(boolean healthy, String summary, Map<String, Object> details) {
 
     public ModuleStatus {
-        details = details == null ? Map.of() : Map.copyOf(details);
+        // In the module's order (a status page lists zones, listeners... as the config does).
+        details = details == null ? Map.of() : ordered(details);
+    }
+
+    private static Map<String, Object> ordered(Map<String, Object> details) {
+        Map<String, Object> copy = new LinkedHashMap<>();
+        details.forEach((k, v) -> copy.put(Objects.requireNonNull(k, "detail key"), Objects.requireNonNull(v, k)));
+        return Collections.unmodifiableMap(copy);
     }
 
     public static ModuleStatus up(String summary) {

@@ -263,6 +263,12 @@ class NamespaceLabTest {
         record Sample(long at, List<String> holders) {
         }
 
+        /** One look at one node: the {@code ip} command ran between {@code from} and {@code to} (nanoTime). */
+        record Check(String node, long from, long to, boolean held) {
+        }
+
+        final ConcurrentLinkedQueue<Check> checks = new ConcurrentLinkedQueue<>();
+
         final ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         final Thread t;
         volatile boolean on = true;
@@ -270,7 +276,16 @@ class NamespaceLabTest {
         HolderWatch() {
             t = new Thread(() -> {
                 while (on) {
-                    samples.add(new Sample(System.currentTimeMillis(), holders()));
+                    long at = System.currentTimeMillis();
+                    List<String> held = new ArrayList<>();
+                    for (String n : nodes) {
+                        long from = System.nanoTime();
+                        boolean has = !run(List.of("ip", "-n", prefix + n, "-o", holderFamily, "addr", "show", "dev", "eth0",
+                                "to", holderVip)).isBlank();
+                        checks.add(new Check(n, from, System.nanoTime(), has));
+                        if (has) held.add(n);
+                    }
+                    samples.add(new Sample(at, held));
                     try {
                         Thread.sleep(20); // sampling pace, not a wait for a condition
                     } catch (InterruptedException e) {
@@ -284,8 +299,28 @@ class NamespaceLabTest {
 
         /** Moments with two holders, with the time and the election logs to explain them. */
         List<String> dual() {
-            List<String> d = samples.stream().filter(x -> x.holders().size() > 1)
-                    .map(x -> java.time.Instant.ofEpochMilli(x.at()) + " " + x.holders()).toList();
+            // One sweep looks at the nodes one after the other (an `ip` process each, tens of ms
+            // under load), so a handover inside a sweep can show the old holder before it let go
+            // and the new one after it took over. Two holders at once are proven when a node was
+            // seen holding in two consecutive looks and another node was seen holding in a look
+            // that ran entirely between them (the address does not come and go within 20 ms).
+            List<Check> all = new ArrayList<>(checks);
+            List<String> d = new ArrayList<>();
+            for (String a : all.stream().map(Check::node).distinct().toList()) {
+                List<Check> mine = all.stream().filter(c -> c.node().equals(a)).toList();
+                for (int i = 0; i + 1 < mine.size(); i++) {
+                    Check first = mine.get(i);
+                    Check next = mine.get(i + 1);
+                    if (!first.held() || !next.held()) continue;
+                    for (Check b : all) {
+                        if (!b.node().equals(a) && b.held() && b.from() >= first.to() && b.to() <= next.from()) {
+                            d.add(a + " and " + b.node() + " both held (look at " + b.node() + " "
+                                    + (b.to() - first.to()) / 1_000_000 + " ms after a look at " + a + ", which still held "
+                                    + (next.from() - b.to()) / 1_000_000 + " ms later)");
+                        }
+                    }
+                }
+            }
             if (!d.isEmpty()) {
                 List<String> withLogs = new ArrayList<>(d);
                 withLogs.add("--- election logs ---\n" + electionLogs());

@@ -18,6 +18,7 @@ import dev.cairn.dns.zone.ZoneStore;
 import dev.cairn.spi.Module;
 import dev.cairn.spi.ModuleContext;
 import dev.cairn.spi.ModuleStatus;
+import dev.cairn.spi.config.ConfigChange;
 import dev.cairn.spi.ValidationContext;
 import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.config.ConfigProblems;
@@ -88,7 +89,7 @@ public final class DnsModule implements Module<DnsConfig> {
             try {
                 TsigKeys.key(e.getKey(), e.getValue(), ctx.configDir());
             } catch (IllegalArgumentException ex) {
-                p.error(e.getValue(), "secret_file", "CAIRN-DNS-0003 TSIG key " + e.getKey() + ": " + ex.getMessage());
+                p.error(e.getValue(), "secret_file", DnsErrors.TSIG_KEY_UNUSABLE.id() + " TSIG key " + e.getKey() + ": " + ex.getMessage());
             }
         }
         if (config.tcpIdleTimeout().isNegative() || config.tcpIdleTimeout().isZero()) {
@@ -125,7 +126,7 @@ public final class DnsModule implements Module<DnsConfig> {
             for (ZoneProblem zp : pz.problems()) {
                 String key = zp.where().startsWith("records") ? "records"
                         : zp.where().startsWith("service_records") ? "service_records" : z.file() != null ? "file" : null;
-                p.error(z, key, "CAIRN-DNS-0001 " + zp);
+                p.error(z, key, DnsErrors.ZONE_INVALID.id() + " " + zp);
             }
         }
     }
@@ -187,24 +188,31 @@ public final class DnsModule implements Module<DnsConfig> {
 
     @Override
     public void reload(DnsConfig next, ModuleContext ctx) throws Exception {
+        reload(next, ConfigChange.between(name(), config, next), ctx);
+    }
+
+    @Override
+    public void reload(DnsConfig next, ConfigChange change, ModuleContext ctx) throws Exception {
         List<PreparedZone> zones = prepare(next);
         TsigKeys nextKeys = TsigKeys.load(next.tsigKeys(), dir);
         ServerSettings settings = settings(next, zones, nextKeys);
-        boolean rebind = !next.listen().equals(config.listen()) || next.udpListeners() != config.udpListeners()
-                || next.udpBatch() != config.udpBatch()
-                || next.tcpMaxConnections() != config.tcpMaxConnections()
-                || !next.tcpIdleTimeout().equals(config.tcpIdleTimeout());
+        // The keys marked restart (listen, udp_listeners, udp_batch, tcp_*) re-open the listeners:
+        // the new sockets are bound (SO_REUSEPORT) before the old ones close, so no query meets a
+        // closed port; if they cannot be bound the old ones keep serving.
+        boolean rebind = change.has(ConfigChange.Kind.RESTART);
         if (rebind) {
-            closeListeners();
+            UdpListeners oldUdp = udp;
+            TcpServer oldTcp = tcp;
             try {
                 startListeners(next);
             } catch (IOException | RuntimeException e) {
-                // Put the old listeners back so the running config keeps serving, then report.
-                closeListeners();
-                startListeners(config);
+                udp = oldUdp;
+                tcp = oldTcp;
                 throw new IOException("cannot listen on " + next.listen() + ": " + e.getMessage() + " (still on "
                         + config.listen() + ")", e);
             }
+            oldUdp.close();
+            oldTcp.close();
         }
         Set<Name> removed = new HashSet<>(zoneConfigs.keySet());
         keys = nextKeys;
@@ -221,7 +229,8 @@ public final class DnsModule implements Module<DnsConfig> {
         config = next;
         metrics.bindFamilies(next.bindMetrics());
         metrics.configured();
-        log.info("DNS reloaded: {} zone(s){}", zones.size(), rebind ? ", listeners rebound on " + next.listen() : "");
+        log.info("DNS reloaded: {} zone(s){}", zones.size(), rebind ? ", listeners re-opened on " + next.listen()
+                + " (" + String.join(", ", change.paths(ConfigChange.Kind.RESTART)) + ")" : "");
     }
 
     private List<PreparedZone> prepare(DnsConfig config) {
@@ -232,14 +241,14 @@ public final class DnsModule implements Module<DnsConfig> {
             if (!pz.ok()) errors.add("zone " + e.getKey() + ": " + pz.problems());
             zones.add(pz);
         }
-        if (!errors.isEmpty()) throw new IllegalStateException("CAIRN-DNS-0001 " + String.join("; ", errors));
+        if (!errors.isEmpty()) throw new IllegalStateException(DnsErrors.ZONE_INVALID.id() + " " + String.join("; ", errors));
         return zones;
     }
 
     private static Map<Name, ZoneConfig> zoneConfigs(List<PreparedZone> zones) {
         Map<Name, ZoneConfig> out = new LinkedHashMap<>();
         for (PreparedZone z : zones) out.put(z.origin(), z.config());
-        return Map.copyOf(out);
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private static ServerSettings settings(DnsConfig config, List<PreparedZone> zones, TsigKeys keys) {
@@ -257,7 +266,7 @@ public final class DnsModule implements Module<DnsConfig> {
             policies.put(z.origin(), new ServerSettings.ZonePolicy(Acl.parse(c.allowQuery()), Acl.parse(c.allowTransfer()), key));
         }
         return new ServerSettings(config.ednsUdpSize(), Map.copyOf(policies), keys, new RateLimiter(config.rrlOrOff()),
-                config.queryLog());
+                config.queryLog(), config.minimalResponses());
     }
 
     /** Port 0: attempts at finding a port free for both UDP and TCP. */
@@ -268,19 +277,24 @@ public final class DnsModule implements Module<DnsConfig> {
         String path = UdpPath.describe(config.udpBatch());
         if (!path.equals(udpPath)) log.info("DNS UDP: {}", path);
         udpPath = path;
+        // The fields change only once both transports are bound: a failure leaves the running ones.
         for (int attempt = 1; ; attempt++) {
-            udp = UdpPath.open(handler, config.udpBatch());
-            udp.start(addr, config.udpListenerThreads());
-            // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
-            InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), udp.address().getPort()) : addr;
-            tcp = new TcpServer(handler, metrics, config.tcpIdleTimeout());
+            UdpListeners u = UdpPath.open(handler, config.udpBatch());
+            TcpServer t = null;
             try {
-                tcp.start(tcpAddr, config.tcpMaxConnections());
+                u.start(addr, config.udpListenerThreads());
+                // Port 0: TCP takes the port the kernel gave UDP, so both transports share one port.
+                InetSocketAddress tcpAddr = addr.getPort() == 0 ? new InetSocketAddress(addr.getAddress(), u.address().getPort()) : addr;
+                t = new TcpServer(handler, metrics, config.tcpIdleTimeout());
+                t.start(tcpAddr, config.tcpMaxConnections());
+                udp = u;
+                tcp = t;
                 return;
-            } catch (java.net.BindException e) {
-                closeListeners();
+            } catch (IOException | RuntimeException e) {
+                u.close();
+                if (t != null) t.close();
                 // The port the kernel picked for UDP may be taken for TCP: pick another.
-                if (addr.getPort() != 0 || attempt >= FREE_PORT_ATTEMPTS) throw e;
+                if (!(e instanceof java.net.BindException) || addr.getPort() != 0 || attempt >= FREE_PORT_ATTEMPTS) throw e;
             }
         }
     }
@@ -325,14 +339,14 @@ public final class DnsModule implements Module<DnsConfig> {
                     metrics.zoneReload(origin.toString(), false);
                     lastError = "zone " + origin + ": " + next.problems();
                     for (ZoneProblem zp : next.problems()) {
-                        log.atError().addKeyValue("error_id", "CAIRN-DNS-0002")
+                        log.atError().addKeyValue("error_id", DnsErrors.ZONE_FILE_NOT_LOADED.id())
                                 .log("zone {} not reloaded, still serving serial {}: {}", origin,
                                         slot.data().serial(), zp);
                     }
                 }
             }
         } catch (RuntimeException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-DNS-0002").log("zone file check failed: {}", e.toString());
+            log.atError().addKeyValue("error_id", DnsErrors.ZONE_FILE_NOT_LOADED.id()).log("zone file check failed: {}", e.toString());
         }
     }
 
@@ -366,6 +380,11 @@ public final class DnsModule implements Module<DnsConfig> {
     }
 
     @Override
+    public java.util.List<DnsErrors> errors() {
+        return java.util.List.of(DnsErrors.values());
+    }
+
+    @Override
     public ModuleStatus status() {
         ZoneStore s = store;
         UdpListeners u = udp;
@@ -376,13 +395,13 @@ public final class DnsModule implements Module<DnsConfig> {
                     "records", slot.data().recordCount()));
         }
         Map<String, Object> details = new LinkedHashMap<>();
-        details.put("listen", u.address().toString());
+        details.put("listen", dev.cairn.spi.config.HostPort.display(u.address()));
         details.put("udp", udpPath);
         details.put("udp_largest_batch", u.largestBatch());
         details.put("udp_average_batch", Math.round(u.averageBatch() * 100) / 100.0);
         details.put("zones", zones);
         if (lastError != null) details.put("last_zone_error", lastError);
-        return new ModuleStatus(true, zones.size() + " zone(s) on " + u.address(), details);
+        return new ModuleStatus(true, zones.size() + " zone(s) on " + dev.cairn.spi.config.HostPort.display(u.address()), details);
     }
 
     // ---- for tests ----

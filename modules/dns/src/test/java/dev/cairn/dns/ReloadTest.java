@@ -96,6 +96,99 @@ class ReloadTest {
     }
 
     @Test
+    void reopeningTheListenersRefusesNoQuery() throws Exception {
+        int port = TestHost.freePort();
+        String yaml = YAML.replace("listen: 127.0.0.1:0", "listen: 127.0.0.1:" + port);
+        dns = DnsFixture.start(dir, yaml);
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger attempts = new java.util.concurrent.atomic.AtomicInteger();
+        java.net.InetSocketAddress to = new java.net.InetSocketAddress("127.0.0.1", port);
+        byte[] query = org.xbill.DNS.Message.newQuery(Record.newRecord(
+                org.xbill.DNS.Name.fromConstantString("www.example.test."), Type.A, org.xbill.DNS.DClass.IN)).toWire();
+        Thread tcp = new Thread(() -> {
+            while (!done.get()) {
+                attempts.incrementAndGet();
+                try (java.net.Socket s = new java.net.Socket()) {
+                    s.connect(to, 1000);
+                } catch (java.net.ConnectException e) {
+                    refused.incrementAndGet();
+                } catch (IOException e) {
+                    // a timeout is not a refusal
+                }
+            }
+        });
+        Thread udp = new Thread(() -> {
+            try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open()) {
+                ch.connect(to);
+                ch.configureBlocking(false);
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(4096);
+                while (!done.get()) {
+                    attempts.incrementAndGet();
+                    try {
+                        ch.write(java.nio.ByteBuffer.wrap(query));
+                        in.clear();
+                        ch.read(in);
+                    } catch (java.net.PortUnreachableException e) {
+                        refused.incrementAndGet();
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        tcp.start();
+        udp.start();
+        try {
+            // udp_batch and tcp_max_connections are marked restart: each reload re-opens the listeners.
+            for (int i = 0; i < 20; i++) {
+                String next = yaml.replace("zone_reload_interval: 100ms", "zone_reload_interval: 100ms\n  udp_batch: "
+                        + (i % 2 == 0 ? 16 : 32) + "\n  tcp_max_connections: " + (100 + i));
+                ReloadResult r = dns.host.reload(next);
+                assertThat(r.ok()).as(r.toString()).isTrue();
+                assertThat(r.restartKeys()).contains("dns.tcp_max_connections");
+            }
+        } finally {
+            done.set(true);
+            tcp.join(5000);
+            udp.join(5000);
+        }
+        assertThat(attempts.get()).isGreaterThan(100);
+        assertThat(refused.get()).as("connections and datagrams refused while the listeners were re-opened").isZero();
+        assertThat(a("www.example.test")).containsExactly("192.0.2.10");
+        assertThat(dns.port()).isEqualTo(port);
+    }
+
+    @Test
+    void statusListsZonesInConfigOrderAcrossReloads() throws Exception {
+        List<String> names = List.of("zulu.test", "alpha.test", "mike.test", "bravo.test", "yankee.test",
+                "charlie.test", "x-ray.test", "delta.test", "whiskey.test", "echo.test");
+        dns = DnsFixture.start(dir, zonesYaml(names));
+        assertThat(zoneNames()).containsExactlyElementsOf(names.stream().map(n -> n + ".").toList());
+        List<String> reversed = new java.util.ArrayList<>(names);
+        java.util.Collections.reverse(reversed);
+        assertThat(dns.host.reload(zonesYaml(reversed)).ok()).isTrue();
+        assertThat(zoneNames()).containsExactlyElementsOf(reversed.stream().map(n -> n + ".").toList());
+    }
+
+    private List<String> zoneNames() {
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> zones = (java.util.Map<String, Object>) dns.module().status().details().get("zones");
+        return List.copyOf(zones.keySet());
+    }
+
+    private static String zonesYaml(List<String> names) {
+        StringBuilder b = new StringBuilder("dns:\n  listen: 127.0.0.1:0\n  zones:\n");
+        for (String n : names) {
+            b.append("    ").append(n).append(":\n      records:\n")
+                    .append("        - \"@ SOA ns hostmaster 1 3600 900 604800 60\"\n")
+                    .append("        - \"@ NS ns\"\n")
+                    .append("        - \"ns A 192.0.2.7\"\n");
+        }
+        return b.toString();
+    }
+
+    @Test
     void checkReportsZoneErrorsWithFileAndLine() throws Exception {
         DnsFixture.copyZones(dir);
         Files.writeString(zoneFile(), Files.readString(zoneFile()) + "bad IN MX mail\n");

@@ -11,8 +11,9 @@ import dev.cairn.spi.config.HostPort;
  * points, file system types and disk devices are reported as by node_exporter and its dashboards.
  */
 public record MetricsConfig(
-        @Doc(value = "Address of the metrics listener: host:port, or :port for every interface; port 0 picks a free port.",
-                dflt = DEFAULT_LISTEN, restart = false)
+        @Doc(value = "Address of the metrics listener: host:port, or :port for every interface; port 0 picks a free port;"
+                + " a change opens the new listener before the old one closes.",
+                dflt = DEFAULT_LISTEN, restart = true)
         HostPort listen,
 
         @Doc(value = "HTTP path that serves the metrics; every other path answers 404.", dflt = DEFAULT_PATH)

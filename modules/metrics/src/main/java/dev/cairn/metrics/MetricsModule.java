@@ -138,6 +138,11 @@ public final class MetricsModule implements Module<MetricsConfig> {
     }
 
     @Override
+    public java.util.List<MetricsErrors> errors() {
+        return java.util.List.of(MetricsErrors.values());
+    }
+
+    @Override
     public ModuleStatus status() {
         MetricsConfig c = config;
         MetricsListener l = listener;
@@ -180,7 +185,7 @@ public final class MetricsModule implements Module<MetricsConfig> {
     }
 
     private static IllegalStateException conflict(IllegalStateException e) {
-        return new IllegalStateException("CAIRN-METRICS-0003: " + e.getMessage()
+        return new IllegalStateException(MetricsErrors.METRIC_NAME_TAKEN.id() + ": " + e.getMessage()
                 + " The metrics module owns cairn_build_info, jvm_*, process_* and node_*: another module"
                 + " (or the host) registered one of them in the shared registry.", e);
     }
@@ -190,8 +195,8 @@ public final class MetricsModule implements Module<MetricsConfig> {
             return MetricsListener.open(listen, path, registry);
         } catch (IOException e) {
             IOException wrapped = e instanceof BindException
-                    ? new BindException("CAIRN-METRICS-0004: cannot listen on " + listen + ": " + e.getMessage())
-                    : new IOException("CAIRN-METRICS-0004: cannot listen on " + listen + ": " + e.getMessage());
+                    ? new BindException(MetricsErrors.LISTEN_FAILED.id() + ": cannot listen on " + listen + ": " + e.getMessage())
+                    : new IOException(MetricsErrors.LISTEN_FAILED.id() + ": cannot listen on " + listen + ": " + e.getMessage());
             wrapped.initCause(e);
             throw wrapped;
         }
@@ -247,20 +252,20 @@ public final class MetricsModule implements Module<MetricsConfig> {
             return HostFilters.compile(c.filesystemMountPointsExclude(), c.filesystemFsTypesExclude(),
                     c.diskDevicesExclude());
         } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("CAIRN-METRICS-0002: '" + e.getPattern()
+            throw new IllegalArgumentException(MetricsErrors.EXCLUDE_REGEX_INVALID.id() + ": '" + e.getPattern()
                     + "' is not a valid regular expression: " + e.getDescription(), e);
         }
     }
 
     private static void checkRegex(MetricsConfig config, String key, String regex, ValidationContext ctx) {
         if (regex == null) {
-            ctx.problems().error(config, key, "CAIRN-METRICS-0002: a regular expression is required");
+            ctx.problems().error(config, key, MetricsErrors.EXCLUDE_REGEX_INVALID.id() + ": a regular expression is required");
             return;
         }
         try {
             Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
-            ctx.problems().error(config, key, "CAIRN-METRICS-0002: '" + regex
+            ctx.problems().error(config, key, MetricsErrors.EXCLUDE_REGEX_INVALID.id() + ": '" + regex
                     + "' is not a valid regular expression: " + e.getDescription() + " at index " + e.getIndex());
         }
     }
@@ -275,11 +280,11 @@ public final class MetricsModule implements Module<MetricsConfig> {
     /** Null when {@code path} can serve the metrics, otherwise what is wrong with it. */
     static String pathProblem(String path) {
         if (path == null || !path.startsWith("/")) {
-            return "CAIRN-METRICS-0001: path '" + path + "' must start with '/' (e.g. /metrics)";
+            return MetricsErrors.PATH_INVALID.id() + ": path '" + path + "' must start with '/' (e.g. /metrics)";
         }
         for (char ch : path.toCharArray()) {
             if (ch == '?' || ch == '#' || Character.isWhitespace(ch) || Character.isISOControl(ch)) {
-                return "CAIRN-METRICS-0001: path '" + path + "' must be a plain URL path, without '?', '#' or spaces";
+                return MetricsErrors.PATH_INVALID.id() + ": path '" + path + "' must be a plain URL path, without '?', '#' or spaces";
             }
         }
         return null;

@@ -20,6 +20,7 @@ import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.catalog.CatalogEvent;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
+import dev.cairn.spi.config.ConfigChange;
 import dev.cairn.spi.config.HostPort;
 import dev.cairn.spi.config.Suggestions;
 import io.undertow.client.UndertowClient;
@@ -72,7 +73,6 @@ public final class ProxyModule implements Module<ProxyConfig> {
     private volatile ProxyConfig config;
     private final Map<String, Backend> backends = new ConcurrentHashMap<>();
     private final Map<String, ListenerServer> listeners = new ConcurrentHashMap<>();
-    private final Map<String, ListenerServer.RestartKey> listenerKeys = new HashMap<>();
     private final Map<HostPort, TcpForward> forwards = new ConcurrentHashMap<>();
 
     @Override
@@ -189,7 +189,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
         }, config.haproxyMetrics(), io);
         sticky = new StickyCookie(stickySecret(config));
         subscription = catalog.subscribe(this::onCatalogEvent);
-        apply(config);
+        apply(config, ConfigChange.NONE);
         maintenance.scheduleWithFixedDelay(this::reloadCertificates, CERT_CHECK_INTERVAL_MILLIS,
                 CERT_CHECK_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
     }
@@ -205,6 +205,11 @@ public final class ProxyModule implements Module<ProxyConfig> {
 
     @Override
     public void reload(ProxyConfig config, ModuleContext ctx) throws Exception {
+        reload(config, ConfigChange.between(name(), this.config, config), ctx);
+    }
+
+    @Override
+    public void reload(ProxyConfig config, ConfigChange change, ModuleContext ctx) throws Exception {
         // Load every new certificate first: a bad file must fail the reload before anything changes.
         for (ListenerConfig l : config.listeners()) {
             if (l.tls() != null) CertificateStore.check(l.tls().certificates(), configDir);
@@ -212,12 +217,31 @@ public final class ProxyModule implements Module<ProxyConfig> {
         if (!java.util.Objects.equals(config.stickySecretFile(), this.config.stickySecretFile())) {
             sticky = new StickyCookie(stickySecret(config));
         }
-        apply(config);
+        if (change.touches("proxy.io_threads")) {
+            log.warn("proxy.io_threads changed: the IO threads are sized at start, the new count applies at the next start");
+        }
+        apply(config, change);
         metrics.haproxyFamilies(config.haproxyMetrics());
     }
 
+    /**
+     * Whether listener {@code l} must be re-opened rather than get a new handler: from the reload's
+     * diff (the keys docs/config.md marks restart, of the listener or of the shared limits,
+     * timeouts and fast_path), or because it turns TLS on or off. Live keys (queue_size,
+     * endpoint_max_connections, routes...) never re-open a listener.
+     */
+    private static boolean mustReopen(ListenerConfig running, ListenerConfig l, ConfigChange change) {
+        if (running == null || (running.tls() == null) != (l.tls() == null)) return true;
+        if (ConfigChange.between("", running, l).has(ConfigChange.Kind.RESTART)) return true;
+        return change.under("proxy.limits").has(ConfigChange.Kind.RESTART)
+                || change.under("proxy.timeouts").has(ConfigChange.Kind.RESTART)
+                || change.touches("proxy.fast_path");
+    }
+
     /** Brings listeners, forwards and backends to {@code next}; keeps what did not change. */
-    private synchronized void apply(ProxyConfig next) throws Exception {
+    private synchronized void apply(ProxyConfig next, ConfigChange change) throws Exception {
+        Map<String, ListenerConfig> runningListeners = new HashMap<>();
+        if (config != null) for (ListenerConfig l : config.listeners()) runningListeners.put(l.name(), l);
         Set<String> wanted = new LinkedHashSet<>();
         for (ListenerConfig l : next.listeners()) {
             for (RouteConfig r : l.routes()) if (r.service() != null) wanted.add(r.service());
@@ -243,30 +267,32 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 keep.add(l.name());
                 ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog(),
                         next.limits().maxBodySize().bytes());
-                ListenerServer.RestartKey key = ListenerServer.restartKey(l, next.limits(), next.timeouts(), next.fastPath());
                 ListenerServer running = listeners.get(l.name());
-                if (running != null && key.equals(listenerKeys.get(l.name()))) {
+                ListenerConfig was = runningListeners.get(l.name());
+                if (running != null && !mustReopen(was, l, change)) {
                     running.swap(handler, l);
                     continue;
                 }
-                if (running != null) {
+                // A new address is bound before the old listener closes. The same address cannot be:
+                // XNIO opens its sockets without SO_REUSEPORT, so the old one closes first there.
+                boolean sameAddress = running != null && was != null && was.bind().equals(l.bind()) && l.bind().port() != 0;
+                if (sameAddress) {
                     running.stop();
                     listeners.remove(l.name());
                 }
                 ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(), handler);
+                if (running != null && !sameAddress) running.stop();
                 started.add(s);
                 listeners.put(l.name(), s);
-                listenerKeys.put(l.name(), key);
                 log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
             }
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", "CAIRN-PROXY-0001").log("cannot start proxy listener: {}", e.getMessage());
+            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id()).log("cannot start proxy listener: {}", e.getMessage());
             throw e;
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
             if (!keep.contains(name)) {
                 listeners.remove(name).stop();
-                listenerKeys.remove(name);
             }
         }
 
@@ -404,7 +430,6 @@ public final class ProxyModule implements Module<ProxyConfig> {
             }
         }
         listeners.clear();
-        listenerKeys.clear();
         forwards.values().forEach(TcpForward::stop);
         forwards.clear();
         for (Backend b : backends.values()) {
@@ -427,10 +452,15 @@ public final class ProxyModule implements Module<ProxyConfig> {
     }
 
     @Override
+    public java.util.List<ProxyErrors> errors() {
+        return java.util.List.of(ProxyErrors.values());
+    }
+
+    @Override
     public ModuleStatus status() {
         Map<String, Object> details = new LinkedHashMap<>();
         for (ListenerServer s : listeners.values()) {
-            details.put("listener " + s.config().name(), s.address().toString());
+            details.put("listener " + s.config().name(), dev.cairn.spi.config.HostPort.display(s.address()));
         }
         for (TcpForward f : forwards.values()) {
             details.put("tcp " + f.bindLabel(), f.config().service());

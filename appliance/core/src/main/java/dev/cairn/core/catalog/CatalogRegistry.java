@@ -1,5 +1,6 @@
 package dev.cairn.core.catalog;
 
+import dev.cairn.core.CoreErrors;
 import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.catalog.CatalogEvent;
 import dev.cairn.spi.catalog.EndpointView;
@@ -78,6 +79,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         Integer weightOverride;
         Instant since;
         String lastCheck = "not checked yet";
+        long lastCheckNanos = -1;
         ScheduledFuture<?> task;
 
         EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
@@ -215,7 +217,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         if (closed || state.containsKey(service.name())) return false;
         Owned o = owned.computeIfAbsent(service.name(), n -> new Owned());
         if (service.epoch() < o.epoch) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0021").addKeyValue("service", service.name())
+            log.atWarn().addKeyValue("error_id", CoreErrors.STALE_PUBLICATION.id()).addKeyValue("service", service.name())
                     .log("publication of {} with epoch {} refused: epoch {} is already published",
                             service.name(), service.epoch(), o.epoch);
             return false;
@@ -292,13 +294,15 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         } catch (RuntimeException e) {
             r = new HealthProbe.Result(false, "check error: " + e);
         }
-        checkDuration.labelValues(s.service).observe((System.nanoTime() - start) / 1e9);
+        long took = System.nanoTime() - start;
+        checkDuration.labelValues(s.service).observe(took / 1e9);
         if (!r.ok()) failures.labelValues(s.service, ep.effectiveName()).inc();
-        record(s, check, r);
+        record(s, check, r, took);
     }
 
-    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r) {
+    private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r, long tookNanos) {
         if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
+        s.lastCheckNanos = tookNanos;
         EndpointView before = s.view();
         s.lastCheck = r.detail();
         if (s.counter.record(r.ok())) {
@@ -321,7 +325,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         s.lastCheck = "marked down: " + reason;
         if (s.counter.forceDown()) {
             s.since = clock.instant();
-            log.atWarn().addKeyValue("error_id", "CAIRN-CORE-0020").addKeyValue("service", service)
+            log.atWarn().addKeyValue("error_id", CoreErrors.ENDPOINT_MARKED_DOWN.id()).addKeyValue("service", service)
                     .addKeyValue("endpoint", endpoint)
                     .log("endpoint {}/{} is now DOWN (marked down: {}); it needs {} passing checks to be UP again",
                             service, endpoint, reason, s.check.rise());
@@ -364,6 +368,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         publishGauges(s);
         rebuild();
         fire(new CatalogEvent(CatalogEvent.Kind.ADMIN, s.service, before, s.view()));
+    }
+
+    /** How long the endpoint's last active check took; empty before its first check or without one. */
+    public synchronized Optional<Duration> lastCheckDuration(String service, String endpoint) {
+        EndpointState s = find(service, endpoint);
+        return s == null || s.lastCheckNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(s.lastCheckNanos));
     }
 
     private EndpointState find(String service, String endpoint) {

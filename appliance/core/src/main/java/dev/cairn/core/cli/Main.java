@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cairn", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "One process per VM: load balancer, DNS, replication monitor, metrics, backups, VIP failover.",
         subcommands = {RunCommand.class, CheckCommand.class, StatusCommand.class, ReloadCommand.class,
-                EndpointCommand.Drain.class, EndpointCommand.Enable.class, ConfigReferenceCommand.class, VersionCommand.class,
+                EndpointCommand.Drain.class, EndpointCommand.Enable.class, ImportCommand.class, ConfigReferenceCommand.class,
+                ErrorReferenceCommand.class, VersionCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -21,6 +21,9 @@ final class ReloadCommand implements Callable<Integer> {
             if (r.status() == 200) {
                 System.out.println("reloaded, config hash " + b.path("hash").asText());
                 for (JsonNode a : b.path("applied")) System.out.println("  " + a.asText());
+                for (JsonNode k : b.path("restart_keys")) {
+                    System.out.println("  restart-marked: " + k.asText() + " (its listener re-opened, or it applies at the next start)");
+                }
                 return 0;
             }
             System.err.println("reload rejected (HTTP " + r.status() + "); the previous config is still running:");

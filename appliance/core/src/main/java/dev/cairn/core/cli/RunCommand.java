@@ -1,5 +1,6 @@
 package dev.cairn.core.cli;
 
+import dev.cairn.core.CoreErrors;
 import ch.qos.logback.classic.Level;
 import dev.cairn.core.config.ConfigError;
 import dev.cairn.core.config.ConfigException;
@@ -81,14 +82,14 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             host.start();
         } catch (ConfigException e) {
             for (ConfigError err : e.errors()) {
-                log.atError().addKeyValue("error_id", "CAIRN-CORE-0003").log("{}", err);
+                log.atError().addKeyValue("error_id", CoreErrors.CONFIG_INVALID_AT_START.id()).log("{}", err);
             }
             System.err.println(e.getMessage());
             System.err.println("cairn: " + e.errors().size() + " config error(s), not started");
             unhook(hook);
             return 1;
         } catch (StartupException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0004").log("not started: {}", e.getMessage());
+            log.atError().addKeyValue("error_id", CoreErrors.NOT_STARTED.id()).log("not started: {}", e.getMessage());
             System.err.println("cairn: not started: " + e.getMessage());
             unhook(hook);
             return 1;

@@ -3,6 +3,8 @@ package dev.cairn.core.config;
 import dev.cairn.core.catalog.ServiceConfig;
 import dev.cairn.spi.cluster.ClusterMembership;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -23,8 +25,10 @@ public record CairnConfig(
         Map<String, Record> modules) {
 
     public CairnConfig {
-        services = Map.copyOf(services);
-        modules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(modules));
+        // Copies that keep the file's order: the status page, `cairn status` and the catalog list
+        // services and modules in config order (Map.copyOf would not).
+        services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
+        modules = Collections.unmodifiableMap(new LinkedHashMap<>(modules));
     }
 
     /** The directory relative paths in the file are resolved against. */

@@ -382,7 +382,7 @@ public final class ConfigBinder implements ConfigProblems {
                 for (Object c : type.getEnumConstants()) {
                     String n = ((Enum<?>) c).name();
                     if (n.equals(want)) return c;
-                    names.add(n.toLowerCase(Locale.ROOT));
+                    names.add(n.toLowerCase(Locale.ROOT).replace('_', '-'));
                 }
                 error(node, path, "'" + text + "' is not one of " + String.join(", ", names)
                         + Suggestions.didYouMean(text, names));

@@ -39,7 +39,11 @@ public final class ConfigReference {
                 .append("read from files (`*_file` keys), never required inline.\n\n")
                 .append("**Reload** says what happens when the key changes and Cairn gets SIGHUP or ")
                 .append("`POST /api/reload`: *live* applies without a restart and without dropping established ")
-                .append("connections, *restart* needs a restart. A section present turns its module on.\n\n");
+                .append("connections and without re-opening a listener; *restart* is not applied in place: the listener ")
+                .append("the key belongs to is re-opened (the new socket bound before the old one closes, where the ")
+                .append("address allows), or the key waits for the next start. A reload reports every restart key it ")
+                .append("met, and `cairn check -c NEW --against RUNNING` lists them before anything is applied. ")
+                .append("A section present turns its module on.\n\n");
         section(b, "admin", AdminConfig.class, "The admin API and status page.");
         b.append("## services\n\nThe catalog: `services: { NAME: {...} }`, one entry per service (names: letters, ")
                 .append("digits, `_ . -`). Endpoints can be written as `host:port` or as a mapping.\n\n");
@@ -127,7 +131,7 @@ public final class ConfigReference {
         if (c == HostPort.class) return "host:port";
         if (c == Path.class) return "path";
         if (c.isEnum()) {
-            return Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT))
+            return Arrays.stream(c.getEnumConstants()).map(e -> ((Enum<?>) e).name().toLowerCase(Locale.ROOT).replace('_', '-'))
                     .collect(Collectors.joining(" \\| "));
         }
         if (c.isRecord()) return "mapping";

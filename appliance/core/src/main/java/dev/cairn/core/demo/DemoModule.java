@@ -112,6 +112,6 @@ public final class DemoModule implements Module<DemoConfig> {
     @Override
     public ModuleStatus status() {
         return new ModuleStatus(true, servers.size() + " demo backends for service " + service,
-                Map.of("backends", servers.stream().map(s -> s.getAddress().toString()).toList()));
+                Map.of("backends", servers.stream().map(s -> dev.cairn.spi.config.HostPort.display(s.getAddress())).toList()));
     }
 }

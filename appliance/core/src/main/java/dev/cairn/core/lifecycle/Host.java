@@ -1,5 +1,6 @@
 package dev.cairn.core.lifecycle;
 
+import dev.cairn.core.CoreErrors;
 import dev.cairn.core.admin.AdminServer;
 import dev.cairn.core.catalog.CatalogRegistry;
 import dev.cairn.core.config.CairnConfig;
@@ -12,6 +13,7 @@ import dev.cairn.spi.Module;
 import dev.cairn.spi.ModuleContext;
 import dev.cairn.spi.ModuleStatus;
 import dev.cairn.spi.catalog.Catalog;
+import dev.cairn.spi.config.ConfigChange;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -104,7 +106,7 @@ public final class Host implements AutoCloseable {
                 startModule(m, e.getValue());
                 log.info("module {} started: {}", m.name(), m.status().summary());
             } catch (Exception ex) {
-                log.atError().addKeyValue("error_id", "CAIRN-CORE-0001")
+                log.atError().addKeyValue("error_id", CoreErrors.MODULE_START_FAILED.id())
                         .log("module {} failed to start: {}", m.name(), ex.toString());
                 stopAll();
                 throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage()
@@ -150,12 +152,16 @@ public final class Host implements AutoCloseable {
         }
         List<String> errors = new ArrayList<>();
         List<String> applied = new ArrayList<>();
-        if (!next.services().equals(config.services())) {
+        List<String> restartKeys = new ArrayList<>();
+        // Map equality ignores order: a file that only reorders its services reorders the catalog too.
+        if (!ConfigChange.between("services", config.services(), next.services()).isEmpty()) {
             catalog.apply(next.services());
             applied.add("catalog updated");
         }
         catalog.declareOwned(ConfigLoader.publishedServices(registry, next.modules()).keySet());
-        if (!next.admin().equals(config.admin())) {
+        ConfigChange adminChange = ConfigChange.between("admin", config.admin(), next.admin());
+        restartKeys.addAll(adminChange.paths(ConfigChange.Kind.RESTART));
+        if (!adminChange.isEmpty()) {
             try {
                 admin.rebind(next.admin(), next.dir());
                 applied.add("admin API now on " + admin.address());
@@ -176,10 +182,14 @@ public final class Host implements AutoCloseable {
                     }
                     running.put(m.name(), new Running(m, e.getValue()));
                     applied.add("module " + m.name() + " started");
-                } else if (!r.config.equals(e.getValue())) {
-                    reloadModule(r.module, e.getValue());
+                } else {
+                    ConfigChange change = ConfigChange.between(e.getKey(), r.config, e.getValue());
+                    if (change.isEmpty()) continue;
+                    reloadModule(r.module, e.getValue(), change);
+                    restartKeys.addAll(change.paths(ConfigChange.Kind.RESTART));
                     running.put(e.getKey(), new Running(r.module, e.getValue()));
-                    applied.add("module " + e.getKey() + " reloaded");
+                    applied.add("module " + e.getKey() + " reloaded (" + change.keys().stream()
+                            .map(ConfigChange.Key::path).collect(java.util.stream.Collectors.joining(", ")) + ")");
                 }
             } catch (Exception ex) {
                 errors.add("module " + e.getKey() + ": " + ex.getMessage() + " (kept its previous state)");
@@ -194,23 +204,30 @@ public final class Host implements AutoCloseable {
         config = next;
         publishRunning();
         if (!errors.isEmpty()) {
-            return failed(errors, applied);
+            return failed(errors, applied, restartKeys);
         }
         reloadSuccess.set(1);
         lastReloadTime.set(clock.millis() / 1000.0);
         reloads.labelValues("success").inc();
-        lastReload = new ReloadResult(true, clock.instant(), next.hash(), List.of(), applied);
-        log.info("config reloaded ({}): {}", next.hash(), applied.isEmpty() ? "no changes" : String.join("; ", applied));
+        lastReload = new ReloadResult(true, clock.instant(), next.hash(), List.of(), applied, restartKeys);
+        log.info("config reloaded ({}): {}{}", next.hash(), applied.isEmpty() ? "no changes" : String.join("; ", applied),
+                restartKeys.isEmpty() ? "" : "; keys marked restart (re-opened or applied at the next start): "
+                        + String.join(", ", restartKeys));
         return lastReload;
     }
 
     private ReloadResult failed(List<String> errors, List<String> applied) {
+        return failed(errors, applied, List.of());
+    }
+
+    private ReloadResult failed(List<String> errors, List<String> applied, List<String> restartKeys) {
         reloadSuccess.set(0);
         reloads.labelValues("failure").inc();
         for (String e : errors) {
-            log.atError().addKeyValue("error_id", "CAIRN-CORE-0002").log("reload rejected: {}", e);
+            log.atError().addKeyValue("error_id", CoreErrors.RELOAD_REJECTED.id()).log("reload rejected: {}", e);
         }
-        lastReload = new ReloadResult(false, clock.instant(), config == null ? null : config.hash(), errors, applied);
+        lastReload = new ReloadResult(false, clock.instant(), config == null ? null : config.hash(), errors, applied,
+                restartKeys);
         return lastReload;
     }
 
@@ -220,8 +237,8 @@ public final class Host implements AutoCloseable {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void reloadModule(Module m, Record cfg) throws Exception {
-        m.reload(cfg, context());
+    private void reloadModule(Module m, Record cfg, ConfigChange change) throws Exception {
+        m.reload(cfg, change, context());
     }
 
     /** Stops modules in reverse start order, then the admin API and the catalog. Idempotent. */
@@ -290,8 +307,8 @@ public final class Host implements AutoCloseable {
             if ((t instanceof java.net.SocketException || msg.contains("bind") || msg.contains("listen"))
                     && msg.contains("Permission denied")
                     && dev.cairn.spi.Capabilities.missing("CAP_NET_BIND_SERVICE").contains("CAP_NET_BIND_SERVICE")) {
-                return " (CAIRN-CORE-0030: missing capability CAP_NET_BIND_SERVICE: ports below 1024 need it;"
-                        + " the packaged unit grants it)";
+                return " (" + dev.cairn.core.CoreErrors.MISSING_CAPABILITY.id()
+                        + ": missing capability CAP_NET_BIND_SERVICE: ports below 1024 need it; the packaged unit grants it)";
             }
         }
         return "";

@@ -151,18 +151,97 @@ class AdminApiTest {
     }
 
     @Test
-    void statusPageIsPlainHtmlWithServicesAndHealth() throws Exception {
+    void consoleIsPlainHtmlWithServicesHealthAndOperatorAddresses() throws Exception {
         try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
             t.host().catalog().setDrained("web", "second", true);
             HttpResponse<String> r = send("GET", t.adminUrl() + "/", null);
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
-            assertThat(r.body()).contains("<h1>Cairn on node <code>" + t.host().node() + "</code></h1>")
+            assertThat(r.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("default-src 'none'; style-src 'self'");
+            assertThat(r.body()).contains("<h1>Cairn on node <code>" + t.host().node() + "</code>")
                     .contains("<td>demo</td><td class=\"up\">healthy</td>")
-                    .contains("<td>second</td><td>127.0.0.1:" + p2 + "</td>")
-                    .contains("UP (drained)")
-                    .contains("<h3>demo</h3><table><tr><th>backends</th><td>/127.0.0.1:" + p1 + ", /127.0.0.1:" + p2)
-                    .doesNotContain("<script");
+                    .contains("<td>second</td><td>127.0.0.1:" + p2 + "</td><td class=\"health up\">UP</td>")
+                    .contains("<td class=\"traffic drained\">drained</td>")
+                    // Module details in the operator's form of an address, in the module's order.
+                    .contains("<th>backends</th><td class=\"wrap\">127.0.0.1:" + p1 + ", 127.0.0.1:" + p2 + "</td>")
+                    .doesNotContain(">/127.0.0.1").doesNotContain(" /127.0.0.1")
+                    .doesNotContain("<script").doesNotContain("style=\"");
+            HttpResponse<String> css = send("GET", t.adminUrl() + "/ui/console.css", null);
+            assertThat(css.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/css");
+        }
+    }
+
+    private HttpResponse<String> post(String url, String form, String origin) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form));
+        if (origin != null) b.header("Origin", origin);
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String csrf(String page) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+        assertThat(m.find()).isTrue();
+        return m.group(1);
+    }
+
+    @Test
+    void consoleActionsAskFirstAndNeedTheirCsrfToken() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            String token = csrf(send("GET", t.adminUrl() + "/", null).body());
+            String drain = "action=drain&service=web&endpoint=second&csrf=";
+
+            HttpResponse<String> forged = post(t.adminUrl() + "/ui/action", drain + "guessed", null);
+            assertThat(forged.statusCode()).isEqualTo(403);
+            HttpResponse<String> asked = post(t.adminUrl() + "/ui/action", drain + token, null);
+            assertThat(asked.statusCode()).isEqualTo(200);
+            assertThat(asked.body()).contains("Drain endpoint second of service web?").contains("name=\"confirm\" value=\"yes\"");
+            assertThat(t.host().catalog().service("web").orElseThrow().endpoints().get(1).drained()).isFalse();
+
+            HttpResponse<String> done = post(t.adminUrl() + "/ui/action", drain + token + "&confirm=yes", null);
+            assertThat(done.statusCode()).isEqualTo(303);
+            assertThat(done.headers().firstValue("Location").orElseThrow()).startsWith("/?msg=endpoint+web%2Fsecond+drained");
+            assertThat(t.host().catalog().service("web").orElseThrow().endpoints().get(1).drained()).isTrue();
+        }
+    }
+
+    @Test
+    void foreignHostOrOriginIsRefused() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            // DNS rebinding: a page of evil.example whose name resolves to 127.0.0.1.
+            java.net.Socket s = new java.net.Socket("127.0.0.1", t.host().admin().address().getPort());
+            try (s) {
+                s.getOutputStream().write("GET /api/status HTTP/1.1\r\nHost: evil.example:9000\r\nConnection: close\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+                assertThat(answer).startsWith("HTTP/1.1 403").contains("is not this admin listener");
+            }
+            String token = csrf(send("GET", t.adminUrl() + "/", null).body());
+            HttpResponse<String> crossSite = post(t.adminUrl() + "/ui/action",
+                    "action=reload&confirm=yes&csrf=" + token, "https://evil.example");
+            assertThat(crossSite.statusCode()).isEqualTo(403);
+            assertThat(post(t.adminUrl() + "/ui/action", "action=reload&confirm=yes&csrf=" + token, t.adminUrl())
+                    .statusCode()).isEqualTo(303);
+        }
+    }
+
+    @Test
+    void withATokenTheBrowserSignsInOnceAndTheCookieAuthorizes() throws Exception {
+        Files.writeString(dir.resolve("token"), "t0ps3cret\n");
+        String cfg = yaml() + "admin:\n  listen: 127.0.0.1:0\n  token_file: token\n";
+        try (TestHost t = TestHost.start(dir, cfg, new DemoModule())) {
+            HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(t.adminUrl() + "/"))
+                    .header("Accept", "text/html").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(303);
+            assertThat(page.headers().firstValue("Location").orElseThrow()).isEqualTo("/ui/login");
+            assertThat(post(t.adminUrl() + "/ui/login", "token=wrong", null).statusCode()).isEqualTo(401);
+            HttpResponse<String> in = post(t.adminUrl() + "/ui/login", "token=t0ps3cret", null);
+            assertThat(in.statusCode()).isEqualTo(303);
+            String cookie = in.headers().firstValue("Set-Cookie").orElseThrow();
+            assertThat(cookie).contains("HttpOnly").contains("SameSite=Strict");
+            HttpResponse<String> console = http.send(HttpRequest.newBuilder(URI.create(t.adminUrl() + "/"))
+                    .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(console.statusCode()).isEqualTo(200);
+            assertThat(console.body()).contains("Cairn on node");
         }
     }
 }

@@ -27,7 +27,7 @@ public record EndpointView(
         String lastCheck) {
 
     public EndpointView {
-        tags = Set.copyOf(tags);
+        tags = Tags.ordered(tags);
     }
 
     /** Up and not drained: may receive new requests. */

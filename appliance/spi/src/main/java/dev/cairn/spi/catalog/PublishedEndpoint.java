@@ -18,7 +18,7 @@ public record PublishedEndpoint(String name, String host, int port, Health healt
         if (port < 1 || port > 65535) throw new IllegalArgumentException("port " + port + " is out of range 1..65535");
         if (weight < 0 || weight > 256) throw new IllegalArgumentException("weight " + weight + " is out of range 0..256");
         if (health == null) throw new IllegalArgumentException("health is required");
-        tags = tags == null ? Set.of() : Set.copyOf(tags);
+        tags = Tags.ordered(tags);
         if (name == null || name.isBlank()) name = host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
         lastCheck = lastCheck == null ? "" : lastCheck;
     }

@@ -25,6 +25,12 @@ public @interface Doc {
     /** True when the key must be present. */
     boolean required() default false;
 
-    /** True when a change takes effect only after a restart. */
+    /**
+     * True when a change is not applied in place: the module re-opens what the key belongs to (a
+     * listener: the new socket is bound before the old one closes) or applies it at the next start.
+     * The host reports such keys on reload and in {@code cairn check --against}; every other key
+     * applies live, without re-opening a listener. This marking is the one source: the reload
+     * diff ({@link ConfigChange}) and docs/config.md are read from it.
+     */
     boolean restart() default false;
 }

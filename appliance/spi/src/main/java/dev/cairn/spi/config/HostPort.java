@@ -52,6 +52,44 @@ public record HostPort(String host, int port) {
         return isWildcard() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
     }
 
+    /**
+     * A bound or connected socket address as an operator writes it: {@code 127.0.0.1:18081},
+     * {@code [::1]:53}, and {@code :8080} for every interface (not Java's
+     * {@code /[0:0:0:0:0:0:0:0]:8080}).
+     */
+    public static String display(java.net.SocketAddress address) {
+        if (!(address instanceof InetSocketAddress a)) return String.valueOf(address);
+        java.net.InetAddress ip = a.getAddress();
+        if (ip == null) return a.getHostString() + ":" + a.getPort();
+        if (ip.isAnyLocalAddress()) return ":" + a.getPort();
+        String host = ip.getHostAddress();
+        if (ip instanceof java.net.Inet6Address) {
+            int pct = host.indexOf('%');
+            if (pct >= 0) host = host.substring(0, pct);
+            return "[" + compress(host) + "]:" + a.getPort();
+        }
+        return host + ":" + a.getPort();
+    }
+
+    /** RFC 5952 form of Java's {@code 0:0:0:0:0:0:0:1}: the longest run of two or more zero groups as {@code ::}. */
+    private static String compress(String full) {
+        String[] g = full.split(":");
+        int best = -1;
+        int bestLen = 1;
+        for (int i = 0; i < g.length; i++) {
+            int j = i;
+            while (j < g.length && g[j].equals("0")) j++;
+            if (j - i > bestLen) {
+                best = i;
+                bestLen = j - i;
+            }
+        }
+        if (best < 0) return full;
+        String left = String.join(":", java.util.Arrays.copyOfRange(g, 0, best));
+        String right = String.join(":", java.util.Arrays.copyOfRange(g, best + bestLen, g.length));
+        return left + "::" + right;
+    }
+
     @Override
     public String toString() {
         return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;

@@ -53,10 +53,9 @@ final class Witness implements AutoCloseable {
         }
     }
 
-    /** True when the witness answered within {@code freshness}. */
-    boolean reachable(long now, long freshnessNanos) {
-        long ok = lastOkNanos;
-        return ok != Long.MIN_VALUE && now - ok < freshnessNanos;
+    /** When the witness last answered ({@link System#nanoTime()}), or {@link Event.Tick#NEVER}. */
+    long lastOkNanos() {
+        return lastOkNanos;
     }
 
     String lastResult() {

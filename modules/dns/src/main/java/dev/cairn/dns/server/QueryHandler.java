@@ -1,5 +1,7 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsErrors;
+import dev.cairn.dns.DnsConfig;
 import dev.cairn.spi.log.JsonText;
 import dev.cairn.dns.xfr.ZoneTransfer;
 import dev.cairn.dns.zone.Answer;
@@ -180,7 +182,7 @@ public final class QueryHandler {
             key = s.keys().get(qtsig.getName());
             int err = key == null ? Rcode.BADKEY : key.verify(query, wire, null);
             if (err != Rcode.NOERROR) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0005")
+                log.atWarn().addKeyValue("error_id", DnsErrors.TSIG_CHECK_FAILED.id())
                         .log("TSIG check failed for {} from {}: {}", qname, client.getHostAddress(), Rcode.TSIGstring(err));
                 response.getHeader().setRcode(Rcode.NOTAUTH);
                 finish(sink, response, query, s, null, client, tcp, start, points, opt);
@@ -215,7 +217,9 @@ public final class QueryHandler {
             finish(sink, response, query, s, key, client, tcp, start, points, opt);
             return;
         }
-        Answer a = zone.lookup(qname, qtype, !tcp);
+        DnsConfig.MinimalResponses minimal = s.minimalResponses();
+        Answer a = zone.lookup(qname, qtype, !tcp, minimal.authorityNs(query.getHeader().getFlag(Flags.RD)),
+                minimal.additional());
         Header h = response.getHeader();
         h.setRcode(a.rcode());
         if (a.authoritative()) h.setFlag(Flags.AA);
@@ -281,7 +285,7 @@ public final class QueryHandler {
                 || key != null && qtsig != null && qtsig.getName().equals(policy.transferKey());
         if (!query.getQuestion().getName().equals(zone.origin()) || !policy.allowTransfer().allows(client) || !keyOk) {
             metrics.transfer(origin, type, false);
-            log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0006").log("{} of {} refused for {}{}", type.toUpperCase(),
+            log.atWarn().addKeyValue("error_id", DnsErrors.TRANSFER_REFUSED.id()).log("{} of {} refused for {}{}", type.toUpperCase(),
                     query.getQuestion().getName(), client.getHostAddress(),
                     keyOk ? " (not in allow_transfer)" : " (needs TSIG key " + policy.transferKey() + ")");
             response.getHeader().setRcode(Rcode.REFUSED);

@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsConfig;
 import java.util.Map;
 import org.xbill.DNS.Name;
 
@@ -8,9 +9,10 @@ import org.xbill.DNS.Name;
  *
  * @param ednsUdpSize largest UDP response to an EDNS client, and the size we advertise
  * @param policies per-zone access rules, by origin
+ * @param minimalResponses what positive answers carry in authority and additional
  */
 public record ServerSettings(int ednsUdpSize, Map<Name, ZonePolicy> policies, TsigKeys keys, RateLimiter rrl,
-                             boolean queryLog) {
+                             boolean queryLog, DnsConfig.MinimalResponses minimalResponses) {
 
     /** Who may query and transfer one zone. {@code transferKey} null: no TSIG required. */
     public record ZonePolicy(Acl allowQuery, Acl allowTransfer, Name transferKey) {

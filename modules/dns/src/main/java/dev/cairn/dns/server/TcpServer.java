@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsErrors;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -53,6 +54,10 @@ public final class TcpServer implements AutoCloseable {
         try {
             server = new ServerSocket();
             server.setReuseAddress(true);
+            // A reload that re-opens the listener binds the new socket beside this one first.
+            if (server.supportedOptions().contains(java.net.StandardSocketOptions.SO_REUSEPORT)) {
+                server.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+            }
             server.bind(address, 1024);
             pool = new ThreadPoolExecutor(0, maxConnections, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "cairn-dns-tcp-" + counter.incrementAndGet());
@@ -126,7 +131,7 @@ public final class TcpServer implements AutoCloseable {
             // peer went away or stalled mid-message
         } catch (IOException | RuntimeException e) {
             if (!closed) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007").log("TCP connection failed: {}", e.toString());
+                log.atWarn().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id()).log("TCP connection failed: {}", e.toString());
             }
         } finally {
             open.remove(s);

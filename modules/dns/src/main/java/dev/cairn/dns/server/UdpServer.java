@@ -1,5 +1,6 @@
 package dev.cairn.dns.server;
 
+import dev.cairn.dns.DnsErrors;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -41,9 +42,11 @@ public final class UdpServer implements UdpListeners {
     @Override
     public void start(InetSocketAddress address, int listeners) throws IOException {
         try {
-            DatagramChannel first = open(address, listeners > 1);
+            // SO_REUSEPORT even for one socket: a reload that re-opens the listener binds the new
+            // sockets beside these before closing them, so no query meets a closed port.
+            DatagramChannel first = open(address, true);
             bound = (InetSocketAddress) first.getLocalAddress();
-            boolean reusePort = listeners > 1 && first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
+            boolean reusePort = first.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT);
             for (int i = 1; i < listeners && reusePort; i++) {
                 open(new InetSocketAddress(address.getAddress(), bound.getPort()), true);
             }
@@ -107,7 +110,7 @@ public final class UdpServer implements UdpListeners {
                 return;
             } catch (IOException | RuntimeException e) {
                 if (closed) return;
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007")
+                log.atWarn().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id())
                         .log("UDP request from {} failed: {}", client, e.toString());
             }
         }

@@ -1,5 +1,6 @@
 package dev.cairn.dns.xfr;
 
+import dev.cairn.dns.DnsErrors;
 import dev.cairn.dns.server.DnsMetrics;
 import dev.cairn.spi.config.HostPort;
 import java.io.IOException;
@@ -100,7 +101,7 @@ public final class NotifySender implements AutoCloseable {
             }
         } catch (IOException e) {
             if (closed) return;
-            log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0004").log("NOTIFY {} to {} failed: {}", zone, target, e.toString());
+            log.atWarn().addKeyValue("error_id", DnsErrors.NOTIFY_FAILED.id()).log("NOTIFY {} to {} failed: {}", zone, target, e.toString());
             metrics.notify(zone, false);
             return;
         } finally {
@@ -108,7 +109,7 @@ public final class NotifySender implements AutoCloseable {
         }
         if (closed) return;
         metrics.notify(zone, false);
-        log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0004")
+        log.atWarn().addKeyValue("error_id", DnsErrors.NOTIFY_FAILED.id())
                 .log("NOTIFY {} serial {} to {}: no answer after {} attempts", zone, soa.getSerial(), target, ATTEMPTS);
     }
 

@@ -152,9 +152,49 @@ public final class ZoneData {
 
     /**
      * Answers {@code qname}/{@code qtype} (qname must be in this zone). {@code minimalAny}: answer
-     * ANY with one RRset (RFC 8482), as over UDP.
+     * ANY with one RRset (RFC 8482), as over UDP. Positive answers carry the addresses of NS, MX
+     * and SRV targets and no authority section (BIND's {@code minimal-responses no-auth}).
      */
     public Answer lookup(Name qname, int qtype, boolean minimalAny) {
+        return lookup(qname, qtype, minimalAny, false, true);
+    }
+
+    /**
+     * As above; {@code authorityNs}: a positive answer also carries the zone's NS RRset in the
+     * authority section, with the addresses of those servers in the additional section (as
+     * BIND's {@code minimal-responses no} and NSD do); {@code additionalData}: positive answers
+     * carry the addresses of MX and SRV targets (false: BIND's {@code minimal-responses yes}; an NS
+     * answer carries its servers' addresses either way, as BIND's does).
+     * Referral glue and negative answers' SOA do not depend on either.
+     */
+    public Answer lookup(Name qname, int qtype, boolean minimalAny, boolean authorityNs, boolean additionalData) {
+        Answer a = lookupMinimal(qname, qtype, minimalAny, additionalData);
+        if (!authorityNs || a.rcode() != Rcode.NOERROR || !a.authoritative() || a.answer().isEmpty()
+                || !a.authority().isEmpty()) {
+            return a;
+        }
+        Node apex = nodes.get(origin);
+        RRset ns = apex == null ? null : apex.get(Type.NS);
+        if (ns == null) return a;
+        List<Record> nsRecords = ns.rrs(false);
+        // The apex NS as the answer itself is not repeated in the authority section.
+        for (Record r : a.answer()) {
+            if (r.getType() == Type.NS && r.getName().equals(origin)) return a;
+        }
+        // A CNAME chain that stops at a CNAME (its target outside the zone, a loop, too long) is
+        // not this zone's final answer: NSD and BIND add no authority section then.
+        Record last = a.answer().get(a.answer().size() - 1);
+        if (last.getType() == Type.CNAME && qtype != Type.CNAME && qtype != Type.ANY) return a;
+        List<Record> additional = new ArrayList<>(a.additional());
+        List<Record> extra = new ArrayList<>(4);
+        for (Record r : nsRecords) addAddresses(((NSRecord) r).getTarget(), extra, false);
+        for (Record r : extra) {
+            if (!a.answer().contains(r) && !additional.contains(r)) additional.add(r);
+        }
+        return new Answer(a.rcode(), true, a.answer(), new ArrayList<>(nsRecords), additional);
+    }
+
+    private Answer lookupMinimal(Name qname, int qtype, boolean minimalAny, boolean additionalData) {
         List<Record> answer = new ArrayList<>(4);
         List<Record> authority = new ArrayList<>(1);
         List<Record> additional = new ArrayList<>(2);
@@ -206,7 +246,7 @@ public final class ZoneData {
                 return new Answer(Rcode.NOERROR, true, answer, authority, additional);
             }
             addRenamed(set, owner, answer);
-            addAdditional(set, additional);
+            if (additionalData || set.getType() == Type.NS) addAdditional(set, additional);
             return new Answer(Rcode.NOERROR, true, answer, authority, additional);
         }
     }

@@ -51,7 +51,10 @@ public final class ZoneStore {
 
     private final Function<String, Optional<ServiceView>> catalog;
     private final Listener listener;
+    /** For lookups (the query path). */
     private volatile Map<Name, Slot> slots = Map.of();
+    /** The same zones in config order, for status, iteration and the next copy. */
+    private volatile Map<Name, Slot> ordered = Map.of();
     private volatile Duration healthTtl = Duration.ofSeconds(10);
     private volatile long generation;
     private volatile int minLabels = Integer.MAX_VALUE;
@@ -81,7 +84,7 @@ public final class ZoneStore {
     }
 
     public Collection<Slot> slots() {
-        return slots.values();
+        return ordered.values();
     }
 
     /**
@@ -113,7 +116,7 @@ public final class ZoneStore {
         Slot prev = slots.get(pz.origin());
         if (prev == null || !pz.ok()) return;
         Slot s = build(pz, prev);
-        Map<Name, Slot> next = new LinkedHashMap<>(slots);
+        Map<Name, Slot> next = new LinkedHashMap<>(ordered);
         next.put(pz.origin(), s);
         publish(next);
         if (s.data != prev.data) listener.zoneChanged(s.data, s.data.serial() != prev.data.serial());
@@ -123,12 +126,12 @@ public final class ZoneStore {
     public synchronized void refreshFromCatalog() {
         Map<Name, Slot> next = null;
         List<Slot> changed = new ArrayList<>();
-        for (Map.Entry<Name, Slot> e : slots.entrySet()) {
+        for (Map.Entry<Name, Slot> e : ordered.entrySet()) {
             Slot prev = e.getValue();
             if (prev.prepared.bindings().isEmpty()) continue;
             Slot s = build(prev.prepared, prev);
             if (s != prev) {
-                if (next == null) next = new LinkedHashMap<>(slots);
+                if (next == null) next = new LinkedHashMap<>(ordered);
                 next.put(e.getKey(), s);
                 changed.add(s);
             }
@@ -189,6 +192,7 @@ public final class ZoneStore {
         // Widen the bounds before the map is visible, narrow after: a reader never skips a zone.
         minLabels = Math.min(minLabels, min);
         maxLabels = Math.max(maxLabels, max);
+        ordered = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(next));
         slots = Map.copyOf(next);
         minLabels = min;
         maxLabels = max;

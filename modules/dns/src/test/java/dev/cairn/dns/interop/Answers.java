@@ -18,17 +18,28 @@ import org.xbill.DNS.Type;
 /** Queries a server and renders what differential tests compare: rcode, AA, TC and each section, sorted. */
 final class Answers {
 
+    /** Types whose data is domain names only (plus numbers). */
+    private static final java.util.Set<Integer> NAME_RDATA =
+            java.util.Set.of(Type.NS, Type.CNAME, Type.MX, Type.SRV, Type.PTR, Type.DNAME);
+
     private Answers() {
     }
 
+    /** A query without RD, as a resolver or a secondary sends. */
     static Message ask(int port, String name, int type, boolean tcp) throws IOException {
+        return ask(port, name, type, tcp, false);
+    }
+
+    /** {@code rd}: with the RD flag, as a stub client sends. */
+    static Message ask(int port, String name, int type, boolean tcp, boolean rd) throws IOException {
         SimpleResolver r = new SimpleResolver("127.0.0.1");
         r.setPort(port);
         r.setTCP(tcp);
         r.setTimeout(Duration.ofSeconds(3));
         r.setIgnoreTruncation(true);
         Message q = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
-        q.getHeader().unsetFlag(Flags.RD);
+        if (rd) q.getHeader().setFlag(Flags.RD);
+        else q.getHeader().unsetFlag(Flags.RD);
         return r.send(q);
     }
 
@@ -48,8 +59,11 @@ final class Answers {
         List<String> out = new ArrayList<>();
         for (Record r : m.getSection(section)) {
             if (r.getType() == Type.OPT) continue;
+            // Names compare without case (RFC 4343): a name compressed against the question takes
+            // the question's spelling in NSD's answers and Cairn's, not in BIND's.
+            String rdata = NAME_RDATA.contains(r.getType()) ? r.rdataToString().toLowerCase(Locale.ROOT) : r.rdataToString();
             out.add(r.getName().toString().toLowerCase(Locale.ROOT) + " " + r.getTTL() + " " + Type.string(r.getType()) + " "
-                    + r.rdataToString());
+                    + rdata);
         }
         out.sort(null);
         return out;

@@ -54,8 +54,23 @@ class DigTest {
     void answerFlagsStatusAndEdns() throws Exception {
         String out = dig("www.example.test", "A");
         assertThat(out).contains("status: NOERROR").contains("flags: qr aa;").contains("; EDNS: version: 0, flags:; udp: 1232")
-                .containsPattern("(?m)^www\\.example\\.test\\.\\s+300\\s+IN\\s+A\\s+192\\.0\\.2\\.10$")
-                .contains("ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1");
+                .containsPattern("(?m)^www\\.example\\.test\\.\\s+300\\s+IN\\s+A\\s+192\\.0\\.2\\.10$");
+    }
+
+    @Test
+    void nonRecursiveQueryGetsTheZonesNsAsFromBind() throws Exception {
+        // dig +norec, as a resolver asks: minimal_responses no-auth-recursive (the default) adds the
+        // zone's NS and their addresses (OPT counts as one additional record).
+        String out = dig("www.example.test", "A");
+        assertThat(out).contains("ANSWER: 1, AUTHORITY: 2, ADDITIONAL: 4")
+                .containsPattern("(?m)^example\\.test\\.\\s+300\\s+IN\\s+NS\\s+ns1\\.example\\.test\\.$")
+                .containsPattern("(?m)^ns2\\.example\\.test\\.\\s+300\\s+IN\\s+AAAA\\s+2001:db8::2$");
+    }
+
+    @Test
+    void recursiveQueryGetsNoAuthoritySection() throws Exception {
+        String out = dig("+rec", "www.example.test", "A");
+        assertThat(out).contains("flags: qr aa rd;").contains("ANSWER: 1, AUTHORITY: 0, ADDITIONAL: 1");
     }
 
     @Test

@@ -17,7 +17,9 @@ import org.xbill.DNS.Type;
 /**
  * Serves one zone with the tricky cases (wildcards, wildcard CNAME, empty non-terminals, CNAME
  * chains, a delegation, MX/SRV) from Cairn and from NSD, and compares the answers query by query,
- * over UDP and TCP. Skipped when NSD is not installed (scripts/packages.txt lists it).
+ * over UDP and TCP: NSD as shipped (its authority NS and additional addresses) against Cairn's
+ * default for queries without RD, and NSD's minimal-responses against Cairn's default for
+ * queries with RD (BIND's no-auth-recursive: no authority NS then).
  */
 class NsdDifferentialTest {
 
@@ -42,7 +44,21 @@ class NsdDifferentialTest {
     };
 
     @Test
-    void cairnAnswersAsNsdDoes() throws Exception {
+    void nonRecursiveQueriesAreAnsweredAsNsdAnswersThem() throws Exception {
+        // NSD's default: the zone's NS in the authority section of positive answers, with addresses.
+        List<String> diffs = compare(false, false, true);
+        assertThat(diffs).as("answers that differ from NSD's (minimal-responses: no)").isEmpty();
+    }
+
+    @Test
+    void recursiveQueriesGetNoAuthoritySectionAsFromNsdWithMinimalResponses() throws Exception {
+        // NSD's minimal mode leaves out the addresses of MX and SRV targets, which Cairn adds
+        // (as BIND does): for those the additional section is not compared. Glue is.
+        List<String> diffs = compare(true, true, false);
+        assertThat(diffs).as("answers that differ from NSD's (minimal-responses: yes)").isEmpty();
+    }
+
+    private List<String> compare(boolean nsdMinimal, boolean rd, boolean allAdditional) throws Exception {
         String nsd = ExternalServer.which("nsd");
         assertThat(nsd).as("nsd is not installed: install it (scripts/packages.txt lists it)").isNotNull();
         DnsFixture.copyZones(dir);
@@ -70,13 +86,13 @@ class NsdDifferentialTest {
                   server-count: 1
                   hide-version: yes
                   rrl-ratelimit: 0
-                  minimal-responses: yes
+                  minimal-responses: %s
                 remote-control:
                   control-enable: no
                 zone:
                   name: example.test
                   zonefile: diff.zone
-                """.formatted(nsdPort, nsdPort, zones, dir, dir, dir, dir));
+                """.formatted(nsdPort, nsdPort, zones, dir, dir, dir, dir, nsdMinimal ? "yes" : "no"));
         try (ExternalServer server = ExternalServer.start(dir.resolve("nsd.out"), nsd, "-d", "-c", conf.toString());
              DnsFixture cairn = DnsFixture.start(dir, """
                      dns:
@@ -96,17 +112,16 @@ class NsdDifferentialTest {
             for (boolean tcp : new boolean[] {false, true}) {
                 for (String[] q : QUERIES) {
                     int type = Type.value(q[1]);
-                    // Cairn adds the addresses of MX and SRV targets (as BIND does, and NSD without
-                    // minimal-responses); NSD's minimal mode leaves them out. Glue is compared.
-                    boolean additional = type != Type.MX && type != Type.SRV;
-                    String want = Answers.render(Answers.ask(nsdPort, q[0], type, tcp), additional);
-                    String got = Answers.render(Answers.ask(cairn.port(), q[0], type, tcp), additional);
+                    boolean additional = allAdditional || (type != Type.MX && type != Type.SRV);
+                    String want = Answers.render(Answers.ask(nsdPort, q[0], type, tcp, rd), additional);
+                    String got = Answers.render(Answers.ask(cairn.port(), q[0], type, tcp, rd), additional);
                     if (!want.equals(got)) {
-                        diffs.add((tcp ? "tcp " : "udp ") + q[0] + " " + q[1] + "\n--- nsd\n" + want + "+++ cairn\n" + got);
+                        diffs.add((tcp ? "tcp " : "udp ") + (rd ? "rd " : "") + q[0] + " " + q[1]
+                                + "\n--- nsd\n" + want + "+++ cairn\n" + got);
                     }
                 }
             }
-            assertThat(diffs).as("answers that differ from NSD's").isEmpty();
+            return diffs;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.proxy.http;
 
+import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
 import io.undertow.connector.ByteBufferPool;
@@ -292,7 +293,7 @@ final class FastPath extends ForwardingOpenListener {
             try {
                 event.run();
             } catch (RuntimeException e) {
-                log.atError().addKeyValue("error_id", "CAIRN-PROXY-0005").setCause(e)
+                log.atError().addKeyValue("error_id", ProxyErrors.FAST_PATH_ERROR.id()).setCause(e)
                         .log("fast path: unexpected error, connection closed: {}", e.toString());
                 if (state == CONNECTING || state == FORWARDING) {
                     clientGone();

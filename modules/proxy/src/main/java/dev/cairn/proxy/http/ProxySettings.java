@@ -1,5 +1,6 @@
 package dev.cairn.proxy.http;
 
+import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.PassiveHealthConfig;
@@ -55,13 +56,13 @@ public record ProxySettings(int endpointMaxConnections, int queueSize, long queu
             markedDown = false;
         }
         if (markedDown) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-PROXY-0002").addKeyValue("service", e.service())
+            log.atWarn().addKeyValue("error_id", ProxyErrors.ENDPOINT_EJECTED.id()).addKeyValue("service", e.service())
                     .addKeyValue("endpoint", e.name())
                     .log("endpoint {} of service {} ejected after {}: marked DOWN until its active check passes again",
                             e.name(), e.service(), reason);
         } else {
             e.ejectFor(passive.ejectFor().toNanos(), now);
-            log.atWarn().addKeyValue("error_id", "CAIRN-PROXY-0002").addKeyValue("service", e.service())
+            log.atWarn().addKeyValue("error_id", ProxyErrors.ENDPOINT_EJECTED.id()).addKeyValue("service", e.service())
                     .addKeyValue("endpoint", e.name())
                     .log("endpoint {} of service {} ejected for {} after {} (the service has no active check)",
                             e.name(), e.service(), passive.ejectFor(), reason);

@@ -1,5 +1,6 @@
 package dev.cairn.proxy.tcp;
 
+import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
@@ -162,7 +163,7 @@ public final class TcpForward {
                 ep = null;
             }
             if (ep == null) {
-                log.atWarn().addKeyValue("error_id", "CAIRN-PROXY-0004")
+                log.atWarn().addKeyValue("error_id", ProxyErrors.TCP_NO_ENDPOINT.id())
                         .log("tcp {}: no endpoint of service {} accepts connections; closing the client", bindLabel, cfg.service());
                 IoUtils.safeClose(client);
                 return;

@@ -1,5 +1,6 @@
 package dev.cairn.proxy.tls;
 
+import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.config.CertificateConfig;
 import java.io.IOException;
 import java.net.Socket;
@@ -80,7 +81,7 @@ public final class CertificateStore extends X509ExtendedKeyManager {
             install(l);
             log.info("reloaded TLS certificates: {}", names());
         } catch (IOException | GeneralSecurityException e) {
-            log.atError().addKeyValue("error_id", "CAIRN-PROXY-0003")
+            log.atError().addKeyValue("error_id", ProxyErrors.CERTIFICATE_RELOAD_FAILED.id())
                     .log("TLS certificate files changed but cannot be loaded, keeping the old ones: {}", e.getMessage());
         }
     }

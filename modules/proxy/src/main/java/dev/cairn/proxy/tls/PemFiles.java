@@ -26,14 +26,30 @@ final class PemFiles {
     private PemFiles() {
     }
 
+    /**
+     * The CERTIFICATE blocks of a PEM file, in order. Other blocks are skipped, so one file may
+     * hold the chain and the key, as HAProxy's {@code crt} files do.
+     */
     static List<X509Certificate> certificates(Path file) throws IOException, GeneralSecurityException {
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        try (InputStream in = Files.newInputStream(file)) {
-            List<X509Certificate> out = cf.generateCertificates(in).stream()
-                    .map(c -> (X509Certificate) c).toList();
-            if (out.isEmpty()) throw new GeneralSecurityException(file + " holds no certificate");
-            return out;
+        String text = Files.readString(file, java.nio.charset.StandardCharsets.US_ASCII);
+        List<X509Certificate> out = new java.util.ArrayList<>();
+        Matcher m = BLOCK.matcher(text);
+        boolean pem = false;
+        while (m.find()) {
+            pem = true;
+            if (!m.group(1).equals("CERTIFICATE")) continue;
+            byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+            out.add((X509Certificate) cf.generateCertificate(new java.io.ByteArrayInputStream(der)));
         }
+        if (!pem) {
+            // Not PEM: a DER certificate, or whatever the factory can read.
+            try (InputStream in = Files.newInputStream(file)) {
+                cf.generateCertificates(in).forEach(c -> out.add((X509Certificate) c));
+            }
+        }
+        if (out.isEmpty()) throw new GeneralSecurityException(file + " holds no certificate");
+        return out;
     }
 
     static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {

@@ -1,5 +1,6 @@
 package dev.cairn.dns.server.mmsg;
 
+import dev.cairn.dns.DnsErrors;
 import static dev.cairn.dns.server.mmsg.Syscalls.AF_INET;
 import static dev.cairn.dns.server.mmsg.Syscalls.AF_INET6;
 
@@ -84,7 +85,9 @@ public final class BatchedUdpServer implements UdpListeners {
     @Override
     public void start(InetSocketAddress address, int listeners) throws IOException {
         try {
-            int first = open(address, listeners > 1);
+            // SO_REUSEPORT even for one socket: a reload that re-opens the listener binds the new
+            // sockets beside these before closing them.
+            int first = open(address, true);
             bound = new InetSocketAddress(address.getAddress(), localPort(first));
             for (int i = 1; i < listeners; i++) {
                 open(new InetSocketAddress(address.getAddress(), bound.getPort()), true);
@@ -187,7 +190,7 @@ public final class BatchedUdpServer implements UdpListeners {
             l.run();
         } catch (RuntimeException | Error e) {
             if (!closed) {
-                log.atError().addKeyValue("error_id", "CAIRN-DNS-0007").log("UDP listener on fd {} stopped: {}", fd, e.toString());
+                log.atError().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id()).log("UDP listener on fd {} stopped: {}", fd, e.toString());
             }
         }
     }
@@ -297,7 +300,7 @@ public final class BatchedUdpServer implements UdpListeners {
                 handler.handle(request, len, client, port, false, this, scratch);
             } catch (IOException | RuntimeException e) {
                 if (closed) return;
-                log.atWarn().addKeyValue("error_id", "CAIRN-DNS-0007")
+                log.atWarn().addKeyValue("error_id", DnsErrors.LISTENER_REQUEST_FAILED.id())
                         .log("UDP request from {} failed: {}", client, e.toString());
             }
         }

@@ -69,10 +69,24 @@ class DebianLifecycleIT {
         return exec(List.of("dpkg-query", "-W", "-f=${Version}", "cairn")).out();
     }
 
+    /** The sysctls the package applies on install; put back as they were, so the test leaves the machine as it found it. */
+    static final List<String> SYSCTLS = List.of("net.ipv4.ip_nonlocal_bind", "net.ipv6.ip_nonlocal_bind",
+            "net.ipv6.conf.all.ndisc_notify", "net.ipv6.conf.default.ndisc_notify");
+    private final java.util.Map<String, String> sysctlsBefore = new java.util.LinkedHashMap<>();
+
+    @org.junit.jupiter.api.BeforeEach
+    void rememberSysctls() throws Exception {
+        for (String k : SYSCTLS) {
+            Result r = exec(List.of("sysctl", "-n", k));
+            if (r.exit() == 0) sysctlsBefore.put(k, r.out().trim());
+        }
+    }
+
     @AfterEach
     void purgeWhateverIsLeft() throws Exception {
         Result r = exec(List.of("dpkg-query", "-W", "-f=${Status}", "cairn"));
         if (r.exit() == 0 && !r.out().contains("not-installed")) dpkg("--purge", "cairn");
+        for (var e : sysctlsBefore.entrySet()) exec(List.of("sysctl", "-q", "-w", e.getKey() + "=" + e.getValue()));
     }
 
     /** The same package under an older version, as a previous release would be. */
@@ -100,6 +114,7 @@ class DebianLifecycleIT {
         PosixFileAttributes state = Files.readAttributes(STATE, PosixFileAttributes.class);
         assertThat(state.owner().getName()).isEqualTo("cairn");
         assertThat(Path.of("/usr/lib/sysctl.d/60-cairn.conf")).exists();
+        assertThat(exec(List.of("sysctl", "-n", "net.ipv4.ip_nonlocal_bind")).out().trim()).as("applied by postinst").isEqualTo("1");
 
         String edited = Files.readString(CONF) + "# edited on this node\n";
         Files.writeString(CONF, edited);

@@ -79,7 +79,7 @@ class ConsoleBrowserIT {
                       - { address: 127.0.0.1:%d, name: a }
                       - { address: 127.0.0.1:%d, name: b }
                       - { address: 127.0.0.1:%d, name: c }
-                    check: { type: http, path: /, interval: 200ms, timeout: 200ms, rise: 1, fall: 1 }
+                    check: { type: http, path: /, interval: 300ms, timeout: 2s, rise: 1, fall: 2 }
                 proxy:
                   listeners:
                     - name: web

@@ -33,8 +33,9 @@ class MonitoringRulesIT {
             "CairnVipNoHolder", "CairnVipMultipleHolders", "CairnVipFlapping", "CairnBackendPoolDegraded",
             "CairnBackendNoEndpointUp", "CairnProxyHigh5xxRatio", "CairnCertificateExpiringSoon", "CairnDnsServfailRatio",
             "CairnDnsZoneReloadFailed", "CairnReplicationBroken", "CairnReplicationLagging",
-            "CairnReplicationFailoverHappened", "CairnMultipleWritablePrimaries", "CairnBackupOlderThanRpo",
-            "CairnBackupVerifyFailed");
+            "CairnReplicationFailoverHappened", "CairnMultipleWritablePrimaries",
+            // The backup module's own (backup-sla.rules.yml): RPO missed and verification failed.
+            "CairnBackupSlaRpoMissed", "CairnBackupSlaVerifyFailed");
 
     @Test
     void promtoolChecksEveryRuleFileAndRunsEveryUnitTest() throws Exception {

@@ -267,7 +267,10 @@ class RunningCairnIT {
             assertThat(drain.exit()).as(drain.stderr()).isEqualTo(0);
             assertThat(drain.stdout()).contains("demo/127.0.0.1:" + backend2 + ": drained");
             CairnProcess.Result status = CairnProcess.run(dir, "status", "-c", config.toString());
-            assertThat(status.exit()).as(status.stderr()).isEqualTo(0);
+            // Exit 2: the default config's replication sandbox is not running, and only that is unhealthy.
+            assertThat(status.exit()).as(status.stderr()).isEqualTo(2);
+            assertThat(status.stdout()).contains("replication   UNHEALTHY  sandbox: ")
+                    .doesNotContainPattern("(?m)^(?!replication)\\S+\\s+UNHEALTHY");
             assertThat(status.stdout()).contains("MODULE").contains("metrics       healthy")
                     .containsPattern("demo\\s+127\\.0\\.0\\.1:" + backend2 + "\\s+\\w+,DRAIN");
         }

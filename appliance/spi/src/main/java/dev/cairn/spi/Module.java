@@ -52,6 +52,17 @@ public interface Module<C extends Record> {
         reload(config, ctx);
     }
 
+    /**
+     * What a reload from {@code running} to {@code next} would do in this module, one line each
+     * for an operator ("zone example.com.: serial 7 -> 8", "listener web re-opens"), beyond the
+     * changed keys the host lists itself. Called by {@code cairn check -c NEW --against RUNNING}
+     * on validated configs; like {@link #validate} it opens no port and changes nothing.
+     */
+    default java.util.List<String> plan(C running, C next, dev.cairn.spi.config.ConfigChange change,
+                                        java.nio.file.Path configDir) {
+        return java.util.List.of();
+    }
+
     /** Releases everything start acquired. Safe after a partial start. */
     void stop();
 

@@ -379,6 +379,37 @@ public final class DnsModule implements Module<DnsConfig> {
         metrics = null;
     }
 
+    /** Zones added and removed, serials that move, listeners that re-open: for {@code cairn check --against}. */
+    @Override
+    public List<String> plan(DnsConfig running, DnsConfig next, ConfigChange change, Path configDir) {
+        List<String> out = new ArrayList<>();
+        if (change.has(ConfigChange.Kind.RESTART)) {
+            out.add("listeners re-open on " + next.listen() + " (" + String.join(", ", change.paths(ConfigChange.Kind.RESTART))
+                    + "; the new sockets are bound before the old ones close)");
+        }
+        for (Map.Entry<String, ZoneConfig> e : next.zones().entrySet()) {
+            ZoneConfig was = running.zones().get(e.getKey());
+            PreparedZone after = PreparedZone.read(e.getKey(), e.getValue(), configDir);
+            if (was == null) {
+                out.add("zone " + e.getKey() + ": added, serial " + after.fileSerial());
+            } else if (change.touches("dns.zones." + e.getKey())) {
+                PreparedZone before = PreparedZone.read(e.getKey(), was, configDir);
+                if (before.fileSerial() != after.fileSerial()) {
+                    out.add("zone " + e.getKey() + ": serial " + before.fileSerial() + " -> " + after.fileSerial());
+                } else if (!before.records().equals(after.records()) || !before.bindings().equals(after.bindings())) {
+                    out.add("zone " + e.getKey() + ": records change, serial " + after.fileSerial()
+                            + " unchanged in the file (Cairn serves a higher one, so secondaries transfer)");
+                } else {
+                    out.add("zone " + e.getKey() + ": settings change (" + change.under("dns.zones." + e.getKey()).keys() + ")");
+                }
+            }
+        }
+        for (String z : running.zones().keySet()) {
+            if (!next.zones().containsKey(z)) out.add("zone " + z + ": removed");
+        }
+        return out;
+    }
+
     @Override
     public java.util.List<DnsErrors> errors() {
         return java.util.List.of(DnsErrors.values());

@@ -189,6 +189,33 @@ class ReloadTest {
     }
 
     @Test
+    void aReloadPlanListsZonesTheirSerialsAndTheListeners() throws Exception {
+        DnsFixture.copyZones(dir);
+        String second = """
+                    second.test:
+                      records:
+                        - "@ SOA ns hostmaster 7 3600 900 604800 60"
+                        - "@ NS ns"
+                        - "ns A 192.0.2.7"
+                """;
+        Path a = Files.writeString(dir.resolve("running.yml"), YAML + second);
+        Path b = Files.writeString(dir.resolve("next.yml"), YAML.replace("listen: 127.0.0.1:0", "listen: 127.0.0.1:5353")
+                + second.replace("hostmaster 7", "hostmaster 8") + """
+                    third.test:
+                      records:
+                        - "@ SOA ns hostmaster 3 3600 900 604800 60"
+                        - "@ NS ns"
+                        - "ns A 192.0.2.8"
+                """);
+        ModuleRegistry modules = ModuleRegistry.of(new DnsModule());
+        List<String> plan = dev.cairn.core.lifecycle.ReloadPlan.lines(modules,
+                new ConfigLoader(modules, java.util.Map.of()).load(a, null), new ConfigLoader(modules, java.util.Map.of()).load(b, null));
+        assertThat(plan).contains("  listeners re-open on 127.0.0.1:5353 (dns.listen; the new sockets are bound before the old ones close)",
+                "  zone second.test: serial 7 -> 8", "  zone third.test: added, serial 3");
+        assertThat(plan).noneMatch(l -> l.contains("example.test"));
+    }
+
+    @Test
     void checkReportsZoneErrorsWithFileAndLine() throws Exception {
         DnsFixture.copyZones(dir);
         Files.writeString(zoneFile(), Files.readString(zoneFile()) + "bad IN MX mail\n");

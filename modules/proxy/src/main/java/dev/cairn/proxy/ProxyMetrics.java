@@ -67,7 +67,7 @@ public final class ProxyMetrics {
     }
 
     /** Connection figures of one listener, from Undertow's connector statistics. */
-    public record ListenerStats(String name, long activeConnections, long bytesIn, long bytesOut) {
+    public record ListenerStats(String name, long activeConnections, long bytesIn, long bytesOut, long fastPathRequests) {
     }
 
     /**
@@ -141,6 +141,11 @@ public final class ProxyMetrics {
         add(CounterWithCallback.builder().name("cairn_proxy_frontend_bytes_in")
                 .help("Bytes received from clients per listener").labelNames("listener").callback(cb -> {
                     for (ListenerStats l : source.listeners()) cb.call(l.bytesIn(), l.name());
+                }).build());
+        add(CounterWithCallback.builder().name("cairn_proxy_frontend_fast_path_requests")
+                .help("Requests the listener's fast path forwarded itself (the rest took Undertow's full path)")
+                .labelNames("listener").callback(cb -> {
+                    for (ListenerStats l : source.listeners()) cb.call(l.fastPathRequests(), l.name());
                 }).build());
         add(CounterWithCallback.builder().name("cairn_proxy_frontend_bytes_out")
                 .help("Bytes sent to clients per listener").labelNames("listener").callback(cb -> {

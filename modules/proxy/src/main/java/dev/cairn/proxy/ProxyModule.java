@@ -451,6 +451,48 @@ public final class ProxyModule implements Module<ProxyConfig> {
         config = null;
     }
 
+    /** Listeners that open, re-open or close, routes added and removed: for {@code cairn check --against}. */
+    @Override
+    public List<String> plan(ProxyConfig running, ProxyConfig next, ConfigChange change, Path configDir) {
+        List<String> out = new ArrayList<>();
+        Map<String, ListenerConfig> was = new LinkedHashMap<>();
+        for (ListenerConfig l : running.listeners()) was.put(l.name(), l);
+        for (ListenerConfig l : next.listeners()) {
+            ListenerConfig o = was.remove(l.name());
+            if (o == null) {
+                out.add("listener " + l.name() + ": opens on " + l.bind());
+                continue;
+            }
+            if (mustReopen(o, l, change)) out.add("listener " + l.name() + ": re-opens on " + l.bind());
+            Map<String, String> before = routes(o);
+            Map<String, String> after = routes(l);
+            after.forEach((r, svc) -> {
+                String old = before.get(r);
+                if (old == null) out.add("listener " + l.name() + ": route " + r + " -> " + svc + " added");
+                else if (!old.equals(svc)) out.add("listener " + l.name() + ": route " + r + " -> " + svc + " (was " + old + ")");
+            });
+            before.keySet().forEach(r -> {
+                if (!after.containsKey(r)) out.add("listener " + l.name() + ": route " + r + " removed");
+            });
+        }
+        was.keySet().forEach(n -> out.add("listener " + n + ": closes"));
+        Set<HostPort> tcpBefore = new LinkedHashSet<>();
+        running.tcp().forEach(t -> tcpBefore.add(t.bind()));
+        for (TcpConfig t : next.tcp()) {
+            if (!tcpBefore.remove(t.bind())) out.add("tcp forward " + t.bind() + " -> " + t.service() + ": opens");
+        }
+        tcpBefore.forEach(b -> out.add("tcp forward " + b + ": closes"));
+        return out;
+    }
+
+    private static Map<String, String> routes(ListenerConfig l) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (RouteConfig r : l.routes()) {
+            out.put(r.host() + r.path(), r.service() != null ? r.service() : r.staticFiles() != null ? "static files" : "-");
+        }
+        return out;
+    }
+
     @Override
     public java.util.List<ProxyErrors> errors() {
         return java.util.List.of(ProxyErrors.values());

@@ -37,6 +37,32 @@ class ConfigTest {
         }).hasMessageContaining("proxy.listeners[0].routes[0].service").hasMessageContaining("did you mean 'demo'");
     }
 
+    private java.util.List<String> plan(String running, String next) throws Exception {
+        Path a = java.nio.file.Files.writeString(dir.resolve("running.yml"), running);
+        Path b = java.nio.file.Files.writeString(dir.resolve("next.yml"), next);
+        dev.cairn.core.config.ModuleRegistry modules = dev.cairn.core.config.ModuleRegistry.of(new ProxyModule());
+        return dev.cairn.core.lifecycle.ReloadPlan.lines(modules,
+                new dev.cairn.core.config.ConfigLoader(modules, java.util.Map.of()).load(a, null),
+                new dev.cairn.core.config.ConfigLoader(modules, java.util.Map.of()).load(b, null));
+    }
+
+    @Test
+    void aReloadPlanReopensAListenerOnlyForKeysMarkedRestart() throws Exception {
+        String y = "services:\n" + ProxyFixture.service("demo", null, "127.0.0.1:1") + ProxyFixture.service("api", null, "127.0.0.1:2")
+                + "proxy:\n  limits: { %s }\n  listeners:\n    - { name: web, bind: 127.0.0.1:8080, routes: [ %s ] }\n";
+        String base = y.formatted("queue_size: 10", "{ service: demo }");
+        // The case: queue_size and endpoint_max_connections are live, they re-open nothing.
+        assertThat(plan(base, y.formatted("queue_size: 20, endpoint_max_connections: 3", "{ service: demo }")))
+                .containsExactly("module proxy: reloads (2 key(s) changed)", "  proxy.limits.endpoint_max_connections",
+                        "  proxy.limits.queue_size");
+        assertThat(plan(base, y.formatted("queue_size: 10, max_connections: 100", "{ service: demo }")))
+                .contains("  listener web: re-opens on 127.0.0.1:8080")
+                .contains("keys marked restart (their listener re-opens, or they wait for the next start): proxy.limits.max_connections");
+        assertThat(plan(base, y.formatted("queue_size: 10", "{ service: demo }, { path: /api, service: api }")))
+                .contains("  listener web: route */api -> api added")
+                .noneMatch(l -> l.contains("re-opens"));
+    }
+
     @Test
     void unknownServiceWithoutACloseNameListsTheServices() {
         assertThat(ProxyModule.unknownService("Dmeo", java.util.Set.of("demo", "api")))

@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -55,12 +56,24 @@ class FastPathParityTest {
     }
 
     static String yaml(boolean fastPath) {
+        return yaml(fastPath, 0);
+    }
+
+    static String yaml(boolean fastPath, int passiveFailures) {
         return "services:\n" + ProxyFixture.service("web", null, "{ address: " + backend.address() + ", name: a }")
                 + "proxy:\n  fast_path: " + fastPath + "\n"
                 // 5xx cases must not eject the only endpoint.
-                + "  passive_health: { failures: 0 }\n"
-                + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes:\n        - { service: web }\n";
+                + "  passive_health: { failures: " + passiveFailures + ", window: 60s, eject_for: 60s }\n"
+                + "  limits: { max_body_size: 64KiB }\n"
+                + "  timeouts: { server: 1500ms }\n"
+                + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes:\n        - { service: web }\n"
+                + "        - { host: no-retry.example, service: web, retries: 0 }\n"
+                + "    - name: inner\n      bind: 127.0.0.1:0\n      trusted_proxies: [ 127.0.0.0/8 ]\n"
+                + "      routes:\n        - { service: web }\n";
     }
+
+    /** Requests per backend connection, to tell a reused connection from a new one. */
+    static final java.util.Map<Integer, Integer> PER_CONNECTION = new java.util.concurrent.ConcurrentHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -81,7 +94,19 @@ class FastPathParityTest {
     /** The backend: what each path answers, byte for byte. */
     static boolean script(ScriptedBackend.Request r, InputStream in, OutputStream out, Socket s) throws IOException {
         boolean head = r.requestLine().startsWith("HEAD ");
+        int nth = PER_CONNECTION.merge(r.connection(), 1, Integer::sum);
         switch (r.path()) {
+            case "/kind/stale" -> {
+                // An idle keep-alive connection the endpoint closes as the next request arrives.
+                if (nth > 1) return false;
+                ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nfresh");
+            }
+            case "/kind/reset" -> {
+                return ScriptedBackend.reset(s);
+            }
+            case "/kind/hang" -> {
+                return ScriptedBackend.hang(in);
+            }
             case "/kind/length" -> ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n"
                     + "Content-Length: 11\r\nCache-Control: max-age=60\r\nETag: \"abc\"\r\nSet-Cookie: a=1; Path=/\r\n"
                     + "Set-Cookie: b=2; HttpOnly\r\nX-Custom: one\r\nX-Custom: two\r\nVary: Accept-Encoding\r\n\r\n"
@@ -274,7 +299,13 @@ class FastPathParityTest {
         POST_WITH_BODY("POST /form HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                 + "Content-Length: 7\r\n\r\norder=1", 200, false),
         GET_WITH_EMPTY_BODY("GET /cl0 HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 0\r\n\r\n", 200, false),
-        DELETE("DELETE /thing/1 HTTP/1.1\r\nHost: shop.example\r\n\r\n", 200, false);
+        DELETE("DELETE /thing/1 HTTP/1.1\r\nHost: shop.example\r\n\r\n", 200, false),
+        CHUNKED_POST("POST /chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n", 200, false),
+        PUT_WITH_BODY("PUT /doc/1 HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 12\r\n\r\n{\"a\":\"b c\"}\n", 200, false),
+        PATCH_WITH_BODY("PATCH /doc/1 HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 3\r\n\r\nabc", 200, false),
+        OPTIONS("OPTIONS /api HTTP/1.1\r\nHost: shop.example\r\n\r\n", 200, false);
 
         final String raw;
         final int status;
@@ -324,6 +355,148 @@ class FastPathParityTest {
         // Whatever else differs, the client's real address reaches the backend.
         assertThat(seen.get(0).header("X-Forwarded-For")).as("%s %s: X-Forwarded-For", mode, kind).isEqualTo("127.0.0.1");
         return new Observation(upstream(seen, port), downstream);
+    }
+
+    /** Requests Undertow's path refuses (or answers itself) that the fast path must refuse the same way. */
+    enum RefusedKind {
+        CL_AND_TE("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
+        TE_AND_CL("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"),
+        DUPLICATE_CL("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello"),
+        CL_LIST("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5, 5\r\n\r\nhello"),
+        DIFFERENT_CLS("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!"),
+        TE_NOT_CHUNKED("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nxxxx"),
+        TE_CHUNKED_THEN_IDENTITY("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\n"),
+        OBS_FOLD("GET /x HTTP/1.1\r\nHost: a\r\nX-A: one\r\n two\r\n\r\n"),
+        OBS_FOLD_TAB_AFTER_CL("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\tx\r\n\r\nhello"),
+        MALFORMED_CHUNK_SIZE("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n"),
+        CHUNK_SIZE_THEN_JUNK("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 x\r\nhello\r\n0\r\n\r\n"),
+        CHUNK_DATA_WITHOUT_CRLF("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n"),
+        BODY_OVER_LIMIT("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 70000\r\n\r\n"),
+        NO_HOST("GET /x HTTP/1.1\r\n\r\n"),
+        TWO_HOSTS("GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"),
+        SPACE_BEFORE_COLON("GET /x HTTP/1.1\r\nHost: a\r\nX-A : v\r\n\r\n"),
+        NUL_IN_VALUE("GET /x HTTP/1.1\r\nHost: a\r\nX-A: a\u0000b\r\n\r\n"),
+        NEGATIVE_CL("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n"),
+        PLUS_CL("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\nhello");
+
+        final String raw;
+
+        RefusedKind(String raw) {
+            this.raw = raw;
+        }
+    }
+
+    /** Status (or "closed") and what the backend read, for one raw request on a new connection. */
+    private static String refusal(ProxyFixture f, String raw) throws Exception {
+        backend.clear();
+        String answer;
+        try (WireClient c = new WireClient(port(f), 3000)) {
+            c.send(raw);
+            WireClient.Response r;
+            try {
+                r = c.read();
+            } catch (IOException e) {
+                r = null;
+            }
+            answer = r == null ? "closed" : Integer.toString(r.status());
+        }
+        return answer + ", backend read " + backend.take().size();
+    }
+
+    /** The hidden-behaviour rule: what the full path refuses never passes the fast path. */
+    @ParameterizedTest
+    @EnumSource(RefusedKind.class)
+    void whatTheFullPathRefusesTheFastPathRefusesAlike(RefusedKind kind) throws Exception {
+        String expected = refusal(undertow, kind.raw);
+        assertThat(expected).as("%s: the full path refuses it", kind).endsWith("backend read 0");
+        assertThat(refusal(fast, kind.raw)).as("%s: fast path vs Undertow", kind).isEqualTo(expected);
+    }
+
+    /** Cairn's own error answers: status, headers and body as the full path gives them. */
+    enum ErrorKind {
+        /** The only endpoint resets every request and the route has no retries left: 503. */
+        RESET_WITHOUT_RETRIES("GET /kind/reset HTTP/1.1\r\nHost: no-retry.example\r\n\r\n", 503),
+        /** The endpoint never answers within timeouts.server: 504. */
+        SERVER_TIMEOUT("GET /kind/hang HTTP/1.1\r\nHost: shop.example\r\n\r\n", 504);
+
+        final String raw;
+        final int status;
+
+        ErrorKind(String raw, int status) {
+            this.raw = raw;
+            this.status = status;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ErrorKind.class)
+    void cairnsOwnErrorAnswersAreTheSameOnBothPaths(ErrorKind kind) throws Exception {
+        List<String> seen = new ArrayList<>();
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            try (WireClient c = new WireClient(port(f), 5000)) {
+                WireClient.Response r = c.exchange(kind.raw);
+                assertThat(r).as("%s: an answer", kind).isNotNull();
+                assertThat(r.status()).as("%s: status", kind).isEqualTo(kind.status);
+                seen.add(describe(r, false, port(f)));
+            }
+        }
+        assertThat(seen.get(1)).as("%s: fast path vs Undertow", kind).isEqualTo(seen.get(0));
+    }
+
+    @Test
+    void forwardingHeadersOfATrustedProxyAreExtendedAsOnUndertow() throws Exception {
+        String raw = "GET /via-proxy HTTP/1.1\r\nHost: shop.example\r\nX-Forwarded-For: 203.0.113.7\r\n"
+                + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\nForwarded: for=203.0.113.7;proto=https\r\n\r\n";
+        List<List<String>> upstream = new ArrayList<>();
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            int inner = f.proxy.listenerAddress("inner").getPort();
+            backend.clear();
+            try (WireClient c = new WireClient(inner, 5000)) {
+                assertThat(c.exchange(raw).status()).isEqualTo(200);
+            }
+            List<ScriptedBackend.Request> seen = backend.take();
+            assertThat(seen.get(0).header("X-Forwarded-For")).as("the trusted hop's client first").startsWith("203.0.113.7");
+            upstream.add(upstream(seen, inner));
+        }
+        assertThat(upstream.get(1)).as("what the backend received (fast path vs Undertow)").containsExactlyElementsOf(upstream.get(0));
+    }
+
+    /**
+     * The endpoint closes an idle keep-alive connection just as it is reused: both paths retry on a
+     * new connection to the same endpoint and do not count it against the endpoint (with
+     * {@code failures: 1} one counted failure would eject the only endpoint and the next request
+     * would get 503).
+     */
+    @Test
+    void aResetOnAReusedConnectionIsRetriedAndNotCountedOnBothPaths() throws Exception {
+        List<Observation> seen = new ArrayList<>();
+        for (boolean fastPath : new boolean[] {false, true}) {
+            Path d = Files.createDirectory(dir.resolve("stale-" + fastPath));
+            try (ProxyFixture f = new ProxyFixture(d, yaml(fastPath, 1), false)) {
+                int port = port(f);
+                backend.clear();
+                List<String> downstream = new ArrayList<>();
+                try (WireClient c = new WireClient(port, 5000)) {
+                    WireClient.Response warm = c.exchange(FOLLOW_UP);
+                    assertThat(warm.status()).isEqualTo(200);
+                    WireClient.Response stale = c.exchange(request("GET", "/kind/stale", ""));
+                    assertThat(stale.status()).as("fast_path %s: retried on a new connection", fastPath).isEqualTo(200);
+                    assertThat(stale.bodyText()).isEqualTo("fresh");
+                    downstream.add(describe(stale, false, port));
+                    WireClient.Response after = c.exchange(FOLLOW_UP);
+                    assertThat(after.status()).as("fast_path %s: the endpoint was not ejected", fastPath).isEqualTo(200);
+                }
+                assertThat(f.host.metric("cairn_proxy_server_ejections_total", "service", "web", "endpoint", "a"))
+                        .as("fast_path %s: ejections", fastPath).isIn(0.0, Double.NaN);
+                List<ScriptedBackend.Request> reqs = backend.take();
+                assertThat(reqs).extracting(ScriptedBackend.Request::path)
+                        .as("fast_path %s: what the endpoint read", fastPath)
+                        .containsExactly("/follow-up", "/kind/stale", "/kind/stale", "/follow-up");
+                assertThat(reqs.get(2).connection()).as("the retry on a new connection").isNotEqualTo(reqs.get(1).connection());
+                seen.add(new Observation(upstream(reqs, port), downstream));
+            }
+        }
+        assertSame("reset on a reused connection", seen.get(1), seen.get(0));
     }
 
     /** Sends {@link #FOLLOW_UP} on the same connection; a closed or reset connection fails the test. */

@@ -155,6 +155,7 @@ class FastPathTest {
 
     // ---- 5. requests handed over to Undertow ----
 
+    /** Bodies are the fast path's own now (FastPathBodyTest has the larger cases); GETs follow on the same connection. */
     @Test
     void postWithABodyAndChunkedPostAreForwarded() throws Exception {
         try (TestBackend a = new TestBackend("a");
@@ -167,7 +168,7 @@ class FastPathTest {
                     + "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n");
             assertThat(chunked.status()).isEqualTo(200);
             assertThat(chunked.bodyText()).isEqualTo("hello world");
-            // The connection (now Undertow's) goes on serving GETs.
+            // The connection goes on serving GETs.
             assertThat(c.exchange(get("/")).bodyText()).isEqualTo("a");
             assertThat(a.hits.get()).isEqualTo(3);
         }

@@ -75,9 +75,16 @@ final class ScriptedBackend implements AutoCloseable {
     final AtomicInteger openConnections = new AtomicInteger();
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Script script;
+    /** The script reads the request body itself (to answer first, or to send 100 Continue). */
+    private final boolean headOnly;
 
     ScriptedBackend(Script script) throws IOException {
+        this(script, false);
+    }
+
+    ScriptedBackend(Script script, boolean headOnly) throws IOException {
         this.script = script;
+        this.headOnly = headOnly;
         server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
         Thread t = new Thread(this::acceptLoop, "scripted-backend-" + server.getLocalPort());
         t.setDaemon(true);
@@ -116,7 +123,7 @@ final class ScriptedBackend implements AutoCloseable {
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = new BufferedOutputStream(s.getOutputStream(), 65536);
             for (;;) {
-                Request r = readRequest(in, id);
+                Request r = headOnly ? readHead(in, id) : readRequest(in, id);
                 if (r == null) return;
                 requests.add(r);
                 boolean keep = script.answer(r, in, out, s);
@@ -129,6 +136,22 @@ final class ScriptedBackend implements AutoCloseable {
             openConnections.decrementAndGet();
             sockets.remove(s);
         }
+    }
+
+    /** Reads one request head only (its body stays in {@code in}); null at a clean end of stream. */
+    static Request readHead(InputStream in, int connection) throws IOException {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        int state = 0;
+        while (state < 4) {
+            int b = in.read();
+            if (b < 0) {
+                if (head.size() == 0) return null;
+                throw new IOException("end of stream inside a request head");
+            }
+            head.write(b);
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+        }
+        return new Request(connection, head.toString(StandardCharsets.ISO_8859_1), new byte[0]);
     }
 
     /** Reads one request head and its body (Content-Length or chunked); null at a clean end of stream. */

@@ -136,6 +136,20 @@ final class WireClient implements AutoCloseable {
         }
     }
 
+    /** Reads one response head only (e.g. a 100 Continue before a body is sent): its status line, or null at EOF. */
+    String readHead() throws IOException {
+        String statusLine = firstLine();
+        if (statusLine == null) return null;
+        fields();
+        return statusLine;
+    }
+
+    /** Sends raw bytes. */
+    void send(byte[] raw) throws IOException {
+        out.write(raw);
+        out.flush();
+    }
+
     /** True when the server has closed the connection (reads EOF within {@code millis}). */
     boolean closedWithin(int millis) throws IOException {
         int old = socket.getSoTimeout();

@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.core.BuildInfo;
 import dev.cairn.core.config.AdminConfig;
-import dev.cairn.core.lifecycle.Host;
 import dev.cairn.core.lifecycle.ReloadResult;
 import dev.cairn.spi.ModuleStatus;
 import dev.cairn.spi.config.HostPort;
@@ -47,7 +46,7 @@ public final class AdminServer {
 
     private static final String SESSION_COOKIE = "cairn_admin";
 
-    private final Host host;
+    private final AdminApi host;
     private final ExecutorService pool;
     /** The console's CSRF token: random per process, embedded in every form it renders. */
     private final String csrf = newCsrfToken();
@@ -55,7 +54,7 @@ public final class AdminServer {
     private volatile byte[] token;
     private volatile HostPort listen;
 
-    public AdminServer(Host host) {
+    public AdminServer(AdminApi host) {
         this.host = host;
         this.pool = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "cairn-admin");
@@ -167,6 +166,10 @@ public final class AdminServer {
                 if (allow(ex, "GET")) send(ex, 200, status());
             } else if (seg.size() == 2 && seg.get(0).equals("api") && seg.get(1).equals("catalog")) {
                 if (allow(ex, "GET")) send(ex, 200, catalog());
+            } else if (seg.size() == 3 && seg.get(0).equals("api") && seg.get(1).equals("reload") && seg.get(2).equals("plan")) {
+                if (!allow(ex, "GET")) return;
+                ReloadResult r = host.plan();
+                send(ex, r.ok() ? 200 : 422, reloadJson(r));
             } else if (seg.size() == 2 && seg.get(0).equals("api") && seg.get(1).equals("reload")) {
                 if (!allow(ex, "POST")) return;
                 ReloadResult r = host.reload();

@@ -8,11 +8,7 @@ import dev.cairn.spi.catalog.Health;
 import dev.cairn.spi.catalog.PublishedEndpoint;
 import dev.cairn.spi.catalog.PublishedService;
 import dev.cairn.spi.catalog.ServiceView;
-import io.prometheus.metrics.core.metrics.Counter;
-import io.prometheus.metrics.core.metrics.Gauge;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,13 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * {@code rise} consecutive successes bring a down one up.
  *
  * <p>Thread-safety: state changes are serialized on this object's lock; readers get immutable
- * snapshots; listeners are called in order on one event thread. Owns its check threads and stops
- * them in {@link #close()}.
+ * snapshots; listeners are called in order on one event thread ({@link CatalogEvents}). The checks
+ * run on {@link HealthCheckScheduler}'s threads, the samples live in {@link CatalogMetrics}; this
+ * class holds the state and decides what a result means. Stops its threads in {@link #close()}.
  */
 public final class CatalogRegistry implements Catalog, AutoCloseable {
 
@@ -53,14 +44,9 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     }
 
     private final Clock clock;
-    private final ScheduledExecutorService checkers;
-    private final ExecutorService events;
-    private final HealthProbe probe;
-    private final List<CatalogListener> listeners = new CopyOnWriteArrayList<>();
-    private final Gauge upGauge;
-    private final Gauge drainedGauge;
-    private final Counter failures;
-    private final Histogram checkDuration;
+    private final HealthCheckScheduler checks = new HealthCheckScheduler();
+    private final CatalogEvents events = new CatalogEvents();
+    private final CatalogMetrics metrics;
 
     /** Keyed by service then endpoint name; guarded by {@code this}. */
     private final Map<String, Map<String, EndpointState>> state = new LinkedHashMap<>();
@@ -109,25 +95,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     public CatalogRegistry(PrometheusRegistry metrics, Clock clock) {
         this.clock = clock;
-        this.checkers = Executors.newScheduledThreadPool(4, daemon("cairn-health"));
-        this.events = Executors.newSingleThreadExecutor(daemon("cairn-catalog-events"));
-        this.probe = new HealthProbe(HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(5))
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build());
-        this.upGauge = Gauge.builder().name("cairn_service_endpoint_up")
-                .help("1 when the endpoint passes its health check (or has none), 0 when down")
-                .labelNames("service", "endpoint").register(metrics);
-        this.drainedGauge = Gauge.builder().name("cairn_service_endpoint_drained")
-                .help("1 while an operator has drained the endpoint")
-                .labelNames("service", "endpoint").register(metrics);
-        this.failures = Counter.builder().name("cairn_health_check_failures")
-                .help("Failed active health checks")
-                .labelNames("service", "endpoint").register(metrics);
-        this.checkDuration = Histogram.builder().name("cairn_health_check_duration_seconds")
-                .help("Duration of active health checks")
-                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
-                .labelNames("service").register(metrics);
+        this.metrics = new CatalogMetrics(metrics);
     }
 
     /**
@@ -174,9 +142,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
                 Map<String, EndpointState> kept = next.get(svc.getKey());
                 if (kept == null || kept.get(s.config.effectiveName()) != s) {
                     cancel(s);
-                    upGauge.remove(s.service, s.config.effectiveName());
-                    drainedGauge.remove(s.service, s.config.effectiveName());
-                    failures.remove(s.service, s.config.effectiveName());
+                    metrics.removeEndpoint(s.service, s.config.effectiveName());
                     changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, svc.getKey(), s.view(), null));
                 }
             }
@@ -203,7 +169,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         for (String name : new ArrayList<>(owned.keySet())) {
             if (names.contains(name)) continue;
             for (EndpointView v : owned.remove(name).endpoints) {
-                upGauge.remove(name, v.name());
+                metrics.removePublished(name, v.name());
                 changes.add(new CatalogEvent(CatalogEvent.Kind.RELOAD, name, v, null));
             }
         }
@@ -238,11 +204,11 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
                 old = null;
             }
             if (!v.equals(old)) changes.add(new CatalogEvent(CatalogEvent.Kind.PUBLISH, service.name(), old, v));
-            upGauge.labelValues(service.name(), v.name()).set(v.health() == Health.UP ? 1 : 0);
+            metrics.published(service.name(), v.name(), v.health() == Health.UP);
             next.add(v);
         }
         for (EndpointView gone : before.values()) {
-            upGauge.remove(service.name(), gone.name());
+            metrics.removePublished(service.name(), gone.name());
             changes.add(new CatalogEvent(CatalogEvent.Kind.PUBLISH, service.name(), gone, null));
         }
         if (service.epoch() > o.epoch && o.epoch >= 0) {
@@ -266,10 +232,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             s.lastCheck = "no check configured";
             return;
         }
-        long interval = s.check.interval().toMillis();
-        // Spread the first checks over one interval so endpoints are not probed in a burst.
-        long first = ThreadLocalRandom.current().nextLong(Math.max(1, Math.min(interval, 250)));
-        s.task = checkers.scheduleWithFixedDelay(() -> runCheck(s), first, interval, TimeUnit.MILLISECONDS);
+        s.task = checks.every(s.check.interval(), () -> runCheck(s));
     }
 
     private static void cancel(EndpointState s) {
@@ -288,15 +251,9 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             ep = s.config;
         }
         long start = System.nanoTime();
-        HealthProbe.Result r;
-        try {
-            r = probe.run(check, ep.address().host(), ep.address().port());
-        } catch (RuntimeException e) {
-            r = new HealthProbe.Result(false, "check error: " + e);
-        }
+        HealthProbe.Result r = checks.probe(check, ep.address().host(), ep.address().port());
         long took = System.nanoTime() - start;
-        checkDuration.labelValues(s.service).observe(took / 1e9);
-        if (!r.ok()) failures.labelValues(s.service, ep.effectiveName()).inc();
+        metrics.checkDone(s.service, ep.effectiveName(), r.ok(), took / 1e9);
         record(s, check, r, took);
     }
 
@@ -382,10 +339,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     }
 
     private void publishGauges(EndpointState s) {
-        String name = s.config.effectiveName();
-        upGauge.labelValues(s.service, name).set(s.health() == Health.UP ? 1 : 0);
-        drainedGauge.labelValues(s.service, name).set(s.drained ? 1 : 0);
-        failures.labelValues(s.service, name); // exported as 0 from the start
+        metrics.endpoint(s.service, s.config.effectiveName(), s.health() == Health.UP, s.drained);
     }
 
     private void rebuild() {
@@ -400,15 +354,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     }
 
     private void fire(CatalogEvent event) {
-        for (CatalogListener l : listeners) {
-            events.execute(() -> {
-                try {
-                    l.onChange(event);
-                } catch (RuntimeException e) {
-                    log.error("catalog listener {} failed on {}", l, event, e);
-                }
-            });
-        }
+        events.fire(event);
     }
 
     @Override
@@ -426,8 +372,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     @Override
     public Subscription subscribe(CatalogListener listener) {
-        listeners.add(listener);
-        return () -> listeners.remove(listener);
+        return events.subscribe(listener);
     }
 
     @Override
@@ -436,13 +381,8 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
             closed = true;
             state.values().forEach(eps -> eps.values().forEach(CatalogRegistry::cancel));
         }
-        checkers.shutdownNow();
-        events.shutdown();
-        try {
-            events.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        checks.close();
+        events.close();
     }
 
     static java.util.concurrent.ThreadFactory daemon(String name) {

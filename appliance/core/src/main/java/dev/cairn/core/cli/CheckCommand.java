@@ -4,24 +4,46 @@ import dev.cairn.core.config.CairnConfig;
 import dev.cairn.core.config.ConfigException;
 import dev.cairn.core.config.ConfigLoader;
 import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.lifecycle.ReloadPlan;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 @Command(name = "check", mixinStandardHelpOptions = true,
         description = {"Load and validate the config file (and the files it names) without opening any port.",
+                "With --against RUNNING: also print what a reload from RUNNING to this file would change (keys live or",
+                "restart, services and endpoints, modules, zones and serials, listeners that re-open), applying nothing.",
                 "Exit 0: valid. Exit 1: invalid, every error printed as FILE:LINE:COL: key: message."})
 final class CheckCommand implements Callable<Integer> {
 
     @Mixin
     ConfigOption config;
 
+    @Option(names = "--against", paramLabel = "RUNNING",
+            description = "The config file running now: print the plan of a reload from it to this file.")
+    Path against;
+
     @Override
     public Integer call() {
         try {
-            CairnConfig cfg = new ConfigLoader(ModuleRegistry.discover()).load(config.file, config.node);
+            ModuleRegistry modules = ModuleRegistry.discover();
+            CairnConfig cfg = new ConfigLoader(modules).load(config.file, config.node);
             System.out.println(config.file + ": OK (hash " + cfg.hash() + "; " + cfg.services().size()
                     + " services; modules: " + (cfg.modules().isEmpty() ? "none" : String.join(", ", cfg.modules().keySet())) + ")");
+            if (against != null) {
+                CairnConfig running;
+                try {
+                    running = new ConfigLoader(modules).load(against, config.node);
+                } catch (ConfigException e) {
+                    System.err.println(e.getMessage());
+                    System.err.println(against + ": the running config does not load (" + e.errors().size() + " error(s)): no plan");
+                    return 1;
+                }
+                System.out.println("reload from " + against + " (hash " + running.hash() + ") would change:");
+                for (String line : ReloadPlan.lines(modules, running, cfg)) System.out.println("  " + line);
+            }
             return 0;
         } catch (ConfigException e) {
             System.err.println(e.getMessage());

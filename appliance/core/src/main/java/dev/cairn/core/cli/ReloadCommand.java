@@ -13,9 +13,26 @@ final class ReloadCommand implements Callable<Integer> {
     @Mixin
     AdminClient client;
 
+    @picocli.CommandLine.Option(names = "--dry-run",
+            description = "Print what the reload would change (keys live or restart, services, endpoints, zones, listeners) and apply nothing.")
+    boolean dryRun;
+
     @Override
     public Integer call() throws Exception {
         try {
+            if (dryRun) {
+                AdminClient.Response r = client.call("GET", "/api/reload/plan");
+                JsonNode b = r.body();
+                if (r.status() == 200) {
+                    System.out.println("a reload (config hash " + b.path("hash").asText() + ") would change:");
+                    for (JsonNode a : b.path("applied")) System.out.println("  " + a.asText());
+                    return 0;
+                }
+                System.err.println("the config file would be rejected (HTTP " + r.status() + "):");
+                for (JsonNode e : b.path("errors")) System.err.println("  " + e.asText());
+                if (b.has("error")) System.err.println("  " + b.path("error").asText());
+                return 1;
+            }
             AdminClient.Response r = client.call("POST", "/api/reload");
             JsonNode b = r.body();
             if (r.status() == 200) {

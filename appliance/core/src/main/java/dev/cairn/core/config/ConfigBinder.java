@@ -4,7 +4,6 @@ import dev.cairn.spi.config.Suggestions;
 import dev.cairn.spi.config.ConfigProblems;
 import dev.cairn.spi.config.DataSize;
 import dev.cairn.spi.config.Doc;
-import dev.cairn.spi.config.Durations;
 import dev.cairn.spi.config.HostPort;
 import dev.cairn.spi.config.Range;
 import dev.cairn.spi.config.Scalar;
@@ -13,26 +12,18 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.composer.Composer;
-import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -47,8 +38,10 @@ import org.snakeyaml.engine.v2.scanner.StreamReader;
  * out-of-range values are all reported (with file, line, column and key path) instead of
  * stopping at the first. YAML keys are the snake_case form of record component names.
  *
- * <p>Also the {@link ConfigProblems} that validators report to: it remembers which YAML node
- * each bound record came from, so a later check can point at the right line.
+ * <p>Record, list and map binding live here; scalar types in {@link ScalarTypes}, {@code ${env:NAME}}
+ * in {@link EnvSubstitution}, the problem list (which remembers the YAML node each bound record
+ * came from, so a later check can point at the right line) in {@link ConfigProblemList}. The
+ * binder is the {@link ConfigProblems} validators report to, handing each report to that list.
  *
  * <p>Not thread-safe: one binder per load.
  */
@@ -57,76 +50,45 @@ public final class ConfigBinder implements ConfigProblems {
     /** Stands for "no value" inside an Optional; replaced by null before a record is built. */
     private static final Object NO_VALUE = new Object();
 
-    private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)}");
 
-    private final String file;
-    private final Map<String, String> env;
-    private final List<ConfigError> errors = new ArrayList<>();
-    private final Map<Object, Located> locations = new IdentityHashMap<>();
-
-    private record Located(String path, Node node) {
-    }
+    private final ConfigProblemList problems;
+    private final EnvSubstitution env;
 
     public ConfigBinder(String file, Map<String, String> env) {
-        this.file = file;
-        this.env = env;
+        this.problems = new ConfigProblemList(file);
+        this.env = new EnvSubstitution(env);
     }
 
+    /** Every problem reported so far, by line and column. */
     public List<ConfigError> errors() {
-        List<ConfigError> sorted = new ArrayList<>(errors);
-        sorted.sort(Comparator.comparingInt(ConfigError::line).thenComparingInt(ConfigError::column));
-        return sorted;
+        return problems.errors();
     }
+
+    // ---- ConfigProblems (the problem list's) ----
 
     @Override
     public boolean hasErrors() {
-        return !errors.isEmpty();
+        return problems.hasErrors();
     }
-
-    // ---- ConfigProblems ----
 
     @Override
     public void error(Object record, String key, String message) {
-        Located loc = record == null ? null : locations.get(record);
-        if (loc == null) {
-            errors.add(new ConfigError(file, 0, 0, key == null ? "" : key, message));
-            return;
-        }
-        String path = key == null ? loc.path : join(loc.path, key);
-        Node at = loc.node;
-        if (key != null && loc.node instanceof MappingNode mapping) {
-            for (NodeTuple t : mapping.getValue()) {
-                if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
-                    at = t.getValueNode();
-                }
-            }
-        }
-        error(at, path, message);
+        problems.error(record, key, message);
     }
 
     @Override
     public void error(String path, String message) {
-        errors.add(new ConfigError(file, 0, 0, path, message));
+        problems.error(path, message);
     }
 
     /** Reports a problem at a node. */
     public void error(Node node, String path, String message) {
-        int line = 0;
-        int col = 0;
-        if (node != null) {
-            Optional<Mark> mark = node.getStartMark();
-            if (mark.isPresent()) {
-                line = mark.get().getLine() + 1;
-                col = mark.get().getColumn() + 1;
-            }
-        }
-        errors.add(new ConfigError(file, line, col, path, message));
+        problems.error(node, path, message);
     }
 
     /** The node a bound record came from, for callers that report their own errors. */
     public Optional<Node> nodeOf(Object record) {
-        Located l = locations.get(record);
-        return l == null ? Optional.empty() : Optional.ofNullable(l.node);
+        return problems.nodeOf(record);
     }
 
     // ---- binding ----
@@ -144,7 +106,7 @@ public final class ConfigBinder implements ConfigProblems {
             if (node instanceof ScalarNode s && scalarComponent(raw) != null) {
                 return bindScalarRecord(s, raw, path);
             }
-            error(node, path, "expected a mapping (key: value lines), found " + describe(node));
+            error(node, path, "expected a mapping (key: value lines), found " + ScalarTypes.describe(node));
             return null;
         }
         if (List.class.isAssignableFrom(raw) || Set.class.isAssignableFrom(raw)) {
@@ -154,7 +116,7 @@ public final class ConfigBinder implements ConfigProblems {
                 return Set.class.isAssignableFrom(raw) ? Set.of() : List.of();
             }
             if (!(node instanceof SequenceNode seq)) {
-                error(node, path, "expected a list, found " + describe(node));
+                error(node, path, "expected a list, found " + ScalarTypes.describe(node));
                 return null;
             }
             boolean ok = true;
@@ -175,7 +137,7 @@ public final class ConfigBinder implements ConfigProblems {
                 return Map.of();
             }
             if (!(node instanceof MappingNode m)) {
-                error(node, path, "expected a mapping, found " + describe(node));
+                error(node, path, "expected a mapping, found " + ScalarTypes.describe(node));
                 return null;
             }
             Entries entries = entries(m, path);
@@ -303,7 +265,7 @@ public final class ConfigBinder implements ConfigProblems {
             Constructor<?> ctor = rc.getDeclaredConstructor(types);
             ctor.setAccessible(true);
             Object instance = ctor.newInstance(args);
-            locations.put(instance, new Located(path, source != null ? source : at));
+            problems.located(instance, path, source != null ? source : at);
             return instance;
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
@@ -318,106 +280,14 @@ public final class ConfigBinder implements ConfigProblems {
     }
 
     private Object bindScalar(Node node, Class<?> type, String path, Range range) {
-        if (node == null || isNull(node)) {
-            error(node, path, "needs a value");
-            return null;
-        }
-        if (!(node instanceof ScalarNode s)) {
-            error(node, path, "expected " + expected(type) + ", found " + describe(node));
-            return null;
-        }
-        String text = substituteEnv(s, path);
-        if (text == null) return null;
-        try {
-            if (type == String.class) return text;
-            if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
-                long v;
-                try {
-                    v = Long.parseLong(text.trim().replace("_", ""));
-                } catch (NumberFormatException e) {
-                    error(node, path, "'" + text + "' is not a whole number");
-                    return null;
-                }
-                if (range != null && (v < range.min() || v > range.max())) {
-                    error(node, path, v + " is out of range " + bound(range.min()) + ".." + bound(range.max()));
-                    return null;
-                }
-                if ((type == int.class || type == Integer.class) && (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE)) {
-                    error(node, path, v + " is too large");
-                    return null;
-                }
-                return type == int.class || type == Integer.class ? (Object) (int) v : (Object) v;
-            }
-            if (type == double.class || type == Double.class) {
-                double v = Double.parseDouble(text.trim());
-                if (range != null && (v < range.min() || v > range.max())) {
-                    error(node, path, text + " is out of range " + bound(range.min()) + ".." + bound(range.max()));
-                    return null;
-                }
-                return v;
-            }
-            if (type == boolean.class || type == Boolean.class) {
-                return switch (text.trim()) {
-                    case "true" -> Boolean.TRUE;
-                    case "false" -> Boolean.FALSE;
-                    default -> {
-                        error(node, path, "expected true or false, found '" + text + "'");
-                        yield null;
-                    }
-                };
-            }
-            if (type == Duration.class) return Durations.parse(text);
-            if (type == DataSize.class) return DataSize.parse(text);
-            if (type == HostPort.class) return HostPort.parse(text);
-            if (type == Path.class) {
-                if (text.isBlank()) {
-                    error(node, path, "needs a path");
-                    return null;
-                }
-                return Path.of(text);
-            }
-            if (type.isEnum()) {
-                String want = text.trim().replace('-', '_').toUpperCase(Locale.ROOT);
-                List<String> names = new ArrayList<>();
-                for (Object c : type.getEnumConstants()) {
-                    String n = ((Enum<?>) c).name();
-                    if (n.equals(want)) return c;
-                    names.add(n.toLowerCase(Locale.ROOT).replace('_', '-'));
-                }
-                error(node, path, "'" + text + "' is not one of " + String.join(", ", names)
-                        + Suggestions.didYouMean(text, names));
-                return null;
-            }
-        } catch (IllegalArgumentException | ArithmeticException e) {
-            error(node, path, e.getMessage());
-            return null;
-        }
-        throw new IllegalStateException("unsupported config type " + type.getName() + " at " + path);
-    }
-
-    private String substituteEnv(ScalarNode s, String path) {
-        String text = s.getValue();
-        Matcher m = ENV.matcher(text);
-        StringBuilder sb = new StringBuilder();
-        boolean ok = true;
-        while (m.find()) {
-            String value = env.get(m.group(1));
-            if (value == null) {
-                error(s, path, "environment variable " + m.group(1) + " is not set");
-                ok = false;
-                value = "";
-            }
-            m.appendReplacement(sb, Matcher.quoteReplacement(value));
-        }
-        m.appendTail(sb);
-        return ok ? sb.toString() : null;
+        return ScalarTypes.bind(node, type, path, range, env, problems);
     }
 
     private String keyOf(NodeTuple t, String path) {
         if (t.getKeyNode() instanceof ScalarNode k) {
             return k.getValue();
         }
-        error(t.getKeyNode(), path, "keys must be plain words, found " + describe(t.getKeyNode()));
+        error(t.getKeyNode(), path, "keys must be plain words, found " + ScalarTypes.describe(t.getKeyNode()));
         return null;
     }
 
@@ -465,26 +335,6 @@ public final class ConfigBinder implements ConfigProblems {
 
     static boolean isNull(Node node) {
         return node instanceof ScalarNode s && Tag.NULL.equals(s.getTag());
-    }
-
-    private static String describe(Node node) {
-        if (node instanceof MappingNode) return "a mapping";
-        if (node instanceof SequenceNode) return "a list";
-        if (node instanceof ScalarNode s) return "'" + s.getValue() + "'";
-        return "nothing";
-    }
-
-    private static String expected(Class<?> type) {
-        if (type == String.class || type == Path.class) return "a string";
-        if (type == boolean.class || type == Boolean.class) return "true or false";
-        if (type == Duration.class) return "a duration (e.g. 2s)";
-        if (type == DataSize.class) return "a size (e.g. 512MiB)";
-        if (type == HostPort.class) return "host:port";
-        return "a single value";
-    }
-
-    private static String bound(long v) {
-        return v == Long.MIN_VALUE ? "" : v == Long.MAX_VALUE ? "" : Long.toString(v);
     }
 
     /** {@code tokenFile -> token_file}. */

@@ -1,6 +1,7 @@
 package dev.cairn.core.lifecycle;
 
 import dev.cairn.core.CoreErrors;
+import dev.cairn.core.admin.AdminApi;
 import dev.cairn.core.admin.AdminServer;
 import dev.cairn.core.catalog.CatalogRegistry;
 import dev.cairn.core.config.CairnConfig;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * The Cairn process: loads the config, runs the catalog, the admin API and every module whose
  * section is present, and applies reloads. All lifecycle methods are serialized on this object.
  */
-public final class Host implements AutoCloseable {
+public final class Host implements AdminApi, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Host.class);
 
@@ -133,6 +134,7 @@ public final class Host implements AutoCloseable {
      * Reads and validates the whole file, then applies it. An invalid file changes nothing: the
      * running config keeps serving and the errors are returned.
      */
+    @Override
     public synchronized ReloadResult reload() {
         if (stopped || config == null) {
             return new ReloadResult(false, clock.instant(), null, List.of("not running"), List.of());
@@ -188,8 +190,8 @@ public final class Host implements AutoCloseable {
                     reloadModule(r.module, e.getValue(), change);
                     restartKeys.addAll(change.paths(ConfigChange.Kind.RESTART));
                     running.put(e.getKey(), new Running(r.module, e.getValue()));
-                    applied.add("module " + e.getKey() + " reloaded (" + change.keys().stream()
-                            .map(ConfigChange.Key::path).collect(java.util.stream.Collectors.joining(", ")) + ")");
+                    applied.add("module " + e.getKey() + " reloaded");
+                    log.info("module {} reloaded: {}", e.getKey(), change);
                 }
             } catch (Exception ex) {
                 errors.add("module " + e.getKey() + ": " + ex.getMessage() + " (kept its previous state)");
@@ -214,6 +216,22 @@ public final class Host implements AutoCloseable {
                 restartKeys.isEmpty() ? "" : "; keys marked restart (re-opened or applied at the next start): "
                         + String.join(", ", restartKeys));
         return lastReload;
+    }
+
+    /** Reads and validates the file as a reload would, and says what applying it would change; applies nothing. */
+    @Override
+    public ReloadResult plan() {
+        CairnConfig running = config;
+        if (stopped || running == null) {
+            return new ReloadResult(false, clock.instant(), null, List.of("not running"), List.of());
+        }
+        try {
+            CairnConfig next = loader.load(file, nodeOverride);
+            return new ReloadResult(true, clock.instant(), next.hash(), List.of(), ReloadPlan.lines(registry, running, next));
+        } catch (ConfigException e) {
+            return new ReloadResult(false, clock.instant(), running.hash(),
+                    e.errors().stream().map(ConfigError::toString).toList(), List.of());
+        }
     }
 
     private ReloadResult failed(List<String> errors, List<String> applied) {
@@ -289,11 +307,16 @@ public final class Host implements AutoCloseable {
 
     // ---- views for the admin API ----
 
+    @Override
     public String node() { return node; }
+    @Override
     public CairnConfig config() { return config; }
+    @Override
     public CatalogRegistry catalog() { return catalog; }
     public PrometheusRegistry metrics() { return metrics; }
+    @Override
     public Instant startedAt() { return startedAt; }
+    @Override
     public ReloadResult lastReload() { return lastReload; }
     public AdminServer admin() { return admin; }
 
@@ -315,6 +338,7 @@ public final class Host implements AutoCloseable {
     }
 
     /** Status of every running module, in start order. Does not wait for a reload in progress. */
+    @Override
     public Map<String, ModuleStatus> moduleStatus() {
         Map<String, ModuleStatus> out = new LinkedHashMap<>();
         runningView.forEach((name, r) -> {
@@ -328,6 +352,7 @@ public final class Host implements AutoCloseable {
     }
 
     /** The running module with this name (tests, admin). */
+    @Override
     public java.util.Optional<Module<?>> module(String name) {
         Running r = runningView.get(name);
         return r == null ? java.util.Optional.empty() : java.util.Optional.of(r.module);

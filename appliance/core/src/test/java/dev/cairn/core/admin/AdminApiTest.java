@@ -99,6 +99,40 @@ class AdminApiTest {
     }
 
     @Test
+    void reloadPlanSaysWhatTheEditedFileWouldChangeAndAppliesNothing() throws Exception {
+        try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
+            String hash = t.host().config().hash();
+            int p3 = TestHost.freePort();
+            java.nio.file.Files.writeString(t.configFile(), yaml().replace("name: second }",
+                    "name: second }\n      - 127.0.0.1:" + p3) + "\nadmin:\n  listen: " + t.host().config().admin().listen() + "\n");
+            HttpResponse<String> r = send("GET", t.adminUrl() + "/api/reload/plan", null);
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).path("applied").toString()).contains("service web: endpoint 127.0.0.1:" + p3 + " added");
+            assertThat(send("POST", t.adminUrl() + "/api/reload/plan", null).statusCode()).isEqualTo(405);
+            // Nothing applied: same config, same catalog.
+            assertThat(t.host().config().hash()).isEqualTo(hash);
+            assertThat(t.host().catalog().service("web").orElseThrow().endpoints()).hasSize(2);
+
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream old = System.out;
+            System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+            try {
+                assertThat(dev.cairn.core.cli.Main.execute("reload", "--dry-run", "--url", t.adminUrl())).isZero();
+            } finally {
+                System.setOut(old);
+            }
+            assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).startsWith("a reload (config hash ")
+                    .contains("  service web: endpoint 127.0.0.1:" + p3 + " added");
+            assertThat(t.host().catalog().service("web").orElseThrow().endpoints()).hasSize(2);
+
+            java.nio.file.Files.writeString(t.configFile(), "services: [oops\n");
+            HttpResponse<String> bad = send("GET", t.adminUrl() + "/api/reload/plan", null);
+            assertThat(bad.statusCode()).isEqualTo(422);
+            assertThat(JSON.readTree(bad.body()).path("errors").get(0).asText()).contains("YAML syntax error");
+        }
+    }
+
+    @Test
     void weightCanBeChangedAndReset() throws Exception {
         try (TestHost t = TestHost.start(dir, yaml(), new DemoModule())) {
             String url = t.adminUrl() + "/api/services/web/endpoints/second/weight";

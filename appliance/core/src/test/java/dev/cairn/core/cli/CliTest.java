@@ -65,6 +65,28 @@ class CliTest {
     }
 
     @Test
+    void checkAgainstTheRunningFilePrintsWhatAReloadWouldChange() throws Exception {
+        Path running = dir.resolve("running.yml");
+        Files.writeString(running, "admin:\n  listen: 127.0.0.1:9000\nservices:\n  web:\n    endpoints: [127.0.0.1:8080, 127.0.0.1:8081]\n"
+                + "  old:\n    endpoints: [127.0.0.1:7000]\ndemo:\n  service: web\n");
+        Path next = dir.resolve("next.yml");
+        Files.writeString(next, "admin:\n  listen: 127.0.0.1:9001\nservices:\n  web:\n    endpoints: [127.0.0.1:8080, 127.0.0.1:8082]\n"
+                + "    check: { type: tcp }\n  api:\n    endpoints: [127.0.0.1:6000]\ndemo:\n  service: api\n");
+        assertThat(Main.execute("check", "-c", next.toString(), "--against", running.toString())).isEqualTo(0);
+        assertThat(out()).contains("reload from " + running + " (hash ")
+                .contains("  admin: admin.listen (restart)\n")
+                .contains("  service web: endpoint 127.0.0.1:8082 added\n")
+                .contains("  service web: endpoint 127.0.0.1:8081 removed\n")
+                .contains("  service web: services.web.check\n")
+                .contains("  service api: added with 1 endpoint(s)\n")
+                .contains("  service old: removed\n")
+                .contains("  module demo: reloads (1 key(s) changed)\n    demo.service\n")
+                .contains("  keys marked restart (their listener re-opens, or they wait for the next start): admin.listen\n");
+        assertThat(Main.execute("check", "-c", running.toString(), "--against", running.toString())).isEqualTo(0);
+        assertThat(out()).endsWith("would change:\n  no changes\n");
+    }
+
+    @Test
     void usageErrorsExit64() {
         assertThat(Main.execute("check", "--no-such-flag")).isEqualTo(Main.EXIT_USAGE);
         assertThat(err()).contains("Unknown option: '--no-such-flag'");

@@ -555,7 +555,7 @@ public final class ElectionCore {
                 if (fault) {
                     stepDown(v, faultWhy);
                     transition(v, VipState.FAULT, faultWhy);
-                } else if (holdsQuorum(v, now) && !anotherHolder(v, now)) {
+                } else if (claimHeld(v, now) && holdsQuorum(v, now) && !anotherHolder(v, now)) {
                     becomeMaster(v, "quorum acknowledged epoch " + v.epoch);
                 } else if (now - v.claimStart > ownDownAfter(me.priority())) {
                     stepDown(v, "no quorum acknowledged the claim");
@@ -593,9 +593,18 @@ public final class ElectionCore {
         return quorum.preVote(fresh, witnessReachable(now));
     }
 
+    /**
+     * A node that started less than a lease ago may have promised another master before it
+     * crashed (a promise lasts a lease from the last advert it received, and a restart forgets
+     * it): until that has run out it neither claims nor acknowledges anyone.
+     */
+    private boolean promisesMayLinger(long now) {
+        return now - startedNanos < leaseNanos();
+    }
+
     private boolean shouldClaim(VipRace v, long now) {
         int prio = effectivePriority(v);
-        if (!preVote(now)) return false;
+        if (promisesMayLinger(now) || !preVote(now)) return false;
         Peer leader = v.leader == null ? null : peers.get(v.leader);
         if (leader != null) {
             if (!cfg.preempt() || prio <= v.leaderPriority) {
@@ -629,7 +638,7 @@ public final class ElectionCore {
         v.preemptSince = -1;
         sendNow = true;
         transition(v, VipState.CLAIMING, previous == null ? "no live master" : "preempting " + previous);
-        if (holdsQuorum(v, now) && !anotherHolder(v, now)) {
+        if (claimHeld(v, now) && holdsQuorum(v, now) && !anotherHolder(v, now)) {
             becomeMaster(v, "quorum " + quorum.label() + " at epoch " + v.epoch);
         }
     }
@@ -649,12 +658,23 @@ public final class ElectionCore {
         sendNow = true;
     }
 
+    /**
+     * Without majority acknowledgements (quorum none or witness) nothing makes a claimant wait
+     * for the other node's news: two nodes that claim at the same moment (one restarting, one
+     * seeing it down) would both add the VIP. A claim is therefore held for a quarter interval,
+     * so each hears the other's claim (the lower epoch or priority then yields) before either
+     * adds it. With majority the acknowledgement round trip is that wait.
+     */
+    private boolean claimHeld(VipRace v, long now) {
+        return quorum instanceof Quorum.Majority || now - v.claimStart >= intervalNanos() / 4;
+    }
+
     private boolean holdsQuorum(VipRace v, long now) {
         return quorum.holds(acks(v, now), witnessReachable(now));
     }
 
     /**
-     * A live peer that still says it is MASTER of the VIP (at any epoch): it has not removed the
+     * A live peer that still says it is MASTER of the VIP, or claims it (at any epoch): it has not removed the
      * address yet (it steps down when it hears our newer epoch, and says so once its driver is
      * done). A claimant waits for that before adding the VIP. With quorum majority the
      * acknowledgements already wait for it; with witness or none (a pair preempting) this is
@@ -664,7 +684,10 @@ public final class ElectionCore {
         for (Peer p : peers.values()) {
             if (!alive(p, now)) continue;
             Advert.VipView pv = p.last.vip(v.cfg.key());
-            if (pv != null && pv.state() == VipState.MASTER && p.node.name().equals(pv.leader())) return true;
+            // CLAIMING too: a claimant may turn MASTER (with acknowledgements given before ours,
+            // e.g. by this very node just before it preempted) while our claim is in flight. It
+            // yields when it hears our claim (a newer epoch, or the same with a higher priority).
+            if (pv != null && pv.claims(p.node.name())) return true;
         }
         return false;
     }
@@ -747,7 +770,8 @@ public final class ElectionCore {
                     ? new Advert.VipView(v.cfg.key(), VipState.BACKUP, 0, v.epoch, null)
                     : v.releasing && !v.held
                     ? new Advert.VipView(v.cfg.key(), VipState.MASTER, effectivePriority(v), v.heldEpoch, self)
-                    : new Advert.VipView(v.cfg.key(), v.state, effectivePriority(v), v.epoch, v.leader));
+                    : new Advert.VipView(v.cfg.key(), v.state, effectivePriority(v), v.epoch,
+                            promisesMayLinger(now) && !self.equals(v.leader) ? null : v.leader));
         }
         return new Advert(cfg.name(), self, configHash.get(), seq, (int) cfg.advertInterval().toMillis(), shutdown, acks, views);
     }

@@ -27,6 +27,8 @@ final class ElectionSimulation {
     /** Simulated time starts here (monotonic nanos); the wall clock is derived from it. */
     static final long T0 = TimeUnit.SECONDS.toNanos(1000);
     static final long WALL0_MILLIS = 1_790_000_000_000L;
+    /** -Dsim.verbose=true: every advert sent goes into the trace (for replaying one seed). */
+    static final boolean VERBOSE = Boolean.getBoolean("sim.verbose");
 
     /** Knobs of one run. */
     static final class Params {
@@ -143,6 +145,7 @@ final class ElectionSimulation {
     /** The host dies: no shutdown advert, its address disappears with it, pending work is lost. */
     void crash(Node n) {
         if (!n.up) return;
+        trace.add(String.format("t=%.3fs %s crashes", (now - T0) / 1e9, n.name));
         n.up = false;
         n.incarnation++;
         if (n.hasAddress) {
@@ -154,6 +157,7 @@ final class ElectionSimulation {
     /** Stop-the-world for {@code nanos}: nothing runs on the node, its packets queue up. */
     void pause(Node n, long nanos) {
         if (n.up) n.pausedUntil = Math.max(n.pausedUntil, now + nanos);
+        trace.add(String.format("t=%.3fs %s paused for %d ms", (now - T0) / 1e9, n.name, nanos / 1_000_000));
     }
 
     private void scheduleTick(Node n, int inc) {
@@ -182,6 +186,7 @@ final class ElectionSimulation {
         int inc = n.incarnation;
         for (Effect e : effects) {
             if (e instanceof Effect.SendAdvert s) {
+                if (VERBOSE) trace.add(String.format("t=%.4fs %s sends %s acks %s", (now - T0) / 1e9, n.name, s.advert().vips(), s.advert().acks()));
                 for (Node to : nodes) {
                     if (to != n) send(n, to, s.advert());
                 }
@@ -189,37 +194,53 @@ final class ElectionSimulation {
                 driver(n, inc, () -> {
                     n.hasAddress = true;
                     holdersChanged();
-                });
+                }, () -> { });
             } else if (e instanceof Effect.RemoveVip r) {
                 driver(n, inc, () -> {
                     if (n.hasAddress) {
                         n.hasAddress = false;
                         holdersChanged();
                     }
-                    step(n, new Event.Released(r.vip().key()));
-                });
+                }, () -> step(n, new Event.Released(r.vip().key())));
             } else if (e instanceof Effect.AnnounceVip) {
-                driver(n, inc, () -> { });
+                driver(n, inc, () -> { }, () -> { });
+            } else if (e instanceof Effect.StateChanged c) {
+                trace.add(String.format("t=%.3fs %s %s -> %s (%s, epoch %d)", (now - T0) / 1e9, n.name, c.from(), c.to(),
+                        c.reason(), c.epoch()));
             }
         }
     }
 
-    /** The driver thread: one command at a time, each taking a random while. */
-    private void driver(Node n, int inc, Runnable done) {
+    /**
+     * The driver thread: one command at a time, each taking a random while. A command the node
+     * has started ({@code ip addr del} spawned) completes in the kernel even if the JVM then
+     * pauses; only the node's reaction (the next command, the Released event) waits for the
+     * pause to end. A command due while the node is paused starts after the pause.
+     */
+    private void driver(Node n, int inc, Runnable kernel, Runnable reaction) {
         long start = Math.max(now, n.driverFreeAt);
-        long end = start + p.driverMinNanos + (long) (rnd.nextDouble() * (p.driverMaxNanos - p.driverMinNanos));
-        n.driverFreeAt = end;
-        at(end, () -> {
+        long took = p.driverMinNanos + (long) (rnd.nextDouble() * (p.driverMaxNanos - p.driverMinNanos));
+        n.driverFreeAt = start + took;
+        at(start, () -> begin(n, inc, took, kernel, reaction));
+    }
+
+    private void begin(Node n, int inc, long took, Runnable kernel, Runnable reaction) {
+        if (!n.up || n.incarnation != inc) return;
+        if (n.paused()) {
+            n.driverFreeAt = Math.max(n.driverFreeAt, n.pausedUntil + took);
+            at(n.pausedUntil, () -> begin(n, inc, took, kernel, reaction));
+            return;
+        }
+        at(now + took, () -> {
             if (!n.up || n.incarnation != inc) return;
+            kernel.run();
             if (n.paused()) {
-                // The command already ran in the kernel's time; the node learns of it after the pause.
-                n.driverFreeAt = Math.max(n.driverFreeAt, n.pausedUntil);
                 at(n.pausedUntil, () -> {
-                    if (n.up && n.incarnation == inc) done.run();
+                    if (n.up && n.incarnation == inc) reaction.run();
                 });
-                return;
+            } else {
+                reaction.run();
             }
-            done.run();
         });
     }
 

@@ -44,11 +44,29 @@ class ElectionSimulationTest {
         ((Logger) LoggerFactory.getLogger(ElectionCore.class)).setLevel(saved);
     }
 
+    /** The trace lines up to the first problem's time (the last 40 of them), or the last 40. */
+    private static List<String> around(List<String> trace, List<String> problems) {
+        int end = trace.size();
+        for (String p : problems) {
+            int at = p.indexOf("t=");
+            if (at < 0) continue;
+            String stamp = p.substring(at).split(" ")[0];
+            for (int i = 0; i < trace.size(); i++) {
+                if (trace.get(i).startsWith(stamp)) {
+                    end = Math.min(end, i + 3);
+                    break;
+                }
+            }
+        }
+        end = Math.min(end, trace.size());
+        return trace.subList(Math.max(0, end - 40), end);
+    }
+
     private record Outcome(long seed, List<String> problems, List<String> schedule, List<String> trace) {
         String describe() {
             return "seed " + seed + " (replay: -Dsim.seed=" + seed + "):\n  problems: " + problems
                     + "\n  schedule: " + String.join("\n            ", schedule)
-                    + "\n  holders:  " + String.join("\n            ", trace.subList(Math.max(0, trace.size() - 30), trace.size()));
+                    + "\n  trace:    " + String.join("\n            ", around(trace, problems));
         }
     }
 
@@ -57,8 +75,7 @@ class ElectionSimulationTest {
         List<String> failures = new ArrayList<>();
         long steps = 0;
         int runs = 0;
-        for (long seed = 1; seed <= SCHEDULES; seed++) {
-            if (SEED >= 0 && seed != SEED) continue;
+        for (long seed = SEED >= 0 ? SEED : 1; seed <= (SEED >= 0 ? SEED : SCHEDULES); seed++) {
             Outcome o = chaos(seed);
             runs++;
             if (!o.problems().isEmpty() && failures.size() < 3) failures.add(o.describe());
@@ -135,9 +152,15 @@ class ElectionSimulationTest {
                     };
                 }
                 case 5 -> {
-                    // Stop-the-world pauses shorter than one interval (a GC, a CPU hog): the
-                    // protocol's margin (master-down 3 intervals, lease 2.5) must absorb them.
-                    long pause = (long) (interval * r.nextDouble());
+                    // Stop-the-world pauses (a GC, a CPU hog) up to a fifth of an interval: the
+                    // margin between a cut-off master's lease (2.5 intervals) and the majority's
+                    // master-down (3 + skew) absorbs them, less the driver time. A longer pause
+                    // that falls exactly when a cut-off master's lease runs out delays its release
+                    // past the takeover: two holders for the rest of the pause, which no lease
+                    // protocol can prevent (the address stays on a stopped process's host). The
+                    // 20000-schedule run with pauses up to one interval found such cases; see the
+                    // README. Pauses of a master that is not cut off are the false-failover tests.
+                    long pause = (long) (interval * 0.2 * r.nextDouble());
                     what = "pause " + n.name + " for " + pause / 1_000_000 + " ms";
                     action = () -> sim.pause(n, pause);
                 }
@@ -176,9 +199,10 @@ class ElectionSimulationTest {
                     + " states " + states(sim));
         } else {
             int changes = sim.holderChanges;
+            int traced = sim.trace.size();
             sim.runUntil(sim.now + 20 * interval);
             if (sim.holderChanges != changes || sim.holders().size() != 1) {
-                problems.add("the holder did not stay: " + sim.trace.subList(changes, sim.trace.size()));
+                problems.add("the holder did not stay: " + sim.trace.subList(traced, sim.trace.size()));
             }
         }
         return new Outcome(seed, problems, schedule, sim.trace);
@@ -198,7 +222,7 @@ class ElectionSimulationTest {
         // quorum none is keepalived's trade: two holders under a partition, by design. Without
         // partitions or loss (crashes, restarts, delays, duplicates, preemption) it must be clean.
         List<String> failures = new ArrayList<>();
-        for (long seed = 1; seed <= SCHEDULES / 4; seed++) {
+        for (long seed = SEED >= 0 ? SEED : 1; seed <= (SEED >= 0 ? SEED : SCHEDULES / 4); seed++) {
             Random r = new Random(seed * 104729);
             ElectionSimulation.Params p = new ElectionSimulation.Params();
             p.nodes = 2;

@@ -136,7 +136,7 @@ public final class Backend {
         long now = System.nanoTime();
         if (preferred != null && !exclude.contains(preferred) && preferred.usable(now)
                 && preferred.tryAcquire(maxPerEndpoint)) {
-            return new Pick(preferred, false);
+            return preferred.picked;
         }
         Pick p = selectFrom(s, balance, client, exclude, maxPerEndpoint, now);
         if (p.endpoint == null && !p.full && !exclude.isEmpty()) {
@@ -156,7 +156,7 @@ public final class Backend {
             case FIRST -> {
                 for (Endpoint e : eps) {
                     if (!e.usable(now) || exclude.contains(e)) continue;
-                    if (e.tryAcquire(max)) return new Pick(e, false);
+                    if (e.tryAcquire(max)) return e.picked;
                     full = true;
                 }
             }
@@ -177,7 +177,7 @@ public final class Backend {
                         }
                     }
                     if (best == null) break;
-                    if (best.tryAcquire(max)) return new Pick(best, false);
+                    if (best.tryAcquire(max)) return best.picked;
                     full = true; // lost a race for its last slot: look once more
                 }
             }
@@ -189,7 +189,7 @@ public final class Backend {
                 for (int k = 0; k < sched.length; k++) {
                     Endpoint e = eps[sched[(base + k) % sched.length]];
                     if (!e.usable(now) || exclude.contains(e)) continue;
-                    if (e.tryAcquire(max)) return new Pick(e, false);
+                    if (e.tryAcquire(max)) return e.picked;
                     full = true;
                 }
             }

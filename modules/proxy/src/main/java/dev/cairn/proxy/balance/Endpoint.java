@@ -19,6 +19,9 @@ import org.xnio.OptionMap;
  */
 public final class Endpoint {
 
+    /** This endpoint as a selection result, made once: a pick per request would allocate. */
+    final Backend.Pick picked = new Backend.Pick(this, false);
+
     /** Idle keep-alive connections kept per IO thread: enough for bursts, bounded for the backend. */
     private static final int MAX_IDLE_CONNECTIONS_PER_THREAD = 64;
 
@@ -211,6 +214,19 @@ public final class Endpoint {
             }
         }
         return p;
+    }
+
+    /** Pooled connections that have carried a request (a reset on one of them is the connection's fault). */
+    private final java.util.Set<io.undertow.client.ClientConnection> used = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * True when {@code c}, a connection of this endpoint's pool, is about to carry its first
+     * request; false when it is being reused after an idle time in the pool.
+     */
+    public boolean firstUse(io.undertow.client.ClientConnection c) {
+        if (!used.add(c)) return false;
+        c.addCloseListener(used::remove);
+        return true;
     }
 
     /** Closes pooled connections; called once no request uses them any more. */

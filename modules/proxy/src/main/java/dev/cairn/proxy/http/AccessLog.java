@@ -51,7 +51,6 @@ final class AccessLog {
         String service = st.stats == null ? null : st.stats.service;
         String ua = r.userAgent();
         String referer = r.referer();
-        double ms = durationNanos / 1e6;
         if (config.format() == AccessLogConfig.Format.JSON) {
             StringBuilder b = new StringBuilder(256).append('{');
             field(b, "time", Instant.now().toString()).append(',');
@@ -63,11 +62,13 @@ final class AccessLog {
             field(b, "protocol", r.protocol()).append(',');
             b.append("\"status\":").append(status).append(',');
             b.append("\"bytes\":").append(bytes).append(',');
-            b.append("\"duration_ms\":").append(round(ms)).append(',');
+            millis(b.append("\"duration_ms\":"), durationNanos).append(',');
             field(b, "service", service).append(',');
             field(b, "endpoint", endpoint).append(',');
-            b.append("\"connect_ms\":").append(st.connectNanos < 0 ? "null" : round(st.connectNanos / 1e6)).append(',');
-            b.append("\"response_ms\":").append(st.responseNanos < 0 ? "null" : round(st.responseNanos / 1e6)).append(',');
+            b.append("\"connect_ms\":");
+            (st.connectNanos < 0 ? b.append("null") : millis(b, st.connectNanos)).append(',');
+            b.append("\"response_ms\":");
+            (st.responseNanos < 0 ? b.append("null") : millis(b, st.responseNanos)).append(',');
             b.append("\"retries\":").append(st.retries).append(',');
             field(b, "note", st.note).append(',');
             field(b, "user_agent", ua).append(',');
@@ -77,14 +78,27 @@ final class AccessLog {
             log.info("{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" listener={} service={} endpoint={} duration_ms={} connect_ms={} response_ms={} retries={}",
                     r.client(), CLF.format(Instant.now()), r.method(), r.uri(), r.protocol(), status,
                     bytes, referer == null ? "-" : referer, ua == null ? "-" : ua, st.listener,
-                    service == null ? "-" : service, endpoint == null ? "-" : endpoint, round(ms),
-                    st.connectNanos < 0 ? "-" : round(st.connectNanos / 1e6),
-                    st.responseNanos < 0 ? "-" : round(st.responseNanos / 1e6), st.retries);
+                    service == null ? "-" : service, endpoint == null ? "-" : endpoint, round(durationNanos),
+                    st.connectNanos < 0 ? "-" : round(st.connectNanos),
+                    st.responseNanos < 0 ? "-" : round(st.responseNanos), st.retries);
         }
     }
 
-    private static String round(double ms) {
-        return String.format(Locale.ROOT, "%.3f", ms);
+    private static String round(long nanos) {
+        return millis(new StringBuilder(12), nanos).toString();
+    }
+
+    /**
+     * Milliseconds with three decimals, rounded to the microsecond. Not String.format: a Formatter
+     * per figure cost more than the rest of the line (three per request, on the IO thread).
+     */
+    static StringBuilder millis(StringBuilder b, long nanos) {
+        long micros = Math.max(0, (nanos + 500) / 1000);
+        long frac = micros % 1000;
+        b.append(micros / 1000).append('.');
+        if (frac < 100) b.append('0');
+        if (frac < 10) b.append('0');
+        return b.append(frac);
     }
 
     private static StringBuilder field(StringBuilder b, String name, String value) {

@@ -3,6 +3,7 @@ package dev.cairn.proxy.http;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.RouteConfig.Balance;
+import dev.cairn.proxy.http.policy.RetryRule;
 import io.undertow.client.UndertowClient;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.CookieImpl;
@@ -59,12 +60,18 @@ final class CairnProxyClient implements ProxyClient {
         RequestState st = exchange.getAttachment(RequestState.KEY);
         Endpoint failed = null;
         if (st.current != null) {
-            // ProxyHandler asks again: the last attempt failed to connect or was reset before a response.
+            // ProxyHandler asks again: the last attempt failed to connect or was reset before a
+            // response (ProxyHandler retries a reset only for an idempotent request, as RetryRule).
             failed = st.current;
             st.current = null;
             backend.release(failed);
-            settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
-            st.addTried(failed);
+            RetryRule.Failure why = st.attemptConnected ? RetryRule.Failure.RESET : RetryRule.Failure.CONNECT_ERROR;
+            if (RetryRule.countsAgainstEndpoint(why, st.attemptReused)) {
+                settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
+                st.addTried(failed);
+            }
+            st.attemptConnected = false;
+            st.attemptReused = false;
             st.retries++;
             st.stats.retries.inc();
         }
@@ -178,6 +185,8 @@ final class CairnProxyClient implements ProxyClient {
             st.connectNanos = now - started;
             st.connectedAt = now;
             st.stats.connect.observe((now - started) / 1e9);
+            st.attemptConnected = true;
+            st.attemptReused = !ep.firstUse(result.getConnection());
             if (st.stickyRoute && st.sticky != ep) {
                 ex.setResponseCookie(new CookieImpl(StickyCookie.NAME, settings.sticky().sign(ep.name()))
                         .setPath("/").setHttpOnly(true));

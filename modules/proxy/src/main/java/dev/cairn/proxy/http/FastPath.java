@@ -3,6 +3,10 @@ package dev.cairn.proxy.http;
 import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
+import dev.cairn.proxy.http.policy.ChunkedFraming;
+import dev.cairn.proxy.http.policy.ErrorAnswer;
+import dev.cairn.proxy.http.policy.Forwarding;
+import dev.cairn.proxy.http.policy.RetryRule;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DelegateOpenListener;
@@ -36,16 +40,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The fast path of a plain-text HTTP/1.1 listener: Cairn's own forwarding of the common request
- * (GET or HEAD without a body to a plain proxy route) on its own keep-alive connections to the
- * endpoints, without Undertow's exchange, proxy handler and HTTP client in between.
+ * The fast path of an HTTP/1.1 listener, plain or TLS (on TLS it reads and writes the decrypted
+ * stream of Undertow's TLS connection; ALPN h2 never comes here): Cairn's own forwarding of the
+ * common request (a common method, its body streamed one buffer at a time, to a plain proxy
+ * route) on its own keep-alive connections to the endpoints, without Undertow's exchange, proxy
+ * handler and HTTP client in between. Connection state ({@code Conn}, HAProxy's h1c) and the
+ * state of the request in progress ({@code Exchange}, h1s) are apart; the rules both paths share
+ * (retries, refused framing, chunked framing, forwarding headers, error answers) come from
+ * {@code dev.cairn.proxy.http.policy}.
  *
  * <p>Each new client connection starts here. A request head that is not in the narrow shape
- * {@link Http1#parseRequest} accepts, a route with anything beyond proxying (maintenance page,
- * static files, sticky cookie, HTTPS redirect), a client outside allow/deny, no endpoint with a
- * free slot, or a failure before any response byte (connect error or timeout, reset) hands the
- * connection, with every byte read so far, to Undertow's full path, which then owns it for good
- * and answers, queues, retries or refuses exactly as without the fast path.
+ * {@link Http1#parseRequest} accepts, a chunked body that is already malformed in the bytes that
+ * came with its head, a route with anything beyond proxying (maintenance page, static files,
+ * sticky cookie, HTTPS redirect), a client outside allow/deny, or no endpoint with a free slot
+ * hands the connection, with every byte read so far, to Undertow's full path, which then owns it
+ * for good and answers, queues, retries or refuses exactly as without the fast path. A failure
+ * before any response byte is retried here as {@link RetryRule} says, or handed over the same way
+ * while the request can still be replayed.
  *
  * <p>The fast path itself balances with the route's {@link Backend}, counts the same metrics,
  * feeds passive health, writes the same access log, adds the same forwarding headers, and
@@ -71,16 +82,25 @@ final class FastPath extends ForwardingOpenListener {
     private final long requestNanos;
     private final long clientNanos;
     private final int maxHeaders;
+    private final long maxBodyBytes;
+    /** "https" on a TLS listener (forwarding headers, default port), else "http". */
+    private final String scheme;
+    private final int defaultPort;
     final LongAdder active = new LongAdder();
     final LongAdder bytesIn = new LongAdder();
     final LongAdder bytesOut = new LongAdder();
+    /** Requests this fast path answered itself (forwarded, or Cairn's own error answer). */
+    final LongAdder requests = new LongAdder();
     private final Set<Conn> open = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<XnioIoThread, Loop> loops = new ConcurrentHashMap<>();
     private volatile boolean stopped;
 
     FastPath(DelegateOpenListener undertow, Supplier<HttpHandler> handler, ByteBufferPool pool,
-             long keepAliveNanos, long requestNanos, long clientNanos, int maxHeaders) {
+             long keepAliveNanos, long requestNanos, long clientNanos, int maxHeaders, long maxBodyBytes, boolean tls) {
         super(undertow);
+        this.maxBodyBytes = maxBodyBytes;
+        this.scheme = tls ? "https" : "http";
+        this.defaultPort = tls ? 443 : 80;
         this.handler = handler;
         this.pool = pool;
         this.keepAliveNanos = keepAliveNanos;
@@ -105,7 +125,23 @@ final class FastPath extends ForwardingOpenListener {
 
     @Override
     public void handleEvent(StreamConnection c, PooledByteBuffer buffer) {
-        delegate.handleEvent(c, buffer); // bytes read ahead by another listener: the full path
+        if (stopped || Thread.currentThread() != c.getIoThread()) {
+            delegate.handleEvent(c, buffer);
+            return;
+        }
+        // ALPN chose HTTP/1.1 and read the first bytes (decrypted) into a buffer of the same pool:
+        // they are the start of the fast path's first request.
+        Conn conn = new Conn(c, loops.computeIfAbsent(c.getIoThread(), Loop::new));
+        ByteBuffer b = buffer.getBuffer();
+        if (b.hasRemaining()) {
+            b.compact();
+            conn.inP = buffer;
+            conn.in = b;
+        } else {
+            buffer.close();
+        }
+        conn.start();
+        if (conn.in != null) conn.guarded(conn.nextEvent);
     }
 
     private void start(StreamConnection c) {
@@ -224,6 +260,51 @@ final class FastPath extends ForwardingOpenListener {
         }
     }
 
+    /**
+     * The per-request state of a fast-path connection (HAProxy's h1s beside the connection's h1c):
+     * the parsed head, the route and endpoint, the endpoint connection carrying it, and the
+     * response framing. Cleared between requests; owned by its connection's IO thread.
+     */
+    private static final class Exchange {
+        final Http1.RequestHead req = new Http1.RequestHead();
+        /** Reused for each request of the connection (metrics and log take what they need at its end). */
+        final RequestState state = new RequestState(null);
+        int reqEnd;
+        ListenerHandler lh;
+        RouteHandler route;
+        Endpoint ep;
+        RequestState st;
+        Link link;
+        boolean linkReused;
+        IoFuture<StreamConnection> connecting;
+        long connectStarted;
+
+        final Http1.ResponseHead resp = new Http1.ResponseHead();
+        final ChunkedFraming chunks = new ChunkedFraming();
+        int bodyMode;
+        long bodyLeft;
+        boolean responseDone;
+        boolean linkReusable;
+        long bodyBytes;
+        AccessLog.Line logLine;
+        /** Metrics, slot and access log done for this request. */
+        boolean settled;
+
+        // The request body: how it is framed, how far it went upstream.
+        int reqMode;
+        long reqLeft;
+        /** Offset in the connection's {@code in} up to which the request's bytes went upstream. */
+        int sentTo;
+        /** How far a chunked body has been scanned, and where it ends (-1: not seen yet). */
+        int scannedTo;
+        int chunkEnd;
+        boolean reqDone;
+        /** The head left {@code in} (the request can no longer be replayed or handed over). */
+        boolean headDropped;
+        /** Strict: the body goes upstream with its framing as sent (see ChunkedFraming). */
+        final ChunkedFraming reqChunks = new ChunkedFraming(false);
+    }
+
     /** One client connection while the fast path owns it. */
     private final class Conn extends Buffers {
         final StreamConnection c;
@@ -240,35 +321,19 @@ final class FastPath extends ForwardingOpenListener {
         /** The client has shut its sending side. */
         boolean readDone;
 
-        final Http1.RequestHead req = new Http1.RequestHead();
         // Made once per connection: a method reference written at the call allocates per event.
         final Runnable backendEvent = this::onBackendReadable;
         private final Runnable clientReadEvent = this::onClientReadable;
         private final Runnable clientWriteEvent = this::onClientWritable;
-        int reqEnd;
+        final Runnable bodyEvent = this::pumpBody;
+        final Runnable nextEvent = this::next;
 
         byte[] hostKey;
         String host;
         byte[] forwarding;
-
-        ListenerHandler lh;
-        RouteHandler route;
-        Endpoint ep;
-        RequestState st;
-        Link link;
-        boolean linkReused;
-        IoFuture<StreamConnection> connecting;
-        long connectStarted;
-
-        final Http1.ResponseHead resp = new Http1.ResponseHead();
-        final Http1.ChunkedEnd chunks = new Http1.ChunkedEnd();
-        int bodyMode;
-        long bodyLeft;
-        boolean responseDone;
-        boolean linkReusable;
-        long bodyBytes;
-        AccessLog.Line logLine;
         final ByteBuffer[] gather = new ByteBuffer[2];
+        /** The request in progress (one at a time: pipelined ones wait in {@code in}); reused. */
+        final Exchange x = new Exchange();
 
         Conn(StreamConnection c, Loop loop) {
             this.c = c;
@@ -307,6 +372,10 @@ final class FastPath extends ForwardingOpenListener {
 
         void onClientReadable() {
             if (state >= CLOSED) return;
+            if ((state == FORWARDING || state == STREAMING) && !x.reqDone) {
+                pumpBody();
+                return;
+            }
             try {
                 if (in == null) {
                     inP = pool.allocate();
@@ -358,7 +427,7 @@ final class FastPath extends ForwardingOpenListener {
                 deadline = System.nanoTime() + keepAliveNanos;
                 return;
             }
-            int end = Http1.parseRequest(in, limit, maxHeaders, req);
+            int end = Http1.parseRequest(in, limit, maxHeaders, maxBodyBytes, x.req);
             if (end == Http1.INCOMPLETE) {
                 if (readDone) {
                     close();
@@ -375,11 +444,16 @@ final class FastPath extends ForwardingOpenListener {
                 handOver();
                 return;
             }
-            hostOf(req.hostStart, req.hostEnd);
-            String path = ascii(req.targetStart, req.pathEnd);
+            hostOf(x.req.hostStart, x.req.hostEnd);
+            // Only routes with a path prefix (or a static prefix) need the path as a String.
+            String path = h.routesByPath() ? ascii(x.req.targetStart, x.req.pathEnd) : "/";
             RouteHandler r = h.fastRoute(peer, host, path);
             if (r == null) {
                 handOver();
+                return;
+            }
+            if (!startBody(end, limit)) {
+                handOver(); // a malformed or oversized chunked body: the full path's guard refuses it
                 return;
             }
             ProxySettings settings = h.settings();
@@ -388,85 +462,234 @@ final class FastPath extends ForwardingOpenListener {
                 handOver(); // none up (503) or all at their limit (queue): the full path decides
                 return;
             }
-            lh = h;
-            route = r;
-            ep = pick.endpoint();
-            reqEnd = end;
-            st = new RequestState(h.name());
-            st.stats = r.stats;
-            st.backend = r.backend();
-            st.current = ep;
-            st.last = ep;
-            Link l = loop.takeIdle(ep);
+            x.lh = h;
+            x.route = r;
+            x.ep = pick.endpoint();
+            x.st = x.state.reset(h.name());
+            x.st.stats = r.stats;
+            x.st.backend = r.backend();
+            x.st.current = x.ep;
+            x.st.last = x.ep;
+            Link l = loop.takeIdle(x.ep);
             if (l != null) {
-                linkReused = true;
+                x.linkReused = true;
                 send(l);
             } else {
                 connect();
             }
         }
 
+        /**
+         * The request body's framing, and for a chunked body a look at the bytes that came with the
+         * head: false when they are already malformed or over {@code max_body_size} (nothing has
+         * gone upstream, so the full path may refuse the request with 400 as its guard does).
+         */
+        boolean startBody(int headEnd, int limit) {
+            x.reqEnd = headEnd;
+            x.sentTo = headEnd;
+            x.scannedTo = headEnd;
+            x.chunkEnd = -1;
+            x.headDropped = false;
+            if (x.req.chunked) {
+                x.reqMode = BODY_CHUNKED;
+                x.reqDone = false;
+                x.reqChunks.reset();
+                int e = x.reqChunks.scan(in, headEnd, limit);
+                if (e == ChunkedFraming.MALFORMED || x.reqChunks.dataBytes() > maxBodyBytes) return false;
+                x.scannedTo = e == ChunkedFraming.MORE ? limit : e;
+                if (e >= 0) x.chunkEnd = e;
+            } else if (x.req.contentLength > 0) {
+                x.reqMode = BODY_LENGTH;
+                x.reqDone = false;
+                x.reqLeft = x.req.contentLength;
+            } else {
+                x.reqMode = BODY_NONE;
+                x.reqDone = true;
+            }
+            return true;
+        }
+
+        /** True while the request's head and every body byte sent so far are still in {@code in}. */
+        boolean replayable() {
+            return !x.headDropped;
+        }
+
+        /** Before another attempt: the body goes again from its first byte. */
+        void rewindBody() {
+            x.sentTo = x.reqEnd;
+            x.scannedTo = x.reqEnd;
+            x.chunkEnd = -1;
+            x.reqChunks.reset();
+            x.reqLeft = x.req.contentLength;
+            x.reqDone = x.reqMode == BODY_NONE;
+        }
+
+        /**
+         * Streams the request body: the bytes in {@code in} go to the endpoint, then more are read
+         * from the client into the same buffer, never more than one buffer at a time (the client
+         * is read only as fast as the endpoint takes the body). The head and the first buffer stay
+         * for a replay until the buffer is needed for more body.
+         */
+        void pumpBody() {
+            Link l = x.link;
+            if (l == null || x.reqDone || state >= CLOSED) return;
+            if (l.writing()) {
+                c.getSourceChannel().suspendReads(); // the head first; its end resumes the body
+                return;
+            }
+            if (in == null) {
+                inP = pool.allocate();
+                in = inP.getBuffer();
+                in.clear();
+            }
+            while (true) {
+                int limit = in.position();
+                int end;
+                if (x.reqMode == BODY_LENGTH) {
+                    end = (int) Math.min(limit, x.sentTo + x.reqLeft);
+                } else {
+                    if (x.chunkEnd < 0 && x.scannedTo < limit) {
+                        int e = x.reqChunks.scan(in, x.scannedTo, limit);
+                        if (e == ChunkedFraming.MALFORMED || x.reqChunks.dataBytes() > maxBodyBytes) {
+                            // The head went upstream already: the request is cut (as on the full path).
+                            boolean malformed = e == ChunkedFraming.MALFORMED;
+                            if (x.st != null) x.st.note = malformed ? "malformed chunked body" : "body larger than limits.max_body_size";
+                            // Counted and logged as the client's fault unless a response had begun.
+                            if (state != STREAMING) x.resp.status = malformed ? StatusCodes.BAD_REQUEST : StatusCodes.REQUEST_ENTITY_TOO_LARGE;
+                            abort();
+                            return;
+                        }
+                        if (e == ChunkedFraming.MORE) {
+                            x.scannedTo = limit;
+                        } else {
+                            x.scannedTo = e;
+                            x.chunkEnd = e;
+                        }
+                    }
+                    end = x.chunkEnd >= 0 ? x.chunkEnd : x.scannedTo;
+                }
+                if (end > x.sentTo) {
+                    int w;
+                    try {
+                        in.limit(end).position(x.sentTo);
+                        w = l.bc.getSinkChannel().write(in);
+                    } catch (IOException e) {
+                        in.limit(in.capacity()).position(limit);
+                        backendFailed();
+                        return;
+                    }
+                    in.limit(in.capacity()).position(limit);
+                    x.sentTo += w;
+                    if (x.reqMode == BODY_LENGTH) x.reqLeft -= w;
+                    if (x.sentTo < end) {
+                        // The endpoint reads slower: the client waits until it is writable again.
+                        c.getSourceChannel().suspendReads();
+                        l.bc.getSinkChannel().resumeWrites();
+                        return;
+                    }
+                }
+                if (x.reqMode == BODY_LENGTH ? x.reqLeft == 0 : x.chunkEnd >= 0 && x.sentTo == x.chunkEnd) {
+                    x.reqDone = true;
+                    return;
+                }
+                if (readDone) {
+                    clientGone(); // the client stopped sending mid-body
+                    return;
+                }
+                if (limit == in.capacity()) {
+                    // Every buffered byte went: the buffer takes more body, and the head goes
+                    // (from here on the request cannot be replayed).
+                    captureLogLine();
+                    x.headDropped = true;
+                    in.clear();
+                    x.sentTo = 0;
+                    x.scannedTo = 0;
+                    x.reqEnd = 0;
+                }
+                int n;
+                try {
+                    n = c.getSourceChannel().read(in);
+                } catch (IOException e) {
+                    clientGone();
+                    return;
+                }
+                if (n < 0) {
+                    readDone = true;
+                    clientGone();
+                    return;
+                }
+                if (n == 0) {
+                    if (!c.getSourceChannel().isReadResumed()) c.getSourceChannel().resumeReads();
+                    return;
+                }
+                bytesIn.add(n);
+            }
+        }
+
         void connect() {
             state = CONNECTING;
-            linkReused = false;
-            connectStarted = System.nanoTime();
-            deadline = connectStarted + TimeUnit.MILLISECONDS.toNanos(lh.settings().connectTimeoutMillis());
-            IoFuture<StreamConnection> f = c.getIoThread().openStreamConnection(ep.socketAddress(), null, BACKEND_OPTIONS);
-            connecting = f;
+            x.linkReused = false;
+            x.connectStarted = System.nanoTime();
+            deadline = x.connectStarted + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().connectTimeoutMillis());
+            IoFuture<StreamConnection> f = c.getIoThread().openStreamConnection(x.ep.socketAddress(), null, BACKEND_OPTIONS);
+            x.connecting = f;
             f.addNotifier((fut, ignored) -> connected(fut), null);
         }
 
         void connected(IoFuture<? extends StreamConnection> f) {
             if (f.getStatus() != IoFuture.Status.DONE) {
-                if (f == connecting) connectFailed();
+                if (f == x.connecting) connectFailed();
                 return;
             }
             StreamConnection bc;
             try {
                 bc = f.get();
             } catch (IOException e) {
-                if (f == connecting) connectFailed();
+                if (f == x.connecting) connectFailed();
                 return;
             }
-            Endpoint target = f == connecting ? ep : null;
+            Endpoint target = f == x.connecting ? x.ep : null;
             if (target == null) {
                 IoUtils.safeClose(bc); // too late: timed out, or the client left
                 return;
             }
-            connecting = null;
+            x.connecting = null;
             long now = System.nanoTime();
-            st.connectNanos = now - connectStarted;
-            st.stats.connect.observe(st.connectNanos / 1e9);
-            send(new Link(bc, ep, loop));
+            x.st.connectNanos = now - x.connectStarted;
+            x.st.stats.connect.observe(x.st.connectNanos / 1e9);
+            send(new Link(bc, x.ep, loop));
         }
 
         void connectFailed() {
-            connecting = null;
-            failedBeforeResponse(true, "connect error");
+            x.connecting = null;
+            failedBeforeResponse(RetryRule.Failure.CONNECT_ERROR);
         }
 
         void send(Link l) {
-            link = l;
+            x.link = l;
             l.owner = this;
             state = FORWARDING;
-            st.connectedAt = System.nanoTime();
-            deadline = st.startNanos + TimeUnit.MILLISECONDS.toNanos(lh.settings().serverTimeoutMillis());
+            x.st.connectedAt = System.nanoTime();
+            deadline = x.st.startNanos + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().serverTimeoutMillis());
             ByteBuffer o = l.out();
-            int head = reqEnd - 2; // without the blank line: Cairn's headers go before it
+            int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
             if (head + forwarding.length + 2 > o.capacity()) {
-                link = null;
+                x.link = null;
                 l.owner = null;
                 loop.giveIdle(l);
                 l.releaseOut();
-                route.backend().release(ep);
-                st.current = null;
+                x.route.backend().release(x.ep);
+                x.st.current = null;
                 handOver();
                 return;
             }
-            ByteBuffer src = in.duplicate();
-            src.position(0).limit(head);
-            o.put(src).put(forwarding).put(CRLF).flip();
+            int filled = in.position();
+            in.limit(head).position(0);
+            o.put(in);
+            in.limit(in.capacity()).position(filled);
+            o.put(forwarding).put(CRLF).flip();
             l.write();
+            if (!x.reqDone && !l.writing() && x.link == l) pumpBody();
         }
 
         /** The Host value as a String and this host's forwarding headers, cached per connection. */
@@ -482,17 +705,8 @@ final class FastPath extends ForwardingOpenListener {
             in.get(start, k);
             hostKey = k;
             host = new String(k, StandardCharsets.ISO_8859_1);
-            String name = host.substring(0, req.hostNameEnd - start);
-            String bare = name.startsWith("[") ? name.substring(1, name.length() - 1) : name;
-            String ip = new String(peerFor, StandardCharsets.ISO_8859_1);
-            StringBuilder f = new StringBuilder(256);
-            f.append("X-Forwarded-For: ").append(ip).append("\r\n");
-            f.append("X-Forwarded-Proto: http\r\n");
-            f.append("X-Forwarded-Server: ").append(bare).append("\r\n");
-            f.append("X-Forwarded-Host: ").append(name).append("\r\n");
-            f.append("X-Forwarded-Port: ").append(req.port).append("\r\n");
-            f.append("Forwarded: ").append(RouteHandler.forwardedValue(null, peer, "http", host)).append("\r\n");
-            forwarding = f.toString().getBytes(StandardCharsets.ISO_8859_1);
+            forwarding = Forwarding.headerBlock(peer, scheme, host, host.substring(0, x.req.hostNameEnd - start),
+                    x.req.port == 0 ? defaultPort : x.req.port);
         }
 
         String ascii(int start, int end) {
@@ -513,7 +727,7 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void readHead() throws IOException {
-            Link l = link;
+            Link l = x.link;
             ByteBuffer b = l.in();
             int n = l.bc.getSourceChannel().read(b);
             if (n < 0) {
@@ -522,16 +736,16 @@ final class FastPath extends ForwardingOpenListener {
             }
             if (n == 0) return;
             while (true) {
-                int end = Http1.parseResponse(b, 0, b.position(), resp);
+                int end = Http1.parseResponse(b, 0, b.position(), x.resp);
                 if (end == Http1.INCOMPLETE) {
                     if (!b.hasRemaining()) badGateway("response head too large");
                     return;
                 }
-                if (end == Http1.NOT_SIMPLE || resp.status == 101) {
+                if (end == Http1.NOT_SIMPLE || x.resp.status == 101) {
                     badGateway("malformed response");
                     return;
                 }
-                if (resp.status >= 200) {
+                if (x.resp.status >= 200) {
                     startResponse(end);
                     return;
                 }
@@ -550,7 +764,7 @@ final class FastPath extends ForwardingOpenListener {
             src.position(Http1.ResponseHead.CODE).limit(end);
             o.put(HTTP11).put(src).flip();
             bytesOut.add(c.getSinkChannel().write(o));
-            if (o.hasRemaining()) {
+            if (o.hasRemaining() || !c.getSinkChannel().flush()) {
                 abort(); // a client that cannot take a few hundred bytes now is gone
                 return false;
             }
@@ -558,59 +772,65 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void startResponse(int headEnd) throws IOException {
-            Link l = link;
+            Link l = x.link;
             ByteBuffer b = l.in;
             state = STREAMING;
-            st.responseNanos = System.nanoTime() - st.connectedAt;
-            int status = resp.status;
-            if (req.head || status == 204 || status == 304) {
-                bodyMode = BODY_NONE;
-            } else if (resp.chunked) {
-                bodyMode = BODY_CHUNKED;
-                chunks.reset();
-            } else if (resp.contentLength >= 0) {
-                bodyMode = BODY_LENGTH;
-                bodyLeft = resp.contentLength;
+            x.st.responseNanos = System.nanoTime() - x.st.connectedAt;
+            int status = x.resp.status;
+            if (x.req.head || status == 204 || status == 304) {
+                x.bodyMode = BODY_NONE;
+            } else if (x.resp.chunked) {
+                x.bodyMode = BODY_CHUNKED;
+                x.chunks.reset();
+            } else if (x.resp.contentLength >= 0) {
+                x.bodyMode = BODY_LENGTH;
+                x.bodyLeft = x.resp.contentLength;
             } else {
-                bodyMode = BODY_CLOSE;
+                x.bodyMode = BODY_CLOSE;
             }
-            linkReusable = bodyMode != BODY_CLOSE && (resp.http10 ? resp.keepAlive : !resp.close);
+            x.linkReusable = x.bodyMode != BODY_CLOSE && (x.resp.http10 ? x.resp.keepAlive : !x.resp.close);
             // The endpoint closing its connection is its business: the client's stays open (HAProxy
             // does the same), unless the body ends with the close.
-            boolean dropConnection = resp.close && bodyMode != BODY_CLOSE && resp.connectionStart >= 0;
-            closeAfter = closeAfter || bodyMode == BODY_CLOSE || (resp.close && !dropConnection);
-            bodyBytes = 0;
+            boolean dropConnection = x.resp.close && x.bodyMode != BODY_CLOSE && x.resp.connectionStart >= 0;
+            closeAfter = closeAfter || x.bodyMode == BODY_CLOSE || (x.resp.close && !dropConnection);
+            x.bodyBytes = 0;
             clientDeadline = 0;
-            responseDone = false;
-            logLine = null;
+            x.responseDone = false;
             // The client's head: HTTP/1.1, then the status and header lines as the endpoint sent them.
             outP = pool.allocate();
             out = outP.getBuffer();
             out.clear();
-            byte[] date = resp.date ? null : DateLine.get();
+            byte[] date = x.resp.date ? null : DateLine.get();
             int extra = HTTP11.length + (date == null ? 0 : date.length) + CONNECTION_CLOSE.length;
             if (headEnd - Http1.ResponseHead.CODE + extra > out.capacity()) {
                 badGateway("response head too large");
                 return;
             }
-            ByteBuffer src = b.duplicate();
+            // Copied by moving b's window (a duplicate() per response would allocate), then restored.
+            int filled = b.position();
             out.put(HTTP11);
             if (dropConnection) {
-                src.position(Http1.ResponseHead.CODE).limit(resp.connectionStart);
-                out.put(src);
-                src.limit(headEnd - 2).position(resp.connectionEnd);
+                b.limit(x.resp.connectionStart).position(Http1.ResponseHead.CODE);
+                out.put(b);
+                b.limit(headEnd - 2).position(x.resp.connectionEnd);
             } else {
-                src.position(Http1.ResponseHead.CODE).limit(headEnd - 2);
+                b.limit(headEnd - 2).position(Http1.ResponseHead.CODE);
             }
-            out.put(src);
+            out.put(b);
+            b.limit(b.capacity()).position(filled);
             if (date != null) out.put(date);
-            if (bodyMode == BODY_CLOSE && !resp.close) out.put(CONNECTION_CLOSE);
+            if (x.bodyMode == BODY_CLOSE && !x.resp.close) out.put(CONNECTION_CLOSE);
             out.put(CRLF).flip();
             // The request can no longer be replayed: drop it, keep what the client pipelined after it.
             captureLogLine();
-            in.flip().position(reqEnd);
+            int drop = x.sentTo; // the head and the body bytes sent; a body still coming stays
+            in.flip().position(drop);
             in.compact();
-            reqEnd = 0;
+            x.scannedTo -= drop;
+            if (x.chunkEnd >= 0) x.chunkEnd -= drop;
+            x.sentTo = 0;
+            x.reqEnd = 0;
+            x.headDropped = true;
             body(b, headEnd, b.position());
             pump();
         }
@@ -618,34 +838,37 @@ final class FastPath extends ForwardingOpenListener {
         /** Marks {@code b[from, to)} as the next body bytes to send, up to the body's end. */
         void body(ByteBuffer b, int from, int to) throws IOException {
             int take;
-            switch (bodyMode) {
+            switch (x.bodyMode) {
                 case BODY_NONE -> {
                     take = 0;
-                    responseDone = true;
+                    x.responseDone = true;
                 }
                 case BODY_LENGTH -> {
-                    take = (int) Math.min(bodyLeft, to - from);
-                    bodyLeft -= take;
-                    responseDone = bodyLeft == 0;
+                    take = (int) Math.min(x.bodyLeft, to - from);
+                    x.bodyLeft -= take;
+                    x.responseDone = x.bodyLeft == 0;
                 }
                 case BODY_CHUNKED -> {
-                    int end = chunks.scan(b, from, to);
-                    if (end == Http1.ChunkedEnd.MALFORMED) throw new IOException("malformed chunked body");
-                    take = end == Http1.ChunkedEnd.MORE ? to - from : end - from;
-                    responseDone = end != Http1.ChunkedEnd.MORE;
+                    int end = x.chunks.scan(b, from, to);
+                    if (end == ChunkedFraming.MALFORMED) throw new IOException("malformed chunked body");
+                    take = end == ChunkedFraming.MORE ? to - from : end - from;
+                    x.responseDone = end != ChunkedFraming.MORE;
                 }
                 default -> take = to - from;
             }
-            if (from + take < to) linkReusable = false; // the endpoint sent more than one response
-            bodyBytes += take;
+            if (from + take < to) x.linkReusable = false; // the endpoint sent more than one response
+            x.bodyBytes += take;
             b.limit(from + take).position(from);
         }
 
         /** Writes what is pending to the client and reads more body until done or blocked. */
         void pump() throws IOException {
-            Link l = link;
+            Link l = x.link;
             while (true) {
                 ByteBuffer b = l.in;
+                // The last bytes are about to go: the request is counted before the client can
+                // see its end (a client that reads the metrics next finds it there).
+                if (x.responseDone && !x.settled) settle(x.resp.status, System.nanoTime());
                 long w;
                 if (out != null) {
                     gather[0] = out;
@@ -658,15 +881,16 @@ final class FastPath extends ForwardingOpenListener {
                 }
                 bytesOut.add(w);
                 if (out != null && !out.hasRemaining()) releaseOut();
-                if (out != null || b.hasRemaining()) {
-                    // The client is slower than the endpoint: stop reading it until this is out.
+                if (out != null || b.hasRemaining() || !c.getSinkChannel().flush()) {
+                    // The client is slower than the endpoint: stop reading it until this is out
+                    // (on TLS, flush() is false while encrypted bytes wait for the socket).
                     l.bc.getSourceChannel().suspendReads();
                     c.getSinkChannel().resumeWrites();
                     if (clientDeadline == 0) clientDeadline = System.nanoTime() + clientNanos;
                     return;
                 }
                 clientDeadline = 0;
-                if (responseDone) {
+                if (x.responseDone) {
                     finish();
                     return;
                 }
@@ -678,8 +902,8 @@ final class FastPath extends ForwardingOpenListener {
                     return;
                 }
                 if (n < 0) {
-                    if (bodyMode == BODY_CLOSE) {
-                        responseDone = true;
+                    if (x.bodyMode == BODY_CLOSE) {
+                        x.responseDone = true;
                         b.flip();
                         continue;
                     }
@@ -704,12 +928,18 @@ final class FastPath extends ForwardingOpenListener {
 
         void finish() {
             long now = System.nanoTime();
-            int status = resp.status;
-            Link l = link;
-            link = null;
+            int status = x.resp.status;
+            Link l = x.link;
+            x.link = null;
             l.owner = null;
             settle(status, now);
-            if (linkReusable && !l.writing()) {
+            if (!x.reqDone) {
+                // The endpoint answered before it read the whole body (as it may): where the next
+                // request starts on either connection is unknown, so both close.
+                x.linkReusable = false;
+                closeAfter = true;
+            }
+            if (x.linkReusable && !l.writing()) {
                 l.releaseIn();
                 if (!l.bc.getSourceChannel().isReadResumed()) l.bc.getSourceChannel().resumeReads();
                 loop.giveIdle(l);
@@ -728,78 +958,95 @@ final class FastPath extends ForwardingOpenListener {
 
         /** Metrics, the endpoint's slot, passive health and the access log for this request. */
         void settle(int status, long now) {
-            long duration = now - st.startNanos;
-            lh.settle(st, status, duration);
-            if (logLine != null) {
-                AccessLog.Line l = logLine;
-                logLine = null;
-                lh.accessLog().write(l, status, bodyBytes, st, duration);
+            if (x.settled) return;
+            x.settled = true;
+            requests.increment();
+            long duration = now - x.st.startNanos;
+            x.lh.settle(x.st, status, duration);
+            if (x.logLine != null) {
+                AccessLog.Line l = x.logLine;
+                x.logLine = null;
+                x.lh.accessLog().write(l, status, x.bodyBytes, x.st, duration);
             }
         }
 
         /** Takes what the access log needs from the request head before the head is dropped. */
         void captureLogLine() {
-            if (reqEnd == 0 || !lh.accessLog().enabled()) return;
-            logLine = new AccessLog.Line(new String(peerFor, StandardCharsets.ISO_8859_1), req.head ? "HEAD" : "GET",
-                    host, ascii(req.targetStart, req.targetEnd), "HTTP/1.1",
-                    req.userAgentStart < 0 ? null : ascii(req.userAgentStart, req.userAgentEnd),
-                    req.refererStart < 0 ? null : ascii(req.refererStart, req.refererEnd));
+            if (x.logLine != null || x.headDropped || !x.lh.accessLog().enabled()) return;
+            x.logLine = new AccessLog.Line(new String(peerFor, StandardCharsets.ISO_8859_1), x.req.method,
+                    host, ascii(x.req.targetStart, x.req.targetEnd), "HTTP/1.1",
+                    x.req.userAgentStart < 0 ? null : ascii(x.req.userAgentStart, x.req.userAgentEnd),
+                    x.req.refererStart < 0 ? null : ascii(x.req.refererStart, x.req.refererEnd));
         }
 
         void clearRequest() {
-            lh = null;
-            route = null;
-            ep = null;
-            st = null;
+            x.logLine = null;
+            x.settled = false;
+            x.lh = null;
+            x.route = null;
+            x.ep = null;
+            x.st = null;
             releaseOut();
         }
 
-        /** The endpoint failed: before the response, the full path replays the request (GET/HEAD). */
+        /** The endpoint connection failed: before the response, {@link RetryRule} decides. */
         void backendFailed() {
             if (state == STREAMING) {
                 abort();
                 return;
             }
             if (state != FORWARDING) return;
-            Link l = link;
-            link = null;
+            Link l = x.link;
+            x.link = null;
             l.owner = null;
             l.close();
-            failedBeforeResponse(!linkReused, "reset");
+            failedBeforeResponse(RetryRule.Failure.RESET);
         }
 
         /**
-         * Nothing was sent to the client yet: retry on another endpoint within the route's
-         * {@code retries} (GET and HEAD are idempotent), as the full path does; then 503.
+         * Nothing was sent to the client yet: another attempt as {@link RetryRule} allows (the same
+         * rule as the full path's), else 503. With no other endpoint free, the full path takes the
+         * connection and the request's bytes (it queues, answers or replays as without the fast path).
          */
-        void failedBeforeResponse(boolean countAgainstEndpoint, String why) {
-            Endpoint failed = ep;
-            Backend backend = route.backend();
-            ProxySettings settings = lh.settings();
+        void failedBeforeResponse(RetryRule.Failure why) {
+            Endpoint failed = x.ep;
+            Backend backend = x.route.backend();
+            ProxySettings settings = x.lh.settings();
+            boolean reused = why == RetryRule.Failure.RESET && x.linkReused;
             backend.release(failed);
-            st.current = null;
-            if (countAgainstEndpoint) settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
-            st.addTried(failed);
-            if (st.retries >= route.config.retries()) {
-                respondError(StatusCodes.SERVICE_UNAVAILABLE, null);
+            x.st.current = null;
+            if (RetryRule.countsAgainstEndpoint(why, reused)) {
+                settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
+                x.st.addTried(failed);
+            }
+            boolean replayable = replayable();
+            if (!RetryRule.mayRetry(why, x.req.idempotent, replayable, x.st.retries, x.route.config.retries())) {
+                respondError(StatusCodes.SERVICE_UNAVAILABLE, ErrorAnswer.defaultWhy(503, why == RetryRule.Failure.RESET));
                 return;
             }
-            st.retries++;
-            st.stats.retries.inc();
-            Backend.Pick pick = backend.select(route.config.balance(), peer, null, st.tried, settings.endpointMaxConnections());
+            x.st.retries++;
+            x.st.stats.retries.inc();
+            Backend.Pick pick = backend.select(x.route.config.balance(), peer, null, x.st.tried, settings.endpointMaxConnections());
             if (pick.endpoint() == null) {
+                if (!replayable) {
+                    respondError(StatusCodes.SERVICE_UNAVAILABLE, null);
+                    return;
+                }
                 // Nothing else free: the full path queues or answers, and replays the request.
                 clearRequest();
                 handOver();
                 return;
             }
-            ep = pick.endpoint();
-            if (ep != failed) st.stats.redispatches.inc();
-            st.current = ep;
-            st.last = ep;
-            Link l = loop.takeIdle(ep);
+            x.ep = pick.endpoint();
+            if (x.ep != failed) x.st.stats.redispatches.inc();
+            x.st.current = x.ep;
+            x.st.last = x.ep;
+            rewindBody();
+            // After a reset on a reused connection the endpoint is fine, but its idle connections
+            // may be as stale as the one that failed: a new one.
+            Link l = reused ? null : loop.takeIdle(x.ep);
             if (l != null) {
-                linkReused = true;
+                x.linkReused = true;
                 send(l);
             } else {
                 connect();
@@ -807,8 +1054,8 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void badGateway(String why) {
-            Link l = link;
-            link = null;
+            Link l = x.link;
+            x.link = null;
             l.owner = null;
             l.close();
             respondError(StatusCodes.BAD_GATEWAY, why);
@@ -816,21 +1063,17 @@ final class FastPath extends ForwardingOpenListener {
 
         /** An error answer of Cairn's own (as the full path's), then the connection closes. */
         void respondError(int status, String why) {
-            String svc = st.stats.service == null ? "" : " (service " + st.stats.service + ")";
-            byte[] body = (status + " " + StatusCodes.getReason(status) + (why == null ? "" : ": " + why) + svc + "\n")
-                    .getBytes(StandardCharsets.UTF_8);
-            String head = "HTTP/1.1 " + status + " " + StatusCodes.getReason(status) + "\r\n"
-                    + "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nCache-Control: no-store\r\n"
-                    + "Content-Length: " + body.length + "\r\n";
-            st.note = why;
+            String reason = StatusCodes.getReason(status);
+            String service = x.st.stats.service;
+            byte[] answer = ErrorAnswer.http1(status, reason, why, service, DateLine.get());
+            x.st.note = why;
             captureLogLine();
-            bodyBytes = body.length;
+            x.bodyBytes = ErrorAnswer.bodyLength(status, reason, why, service);
             settle(status, System.nanoTime());
             clearRequest();
             state = IDLE;
             try {
-                ByteBuffer o = ByteBuffer.allocate(head.length() + 64 + body.length);
-                o.put(head.getBytes(StandardCharsets.ISO_8859_1)).put(DateLine.get()).put(CRLF).put(body).flip();
+                ByteBuffer o = ByteBuffer.wrap(answer);
                 c.getSinkChannel().write(o);
                 c.getSinkChannel().flush();
             } catch (IOException ignored) {
@@ -842,15 +1085,15 @@ final class FastPath extends ForwardingOpenListener {
         /** The response broke after it started: nothing to do but close both sides. */
         void abort() {
             if (state >= CLOSED) return;
-            Link l = link;
-            link = null;
+            Link l = x.link;
+            x.link = null;
             if (l != null) {
                 l.owner = null;
                 l.close();
             }
-            if (st != null) {
-                st.note = "aborted";
-                settle(resp.status, System.nanoTime());
+            if (x.st != null) {
+                x.st.note = "aborted";
+                settle(x.resp.status, System.nanoTime());
             }
             clearRequest();
             close();
@@ -858,14 +1101,14 @@ final class FastPath extends ForwardingOpenListener {
 
         /** The client left while its request was with an endpoint. */
         void clientGone() {
-            if (connecting != null) connecting = null;
-            Link l = link;
-            link = null;
+            if (x.connecting != null) x.connecting = null;
+            Link l = x.link;
+            x.link = null;
             if (l != null) {
                 l.owner = null;
                 l.close();
             }
-            if (ep != null) route.backend().release(ep);
+            if (x.ep != null) x.route.backend().release(x.ep);
             clearRequest();
             close();
         }
@@ -875,15 +1118,15 @@ final class FastPath extends ForwardingOpenListener {
             switch (state) {
                 case IDLE -> close();
                 case CONNECTING -> {
-                    connecting = null;
-                    failedBeforeResponse(true, "connect timeout");
+                    x.connecting = null;
+                    failedBeforeResponse(RetryRule.Failure.CONNECT_TIMEOUT);
                 }
                 case FORWARDING -> {
-                    Link l = link;
-                    link = null;
+                    Link l = x.link;
+                    x.link = null;
                     l.owner = null;
                     l.close();
-                    respondError(StatusCodes.GATEWAY_TIME_OUT, "server timeout");
+                    respondError(StatusCodes.GATEWAY_TIME_OUT, ErrorAnswer.defaultWhy(504, true));
                 }
                 default -> abort();
             }
@@ -972,12 +1215,10 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void onWritable() {
-            if (out == null) {
-                bc.getSinkChannel().suspendWrites();
-                return;
-            }
             bc.getSinkChannel().suspendWrites();
-            write();
+            if (out != null) write();
+            Conn o = owner;
+            if (out == null && o != null && !o.x.reqDone) o.guarded(o.bodyEvent); // the body follows its head
         }
 
         void onReadable() {

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * The strict HTTP/1.1 head parsing behind the {@link FastPath}. A request is accepted only in
- * the narrow shape the fast path forwards (GET or HEAD, origin form, one Host, no body, no
- * connection-level headers); anything else, valid or not, is left to Undertow's full path, which
+ * the narrow shape the fast path forwards (a common method, origin form, one Host, at most one
+ * Content-Length or a lone {@code Transfer-Encoding: chunked}, no connection-level headers); anything else, valid or not, is left to Undertow's full path, which
  * answers or refuses it exactly as before. Responses are parsed for their framing only.
  * All offsets are absolute positions in the buffer; nothing here allocates.
  */
@@ -35,7 +35,15 @@ final class Http1 {
 
     /** Where the parts of a simple request head are; filled by {@link #parseRequest}. */
     static final class RequestHead {
+        /** The method, one of {@link #METHODS}. */
+        String method;
         boolean head;
+        boolean idempotent;
+        /** Content-Length, -1 when none. */
+        long contentLength;
+        boolean chunked;
+        /** {@code Expect: 100-continue} (passed on: the endpoint's 100 reaches the client). */
+        boolean expectContinue;
         int targetStart;
         int pathEnd;
         int targetEnd;
@@ -43,6 +51,7 @@ final class Http1 {
         int hostEnd;
         /** End of the host name within the Host value (before ":port"). */
         int hostNameEnd;
+        /** The port in Host, 0 when none (the scheme's default). */
         int port;
         int userAgentStart = -1;
         int userAgentEnd;
@@ -55,18 +64,21 @@ final class Http1 {
      * Parses the request head in {@code b[0, limit)}. Returns the offset just past its blank
      * line, {@link #INCOMPLETE} when more bytes are needed, or {@link #NOT_SIMPLE}.
      */
-    static int parseRequest(ByteBuffer b, int limit, int maxHeaders, RequestHead h) {
-        int i;
-        if (limit < 5) return prefixOf(b, limit, "GET ") || prefixOf(b, limit, "HEAD ") ? INCOMPLETE : NOT_SIMPLE;
-        if (startsWith(b, 0, "GET ")) {
-            h.head = false;
-            i = 4;
-        } else if (startsWith(b, 0, "HEAD ")) {
-            h.head = true;
-            i = 5;
-        } else {
-            return NOT_SIMPLE;
+    static int parseRequest(ByteBuffer b, int limit, int maxHeaders, long maxBody, RequestHead h) {
+        int i = 0;
+        while (true) {
+            if (i >= limit) return INCOMPLETE;
+            int c = b.get(i);
+            if (c == ' ') break;
+            if (c < 'A' || c > 'Z' || i >= 7) return NOT_SIMPLE;
+            i++;
         }
+        String m = method(b, i);
+        if (m == null) return NOT_SIMPLE;
+        h.method = m;
+        h.head = m == "HEAD";
+        h.idempotent = m != "POST" && m != "PATCH";
+        i++;
         h.targetStart = i;
         if (i >= limit) return INCOMPLETE;
         if (b.get(i) != '/') return NOT_SIMPLE;
@@ -95,6 +107,9 @@ final class Http1 {
         int hosts = 0;
         int cookies = 0;
         int headers = 0;
+        h.contentLength = -1;
+        h.chunked = false;
+        h.expectContinue = false;
         h.userAgentStart = -1;
         h.refererStart = -1;
         while (true) {
@@ -104,6 +119,10 @@ final class Http1 {
                 if (i + 1 >= limit) return INCOMPLETE;
                 if (b.get(i + 1) != '\n') return NOT_SIMPLE;
                 if (hosts != 1) return NOT_SIMPLE;
+                // Framing two parsers may read differently, or a body over the limit: the full path
+                // refuses it (400, 413) with the same words.
+                if (h.chunked && h.contentLength >= 0) return NOT_SIMPLE;
+                if (h.contentLength > maxBody) return NOT_SIMPLE;
                 return i + 2;
             }
             if (++headers > maxHeaders) return NOT_SIMPLE;
@@ -121,6 +140,24 @@ final class Http1 {
                 }
                 case H_CONNECTION -> {
                     if (!equalsIgnoreCase(b, valueStart, valueEnd - valueStart, "keep-alive")) return NOT_SIMPLE;
+                }
+                case H_CONTENT_LENGTH -> {
+                    if (h.contentLength >= 0 || valueEnd == valueStart || valueEnd - valueStart > 18) return NOT_SIMPLE;
+                    long n = 0;
+                    for (int k = valueStart; k < valueEnd; k++) {
+                        int d = b.get(k);
+                        if (d < '0' || d > '9') return NOT_SIMPLE;
+                        n = n * 10 + (d - '0');
+                    }
+                    h.contentLength = n;
+                }
+                case H_TRANSFER_ENCODING -> {
+                    if (h.chunked || !equalsIgnoreCase(b, valueStart, valueEnd - valueStart, "chunked")) return NOT_SIMPLE;
+                    h.chunked = true;
+                }
+                case H_EXPECT -> {
+                    if (h.expectContinue || !equalsIgnoreCase(b, valueStart, valueEnd - valueStart, "100-continue")) return NOT_SIMPLE;
+                    h.expectContinue = true;
                 }
                 case H_USER_AGENT -> {
                     h.userAgentStart = valueStart;
@@ -194,10 +231,24 @@ final class Http1 {
     private static final int H_USER_AGENT = 4;
     private static final int H_REFERER = 5;
     private static final int H_REFUSED = 6;
+    private static final int H_CONTENT_LENGTH = 7;
+    private static final int H_TRANSFER_ENCODING = 8;
+    private static final int H_EXPECT = 9;
+
+    /** The methods the fast path forwards; anything else (CONNECT, PRI, WebDAV's) takes the full path. */
+    static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
+
+    /** The method in {@code b[0, end)} as one of {@link #METHODS} (interned constants), or null. */
+    private static String method(ByteBuffer b, int end) {
+        for (String m : METHODS) {
+            if (m.length() == end && startsWith(b, 0, m)) return m;
+        }
+        return null;
+    }
 
     /** Headers whose presence sends the request to the full path (framing, hop-by-hop, forwarding). */
     private static final String[] REFUSED = {
-        "content-length", "transfer-encoding", "upgrade", "expect", "keep-alive", "proxy-connection",
+        "upgrade", "keep-alive", "proxy-connection",
         "forwarded", "x-real-ip", "http2-settings", "te", "trailer",
     };
 
@@ -208,6 +259,13 @@ final class Http1 {
             }
             case 6 -> {
                 if (equalsIgnoreCase(b, start, len, "cookie")) return H_COOKIE;
+                if (equalsIgnoreCase(b, start, len, "expect")) return H_EXPECT;
+            }
+            case 14 -> {
+                if (equalsIgnoreCase(b, start, len, "content-length")) return H_CONTENT_LENGTH;
+            }
+            case 17 -> {
+                if (equalsIgnoreCase(b, start, len, "transfer-encoding")) return H_TRANSFER_ENCODING;
             }
             case 7 -> {
                 if (equalsIgnoreCase(b, start, len, "referer")) return H_REFERER;
@@ -250,7 +308,7 @@ final class Http1 {
         h.hostEnd = end;
         h.hostNameEnd = i;
         if (i == end) {
-            h.port = 80;
+            h.port = 0; // none: the scheme's
             return true;
         }
         if (b.get(i) != ':' || end - i < 2 || end - i > 6) return false;
@@ -369,108 +427,10 @@ final class Http1 {
         }
     }
 
-    /**
-     * Finds the end of a chunked body (last chunk and trailers). Feed it the body bytes in order;
-     * {@link #scan} answers where the body ends, or that it goes on.
-     */
-    static final class ChunkedEnd {
-        static final int MORE = -1;
-        static final int MALFORMED = -2;
-
-        private static final int SIZE = 0;
-        private static final int SIZE_DIGITS = 1;
-        private static final int EXT = 2;
-        private static final int SIZE_LF = 3;
-        private static final int DATA = 4;
-        private static final int DATA_CR = 5;
-        private static final int DATA_LF = 6;
-        private static final int TRAILER_START = 7;
-        private static final int TRAILER_LINE = 8;
-        private static final int TRAILER_LF = 9;
-        private static final int FINAL_LF = 10;
-
-        private int state = SIZE;
-        private long size;
-
-        void reset() {
-            state = SIZE;
-            size = 0;
-        }
-
-        /** Scans {@code b[from, to)}: the offset just past the body's end, {@link #MORE} or {@link #MALFORMED}. */
-        int scan(ByteBuffer b, int from, int to) {
-            int i = from;
-            while (i < to) {
-                if (state == DATA) {
-                    long n = Math.min(size, to - i);
-                    i += (int) n;
-                    size -= n;
-                    if (size == 0) state = DATA_CR;
-                    continue;
-                }
-                int c = b.get(i++) & 0xff;
-                switch (state) {
-                    case SIZE, SIZE_DIGITS -> {
-                        int d = Character.digit(c, 16);
-                        if (d >= 0) {
-                            if (size > 0x7ffffffffffL) return MALFORMED;
-                            size = size * 16 + d;
-                            state = SIZE_DIGITS;
-                        } else if (state == SIZE_DIGITS && (c == ';' || c == ' ' || c == '\t')) {
-                            state = EXT;
-                        } else if (state == SIZE_DIGITS && c == '\r') {
-                            state = SIZE_LF;
-                        } else {
-                            return MALFORMED;
-                        }
-                    }
-                    case EXT -> {
-                        if (c == '\r') state = SIZE_LF;
-                        else if (c == '\n') return MALFORMED;
-                    }
-                    case SIZE_LF -> {
-                        if (c != '\n') return MALFORMED;
-                        state = size == 0 ? TRAILER_START : DATA;
-                    }
-                    case DATA_CR -> {
-                        if (c != '\r') return MALFORMED;
-                        state = DATA_LF;
-                    }
-                    case DATA_LF -> {
-                        if (c != '\n') return MALFORMED;
-                        state = SIZE;
-                    }
-                    case TRAILER_START -> state = c == '\r' ? FINAL_LF : TRAILER_LINE;
-                    case TRAILER_LINE -> {
-                        if (c == '\r') state = TRAILER_LF;
-                        else if (c == '\n') return MALFORMED;
-                    }
-                    case TRAILER_LF, FINAL_LF -> {
-                        if (c != '\n') return MALFORMED;
-                        if (state == FINAL_LF) {
-                            reset();
-                            return i;
-                        }
-                        state = TRAILER_START;
-                    }
-                    default -> throw new IllegalStateException();
-                }
-            }
-            return MORE;
-        }
-    }
-
     static boolean startsWith(ByteBuffer b, int at, String s) {
         if (b.limit() < at + s.length()) return false;
         for (int k = 0; k < s.length(); k++) {
             if (b.get(at + k) != s.charAt(k)) return false;
-        }
-        return true;
-    }
-
-    private static boolean prefixOf(ByteBuffer b, int limit, String s) {
-        for (int k = 0; k < limit && k < s.length(); k++) {
-            if (b.get(k) != s.charAt(k)) return false;
         }
         return true;
     }

@@ -4,6 +4,8 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
+import dev.cairn.proxy.http.policy.ErrorAnswer;
+import dev.cairn.proxy.http.policy.RequestFraming;
 import dev.cairn.proxy.net.AccessRules;
 import dev.cairn.proxy.net.Cidr;
 import io.undertow.client.UndertowClient;
@@ -38,6 +40,7 @@ public final class ListenerHandler implements HttpHandler {
     private final int redirectPort;
     private final ProxySettings settings;
     private final long maxBodyBytes;
+    private final boolean routesByPath;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
                            UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
@@ -58,6 +61,11 @@ public final class ListenerHandler implements HttpHandler {
             rs.add(new RouteHandler(r, configDir, b, metrics.new RouteStats(name, r.service()), trusted, client, settings));
         }
         this.routes = List.copyOf(rs);
+        boolean byPath = false;
+        for (RouteConfig r : config.routes()) {
+            if (!"/".equals(r.path()) || r.staticFiles() != null) byPath = true;
+        }
+        this.routesByPath = byPath;
     }
 
     @Override
@@ -117,15 +125,8 @@ public final class ListenerHandler implements HttpHandler {
     static String smugglingProblem(HttpServerExchange ex) {
         HeaderValues cl = ex.getRequestHeaders().get(Headers.CONTENT_LENGTH);
         HeaderValues te = ex.getRequestHeaders().get(Headers.TRANSFER_ENCODING);
-        if (cl != null && te != null) return "Content-Length with Transfer-Encoding";
-        if (cl != null && (cl.size() > 1 || cl.getFirst().indexOf(',') >= 0)) return "several Content-Length values";
-        if (te != null) {
-            String last = te.getLast().trim();
-            int comma = last.lastIndexOf(',');
-            if (comma >= 0) last = last.substring(comma + 1).trim();
-            if (!last.equalsIgnoreCase("chunked")) return "Transfer-Encoding not ending in chunked";
-        }
-        return null;
+        return RequestFraming.problem(cl == null ? 0 : cl.size(), cl == null ? null : cl.getFirst(),
+                te == null ? null : RequestFraming.lastCoding(te.getLast()));
     }
 
     private void redirect(HttpServerExchange ex) {
@@ -198,7 +199,8 @@ public final class ListenerHandler implements HttpHandler {
     RouteHandler fastRoute(InetAddress peer, String host, String path) {
         if (redirectHttps) return null;
         if (!rules.isOpen() && (peer == null || !rules.permits(peer))) return null;
-        for (RouteHandler r : routes) {
+        for (int i = 0, n = routes.size(); i < n; i++) { // indexed: no iterator per request
+            RouteHandler r = routes.get(i);
             if (r.matches(host, path)) return r.plainProxy(path) ? r : null;
         }
         return null;
@@ -206,6 +208,11 @@ public final class ListenerHandler implements HttpHandler {
 
     String name() {
         return name;
+    }
+
+    /** Whether some route matches on more than "/" (else the fast path need not read the path). */
+    boolean routesByPath() {
+        return routesByPath;
     }
 
     ProxySettings settings() {
@@ -220,11 +227,11 @@ public final class ListenerHandler implements HttpHandler {
     private static final DefaultResponseListener ERROR_BODY = ex -> {
         if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
         RequestState st = ex.getAttachment(RequestState.KEY);
-        String why = st == null || st.note == null ? "" : ": " + st.note;
-        String svc = st == null || st.stats == null || st.stats.service == null ? "" : " (service " + st.stats.service + ")";
-        String body = ex.getStatusCode() + " " + StatusCodes.getReason(ex.getStatusCode()) + why + svc + "\n";
-        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain; charset=utf-8");
-        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+        if (st != null && st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
+        String body = ErrorAnswer.body(ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()),
+                st == null ? null : st.note, st == null || st.stats == null ? null : st.stats.service);
+        ex.getResponseHeaders().put(Headers.CONTENT_TYPE, ErrorAnswer.CONTENT_TYPE);
+        ex.getResponseHeaders().put(Headers.CACHE_CONTROL, ErrorAnswer.CACHE_CONTROL);
         ex.getResponseSender().send(body);
         return true;
     };

@@ -111,6 +111,17 @@ public final class ListenerServer {
         // h2c (plain-text upgrade) as Undertow's builder offers it when HTTP/2 is on.
         http1.setRootHandler(config.http2() && config.tls() == null ? new Http2UpgradeHandler(root) : root);
         OpenListener open = new GuardedOpenListener(http1);
+        // The fast path takes every HTTP/1.1 connection first, plain or TLS (on TLS it reads the
+        // decrypted stream of Undertow's SslConduit, JDK SSLEngine underneath); h2 connections
+        // chosen by ALPN go to Undertow's HTTP/2 directly.
+        if (fastPath && !config.proxyProtocol()) {
+            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, timeouts.keepAlive().toNanos(),
+                    timeouts.httpRequest().toNanos(), timeouts.client().toNanos(), limits.maxHeaders(),
+                    limits.maxBodySize().bytes(), config.tls() != null);
+            open = fast;
+        } else {
+            fast = null;
+        }
         UndertowXnioSsl ssl = null;
         if (config.tls() != null) {
             certificates = new CertificateStore(config.tls().certificates(), configDir);
@@ -123,13 +134,6 @@ public final class ListenerServer {
             }
         } else {
             certificates = null;
-        }
-        if (fastPath && ssl == null && !config.proxyProtocol()) {
-            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, timeouts.keepAlive().toNanos(),
-                    timeouts.httpRequest().toNanos(), timeouts.client().toNanos(), limits.maxHeaders());
-            open = fast;
-        } else {
-            fast = null;
         }
         this.openListener = open;
         ChannelListener<StreamConnection> first = config.proxyProtocol()
@@ -179,12 +183,14 @@ public final class ListenerServer {
         long active = s == null ? 0 : s.getActiveConnections();
         long in = s == null ? 0 : s.getBytesReceived();
         long out = s == null ? 0 : s.getBytesSent();
+        long fastRequests = 0;
         if (fast != null) {
+            fastRequests = fast.requests.sum();
             active += fast.active.sum();
             in += fast.bytesIn.sum();
             out += fast.bytesOut.sum();
         }
-        return new ProxyMetrics.ListenerStats(config.name(), active, in, out);
+        return new ProxyMetrics.ListenerStats(config.name(), active, in, out, fastRequests);
     }
 
     /** The certificates this listener serves now (none for plain HTTP), for the expiry metric. */

@@ -1,5 +1,7 @@
 package dev.cairn.proxy.http;
 
+import dev.cairn.proxy.http.policy.ChunkedFraming;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -13,8 +15,8 @@ import java.nio.ByteBuffer;
  * chunked or a malformed length, all of which Undertow or the proxy's own checks answer or
  * hand over to another protocol. Not thread-safe: a connection is read by its one IO thread.
  *
- * <p>A malformed chunked body (a chunk-size line without hex digits or with other bytes, chunk
- * data not followed by CRLF) is refused the same way when the request's head arrived in the same
+ * <p>A malformed chunked body ({@link ChunkedFraming}'s rules: a chunk-size line without hex
+ * digits or with other bytes, chunk data not followed by CRLF, a bare LF) is refused the same way when the request's head arrived in the same
  * read, so Undertow has not parsed it yet: the head's first byte becomes a NUL and the request
  * gets 400 with nothing sent upstream. A head already passed on cannot be taken back: that
  * request is cut when Undertow's chunked parser fails, as before.
@@ -26,11 +28,7 @@ final class ObsFoldScanner {
     private static final int LINE_START = 2;     // just after the LF ending a head line
     private static final int LINE_START_CR = 3;  // a CR at the start of a line: the head may end
     private static final int BODY = 4;           // `remaining` bytes of a Content-Length body
-    private static final int CHUNK_SIZE = 5;     // a chunk-size line
-    private static final int CHUNK_DATA = 6;     // `remaining` bytes of chunk data
-    private static final int CHUNK_END = 7;      // the CRLF after chunk data
-    private static final int TRAILER_START = 8;  // start of a trailer line (after the last chunk)
-    private static final int TRAILER_LINE = 9;   // inside a trailer line
+    private static final int CHUNKED = 5;        // a chunked body, followed by {@link #chunks}
     private static final int OFF = 10;           // no longer watching this connection
 
     private static final byte[] CONTENT_LENGTH = "content-length".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -43,8 +41,7 @@ final class ObsFoldScanner {
     private long remaining;
     /** Where the current request's head starts in the buffer being scanned; -1: an earlier read. */
     private int headAt = -1;
-    private boolean sizeDigits;
-    private boolean sizeBws;
+    private final ChunkedFraming chunks = new ChunkedFraming();
 
     // Per head line.
     private boolean requestLine;
@@ -78,11 +75,21 @@ final class ObsFoldScanner {
         headAt = -1;
         while (i < to && state != OFF) {
             switch (state) {
-                case BODY, CHUNK_DATA -> {
+                case BODY -> {
                     int take = (int) Math.min(remaining, to - i);
                     i += take;
                     remaining -= take;
-                    if (remaining == 0) state = state == BODY ? START : CHUNK_END;
+                    if (remaining == 0) state = START;
+                }
+                case CHUNKED -> {
+                    int end = chunks.scan(b, i, to);
+                    if (end == ChunkedFraming.MALFORMED) {
+                        refuse(b);
+                        return;
+                    }
+                    if (end == ChunkedFraming.MORE) return;
+                    i = end;
+                    state = START;
                 }
                 default -> {
                     step(b, i);
@@ -131,23 +138,6 @@ final class ObsFoldScanner {
                 } else {
                     state = OFF; // a bare CR: Undertow answers it; stop guessing
                 }
-            }
-            case CHUNK_SIZE -> chunkSizeByte(buf, c);
-            case CHUNK_END -> {
-                if (c == '\n') {
-                    state = CHUNK_SIZE;
-                    sizeDigits = false;
-                    sizeBws = false;
-                } else if (c != '\r') {
-                    refuse(buf);
-                }
-            }
-            case TRAILER_START -> {
-                if (c == '\n') state = START;
-                else if (c != '\r') state = TRAILER_LINE;
-            }
-            case TRAILER_LINE -> {
-                if (c == '\n') state = TRAILER_START;
             }
             default -> state = OFF;
         }
@@ -249,12 +239,8 @@ final class ObsFoldScanner {
         if (stop) {
             state = OFF;
         } else if (chunked) {
-            state = CHUNK_SIZE;
-            remaining = 0;
-            lengthBad = false;
-            sizeDigits = false;
-            sizeBws = false;
-            inName = true; // reused: true while reading hex digits, false in a chunk extension
+            state = CHUNKED;
+            chunks.reset();
         } else if (contentLength > 0) {
             state = BODY;
             remaining = contentLength;
@@ -273,38 +259,5 @@ final class ObsFoldScanner {
     private void refuse(ByteBuffer buf) {
         if (headAt >= 0) buf.put(headAt, (byte) 0);
         state = OFF;
-    }
-
-    private void chunkSizeByte(ByteBuffer buf, byte c) {
-        if (c == '\n') {
-            if (lengthBad || !sizeDigits) {
-                refuse(buf);
-            } else if (remaining == 0) {
-                state = TRAILER_START;
-            } else {
-                state = CHUNK_DATA;
-            }
-            inName = true;
-            return;
-        }
-        if (!inName || c == '\r') return;
-        if (sizeBws) {
-            // Only more blanks or the ';' of an extension may follow blanks after the size.
-            if (c == ';') inName = false;
-            else if (c != ' ' && c != '\t') lengthBad = true;
-            return;
-        }
-        int d = Character.digit(c, 16);
-        if (d >= 0) {
-            sizeDigits = true;
-            if (remaining > (Long.MAX_VALUE >> 4)) lengthBad = true;
-            else remaining = (remaining << 4) | d;
-        } else if (sizeDigits && c == ';') {
-            inName = false; // a chunk extension follows
-        } else if (sizeDigits && (c == ' ' || c == '\t')) {
-            sizeBws = true;
-        } else {
-            lengthBad = true;
-        }
     }
 }

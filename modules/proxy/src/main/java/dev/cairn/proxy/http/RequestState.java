@@ -16,8 +16,8 @@ public final class RequestState {
 
     public static final AttachmentKey<RequestState> KEY = AttachmentKey.create(RequestState.class);
 
-    final long startNanos = System.nanoTime();
-    final String listener;
+    long startNanos = System.nanoTime();
+    String listener;
     ProxyMetrics.RouteStats stats;
     Backend backend;
     /** The endpoint whose slot this request holds (released on completion or retry). */
@@ -32,10 +32,36 @@ public final class RequestState {
     long connectedAt;
     long responseNanos = -1;
     Backend.Waiter waiter;
+    /** The current attempt has a connection (a failure now is a reset, not a connect error). */
+    boolean attemptConnected;
+    /** The current attempt's connection was reused from a keep-alive pool. */
+    boolean attemptReused;
     String note;
 
     RequestState(String listener) {
         this.listener = listener;
+    }
+
+    /** As new, for the next request of a fast-path connection (which reuses one per connection). */
+    RequestState reset(String listener) {
+        startNanos = System.nanoTime();
+        this.listener = listener;
+        stats = null;
+        backend = null;
+        current = null;
+        last = null;
+        tried = Set.of();
+        sticky = null;
+        stickyRoute = false;
+        retries = 0;
+        connectNanos = -1;
+        connectedAt = 0;
+        responseNanos = -1;
+        waiter = null;
+        note = null;
+        attemptConnected = false;
+        attemptReused = false;
+        return this;
     }
 
     void addTried(Endpoint e) {

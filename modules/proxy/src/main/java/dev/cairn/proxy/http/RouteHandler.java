@@ -4,7 +4,7 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.RouteConfig;
-import dev.cairn.proxy.net.AccessRules;
+import dev.cairn.proxy.http.policy.Forwarding;
 import dev.cairn.proxy.net.Cidr;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
@@ -16,7 +16,6 @@ import io.undertow.util.ETag;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
 import io.undertow.util.StatusCodes;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -162,7 +161,7 @@ final class RouteHandler implements HttpHandler {
     private void forwarded(HttpServerExchange ex) {
         InetAddress peer = CairnProxyClient.clientAddress(ex);
         var h = ex.getRequestHeaders();
-        boolean trust = peer != null && AccessRules.anyContains(trusted, peer);
+        boolean trust = Forwarding.trusted(trusted, peer);
         String previous = null;
         if (trust) {
             var values = h.get(FORWARDED);
@@ -176,39 +175,6 @@ final class RouteHandler implements HttpHandler {
             h.remove(X_FORWARDED_PREFIX);
             h.remove(X_REAL_IP);
         }
-        h.put(FORWARDED, forwardedValue(previous, peer, ex.getRequestScheme(), ex.getRequestHeaders().getFirst(Headers.HOST)));
-    }
-
-    /** The Forwarded value for this hop, after the {@code previous} hops' (trusted) ones. */
-    static String forwardedValue(String previous, InetAddress peer, String scheme, String hostHeader) {
-        StringBuilder f = new StringBuilder(64);
-        if (previous != null) f.append(previous).append(", ");
-        f.append("for=");
-        if (peer instanceof Inet6Address) {
-            f.append("\"[").append(peer.getHostAddress()).append("]\"");
-        } else if (peer != null) {
-            f.append(peer.getHostAddress());
-        } else {
-            f.append("unknown");
-        }
-        f.append(";proto=").append(scheme);
-        if (hostHeader != null && !hostHeader.isEmpty()) {
-            f.append(";host=");
-            if (isToken(hostHeader)) {
-                f.append(hostHeader);
-            } else {
-                f.append('"').append(hostHeader.replace("\"", "")).append('"');
-            }
-        }
-        return f.toString();
-    }
-
-    /** A name or IPv4 literal, used bare in Forwarded; anything else (a port, IPv6) is quoted. */
-    private static boolean isToken(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-')) return false;
-        }
-        return true;
+        h.put(FORWARDED, Forwarding.forwardedValue(previous, peer, ex.getRequestScheme(), ex.getRequestHeaders().getFirst(Headers.HOST)));
     }
 }

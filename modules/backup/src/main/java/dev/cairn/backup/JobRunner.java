@@ -1,0 +1,147 @@
+package dev.cairn.backup;
+
+import dev.cairn.backup.BackupConfig.JobConfig;
+import dev.cairn.backup.repo.BackupRun;
+import dev.cairn.backup.repo.Backups;
+import dev.cairn.backup.repo.Maintenance;
+import dev.cairn.backup.repo.Repository;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs jobs (from the scheduler, {@code cairn backup run} or the admin action): one backup at a
+ * time per job, then the job's retention. Records each outcome for metrics and status.
+ * Thread-safe.
+ */
+public final class JobRunner {
+
+    /** The last outcome of one job. */
+    public record JobState(Instant lastAttempt, Instant lastSuccess, String lastSnapshot, String lastError,
+                           Duration lastDuration, long lastAdded, long files, long bytes, int snapshots, boolean partial) {
+        static final JobState NEVER = new JobState(null, null, null, null, Duration.ZERO, 0, 0, 0, 0, false);
+    }
+
+    /** What one run did, for the CLI and the action. */
+    public record Outcome(BackupRun.Result result, List<String> forgotten) {
+    }
+
+    private final BackupConfig config;
+    private final Path configDir;
+    private final BackupMetrics metrics;
+    private final Map<String, JobState> states = new ConcurrentHashMap<>();
+    private final Map<String, Object> jobLocks = new ConcurrentHashMap<>();
+    private final dev.cairn.spi.catalog.Catalog catalog;
+    private final dev.cairn.backup.sla.SlaBoard sla;
+
+    JobRunner(BackupConfig config, Path configDir, BackupMetrics metrics) {
+        this(config, configDir, metrics, null, null);
+    }
+
+    /**
+     * @param catalog the daemon's catalog, for sources that pick a server from it (null offline)
+     * @param sla verifies each new snapshot and keeps the SLA state (null: none)
+     */
+    JobRunner(BackupConfig config, Path configDir, BackupMetrics metrics, dev.cairn.spi.catalog.Catalog catalog,
+              dev.cairn.backup.sla.SlaBoard sla) {
+        this.config = config;
+        this.configDir = configDir;
+        this.metrics = metrics;
+        this.catalog = catalog;
+        this.sla = sla;
+    }
+
+    public JobState state(String job) {
+        return states.getOrDefault(job, JobState.NEVER);
+    }
+
+    public Map<String, JobState> states() {
+        return Map.copyOf(states);
+    }
+
+    public Outcome run(String name, List<String> extraTags, BackupRun.Progress progress) throws IOException, InterruptedException {
+        JobConfig job = config.jobs().get(name);
+        if (job == null) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'");
+        synchronized (jobLocks.computeIfAbsent(name, k -> new Object())) {
+            long t0 = System.nanoTime();
+            JobState old = state(name);
+            try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
+                List<String> tags = new ArrayList<>(job.tags());
+                tags.addAll(extraTags);
+                BackupRun.Result r = Backups.backup(repo, name, Sources.create(job, configDir, catalog), tags, job.compression(), progress);
+                List<String> forgotten = new ArrayList<>();
+                if (job.keep() != null && !job.keep().policy().empty()) {
+                    for (Maintenance.ForgetDecision d : Maintenance.forget(repo, name, job.keep().policy(), ZoneId.of(job.timezone()), false)) {
+                        if (!d.keep()) forgotten.add(d.snapshot().id());
+                    }
+                }
+                int count = 0;
+                for (Repository.SnapshotRef s : repo.snapshots(null)) if (s.header().job().equals(name)) count++;
+                Instant now = Instant.now();
+                JobState st = new JobState(now, now, r.snapshotId(), null, Duration.ofNanos(System.nanoTime() - t0),
+                        r.header().addedBytes(), r.header().files(), r.header().bytes(), count, r.header().partial());
+                states.put(name, st);
+                record(name, st, true);
+                if (sla != null) sla.succeeded(name, job, repo, r.snapshotId());
+                return new Outcome(r, forgotten);
+            } catch (IOException | RuntimeException e) {
+                Instant now = Instant.now();
+                JobState st = new JobState(now, old.lastSuccess(), old.lastSnapshot(), String.valueOf(e.getMessage()),
+                        Duration.ofNanos(System.nanoTime() - t0), 0, old.files(), old.bytes(), old.snapshots(), old.partial());
+                states.put(name, st);
+                record(name, st, false);
+                if (metrics != null && e instanceof IOException) metrics.storeErrors.labelValues(job.repository()).inc();
+                throw e;
+            }
+        }
+    }
+
+    /** Seeds a job's state from its newest snapshot (at start), so metrics survive restarts. */
+    void seed(String name) {
+        seed(name, false);
+    }
+
+    /**
+     * Reads a job's state from its repository; {@code replace}: also over a state already known
+     * (a job another cluster node runs: its state comes from the shared repository).
+     */
+    void seed(String name, boolean replace) {
+        JobConfig job = config.jobs().get(name);
+        try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
+            Repository.SnapshotRef last = Backups.latest(repo, name);
+            if (last == null) return;
+            int count = 0;
+            for (Repository.SnapshotRef s : repo.snapshots(null)) if (s.header().job().equals(name)) count++;
+            Instant t = last.header().time();
+            JobState st = new JobState(t, t, last.id(), null, Duration.ZERO, last.header().addedBytes(), last.header().files(),
+                    last.header().bytes(), count, last.header().partial());
+            if (replace) states.put(name, st);
+            else states.putIfAbsent(name, st);
+            record(name, st, true);
+            if (sla != null) sla.seed(name, repo);
+        } catch (IOException | RuntimeException e) {
+            // the first run reports it
+        }
+    }
+
+    private void record(String name, JobState st, boolean success) {
+        if (metrics == null) return;
+        metrics.lastAttempt.labelValues(name).set(st.lastAttempt().toEpochMilli() / 1000.0);
+        metrics.lastDuration.labelValues(name).set(st.lastDuration().toNanos() / 1e9);
+        if (success) {
+            metrics.lastSuccess.labelValues(name).set(st.lastSuccess().toEpochMilli() / 1000.0);
+            metrics.lastAdded.labelValues(name).set(st.lastAdded());
+            metrics.stored.labelValues(name).set(st.bytes());
+            metrics.snapshots.labelValues(name).set(st.snapshots());
+            metrics.files.labelValues(name).set(st.files());
+        } else {
+            metrics.failures.labelValues(name).inc();
+        }
+    }
+}

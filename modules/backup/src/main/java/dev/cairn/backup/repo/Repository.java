@@ -1,0 +1,414 @@
+package dev.cairn.backup.repo;
+
+import dev.cairn.backup.BackupErrors;
+
+import com.github.luben.zstd.Zstd;
+import dev.cairn.backup.store.Store;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * An open repository: the store, the keys, the repository config and the index of every blob.
+ * Reads authenticate before parsing; writes only create objects. Thread-safe.
+ */
+public final class Repository implements AutoCloseable {
+
+    public static final int VERSION = 1;
+    public static final int DEFAULT_MIN = 512 * 1024;
+    public static final int DEFAULT_AVG = 1024 * 1024;
+    public static final int DEFAULT_MAX = 8 * 1024 * 1024;
+    public static final int DEFAULT_PACK = 16 * 1024 * 1024;
+    static final String CONFIG_AAD = "cairn-config";
+    public static final String INDEX_AAD = "cairn-index";
+
+    private final Store store;
+    private final Crypto crypto;
+    private final Params params;
+    private final byte[] master;
+    private volatile BlobIndex index = new BlobIndex(1024);
+    private final Set<String> indexFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The repository config: chunker and pack parameters. */
+    public record Params(byte[] repoId, int chunkMin, int chunkAvg, int chunkMax, int packTarget) {
+        public static Params defaults() {
+            return new Params(Crypto.random(16), DEFAULT_MIN, DEFAULT_AVG, DEFAULT_MAX, DEFAULT_PACK);
+        }
+    }
+
+    private Repository(Store store, byte[] master, Params params) {
+        this.store = store;
+        this.master = master;
+        this.crypto = new Crypto(master);
+        this.params = params;
+    }
+
+    /** Thrown when a repository cannot be opened (missing, wrong key, newer format). */
+    public static final class OpenException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public OpenException(String message) {
+            super(message);
+        }
+    }
+
+    public static boolean exists(Store store) throws IOException {
+        return !store.list("config").isEmpty();
+    }
+
+    /** Creates a repository; refuses if one exists there. */
+    public static Repository init(Store store, RepoKey key, Params params) throws IOException {
+        if (exists(store)) throw new OpenException(BackupErrors.REPOSITORY_EXISTS.id() + " a repository already exists at " + store.describe());
+        byte[] master = Crypto.random(32);
+        Repository r = new Repository(store, master, params);
+        store.putIfAbsent("keys/" + Wire.hex(Crypto.random(16)), key.wrap(master));
+        Wire.Out o = new Wire.Out(64);
+        o.raw("CAIRNREP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(VERSION).raw(params.repoId)
+                .u32(params.chunkMin).u32(params.chunkAvg).u32(params.chunkMax).u32(params.packTarget).u8(1);
+        byte[] config = r.crypto.seal(o.toByteArray(), CONFIG_AAD);
+        // false also when a retried PUT finds its own first attempt stored: compare before giving up
+        if (!store.putIfAbsent("config", config) && !Arrays.equals(store.get("config"), config)) {
+            throw new OpenException(BackupErrors.REPOSITORY_EXISTS.id() + " a repository was created at " + store.describe() + " at the same time");
+        }
+        return r;
+    }
+
+    /** Opens with a key that one of the key slots accepts, and loads the index. */
+    public static Repository open(Store store, RepoKey key) throws IOException {
+        byte[] sealedConfig;
+        try {
+            sealedConfig = store.get("config");
+        } catch (NoSuchFileException e) {
+            throw new OpenException(BackupErrors.NO_REPOSITORY.id() + " no repository at " + store.describe() + " (create it with cairn backup init, or set create: true)");
+        }
+        List<Store.StoreObject> slots = store.list("keys/");
+        byte[] master = null;
+        for (Store.StoreObject s : slots) {
+            master = key.unwrap(store.get(s.name()));
+            if (master != null) break;
+        }
+        if (master == null) {
+            throw new OpenException(BackupErrors.WRONG_KEY.id() + " wrong key: none of the " + slots.size() + " key slots of "
+                    + store.describe() + " opens with this " + key.label());
+        }
+        Crypto c = new Crypto(master);
+        Wire.In in = new Wire.In(c.open(sealedConfig, CONFIG_AAD));
+        in.magic("CAIRNREP");
+        int version = in.u16();
+        if (version > VERSION) {
+            throw new OpenException(BackupErrors.NEWER_FORMAT.id() + " repository format " + version + " is newer than this Cairn (" + VERSION + ")");
+        }
+        Params p = new Params(in.raw(16), (int) in.u32(), (int) in.u32(), (int) in.u32(), (int) in.u32());
+        Repository r = new Repository(store, master, p);
+        r.loadIndex();
+        return r;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public Crypto crypto() {
+        return crypto;
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    public BlobIndex index() {
+        return index;
+    }
+
+    public Chunker chunker() {
+        return new Chunker(crypto.gearTable(), params.chunkMin, params.chunkAvg, params.chunkMax);
+    }
+
+    // ---- keys ----
+
+    public String addKey(RepoKey key) throws IOException {
+        String id = Wire.hex(Crypto.random(16));
+        store.putIfAbsent("keys/" + id, key.wrap(master));
+        return id;
+    }
+
+    public List<String> keySlots() throws IOException {
+        List<String> out = new ArrayList<>();
+        for (Store.StoreObject o : store.list("keys/")) out.add(o.name().substring(5));
+        out.sort(null);
+        return out;
+    }
+
+    /** Removes a slot; refuses to remove the last one (the repository would be lost). */
+    public void removeKey(String slot) throws IOException {
+        List<String> slots = keySlots();
+        if (!slots.contains(slot)) throw new IOException(BackupErrors.KEY_SLOT.id() + " no key slot " + slot);
+        if (slots.size() == 1) throw new IOException(BackupErrors.KEY_SLOT.id() + " refusing to remove the last key slot");
+        store.delete("keys/" + slot);
+    }
+
+    // ---- index ----
+
+    /** (Re)loads every index file; damaged ones are reported to {@code problems} and skipped. */
+    public synchronized List<String> loadIndex() throws IOException {
+        List<String> problems = new ArrayList<>();
+        List<Store.StoreObject> files = store.list("index/");
+        indexFiles.clear();
+        List<PackInfo> all = new ArrayList<>();
+        for (Store.StoreObject f : files) {
+            try {
+                all.addAll(parseIndexFile(f.name()));
+                indexFiles.add(f.name());
+            } catch (NoSuchFileException gone) {
+                // removed by a concurrent prune after listing
+            } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
+                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
+            }
+        }
+        long blobs = 1024;
+        for (PackInfo p : all) blobs += p.entries().size();
+        // sized once from what the files hold: no growth while loading (README: bytes per chunk)
+        BlobIndex fresh = new BlobIndex((int) Math.min(Integer.MAX_VALUE / 8, blobs + blobs / 16));
+        for (PackInfo p : all) {
+            int pn = fresh.packNumber(p.id(), p.size());
+            for (Pack.Entry e : p.entries()) fresh.add(e.id(), pn, e.offset(), e.length(), e.rawLength());
+        }
+        index = fresh;
+        return problems;
+    }
+
+    /** Every pack named by the index files (merged by pack), and the index files read. */
+    public record IndexContents(java.util.Map<String, PackInfo> packs, List<String> files, List<String> problems) {
+    }
+
+    public IndexContents readIndexContents() throws IOException {
+        java.util.Map<String, PackInfo> packs = new java.util.LinkedHashMap<>();
+        List<String> files = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (Store.StoreObject f : store.list("index/")) {
+            try {
+                for (PackInfo p : parseIndexFile(f.name())) {
+                    packs.merge(Wire.hex(p.id()), p, (a, b) -> a.entries().size() >= b.entries().size() ? a : b);
+                }
+                files.add(f.name());
+            } catch (NoSuchFileException gone) {
+                // removed meanwhile
+            } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
+                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
+            }
+        }
+        return new IndexContents(packs, files, problems);
+    }
+
+    private List<PackInfo> parseIndexFile(String name) throws IOException {
+        byte[] sealed = store.get(name);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(name.substring(name.indexOf('/') + 1))) {
+            throw new Wire.FormatException("content does not match its name");
+        }
+        byte[] z = crypto.open(sealed, INDEX_AAD);
+        long size = Zstd.getFrameContentSize(z);
+        if (size < 0 || size > Integer.MAX_VALUE - 16) throw new Wire.FormatException("bad frame");
+        Wire.In in = new Wire.In(Zstd.decompress(z, (int) size));
+        in.magic("CAIRNIDX");
+        if (in.u16() != 1) throw new Wire.FormatException("unknown index version");
+        int packs = u32count(in, in.remaining() / 44);
+        List<PackInfo> out = new ArrayList<>(packs);
+        for (int i = 0; i < packs; i++) {
+            byte[] pack = in.raw(32);
+            long packSize = in.u64();
+            int n = u32count(in, in.remaining() / 48);
+            out.add(new PackInfo(pack, packSize, Pack.decodeIndex(in, n)));
+        }
+        return out;
+    }
+
+    private static int u32count(Wire.In in, int max) {
+        long n = in.u32();
+        if (n > max) throw new Wire.FormatException("count " + n + " exceeds what the object holds");
+        return (int) n;
+    }
+
+    public Set<String> indexFiles() {
+        return new HashSet<>(indexFiles);
+    }
+
+    /** A pack that is stored and indexed: its id, size and blobs. */
+    public record PackInfo(byte[] id, long size, List<Pack.Entry> entries) {
+    }
+
+    /** Writes one index file naming {@code packs}, and adds them to the in-memory index. */
+    public String writeIndex(List<PackInfo> packs) throws IOException {
+        Wire.Out o = new Wire.Out(64 + packs.size() * 1024);
+        o.raw("CAIRNIDX".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(1).u32(packs.size());
+        for (PackInfo p : packs) {
+            o.raw(p.id).u64(p.size).u32(p.entries.size());
+            for (Pack.Entry e : p.entries) o.raw(e.id()).u64(e.offset()).u32(e.length()).u32(e.rawLength());
+        }
+        byte[] sealed = crypto.seal(Zstd.compress(o.toByteArray(), 3), INDEX_AAD);
+        String name = "index/" + Wire.hex(Crypto.sha256(sealed));
+        store.putIfAbsent(name, sealed);
+        indexFiles.add(name);
+        for (PackInfo p : packs) addToIndex(p);
+        return name;
+    }
+
+    /** Deletes an index file (prune, repair). */
+    public void deleteIndexFile(String name) throws IOException {
+        store.delete(name);
+        indexFiles.remove(name);
+    }
+
+    /**
+     * Indexes packs that are stored but named by no index file (a backup killed between its packs
+     * and its index), reading each pack's own index, so the next backup reuses them.
+     *
+     * @return how many packs were adopted
+     */
+    public int adoptOrphans(int max) throws IOException {
+        List<PackInfo> adopted = new ArrayList<>();
+        for (Store.StoreObject o : store.list("data/")) {
+            if (!o.name().endsWith(".tar")) continue;
+            String hex = Pack.hexOf(o.name());
+            if (index.hasPack(hex)) continue;
+            if (adopted.size() >= max) break;
+            try {
+                byte[] b = store.get(o.name());
+                if (!Wire.hex(Crypto.sha256(b)).equals(hex)) continue; // damaged: left for check and repair
+                adopted.add(new PackInfo(Wire.unhex(hex), b.length, Pack.readIndex(crypto, b)));
+            } catch (NoSuchFileException | RuntimeException e) {
+                // vanished or damaged: not adopted
+            }
+        }
+        if (!adopted.isEmpty()) writeIndex(adopted);
+        return adopted.size();
+    }
+
+    public void addToIndex(PackInfo p) {
+        BlobIndex idx = index;
+        int pn = idx.packNumber(p.id, p.size);
+        for (Pack.Entry e : p.entries) idx.add(e.id(), pn, e.offset(), e.length(), e.rawLength());
+    }
+
+    // ---- blobs ----
+
+    /** Seals a chunk as a blob: zstd when smaller, then AES-GCM with the id as AAD. */
+    public byte[] sealBlob(byte[] id, byte[] chunk, int off, int len, int level) {
+        byte[] body;
+        int enc;
+        byte[] src = off == 0 && len == chunk.length ? chunk : Arrays.copyOfRange(chunk, off, off + len);
+        byte[] z = level > 0 && len >= 128 ? Zstd.compress(src, level) : null;
+        if (z != null && z.length + 1 < len) {
+            body = new byte[z.length + 1];
+            System.arraycopy(z, 0, body, 1, z.length);
+            enc = 1;
+        } else {
+            body = new byte[len + 1];
+            System.arraycopy(chunk, off, body, 1, len);
+            enc = 0;
+        }
+        body[0] = (byte) enc;
+        return crypto.seal(body, 0, body.length, id);
+    }
+
+    /** Opens a sealed blob and checks that its content hashes to its id. */
+    public byte[] openBlob(byte[] id, byte[] sealed, int off, int len, int rawLength) {
+        byte[] body = crypto.open(sealed, off, len, id);
+        byte[] plain;
+        if (body.length == 0) throw new Wire.FormatException("empty blob");
+        if (body[0] == 0) {
+            plain = Arrays.copyOfRange(body, 1, body.length);
+        } else if (body[0] == 1) {
+            if (rawLength < 0 || rawLength > Repository.DEFAULT_MAX * 16) throw new Wire.FormatException("blob raw length out of range");
+            plain = new byte[rawLength];
+            long n = Zstd.decompressByteArray(plain, 0, rawLength, body, 1, body.length - 1);
+            if (Zstd.isError(n) || n != rawLength) throw new Wire.FormatException("blob does not decompress to its length");
+        } else {
+            throw new Wire.FormatException("unknown blob encoding " + body[0]);
+        }
+        if (rawLength >= 0 && plain.length != rawLength) throw new Wire.FormatException("blob length differs from the index");
+        if (!Arrays.equals(crypto.blobId(plain, 0, plain.length), id)) throw new Wire.FormatException("blob content does not match its id");
+        return plain;
+    }
+
+    /** A blob's plaintext, read from its pack; throws when missing or damaged. */
+    public byte[] readBlob(byte[] id) throws IOException {
+        BlobIndex.Location loc = index.get(id);
+        if (loc == null) throw new NoSuchFileException("blob " + Wire.hex(id) + " is not in the index");
+        byte[] sealed = store.get(Pack.objectName(loc.packHex()), loc.offset(), loc.length());
+        if (sealed.length != loc.length()) throw new IOException("pack " + loc.packHex() + " is truncated");
+        return openBlob(id, sealed, 0, sealed.length, loc.rawLength());
+    }
+
+    // ---- snapshots ----
+
+    public String writeSnapshot(Snapshot s) throws IOException {
+        byte[] sealed = crypto.seal(s.encode(), Snapshot.AAD);
+        String id = Wire.hex(Crypto.sha256(sealed));
+        store.putIfAbsent("snapshots/" + id, sealed);
+        return id;
+    }
+
+    public Snapshot readSnapshot(String id) throws IOException {
+        byte[] sealed = store.get("snapshots/" + id);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
+            throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
+        }
+        return Snapshot.decode(crypto.open(sealed, Snapshot.AAD));
+    }
+
+    private Snapshot.Header readHeader(String id) throws IOException {
+        byte[] sealed = store.get("snapshots/" + id);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
+            throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
+        }
+        return Snapshot.decodeHeader(crypto.open(sealed, Snapshot.AAD));
+    }
+
+    /** A snapshot's id and header. */
+    public record SnapshotRef(String id, Snapshot.Header header) {
+        public String shortId() {
+            return id.substring(0, 8);
+        }
+    }
+
+    /**
+     * Every snapshot (oldest first); damaged manifests are reported to {@code problems}, never
+     * silently dropped.
+     */
+    public List<SnapshotRef> snapshots(List<String> problems) throws IOException {
+        List<SnapshotRef> out = new ArrayList<>();
+        for (Store.StoreObject o : store.list("snapshots/")) {
+            String id = o.name().substring("snapshots/".length());
+            try {
+                out.add(new SnapshotRef(id, readHeader(id)));
+            } catch (NoSuchFileException gone) {
+                // forgotten meanwhile
+            } catch (RuntimeException e) {
+                if (problems != null) problems.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + id + " is damaged: " + e.getMessage());
+            }
+        }
+        out.sort(Comparator.comparingLong((SnapshotRef r) -> r.header.timeNs()).thenComparing(SnapshotRef::id));
+        return out;
+    }
+
+    /** Resolves a snapshot id or unique prefix. */
+    public String resolveSnapshot(String prefix) throws IOException {
+        List<String> hits = new ArrayList<>();
+        for (Store.StoreObject o : store.list("snapshots/")) {
+            String id = o.name().substring("snapshots/".length());
+            if (id.startsWith(prefix)) hits.add(id);
+        }
+        if (hits.size() == 1) return hits.get(0);
+        throw new IOException(hits.isEmpty() ? BackupErrors.NO_SNAPSHOT.id() + " no snapshot " + prefix : "snapshot prefix " + prefix + " is ambiguous");
+    }
+
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
+}

@@ -1,0 +1,146 @@
+package dev.cairn.backup.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A repository in a local directory (or an NFS mount). A put writes a temporary file beside the
+ * target ({@code .tmp-*}), fsyncs it, hard-links it to the final name (which fails atomically if
+ * that exists: put-if-absent without a race) and fsyncs the directory. One fsync per object,
+ * never per chunk: packs are 16-64 MiB.
+ */
+public final class LocalStore implements Store {
+
+    private final Path root;
+
+    public LocalStore(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    private Path path(String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("..") || name.contains("\\")) {
+            throw new IllegalArgumentException("bad object name " + name);
+        }
+        return root.resolve(name);
+    }
+
+    @Override
+    public boolean putIfAbsent(String name, byte[] data, int off, int len) throws IOException {
+        Path target = path(name);
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        if (Files.exists(target)) return false;
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(data, off, len);
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(true);
+            }
+            try {
+                Files.createLink(target, tmp);
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        syncDir(dir);
+        return true;
+    }
+
+    private static void syncDir(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some filesystems refuse fsync on a directory; the file itself is synced.
+        }
+    }
+
+    @Override
+    public byte[] get(String name) throws IOException {
+        return Files.readAllBytes(path(name));
+    }
+
+    @Override
+    public byte[] get(String name, long offset, int length) throws IOException {
+        try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
+            long size = ch.size();
+            int n = (int) Math.max(0, Math.min(length, size - offset));
+            ByteBuffer b = ByteBuffer.allocate(n);
+            while (b.hasRemaining()) {
+                if (ch.read(b, offset + b.position()) < 0) break;
+            }
+            if (b.position() == n) return b.array();
+            byte[] r = new byte[b.position()];
+            System.arraycopy(b.array(), 0, r, 0, r.length);
+            return r;
+        }
+    }
+
+    @Override
+    public List<StoreObject> list(String prefix) throws IOException {
+        List<StoreObject> out = new ArrayList<>();
+        int slash = prefix.lastIndexOf('/');
+        Path base = slash < 0 ? root : root.resolve(prefix.substring(0, slash));
+        if (!Files.isDirectory(base)) return out;
+        walk(base, prefix, out);
+        return out;
+    }
+
+    private void walk(Path dir, String prefix, List<StoreObject> out) throws IOException {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (n.startsWith(".")) continue;
+                String rel = root.relativize(p).toString();
+                if (Files.isDirectory(p)) {
+                    if (prefix.startsWith(rel + "/") || (rel + "/").startsWith(prefix)) walk(p, prefix, out);
+                } else if (rel.startsWith(prefix)) {
+                    try {
+                        out.add(new StoreObject(rel, Files.size(p)));
+                    } catch (NoSuchFileException gone) {
+                        // deleted while listing
+                    }
+                }
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        Files.deleteIfExists(path(name));
+    }
+
+    /** Removes temporary files a killed writer left behind (only prune calls this, under the exclusive lock). */
+    public void removeTemporaries() throws IOException {
+        if (!Files.isDirectory(root)) return;
+        try (var s = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (p.getFileName().toString().startsWith(".tmp-")) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public String describe() {
+        return root.toString();
+    }
+}

@@ -1,0 +1,142 @@
+package dev.cairn.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.core.cli.Main;
+import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ModuleRegistry;
+import dev.cairn.core.testing.TestHost;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The module in a real host: config checks, catch-up at start, the run action, metrics, status, and the CLI verbs. */
+class BackupModuleTest {
+
+    @TempDir
+    Path dir;
+
+    private String yaml(String schedule) {
+        return """
+                services: {}
+                backup:
+                  repositories:
+                    local:
+                      path: var/backups
+                      key_file: var/backups.key
+                      create: true
+                  jobs:
+                    files:
+                      source: { directory: { paths: [data] } }
+                      schedule: "%s"
+                      timezone: Europe/Berlin
+                      repository: local
+                      keep: { last: 2 }
+                      exclude: ["*.tmp"]
+                """.formatted(schedule);
+    }
+
+    record Run(int code, String out, String err) {
+    }
+
+    private Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = Main.execute(ModuleRegistry.of(new BackupModule()), args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void badConfigIsReportedWithLineAndKey() throws Exception {
+        Path f = dir.resolve("cairn.yml");
+        Files.writeString(f, yaml("daily 25:00").replace("repository: local", "repository: locl").replace("Europe/Berlin", "Mars/Base"));
+        assertThatThrownBy(() -> new ConfigLoader(ModuleRegistry.of(new BackupModule())).load(f, null))
+                .hasMessageContaining("cairn.yml:12:").hasMessageContaining("backup.jobs.files.schedule: 'daily 25:00'")
+                .hasMessageContaining("backup.jobs.files.timezone: unknown time zone 'Mars/Base'")
+                .hasMessageContaining("backup.jobs.files.repository: unknown repository 'locl' (did you mean 'local'?)");
+    }
+
+    @Test
+    void aMissedRunIsCaughtUpAtStartAndTheRunActionBacksUpNow() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/app.conf"), "port = 8080\n");
+        Files.writeString(dir.resolve("data/scratch.tmp"), "excluded\n");
+        try (TestHost h = TestHost.start(dir, yaml("daily 02:00"))) {
+            TestHost.await(Duration.ofSeconds(30), "the catch-up backup", () -> h.metric("cairn_backup_snapshots", "backup_job", "files") == 1.0);
+            assertThat(h.metric("cairn_backup_files", "backup_job", "files")).isEqualTo(1.0);
+            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "files"))
+                    .isCloseTo(System.currentTimeMillis() / 1000.0, org.assertj.core.data.Offset.offset(60.0));
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 3; i++) {
+                Files.writeString(dir.resolve("data/app.conf"), "port = " + (9000 + i) + "\n");
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=files"))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(r.body()).contains("\"snapshot\"").contains("\"partial\" : false");
+            }
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).as("keep: { last: 2 }").isEqualTo(2.0);
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/status")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(status.body()).contains("1 jobs, 1 repositories").contains("last_snapshot");
+            HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=nope"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(unknown.statusCode()).isEqualTo(404);
+
+            Run list = cli("backup", "-c", h.configFile().toString(), "list");
+            assertThat(list.code()).as(list.err()).isZero();
+            assertThat(list.out().lines().filter(l -> l.contains(" files "))).hasSize(2);
+
+            Run restore = cli("restore", "-c", h.configFile().toString(), "files", "--to", dir.resolve("restored").toString());
+            assertThat(restore.code()).as(restore.err() + restore.out()).isZero();
+            assertThat(dir.resolve("restored/data/app.conf")).hasContent("port = 9002");
+            assertThat(dir.resolve("restored/data/scratch.tmp")).doesNotExist();
+
+            Run at = cli("restore", "-c", h.configFile().toString(), "files", "--at", "2000-01-01T00:00", "--to", dir.resolve("never").toString());
+            assertThat(at.code()).isEqualTo(1);
+            assertThat(at.err()).contains("has no snapshot at or before 2000-01-01T00:00");
+            String oldest = list.out().lines().filter(l -> l.contains(" files ")).findFirst().orElseThrow().substring(0, 8);
+            Run byId = cli("restore", "-c", h.configFile().toString(), "files", "--at", oldest, "--include", "data/app.conf",
+                    "--to", dir.resolve("by-id").toString());
+            assertThat(byId.code()).as(byId.err()).isZero();
+            assertThat(dir.resolve("by-id/data/app.conf")).hasContent("port = 9001");
+
+            Run check = cli("backup", "-c", h.configFile().toString(), "check", "--read-data");
+            assertThat(check.code()).as(check.out()).isZero();
+            assertThat(check.out()).contains("no errors");
+
+            Run prune = cli("backup", "-c", h.configFile().toString(), "prune");
+            assertThat(prune.code()).as(prune.err()).isZero();
+
+            Path tar = dir.resolve("export.tar");
+            Run export = cli("backup", "-c", h.configFile().toString(), "export", "files", "latest", "--no-zstd", "-o", tar.toString());
+            assertThat(export.code()).as(export.err()).isZero();
+            assertThat(Trees.sh("tar", "-tf", tar.toString())).contains("data/app.conf");
+
+            Run run = cli("backup", "-c", h.configFile().toString(), "run", "files", "--tag", "before-deploy");
+            assertThat(run.code()).as(run.err()).isZero();
+            assertThat(run.out()).contains("snapshot ").contains("1 files (0 read, 1 unchanged)");
+
+            Run bad = cli("restore", "-c", h.configFile().toString(), "nojob", "--to", "x");
+            assertThat(bad.code()).isEqualTo(64);
+            assertThat(bad.err()).contains("CAIRN-BACKUP-0101 no job 'nojob'");
+        }
+    }
+}

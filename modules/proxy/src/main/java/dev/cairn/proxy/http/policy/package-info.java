@@ -1,0 +1,8 @@
+/**
+ * The proxy's request rules, written once for both HTTP transports (Undertow's exchange path and
+ * Cairn's own HTTP/1.1 fast path): the retry/redispatch rule, request framing (smuggling) rules,
+ * chunked framing, forwarding headers and Cairn's own error answers. Each transport adapts these
+ * to its own objects; nothing here touches a socket, and everything is immutable or
+ * per-connection (not thread-safe, used by one IO thread).
+ */
+package dev.cairn.proxy.http.policy;

@@ -1,0 +1,432 @@
+package dev.cairn.replication.failover;
+
+import dev.cairn.replication.failover.FailoverDecision.Effect;
+import dev.cairn.replication.failover.FailoverDecision.Event;
+import dev.cairn.replication.failover.FailoverDecision.Note;
+import dev.cairn.replication.failover.FailoverDecision.PlanOnly;
+import dev.cairn.replication.failover.FailoverDecision.Promote;
+import dev.cairn.replication.failover.FailoverDecision.Refuse;
+import dev.cairn.replication.failover.FailoverDecision.State;
+import dev.cairn.replication.ReplicationErrors;
+import dev.cairn.replication.topology.TopologySnapshot;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failover of one cluster, running: the thin loop around {@link FailoverDecision}. The
+ * monitor hands it every {@link TopologySnapshot} ({@link #accept}); it owns one thread
+ * ({@code cairn-failover-CLUSTER}) on which every decision step, promotion and operator action
+ * runs in turn, so the decision sees one event at a time and one recovery per cluster runs at a
+ * time in this process; the {@link DecisionLease} extends that to every Cairn node. Rounds that
+ * arrive while a promotion runs are dropped but the newest (the decision ignores them anyway).
+ *
+ * <p>Each round it also reads the epoch record the servers hold ({@link EpochRecord}): the
+ * monitor's publisher takes that epoch and leaves out any writable node the record does not
+ * name, so every Cairn node publishes the same primary and an old primary that comes back
+ * writable stays fenced. {@link #close()} stops the thread and waits for a running promotion.
+ */
+public final class FailoverController implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("cairn.replication.failover");
+    /** How long {@link #close()} waits for a running promotion. */
+    static final java.time.Duration CLOSE_TIMEOUT = java.time.Duration.ofSeconds(120);
+
+    private final String cluster;
+    private final FailoverDecision decision;
+    private final List<NodeSql> nodes;
+    private final PrimaryPublisher publisher;
+    private final FailoverMetrics metrics;
+    private final Clock clock;
+    private final String replPassword;
+    private final java.nio.file.Path hookDir;
+    private final ExecutorService loop;
+    private final ExecutorService hooks;
+    private final Observations observations = new Observations();
+    private final AtomicReference<TopologySnapshot> pending = new AtomicReference<>();
+    private final Set<String> staleFenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile State state = State.initial();
+    private volatile Observation last;
+    private volatile EpochRecord epoch;
+    private volatile Promotion.Result lastResult;
+    private final List<String> notes = new ArrayList<>();
+    private volatile List<String> warnings = List.of();
+    private boolean checked;
+
+    /**
+     * @param nodes the cluster's nodes in config order
+     * @param replPassword the replication account's password, or null when not configured
+     */
+    public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
+                              FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir) {
+        this.hookDir = hookDir;
+        this.cluster = cluster;
+        this.decision = new FailoverDecision(cfg);
+        this.nodes = List.copyOf(nodes);
+        this.publisher = publisher;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.replPassword = replPassword;
+        this.loop = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-failover-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
+        this.hooks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "cairn-failover-hooks-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
+        metrics.declare(cluster);
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    public FailoverConfig config() {
+        return decision.config();
+    }
+
+    /** A new snapshot from the monitor (its loop thread): queued, never blocks. */
+    public void accept(TopologySnapshot s) {
+        if (pending.getAndSet(s) == null) {
+            try {
+                loop.submit(this::round);
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                pending.set(null);
+            }
+        }
+    }
+
+    private void round() {
+        TopologySnapshot s = pending.getAndSet(null);
+        if (s == null) {
+            return;
+        }
+        try {
+            Observation o = observations.from(s);
+            last = o;
+            metrics.writablePrimaries.labelValues(cluster).set(o.nodes().stream()
+                    .filter(n -> n.reachable() && !n.replica() && !n.readOnly()).count());
+            guard(o);
+            if (!checked && o.primary() != null && o.node(o.primary()).map(Observation.Node::reachable).orElse(false)) {
+                checked = true;
+                checkSafety();
+            }
+            apply(new FailoverDecision.Observed(o));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("replication cluster {}: failover round failed: {}", cluster, e.toString(), e);
+        }
+    }
+
+    /**
+     * Applies the servers' epoch record to the monitor's publisher: its epoch, and a fence on
+     * every writable node it does not name (lifted once that node is a read-only replica).
+     */
+    private void guard(Observation o) {
+        EpochRecord newest = null;
+        for (Observation.Node n : o.nodes()) {
+            if (!n.reachable()) {
+                continue;
+            }
+            Optional<EpochRecord> r = storedEpoch(sql(n.name()), cluster);
+            if (r.isPresent() && (newest == null || r.get().epoch() > newest.epoch())) {
+                newest = r.get();
+            }
+        }
+        if (newest == null) {
+            return;
+        }
+        epoch = newest;
+        publisher.fences().epoch(newest.epoch());
+        metrics.epoch.labelValues(cluster).set(newest.epoch());
+        for (Observation.Node n : o.nodes()) {
+            boolean writable = n.reachable() && !n.replica() && !n.readOnly();
+            if (writable && !n.name().equals(newest.primary())) {
+                if (staleFenced.add(n.name())) {
+                    note(ReplicationErrors.OLD_PRIMARY_FENCED.id() + " FENCED " + n.name() + ": writable but epoch " + newest.epoch() + " names " + newest.primary()
+                            + " (an old primary back from the dead; `cairn replication rejoin " + cluster + " " + n.name() + "`)");
+                }
+                publisher.fences().fence(n.name());
+            } else if (n.reachable() && n.replica() && n.readOnly() && staleFenced.remove(n.name())) {
+                publisher.fences().unfence(n.name());
+                note(n.name() + " is a read-only replica again: fence lifted");
+            }
+        }
+    }
+
+    private NodeSql sql(String name) {
+        return nodes.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Checks the servers' settings the failover depends on ({@link SafetyCheck}), logs each problem
+     * as a warning and keeps them for status. Runs once the primary first answers.
+     */
+    public List<String> checkSafety() {
+        Observation o = last;
+        List<String> w = new ArrayList<>();
+        boolean lossless = decision.config().durability() == FailoverConfig.Durability.LOSSLESS;
+        for (NodeSql n : nodes) {
+            w.addAll(SafetyCheck.check(n, o != null && n.name().equals(o.primary()), lossless));
+        }
+        for (String x : w) {
+            LOG.warn("replication cluster {}: {}", cluster, x);
+        }
+        warnings = List.copyOf(w);
+        return warnings;
+    }
+
+    /** Runs one event through the decision and carries out its effects (on the loop thread). */
+    private void apply(Event e) throws InterruptedException {
+        FailoverDecision.Step step = decision.step(state, e);
+        state = step.state();
+        for (Effect fx : step.effects()) {
+            if (fx instanceof Note n) {
+                note(n.message());
+            } else if (fx instanceof Refuse r) {
+                boolean failed = r.reason().startsWith("failover failed");
+                note((failed ? ReplicationErrors.FAILOVER_FAILED : ReplicationErrors.FAILOVER_REFUSED).id()
+                        + " REFUSED failover of " + r.primary() + ": " + r.reason());
+                metrics.finished(cluster, "refused", clock.millis(), 0);
+                failedHooks(r.primary(), r.reason());
+            } else if (fx instanceof PlanOnly p) {
+                p.plan().describe().forEach(l -> note("dry run: " + l));
+            } else if (fx instanceof Promote p) {
+                boolean byOperator = e instanceof FailoverDecision.Requested;
+                Promotion.Result r = promote(p.plan());
+                lastResult = r;
+                metrics.finished(cluster, r.ok() ? "success" : "failed", clock.millis(), r.durationMillis() / 1000.0);
+                if (r.ok()) {
+                    metrics.epoch.labelValues(cluster).set(r.epoch());
+                    if (!p.plan().planned()) {
+                        staleFenced.add(p.plan().oldPrimary());
+                    }
+                }
+                // Without the lease nothing was changed and another Cairn node may be acting: this is
+                // neither a failover to block on nor a failure to disable automation for.
+                boolean noLease = !r.ok() && r.audit().stream().anyMatch(a -> a.step().equals("lease"));
+                apply(new FailoverDecision.RecoveryFinished(clock.millis(), r.ok(), r.detail(), byOperator || noLease));
+                if (!r.ok() && byOperator) {
+                    failedHooks(p.plan().oldPrimary(), r.detail());
+                }
+            }
+        }
+    }
+
+    private Promotion.Result promote(FailoverDecision.Plan plan) throws InterruptedException {
+        List<NodeSql> voters = plan.planned() ? nodes
+                : nodes.stream().filter(n -> !n.name().equals(plan.oldPrimary())).toList();
+        try (DecisionLease lease = DecisionLease.acquire(cluster, voters)) {
+            note("decision lease held on " + lease.grantedBy());
+            Map<String, NodeSql> byName = new LinkedHashMap<>();
+            nodes.forEach(n -> byName.put(n.name(), n));
+            return new Promotion(cluster, decision.config(), byName, publisher, clock, replPassword, hookDir).run(plan);
+        } catch (DecisionLease.NoMajorityException ex) {
+            AuditLog a = new AuditLog(cluster, clock);
+            a.add("lease", ex.getMessage());
+            return new Promotion.Result(false, plan.oldPrimary(), null, publisher.epoch(),
+                    "not promoted: " + ex.getMessage(), a.entries(), 0, 0);
+        }
+    }
+
+    private void failedHooks(String primary, String reason) {
+        List<String> cmds = decision.config().hooks().failed();
+        if (cmds.isEmpty()) {
+            return;
+        }
+        Map<String, String> env = Map.of("CAIRN_CLUSTER", cluster, "CAIRN_OLD_PRIMARY", primary == null ? "" : primary,
+                "CAIRN_REASON", reason, "CAIRN_EPOCH", Long.toString(publisher.epoch()));
+        hooks.submit(() -> {
+            for (Hooks.Outcome o : new Hooks(decision.config().hooks().timeout(), hookDir).run(cmds, env, false)) {
+                note("failed-hook " + o);
+            }
+            return null;
+        });
+    }
+
+    private synchronized void note(String msg) {
+        LOG.info("replication cluster {}: {}", cluster, msg);
+        notes.add(clock.instant() + " " + msg);
+        while (notes.size() > 50) {
+            notes.remove(0);
+        }
+    }
+
+    private <T> T onLoop(Callable<T> task) throws Exception {
+        Future<T> f = loop.submit(task);
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code cairn replication switchover}: a planned switchover when the primary is alive, a
+     * failover when it is dead; {@code dryRun} only returns the plan.
+     */
+    public Map<String, Object> switchover(String to, boolean force, boolean dryRun) throws Exception {
+        return onLoop(() -> {
+            Observation o = last;
+            if (o == null) {
+                throw new dev.cairn.spi.Module.ActionException(503, "cluster " + cluster + ": no probe round yet");
+            }
+            Promotion.Result before = lastResult;
+            int noteCount = notesSize();
+            FailoverDecision.Requested req = new FailoverDecision.Requested(clock.millis(), o, to, force, dryRun);
+            if (dryRun) {
+                FailoverDecision.Step s = decision.step(state, req);
+                Map<String, Object> out = new LinkedHashMap<>();
+                for (Effect fx : s.effects()) {
+                    if (fx instanceof PlanOnly p) {
+                        out.put("plan", p.plan().describe());
+                    } else if (fx instanceof Note n) {
+                        out.put("refused", n.message());
+                    }
+                }
+                return out;
+            }
+            apply(req);
+            Map<String, Object> out = new LinkedHashMap<>();
+            if (lastResult != before && lastResult != null) {
+                out.putAll(describe(lastResult));
+            } else {
+                out.put("ok", false);
+                out.put("detail", String.join("; ", notesSince(noteCount)));
+            }
+            return out;
+        });
+    }
+
+    /** {@code cairn replication ack}: re-enables automation. */
+    public Map<String, Object> ack(String by) throws Exception {
+        return onLoop(() -> {
+            apply(new FailoverDecision.Ack(clock.millis(), by));
+            return Map.of("ok", true, "detail", "automatic failover of " + cluster + " enabled again");
+        });
+    }
+
+    /**
+     * {@code cairn replication rejoin}: makes {@code node} (an old primary) a replica of the current
+     * primary when it has nothing the primary lacks; otherwise names the extra transactions.
+     */
+    public Map<String, Object> rejoin(String node) throws Exception {
+        return onLoop(() -> {
+            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary());
+            if (staleFenced.remove(node)) {
+                publisher.fences().unfence(node);
+            }
+            return r;
+        });
+    }
+
+    private synchronized int notesSize() {
+        return notes.size();
+    }
+
+    private synchronized List<String> notesSince(int n) {
+        return List.copyOf(notes.subList(Math.min(n, notes.size()), notes.size()));
+    }
+
+    private static Map<String, Object> describe(Promotion.Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", r.ok());
+        m.put("old_primary", r.oldPrimary());
+        m.put("new_primary", r.newPrimary());
+        m.put("epoch", r.epoch());
+        m.put("detail", r.detail());
+        m.put("duration_ms", r.durationMillis());
+        m.put("write_unavailable_ms", r.writeUnavailableMillis());
+        m.put("audit", r.audit().stream().map(AuditLog.Entry::toString).toList());
+        return m;
+    }
+
+    /** The decision's state, the last round and the last failover with its audit log. */
+    public synchronized Map<String, Object> status() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cluster", cluster);
+        m.put("mode", decision.config().mode().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("durability", decision.config().durability().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("automation", state.disabled() == null ? "enabled" : "disabled until ack: " + state.disabled());
+        m.put("primary", primary());
+        EpochRecord e = epoch;
+        m.put("epoch", Math.max(publisher.epoch(), e == null ? 0 : e.epoch()));
+        m.put("fenced", List.copyOf(staleFenced));
+        m.put("warnings", warnings);
+        Observation o = last;
+        if (o != null) {
+            m.put("analysis", o.analysis());
+        }
+        if (lastResult != null) {
+            m.put("last_failover", describe(lastResult));
+        }
+        m.put("events", List.copyOf(notes));
+        return m;
+    }
+
+    /** The last promotion's result, if any (tests and status). */
+    public Optional<Promotion.Result> lastResult() {
+        return Optional.ofNullable(lastResult);
+    }
+
+    /** The state of the decision (tests). */
+    public State state() {
+        return state;
+    }
+
+    @Override
+    public void close() {
+        // A running promotion is finished, not interrupted half-way (a reload or stop waits for it).
+        loop.shutdown();
+        try {
+            if (!loop.awaitTermination(CLOSE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                LOG.warn("replication cluster {}: failover still running after {}s; interrupting it", cluster,
+                        CLOSE_TIMEOUT.toSeconds());
+                loop.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            loop.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        hooks.shutdownNow();
+    }
+
+    /** The primary: the one the stored epoch names, else the monitor's. */
+    String primary() {
+        EpochRecord e = epoch;
+        Observation o = last;
+        return e != null ? e.primary() : o == null ? null : o.primary();
+    }
+
+    /** Reads one node's stored epoch record (tests and status). */
+    static Optional<EpochRecord> storedEpoch(NodeSql n, String cluster) {
+        try (Connection c = n.open()) {
+            return EpochRecord.read(c, cluster);
+        } catch (SQLException e) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,396 @@
+package dev.cairn.replication.failover;
+
+import dev.cairn.replication.failover.FailoverConfig.Durability;
+import dev.cairn.replication.failover.FailoverConfig.Mode;
+import dev.cairn.replication.failover.Observation.Node;
+import dev.cairn.replication.failover.Observation.SemiSync;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * When to fail over, as a pure state machine in the style of etcd's raft: {@link #step} takes the
+ * state and one event and returns the next state and the effects to carry out. The caller owns
+ * all I/O and time (it probes, runs the promotion, calls hooks, and passes the clock in events),
+ * so tests drive it through thousands of random schedules in simulated time.
+ *
+ * <p>An automatic failover starts only when {@code confirm} consecutive rounds say
+ * {@code DeadPrimary}/{@code DeadPrimaryAndSomeReplicas} <em>and</em> the facts agree: Cairn
+ * cannot reach the primary, it reaches at least one replica, and every replica it reaches has lost
+ * the primary (IO thread not replicating). Anything else ({@code UnreachablePrimary}, a stopped
+ * SQL thread, too many connections, a lock, Cairn losing every path) is never a failover.
+ * It is then refused, and a human paged, when: automation is disabled (a failover failed or was
+ * refused, until {@code ack}), the last failover is within {@code block_period} and was not
+ * acknowledged, {@code max_per_hour} is reached, fewer than {@code min_replicas} replicas are
+ * reachable, no replica is eligible, or — with {@code durability: lossless} — semi-sync was not
+ * confirmed on in the last round the primary answered (it fell back to async, or is not set up).
+ *
+ * <p>Immutable and thread-safe; one instance per cluster config.
+ */
+public final class FailoverDecision {
+
+    private static final long HOUR_MS = 3_600_000L;
+    /**
+     * A replica whose IO thread was not replicating for this long before the primary failed is
+     * "broken before the failure" (not promoted unless forced); shorter is a replica that was just
+     * repointed or restarted, which the received-position ranking handles.
+     */
+    public static final long IO_BROKEN_GRACE_MS = 10_000;
+
+    private final FailoverConfig cfg;
+
+    public FailoverDecision(FailoverConfig cfg) {
+        this.cfg = cfg;
+    }
+
+    public FailoverConfig config() {
+        return cfg;
+    }
+
+    /** Where the decision stands. */
+    public enum Phase {
+        /** The primary is alive (or nothing suggests otherwise). */
+        WATCHING,
+        /** Rounds say the primary is dead; counting confirmations. */
+        SUSPECT,
+        /** A promotion was handed to the caller and has not finished. */
+        RECOVERING
+    }
+
+    /**
+     * The decision's state. {@code lastAlive} holds each node's facts in the last round the
+     * primary answered (lag and IO state "at failure time"); {@code semiSync} the primary's
+     * semi-sync state then.
+     *
+     * @param confirmations consecutive dead rounds for {@code suspect}
+     * @param refusedFor the primary whose failure was already refused (reported once), or null
+     * @param lastRecoveryAt when the last failover finished, -1 if never
+     * @param acked an operator acknowledged since the last failover
+     * @param disabled why automation is off until {@code ack}, or null
+     * @param recoveries finish times of failovers in the last hour
+     * @param ioDownSince since when each replica's IO thread has not been replicating while the
+     *                    primary was alive (rounds in a row); a replica just repointed is not in it for long
+     */
+    public record State(Phase phase, String suspect, int confirmations, String refusedFor, long lastRecoveryAt,
+                        boolean acked, String disabled, List<Long> recoveries, Map<String, Node> lastAlive,
+                        SemiSync semiSync, long semiSyncSeenAt, Map<String, Long> ioDownSince) {
+
+        public State {
+            recoveries = List.copyOf(recoveries);
+            lastAlive = Map.copyOf(lastAlive);
+            ioDownSince = Map.copyOf(ioDownSince);
+        }
+
+        public static State initial() {
+            return new State(Phase.WATCHING, null, 0, null, -1, true, null, List.of(), Map.of(),
+                    SemiSync.NOT_CONFIGURED, -1, Map.of());
+        }
+
+        State with(Phase p, String s, int c) {
+            return new State(p, s, c, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+        }
+
+        State refused(String primary) {
+            return new State(phase, suspect, confirmations, primary, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+        }
+
+        State disable(String why) {
+            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+        }
+    }
+
+    /** Something that happened. */
+    public sealed interface Event permits Observed, RecoveryFinished, Ack, Requested {
+        long atMillis();
+    }
+
+    /** A probe round. */
+    public record Observed(Observation observation) implements Event {
+        @Override
+        public long atMillis() {
+            return observation.atMillis();
+        }
+    }
+
+    /**
+     * The promotion handed out by a {@link Promote} effect finished.
+     *
+     * @param uncounted it was {@link Requested} (the operator sees the result), or it changed
+     *                  nothing because another Cairn node held the decision lease: it neither
+     *                  blocks nor counts toward {@code max_per_hour}, and a failure does not
+     *                  disable automation
+     */
+    public record RecoveryFinished(long atMillis, boolean ok, String detail, boolean uncounted) implements Event {
+    }
+
+    /** {@code cairn replication ack}: re-enables automation and lifts the block period. */
+    public record Ack(long atMillis, String by) implements Event {
+    }
+
+    /**
+     * An operator asks for a failover or switchover ({@code cairn replication switchover}).
+     *
+     * @param to the requested target, or null for the best candidate
+     * @param force ignore the lag limit and pre-failure replication breaks
+     * @param dryRun only plan
+     */
+    public record Requested(long atMillis, Observation observation, String to, boolean force, boolean dryRun)
+            implements Event {
+    }
+
+    /** What the caller must do. */
+    public sealed interface Effect permits Promote, Refuse, Note, PlanOnly {
+    }
+
+    /** Run this promotion, then send {@link RecoveryFinished}. */
+    public record Promote(Plan plan) implements Effect {
+    }
+
+    /** A failover is needed and was refused: page a human (the {@code failed} hook, metric, status). */
+    public record Refuse(String primary, String reason) implements Effect {
+    }
+
+    /** Something worth a log line. */
+    public record Note(String message) implements Effect {
+    }
+
+    /** A dry run's plan: print it, change nothing. */
+    public record PlanOnly(Plan plan) implements Effect {
+    }
+
+    /**
+     * A promotion to carry out.
+     *
+     * @param planned a switchover (the old primary is alive and is demoted under the new one)
+     * @param candidates eligible replicas, best first: the executor tries them in order
+     * @param possibleLoss why acknowledged writes may be missing ({@code durability: available}), or null
+     */
+    public record Plan(String oldPrimary, boolean planned, String reason, List<Node> candidates,
+                       List<CandidateRanking.Skipped> skipped, String possibleLoss) {
+
+        public Plan {
+            candidates = List.copyOf(candidates);
+            skipped = List.copyOf(skipped);
+        }
+
+        /** One line per fact, for {@code --dry-run} and the audit log. */
+        public List<String> describe() {
+            List<String> out = new ArrayList<>();
+            out.add((planned ? "switchover" : "failover") + " of " + oldPrimary + ": " + reason);
+            int i = 1;
+            for (Node n : candidates) {
+                out.add("candidate " + i++ + ": " + n.name() + " received " + n.received() + " applied " + n.applied());
+            }
+            for (CandidateRanking.Skipped s : skipped) {
+                out.add("skipped " + s);
+            }
+            if (possibleLoss != null) {
+                out.add("possible loss: " + possibleLoss);
+            }
+            return out;
+        }
+    }
+
+    /** The next state and the effects, in order. */
+    public record Step(State state, List<Effect> effects) {
+        public Step {
+            effects = List.copyOf(effects);
+        }
+    }
+
+    /** Applies one event. */
+    public Step step(State s, Event e) {
+        if (e instanceof Observed o) {
+            return observed(s, o.observation());
+        }
+        if (e instanceof RecoveryFinished f) {
+            return finished(s, f);
+        }
+        if (e instanceof Ack a) {
+            State n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), true, null,
+                    s.recoveries(), s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
+            return new Step(n, List.of(new Note("acknowledged by " + a.by() + ": automatic failover enabled again")));
+        }
+        return requested(s, (Requested) e);
+    }
+
+    /**
+     * True when the round's facts agree the primary is dead: Cairn cannot reach it, reaches at
+     * least one replica, and every replica it reaches has lost it. The analysis code alone is not
+     * trusted for an irreversible action.
+     */
+    public static boolean deadByFacts(Observation o) {
+        if (!o.primaryDead() || o.primary() == null) {
+            return false;
+        }
+        Node p = o.node(o.primary()).orElse(null);
+        if (p == null || p.reachable()) {
+            return false;
+        }
+        List<Node> reached = o.nodes().stream().filter(n -> !n.name().equals(o.primary()) && n.reachable()).toList();
+        return !reached.isEmpty() && reached.stream().noneMatch(n -> n.replica() && n.ioRunning());
+    }
+
+    private Step observed(State s, Observation o) {
+        List<Effect> fx = new ArrayList<>();
+        if (!deadByFacts(o)) {
+            State n = s;
+            Node p = o.primary() == null ? null : o.node(o.primary()).orElse(null);
+            if (p != null && p.reachable()) {
+                Map<String, Node> alive = new LinkedHashMap<>();
+                Map<String, Long> ioDown = new LinkedHashMap<>();
+                for (Node x : o.nodes()) {
+                    alive.put(x.name(), x);
+                    if (x.reachable() && x.replica() && !x.ioRunning()) {
+                        ioDown.put(x.name(), s.ioDownSince().getOrDefault(x.name(), o.atMillis()));
+                    }
+                }
+                n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), s.acked(),
+                        s.disabled(), s.recoveries(), alive, p.semiSync(), o.atMillis(), ioDown);
+            }
+            if (n.phase() == Phase.SUSPECT) {
+                fx.add(new Note("primary " + n.suspect() + " no longer looks dead (" + o.analysis() + ")"));
+                n = n.with(Phase.WATCHING, null, 0);
+            }
+            return new Step(n, fx);
+        }
+        if (s.phase() == Phase.RECOVERING || cfg.mode() == Mode.OFF) {
+            return new Step(s, fx);
+        }
+        State n;
+        if (s.phase() == Phase.SUSPECT && o.primary().equals(s.suspect())) {
+            n = s.with(Phase.SUSPECT, s.suspect(), s.confirmations() + 1);
+        } else {
+            n = s.with(Phase.SUSPECT, o.primary(), 1);
+            fx.add(new Note("primary " + o.primary() + " looks dead (" + o.analysis() + "), confirming over "
+                    + cfg.confirm() + " rounds"));
+        }
+        if (n.confirmations() < cfg.confirm() || o.primary().equals(n.refusedFor())) {
+            return new Step(n, fx);
+        }
+        String refusal = refusal(n, o);
+        if (refusal != null) {
+            fx.add(new Refuse(o.primary(), refusal));
+            State r = n.refused(o.primary());
+            if (r.disabled() == null && cfg.mode() == Mode.AUTO) {
+                r = r.disable("automatic failover of " + o.primary() + " refused: " + refusal);
+            }
+            return new Step(r, fx);
+        }
+        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), n.lastAlive(), brokenBefore(n), cfg, false, null);
+        String loss = null;
+        if (n.semiSync() != SemiSync.ON) {
+            loss = "semi-sync was " + n.semiSync().name().toLowerCase(java.util.Locale.ROOT)
+                    + (n.semiSyncSeenAt() < 0 ? " (primary never seen alive)" : " when the primary last answered")
+                    + ": writes acknowledged after the last replica ack may be missing";
+        }
+        Plan plan = new Plan(o.primary(), false, o.analysis() + " confirmed over " + n.confirmations() + " rounds",
+                ranking.eligible(), ranking.skipped(), loss);
+        fx.add(new Promote(plan));
+        return new Step(n.with(Phase.RECOVERING, o.primary(), n.confirmations()), fx);
+    }
+
+    /** Why a confirmed dead primary may not be replaced automatically now, or null. */
+    private String refusal(State s, Observation o) {
+        long now = o.atMillis();
+        if (cfg.mode() == Mode.MANUAL) {
+            return "failover.mode is manual: run `cairn replication switchover CLUSTER` to promote a replica";
+        }
+        if (s.disabled() != null) {
+            return "automation is disabled until `cairn replication ack`: " + s.disabled();
+        }
+        if (s.lastRecoveryAt() >= 0 && !s.acked() && now - s.lastRecoveryAt() < cfg.blockPeriod().toMillis()) {
+            return "blocked: the last failover was " + (now - s.lastRecoveryAt()) / 1000 + "s ago, inside block_period "
+                    + cfg.blockPeriod().toSeconds() + "s; `cairn replication ack` lifts it";
+        }
+        long inHour = s.recoveries().stream().filter(t -> now - t < HOUR_MS).count();
+        if (inHour >= cfg.maxPerHour()) {
+            return "max_per_hour " + cfg.maxPerHour() + " reached";
+        }
+        if (cfg.durability() == Durability.LOSSLESS && s.semiSync() != SemiSync.ON) {
+            return "durability lossless and semi-sync was " + s.semiSync().name().toLowerCase(java.util.Locale.ROOT)
+                    + (s.semiSyncSeenAt() < 0 ? " (the primary was never seen alive)" : " when the primary last answered")
+                    + ": acknowledged writes may exist only on the dead primary";
+        }
+        long reachable = o.nodes().stream().filter(x -> !x.name().equals(o.primary()) && x.reachable()).count();
+        if (reachable < cfg.minReplicas()) {
+            return reachable + " replica(s) reachable, min_replicas is " + cfg.minReplicas();
+        }
+        CandidateRanking r = CandidateRanking.rank(o, o.primary(), s.lastAlive(), brokenBefore(s), cfg, false, null);
+        if (r.eligible().isEmpty()) {
+            return "no replica may be promoted: " + r.skipped();
+        }
+        return null;
+    }
+
+    /** Replicas whose IO thread was down for {@link #IO_BROKEN_GRACE_MS} up to the last alive round. */
+    static java.util.Set<String> brokenBefore(State s) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        s.ioDownSince().forEach((node, since) -> {
+            if (s.semiSyncSeenAt() - since >= IO_BROKEN_GRACE_MS) out.add(node);
+        });
+        return out;
+    }
+
+    private Step finished(State s, RecoveryFinished f) {
+        if (s.phase() != Phase.RECOVERING) {
+            return new Step(s, List.of(new Note("a recovery finished while none was running: ignored")));
+        }
+        List<Long> recent = new ArrayList<>();
+        for (Long t : s.recoveries()) {
+            if (f.atMillis() - t < HOUR_MS) {
+                recent.add(t);
+            }
+        }
+        List<Effect> fx = new ArrayList<>();
+        if (f.uncounted()) {
+            State n = new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
+                    Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of());
+            fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
+                    + (f.ok() ? "done: " : "failed: ") + f.detail()));
+            return new Step(n, fx);
+        }
+        recent.add(f.atMillis());
+        String disabled = f.ok() ? s.disabled() : "failover of " + s.suspect() + " failed: " + f.detail();
+        State n = new State(Phase.WATCHING, null, 0, null, f.atMillis(), false, disabled, recent, Map.of(),
+                SemiSync.NOT_CONFIGURED, -1, Map.of());
+        if (f.ok()) {
+            fx.add(new Note("failover of " + s.suspect() + " done: " + f.detail()));
+        } else {
+            fx.add(new Refuse(s.suspect(), "failover failed, automation disabled until `cairn replication ack`: " + f.detail()));
+        }
+        return new Step(n, fx);
+    }
+
+    private Step requested(State s, Requested r) {
+        Observation o = r.observation();
+        if (s.phase() == Phase.RECOVERING) {
+            return new Step(s, List.of(new Note("refused: a recovery of this cluster is already running")));
+        }
+        if (cfg.mode() == Mode.OFF) {
+            return new Step(s, List.of(new Note("refused: failover.mode is off for this cluster")));
+        }
+        if (o.primary() == null) {
+            return new Step(s, List.of(new Note("refused: no primary is known for this cluster")));
+        }
+        boolean alive = o.node(o.primary()).map(Node::reachable).orElse(false);
+        if (!alive && !deadByFacts(o)) {
+            return new Step(s, List.of(new Note("refused: primary " + o.primary()
+                    + " is unreachable from Cairn but its replicas still replicate from it (" + o.analysis() + ")")));
+        }
+        Map<String, Node> before = alive ? Map.of() : s.lastAlive();
+        CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), before, alive ? java.util.Set.of() : brokenBefore(s), cfg, r.force(), r.to());
+        String loss = !alive && s.semiSync() != SemiSync.ON
+                ? "semi-sync was not confirmed on when the primary last answered" : null;
+        Plan plan = new Plan(o.primary(), alive, alive ? "switchover requested" : "failover requested (primary dead)",
+                ranking.eligible(), ranking.skipped(), loss);
+        if (r.dryRun()) {
+            return new Step(s, List.of(new PlanOnly(plan)));
+        }
+        if (ranking.eligible().isEmpty()) {
+            return new Step(s, List.of(new Note("refused: no replica may be promoted: " + ranking.skipped())));
+        }
+        return new Step(s.with(Phase.RECOVERING, o.primary(), s.confirmations()), List.of(new Promote(plan)));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.cairn.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.core.config.ConfigException;
+import dev.cairn.core.config.ConfigLoader;
+import dev.cairn.core.config.ModuleRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replication section binds strictly and reports problems as file:line:col: key: message. */
+class ReplicationConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private List<String> problems(String yaml) throws Exception {
+        Path f = dir.resolve("cairn.yml");
+        Files.writeString(f, yaml);
+        try {
+            new ConfigLoader(ModuleRegistry.of(new ReplicationModule()), Map.of("MON_PW", "x")).load(f, null);
+            return List.of();
+        } catch (ConfigException e) {
+            return ConfigLoader.messages(e);
+        }
+    }
+
+    private static final String OK = """
+            replication:
+              clusters:
+                main:
+                  nodes:
+                    - 10.0.0.1:3306
+                    - { address: 10.0.0.2:3306, name: db2 }
+                  user: cairn
+                  password: ${env:MON_PW}
+                  publish: { primary: mysql-primary, replicas: mysql-replicas }
+            """;
+
+    @Test
+    void aMinimalClusterBindsWithDefaults() throws Exception {
+        assertThat(problems(OK)).isEmpty();
+        Path f = dir.resolve("cairn.yml");
+        var cfg = (ReplicationConfig) new ConfigLoader(ModuleRegistry.of(new ReplicationModule()), Map.of("MON_PW", "x"))
+                .load(f, null).modules().get("replication");
+        var c = cfg.clusters().get("main");
+        assertThat(c.interval()).hasSeconds(1);
+        assertThat(c.connectTimeout()).hasSeconds(1);
+        assertThat(c.readTimeout()).hasSeconds(2);
+        assertThat(c.heartbeat().enabled()).isTrue();
+        assertThat(c.heartbeat().table()).isEqualTo("cairn.heartbeat");
+        assertThat(c.nodes().get(0).displayName()).isEqualTo("10.0.0.1:3306");
+        assertThat(c.nodes().get(1).displayName()).isEqualTo("db2");
+        assertThat(c.password()).isEqualTo("x");
+        assertThat(new ReplicationModule().publishedServices(cfg)).containsExactly("mysql-primary", "mysql-replicas");
+    }
+
+    @Test
+    void unknownKeysAndBadValuesNameFileLineAndKey() throws Exception {
+        assertThat(problems(OK.replace("      user: cairn", "      usr: cairn")))
+                .anySatisfy(p -> assertThat(p).matches(".*cairn.yml:7:7: replication.clusters.main.usr: unknown key 'usr'.*did you mean 'user'.*"));
+        assertThat(problems(OK.replace("    - 10.0.0.1:3306", "    - 10.0.0.1")))
+                .anySatisfy(p -> assertThat(p).contains("cairn.yml:5:").contains("replication.clusters.main.nodes[0]").contains("has no port"));
+        assertThat(problems(OK + "      read_timeout: soon\n"))
+                .anySatisfy(p -> assertThat(p).contains("replication.clusters.main.read_timeout").contains("not a duration"));
+    }
+
+    @Test
+    void semanticProblemsAreReportedTogether() throws Exception {
+        List<String> p = problems(OK.replace("      password: ${env:MON_PW}", "      password_file: missing.pw")
+                + "      warn_lag: 20s\n      max_lag: 5s\n      read_timeout: 10ms\n      heartbeat: { table: heartbeat }\n");
+        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.password_file: CAIRN-REPLICATION-0005 cannot read"));
+        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.max_lag: must be at least warn_lag (20s)"));
+        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.read_timeout: must be at least 100ms"));
+        assertThat(p).anySatisfy(m -> assertThat(m).contains("replication.clusters.main.heartbeat.table: 'heartbeat' is not schema.table"));
+    }
+
+    @Test
+    void aPasswordIsRequiredAndAPublishedNameMayNotClashWithServices() throws Exception {
+        assertThat(problems(OK.replace("      password: ${env:MON_PW}\n", "")))
+                .anySatisfy(m -> assertThat(m).contains("password_file: set password_file (or password: ${env:NAME})"));
+        assertThat(problems("services:\n  mysql-primary:\n    endpoints: [10.0.0.9:3306]\n" + OK))
+                .anySatisfy(m -> assertThat(m).contains("mysql-primary"));
+    }
+}

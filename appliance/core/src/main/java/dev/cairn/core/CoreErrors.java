@@ -23,6 +23,8 @@ public enum CoreErrors implements ErrorId {
             "Use the token in admin.token_file; repeated lines from an address you do not know are someone guessing."),
     ENDPOINT_MARKED_DOWN("CAIRN-CORE-0020", "A module (the proxy's passive health) marked an endpoint DOWN in the catalog.",
             "Look at the endpoint's service: it needs its check's rise passing checks to be UP again."),
+    MISSING_CAPABILITY("CAIRN-CORE-0030", "A module could not bind a port below 1024: the process lacks CAP_NET_BIND_SERVICE.",
+            "Run Cairn from its systemd unit (which grants it), or grant it (setpriv/setcap, AmbientCapabilities=), or use a port from 1024 up."),
     STALE_PUBLICATION("CAIRN-CORE-0021", "A module-owned service's publication was refused: its epoch is older than the one published.",
             "Usually a node that missed a failover: check that every node runs the same config and that the cluster has a majority.");
 

@@ -152,6 +152,16 @@ public final class ClusterModule implements Module<ClusterConfig> {
         if (config.node(node) == null) {
             throw new IllegalStateException("this node '" + node + "' is not in cluster.nodes");
         }
+        if (config.driver().type() == DriverConfig.DriverType.LINUX && !config.vips().isEmpty()) {
+            // ip addr add/del needs CAP_NET_ADMIN, gratuitous ARP (arping) CAP_NET_RAW: say which is missing now,
+            // not as "Operation not permitted" at the first takeover.
+            List<String> missing = dev.cairn.spi.Capabilities.missing("CAP_NET_ADMIN", "CAP_NET_RAW");
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException("CAIRN-CLUSTER-0006: missing capability " + String.join(", ", missing)
+                        + ": the linux driver needs CAP_NET_ADMIN to add and remove VIPs and CAP_NET_RAW for gratuitous ARP"
+                        + " (the packaged unit grants both; with driver type none or script it needs neither)");
+            }
+        }
         this.metrics = new ClusterMetrics(ctx.metrics());
         VipDriver driver = switch (config.driver().type()) {
             case LINUX -> new LinuxVipDriver(config.driver());

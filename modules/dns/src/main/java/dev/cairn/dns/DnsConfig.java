@@ -41,7 +41,9 @@ public record DnsConfig(
         @Doc(value = "Response rate limiting per client prefix, as BIND's RRL; off by default.")
         RrlConfig rrl,
         @Doc(value = "Zones by origin (e.g. example.com): a zone file, inline records, service-bound records.", required = true)
-        Map<String, ZoneConfig> zones) {
+        Map<String, ZoneConfig> zones,
+        @Doc(value = "Also serve the figures under bind_exporter's names (bind_up, bind_incoming_queries_total{type}, bind_responses_total{result}, ...), so BIND dashboards and alerts work unchanged.", dflt = "true")
+        boolean bindMetrics) {
 
     public static final HostPort DEFAULT_LISTEN = new HostPort("", 53);
 

@@ -169,7 +169,7 @@ public final class DnsModule implements Module<DnsConfig> {
     @Override
     public void start(DnsConfig config, ModuleContext ctx) throws Exception {
         this.dir = ctx.configDir();
-        metrics = new DnsMetrics(ctx.metrics());
+        metrics = new DnsMetrics(ctx.metrics(), config.bindMetrics(), config.udpListenerThreads());
         notifier = new NotifySender(metrics);
         store = new ZoneStore(name -> ctx.catalog().service(name), this::zoneChanged);
         List<PreparedZone> zones = prepare(config);
@@ -227,6 +227,8 @@ public final class DnsModule implements Module<DnsConfig> {
             startPoller(next);
         }
         config = next;
+        metrics.bindFamilies(next.bindMetrics());
+        metrics.configured();
         log.info("DNS reloaded: {} zone(s){}", zones.size(), rebind ? ", listeners re-opened on " + next.listen()
                 + " (" + String.join(", ", change.paths(ConfigChange.Kind.RESTART)) + ")" : "");
     }

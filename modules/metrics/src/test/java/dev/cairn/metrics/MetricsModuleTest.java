@@ -37,13 +37,6 @@ class MetricsModuleTest {
     private static final HostPort LOOPBACK_ANY_PORT = HostPort.parse("127.0.0.1:0");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /**
-     * The only promtool findings accepted: node_exporter's own meminfo names (node_memory_MemTotal_bytes,
-     * node_memory_Active_anon_bytes, ...) are CamelCase, and Grafana dashboard 1860 queries them by those
-     * names, so they are kept exactly; promtool flags every one of them. Any other line fails.
-     */
-    private static final Pattern NODE_EXPORTER_MEMINFO_CAMEL_CASE =
-            Pattern.compile("^node_memory_[A-Za-z0-9_]+ metric names should be written in 'snake_case' not 'camelCase'$");
 
     @TempDir
     Path configDir;
@@ -192,14 +185,13 @@ class MetricsModuleTest {
 
         Promtool.Result result = Promtool.checkMetrics(text);
 
-        List<String> unexpected = result.lines().stream()
-                .filter(l -> !NODE_EXPORTER_MEMINFO_CAMEL_CASE.matcher(l).matches()).toList();
-        assertThat(unexpected).as("promtool check metrics output (exit %d)", result.exitCode()).isEmpty();
-        // The accepted lines are exactly the CamelCase meminfo families we serve, nothing more.
+        assertThat(Promtool.unexpected(result)).as("promtool check metrics output (exit %d)", result.exitCode()).isEmpty();
+        // The accepted lines are exactly node_exporter's own CamelCase (and bits) families we serve, nothing more.
         Set<String> flagged = result.lines().stream().map(l -> l.substring(0, l.indexOf(' '))).collect(Collectors.toSet());
-        Set<String> camelMemory = Exposition.parse(text).types().keySet().stream()
-                .filter(n -> n.startsWith("node_memory_") && n.matches(".*[a-z][A-Z].*")).collect(Collectors.toSet());
-        assertThat(flagged).isEqualTo(camelMemory);
+        Set<String> nodeExporterStyle = Exposition.parse(text).types().keySet().stream()
+                .filter(n -> n.matches("node_(memory|netstat|sockstat)_.*[a-z][A-Z].*|node_entropy_.*_bits"))
+                .collect(Collectors.toSet());
+        assertThat(flagged).isEqualTo(nodeExporterStyle);
         assertThat(result.exitCode()).isEqualTo(result.lines().isEmpty() ? 0 : 3);
     }
 

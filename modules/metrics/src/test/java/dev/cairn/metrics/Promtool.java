@@ -3,7 +3,10 @@ package dev.cairn.metrics;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real {@code promtool check metrics} (Debian package prometheus) on an exposition. */
@@ -12,7 +15,17 @@ final class Promtool {
     record Result(int exitCode, List<String> lines) {
     }
 
+    /** docs/monitoring/promtool-allowlist.txt: the findings accepted, one regex per line. */
+    static final Path ALLOWLIST = Path.of("../../docs/monitoring/promtool-allowlist.txt");
+
     private Promtool() {
+    }
+
+    /** The lines of {@code result} that no pattern of the allow-list matches. */
+    static List<String> unexpected(Result result) throws IOException {
+        List<Pattern> allowed = Files.readAllLines(ALLOWLIST).stream()
+                .filter(l -> !l.isBlank() && !l.startsWith("#")).map(Pattern::compile).toList();
+        return result.lines().stream().filter(l -> allowed.stream().noneMatch(p -> p.matcher(l).matches())).toList();
     }
 
     static Result checkMetrics(String exposition) throws IOException, InterruptedException {

@@ -33,7 +33,9 @@ public record ProxyConfig(
         @Doc(value = "Forward HTTP/1.1 requests (GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, bodies streamed) on plain and TLS listeners without proxy_protocol through Cairn's own fast path (the same routing, balancing, headers, retries, timeouts, metrics and log); everything else, and h2, takes the full Undertow path. false sends every request through the full path.", dflt = "true", restart = true)
         boolean fastPath,
         @Doc(value = "File with the secret that signs sticky-session cookies; the same file on every node keeps stickiness across nodes (default: a random key per process).")
-        Path stickySecretFile) {
+        Path stickySecretFile,
+        @Doc(value = "Also serve the figures under HAProxy's exporter names (haproxy_frontend_*, haproxy_backend_*, haproxy_server_* with proxy/server labels), so HAProxy dashboards and alerts work unchanged.", dflt = "true")
+        boolean haproxyMetrics) {
 
     public ProxyConfig {
         Set<String> names = new HashSet<>();

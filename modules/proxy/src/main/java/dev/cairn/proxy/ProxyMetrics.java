@@ -9,6 +9,7 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.Collector;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,8 +17,9 @@ import java.util.List;
 
 /**
  * The proxy's metrics, named after HAProxy's exporter (frontend = listener, backend = service,
- * server = endpoint) under {@code cairn_proxy_}. Registered in the constructor, removed by
- * {@link #unregister}; one instance per module start. Thread-safe.
+ * server = endpoint) under {@code cairn_proxy_}, and the same figures under HAProxy's own names
+ * ({@link HaproxyMetrics}). Registered in the constructor, removed by {@link #unregister}; one
+ * instance per module start. Thread-safe.
  */
 public final class ProxyMetrics {
 
@@ -26,6 +28,8 @@ public final class ProxyMetrics {
 
     private final PrometheusRegistry registry;
     private final List<Collector> registered = new ArrayList<>();
+    private final List<MultiCollector> registeredMulti = new ArrayList<>();
+    private final HaproxyMetrics haproxy;
 
     public final Counter frontendRequests;
     public final Counter frontendResponses;
@@ -51,13 +55,26 @@ public final class ProxyMetrics {
         int tcpActive(String bind);
 
         Collection<String> tcpBinds();
+
+        /** The TLS certificates each listener serves, with their expiry. */
+        default Collection<CertificateExpiry> certificates() {
+            return List.of();
+        }
+    }
+
+    /** One served certificate: its listener, its first name (or subject), its notAfter. */
+    public record CertificateExpiry(String listener, String certificate, long notAfterEpochSeconds) {
     }
 
     /** Connection figures of one listener, from Undertow's connector statistics. */
     public record ListenerStats(String name, long activeConnections, long bytesIn, long bytesOut, long fastPathRequests) {
     }
 
-    ProxyMetrics(PrometheusRegistry registry, Source source) {
+    /**
+     * @param haproxyFamilies serve the haproxy_* families too (proxy.haproxy_metrics)
+     * @param threads IO threads, for haproxy_process_nbthread
+     */
+    ProxyMetrics(PrometheusRegistry registry, Source source, boolean haproxyFamilies, int threads) {
         this.registry = registry;
         frontendRequests = add(Counter.builder().name("cairn_proxy_frontend_http_requests")
                 .help("HTTP requests received per listener").labelNames("listener").withoutExemplars().build());
@@ -138,6 +155,21 @@ public final class ProxyMetrics {
                 .help("Open TCP connections per forward").labelNames("bind").callback(cb -> {
                     for (String b : source.tcpBinds()) cb.call(source.tcpActive(b), b);
                 }).build());
+        add(GaugeWithCallback.builder().name("cairn_proxy_certificate_expiry_timestamp_seconds")
+                .help("When each served TLS certificate expires (notAfter), in seconds since the epoch")
+                .labelNames("listener", "certificate").callback(cb -> {
+                    for (CertificateExpiry c : source.certificates()) {
+                        cb.call(c.notAfterEpochSeconds(), c.listener(), c.certificate());
+                    }
+                }).build());
+        haproxy = new HaproxyMetrics(this, source, threads, haproxyFamilies);
+        registry.register(haproxy);
+        registeredMulti.add(haproxy);
+    }
+
+    /** Turns the haproxy_* families on or off (proxy.haproxy_metrics, live). */
+    void haproxyFamilies(boolean enabled) {
+        haproxy.setEnabled(enabled);
     }
 
     private <T extends Collector> T add(T c) {
@@ -149,6 +181,8 @@ public final class ProxyMetrics {
     void unregister() {
         registered.forEach(registry::unregister);
         registered.clear();
+        registeredMulti.forEach(registry::unregister);
+        registeredMulti.clear();
     }
 
     /** "2xx" for 200..299 and so on. */

@@ -181,7 +181,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
             public Collection<String> tcpBinds() {
                 return forwards.values().stream().map(TcpForward::bindLabel).toList();
             }
-        });
+
+            @Override
+            public Collection<ProxyMetrics.CertificateExpiry> certificates() {
+                return listeners.values().stream().flatMap(l -> l.certificateExpiries().stream()).toList();
+            }
+        }, config.haproxyMetrics(), io);
         sticky = new StickyCookie(stickySecret(config));
         subscription = catalog.subscribe(this::onCatalogEvent);
         apply(config, ConfigChange.NONE);
@@ -216,6 +221,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
             log.warn("proxy.io_threads changed: the IO threads are sized at start, the new count applies at the next start");
         }
         apply(config, change);
+        metrics.haproxyFamilies(config.haproxyMetrics());
     }
 
     /**

@@ -78,6 +78,12 @@ public final class Host implements AdminApi, AutoCloseable {
                 .help("Config reload attempts by result").labelNames("result").register(metrics);
         reloads.labelValues("success");
         reloads.labelValues("failure");
+        // One series per running module, so dashboards and alerts see which modules a node runs.
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("cairn_module_up")
+                .help("1 for each running module whose status is healthy, 0 for one that runs unhealthy")
+                .labelNames("module")
+                .callback(cb -> moduleStatus().forEach((name, st) -> cb.call(st.healthy() ? 1 : 0, name)))
+                .register(metrics);
     }
 
     /** Loads the config and starts everything; on failure releases what started and throws. */
@@ -104,7 +110,8 @@ public final class Host implements AdminApi, AutoCloseable {
                 log.atError().addKeyValue("error_id", CoreErrors.MODULE_START_FAILED.id())
                         .log("module {} failed to start: {}", m.name(), ex.toString());
                 stopAll();
-                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage(), ex);
+                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage()
+                        + privilegedPortHint(ex), ex);
             }
         }
         // The admin API comes up last: once it answers, everything configured is running.
@@ -312,6 +319,23 @@ public final class Host implements AdminApi, AutoCloseable {
     @Override
     public ReloadResult lastReload() { return lastReload; }
     public AdminServer admin() { return admin; }
+
+    /**
+     * When a start failed on "Permission denied" while binding (a port below 1024 without
+     * CAP_NET_BIND_SERVICE), the capability to grant, named; otherwise nothing.
+     */
+    static String privilegedPortHint(Throwable ex) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            String msg = String.valueOf(t.getMessage());
+            if ((t instanceof java.net.SocketException || msg.contains("bind") || msg.contains("listen"))
+                    && msg.contains("Permission denied")
+                    && dev.cairn.spi.Capabilities.missing("CAP_NET_BIND_SERVICE").contains("CAP_NET_BIND_SERVICE")) {
+                return " (" + dev.cairn.core.CoreErrors.MISSING_CAPABILITY.id()
+                        + ": missing capability CAP_NET_BIND_SERVICE: ports below 1024 need it; the packaged unit grants it)";
+            }
+        }
+        return "";
+    }
 
     /** Status of every running module, in start order. Does not wait for a reload in progress. */
     @Override

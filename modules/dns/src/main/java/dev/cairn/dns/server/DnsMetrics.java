@@ -31,6 +31,19 @@ public final class DnsMetrics {
             Rcode.NOTIMP, Rcode.REFUSED, Rcode.NOTAUTH, Rcode.BADVERS};
     public static final String NO_ZONE = ".";
 
+    /** BIND's result names (its Qry* statistics without the prefix), in the order of {@link #results}. */
+    static final String[] RESULTS = {"Success", "Referral", "Nxrrset", "NXDOMAIN", "SERVFAIL", "FORMERR"};
+    private static final int RESULT_SUCCESS = 0;
+    private static final int RESULT_REFERRAL = 1;
+    private static final int RESULT_NXRRSET = 2;
+    private static final int RESULT_NXDOMAIN = 3;
+    private static final int RESULT_SERVFAIL = 4;
+    private static final int RESULT_FORMERR = 5;
+
+    final java.util.concurrent.atomic.LongAdder[] results = new java.util.concurrent.atomic.LongAdder[RESULTS.length];
+    final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
+    private final BindMetrics bind;
+
     private final PrometheusRegistry registry;
     private final List<Collector> collectors = new ArrayList<>();
     private final Counter requests;
@@ -79,6 +92,30 @@ public final class DnsMetrics {
             requestSize[p].observe(size);
         }
 
+        /**
+         * A response sent, with its wire form: as {@link #response(boolean, int, int, long)}, and
+         * classified as BIND's statistics do (Success, Referral, Nxrrset, NXDOMAIN, SERVFAIL,
+         * FORMERR, other rcodes as Failure) for the bind_* families, from the header alone.
+         */
+        public void response(boolean tcp, int rcode, byte[] wire, long nanos) {
+            response(tcp, rcode, wire.length, nanos);
+            if (wire.length < 12) return;
+            int result;
+            switch (rcode) {
+                case Rcode.NOERROR -> {
+                    int ancount = ((wire[6] & 0xff) << 8) | (wire[7] & 0xff);
+                    boolean aa = (wire[2] & 0x04) != 0;
+                    result = ancount > 0 ? RESULT_SUCCESS : aa ? RESULT_NXRRSET : RESULT_REFERRAL;
+                }
+                case Rcode.NXDOMAIN -> result = RESULT_NXDOMAIN;
+                case Rcode.SERVFAIL -> result = RESULT_SERVFAIL;
+                case Rcode.FORMERR -> result = RESULT_FORMERR;
+                default -> result = -1;
+            }
+            if (result >= 0) results[result].increment();
+            else failures.increment();
+        }
+
         public void response(boolean tcp, int rcode, int size, long nanos) {
             int i = rcodeIndex(rcode);
             CounterDataPoint c = responses[i];
@@ -92,8 +129,13 @@ public final class DnsMetrics {
         }
     }
 
-    public DnsMetrics(PrometheusRegistry registry) {
+    /**
+     * @param bindFamilies serve the bind_* families too (dns.bind_metrics)
+     * @param workerThreads UDP listener threads, for bind_worker_threads
+     */
+    public DnsMetrics(PrometheusRegistry registry, boolean bindFamilies, int workerThreads) {
         this.registry = registry;
+        for (int i = 0; i < results.length; i++) results[i] = new java.util.concurrent.atomic.LongAdder();
         requests = add(Counter.builder().name("cairn_dns_requests")
                 .help("DNS requests by zone, transport and query type").labelNames("zone", "proto", "type")
                 .withoutExemplars().build());
@@ -130,6 +172,38 @@ public final class DnsMetrics {
         for (String reason : List.of("malformed", "response", "oversized", "rrl", "overload")) dropped.labelValues(reason);
         malformed.labelValues("formerr");
         malformed.labelValues("dropped");
+        bind = new BindMetrics(this, bindFamilies, workerThreads);
+        registry.register(bind);
+    }
+
+    /** Turns the bind_* families on or off (dns.bind_metrics, live). */
+    public void bindFamilies(boolean enabled) {
+        bind.setEnabled(enabled);
+    }
+
+    /** A config (or zone set) was applied now: bind_config_time_seconds. */
+    public void configured() {
+        bind.configured(System.currentTimeMillis() / 1000.0);
+    }
+
+    Counter requests() {
+        return requests;
+    }
+
+    Counter responses() {
+        return responses;
+    }
+
+    Counter dropped() {
+        return dropped;
+    }
+
+    Counter transfers() {
+        return transfers;
+    }
+
+    Gauge serial() {
+        return serial;
     }
 
     private <T extends Collector> T add(T c) {
@@ -142,6 +216,7 @@ public final class DnsMetrics {
     public void close() {
         for (Collector c : collectors) registry.unregister(c);
         collectors.clear();
+        registry.unregister(bind);
     }
 
     public ZonePoints zone(String zone) {

@@ -267,12 +267,12 @@ public final class QueryHandler {
                 metrics.slipped();
                 out = ResponseCache.slip(e, key, buf);
                 sink.send(out);
-                e.points().response(tcp, e.rcode(), out.length, System.nanoTime() - start);
+                e.points().response(tcp, e.rcode(), out, System.nanoTime() - start);
                 return;
             }
         }
         sink.sendPatched(e.wire(), buf, key.nameLength);
-        e.points().response(tcp, e.rcode(), e.wire().length, System.nanoTime() - start);
+        e.points().response(tcp, e.rcode(), e.wire(), System.nanoTime() - start);
     }
 
     private void transfer(Sink sink, Message query, Message response, ZoneData zone, ServerSettings.ZonePolicy policy,
@@ -357,7 +357,7 @@ public final class QueryHandler {
                 : Math.max(CLASSIC_UDP_BYTES, Math.min(opt.getPayloadSize(), s.ednsUdpSize()));
         byte[] out = response.toWire(max);
         sink.send(out);
-        points.response(tcp, rcode, out.length, System.nanoTime() - start);
+        points.response(tcp, rcode, out, System.nanoTime() - start);
         logQuery(s, client, tcp, query, rcode, out.length, start, (out[2] & 0x02) != 0 ? "tc" : null);
         return out;
     }
@@ -365,7 +365,7 @@ public final class QueryHandler {
     private void send(Sink sink, byte[] out, ServerSettings s, Message query, InetAddress client, boolean tcp,
                       long start, String zone, int rcode) throws IOException {
         sink.send(out);
-        metrics.zone(zone).response(tcp, rcode, out.length, System.nanoTime() - start);
+        metrics.zone(zone).response(tcp, rcode, out, System.nanoTime() - start);
         logQuery(s, client, tcp, query, rcode, out.length, start, "malformed");
     }
 

@@ -8,6 +8,8 @@ import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot;
+import io.prometheus.metrics.model.snapshots.UnknownSnapshot.UnknownDataPointSnapshot;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,7 +24,7 @@ import java.util.Map;
  */
 final class Families {
 
-    private enum Type { GAUGE, COUNTER, INFO }
+    private enum Type { GAUGE, COUNTER, INFO, UNTYPED }
 
     private static final class Family {
         final Type type;
@@ -48,6 +50,11 @@ final class Families {
     /** Adds one counter sample; {@code name} ends with {@code _total}. */
     void counter(String name, String help, double value, String... labels) {
         add(Type.COUNTER, name, help, value, labels);
+    }
+
+    /** Adds one untyped sample, as node_exporter's vmstat and netstat fields. */
+    void untyped(String name, String help, double value, String... labels) {
+        add(Type.UNTYPED, name, help, value, labels);
     }
 
     /** Adds one info series (value 1); {@code name} ends with {@code _info}. */
@@ -113,6 +120,12 @@ final class Families {
                 InfoSnapshot.Builder b = InfoSnapshot.builder().name(name).help(f.help);
                 f.samples.forEach((values, v) -> b.dataPoint(
                         InfoDataPointSnapshot.builder().labels(labels(f.labelNames, values)).build()));
+                return b.build();
+            }
+            case UNTYPED: {
+                UnknownSnapshot.Builder b = UnknownSnapshot.builder().name(name).help(f.help);
+                f.samples.forEach((values, v) -> b.dataPoint(
+                        UnknownDataPointSnapshot.builder().labels(labels(f.labelNames, values)).value(v).build()));
                 return b.build();
             }
             default: {

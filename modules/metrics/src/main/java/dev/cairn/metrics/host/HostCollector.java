@@ -3,8 +3,6 @@ package dev.cairn.metrics.host;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,6 +74,8 @@ public final class HostCollector implements MultiCollector, AutoCloseable {
     private static final String[] FILESYSTEM_LABELS = {"device", "fstype", "mountpoint"};
 
     private final Path proc;
+    private final KernelStats kernel;
+    private final SysStats sys;
     private final Filesystems filesystems = new Filesystems();
     private final Set<String> reportedSources = ConcurrentHashMap.newKeySet();
     private final List<String> names;
@@ -87,9 +87,19 @@ public final class HostCollector implements MultiCollector, AutoCloseable {
      *     layout (tests, a container's {@code /host/proc})
      */
     public HostCollector(Path proc, HostFilters filters) {
+        this(proc, proc.resolveSibling("sys"), proc.resolveSibling("etc"), filters);
+    }
+
+    /**
+     * @param sys the sysfs mount ({@code /sys}), for /sys/class/net and the clock sources
+     * @param etc where os-release lives ({@code /etc})
+     */
+    public HostCollector(Path proc, Path sys, Path etc, HostFilters filters) {
         this.proc = proc;
+        this.kernel = new KernelStats(proc);
+        this.sys = new SysStats(sys, etc);
         this.filters = filters;
-        this.names = fixedNames();
+        this.names = names();
     }
 
     /** Turns collection on or off and swaps the filters; takes effect at the next scrape. */
@@ -104,15 +114,33 @@ public final class HostCollector implements MultiCollector, AutoCloseable {
             return MetricSnapshots.of();
         }
         Families all = new Families();
-        read(all, "stat", this::stat);
-        read(all, "meminfo", this::meminfo);
-        read(all, "loadavg", this::loadavg);
-        read(all, "net/dev", this::netdev);
-        read(all, "diskstats", this::diskstats);
-        read(all, "self/mounts", f -> filesystem(f, filters));
-        read(all, "sys/kernel", this::uname);
-        all.gauge("node_time_seconds", "System time in seconds since epoch (1970).",
-                System.currentTimeMillis() / 1000.0);
+        Families scrape = new Families();
+        // Collector names are node_exporter's, so that node_scrape_collector_* reads the same.
+        read(all, scrape, "cpu", this::cpu);
+        read(all, scrape, "stat", this::stat);
+        read(all, scrape, "meminfo", this::meminfo);
+        read(all, scrape, "loadavg", this::loadavg);
+        read(all, scrape, "netdev", this::netdev);
+        read(all, scrape, "diskstats", this::diskstats);
+        read(all, scrape, "filesystem", f -> filesystem(f, filters));
+        read(all, scrape, "uname", this::uname);
+        read(all, scrape, "vmstat", kernel::vmstat);
+        read(all, scrape, "netstat", kernel::netstat);
+        read(all, scrape, "sockstat", kernel::sockstat);
+        read(all, scrape, "filefd", kernel::filefd);
+        read(all, scrape, "entropy", kernel::entropy);
+        read(all, scrape, "pressure", kernel::pressure);
+        read(all, scrape, "conntrack", kernel::conntrack);
+        read(all, scrape, "arp", kernel::arp);
+        read(all, scrape, "softnet", kernel::softnet);
+        read(all, scrape, "udp_queues", kernel::udpQueues);
+        read(all, scrape, "netclass", sys::netclass);
+        read(all, scrape, "os", sys::os);
+        read(all, scrape, "time", f -> {
+            f.gauge("node_time_seconds", "System time in seconds since epoch (1970).", System.currentTimeMillis() / 1000.0);
+            sys.time(f);
+        });
+        all.addAll(scrape);
         return new MetricSnapshots(all.snapshots());
     }
 
@@ -136,35 +164,61 @@ public final class HostCollector implements MultiCollector, AutoCloseable {
         void readInto(Families families) throws IOException;
     }
 
-    /** Reads one source into its own families, so a failure half-way leaves nothing behind. */
-    private void read(Families all, String source, Source reader) {
+    /**
+     * Reads one source into its own families, so a failure half-way leaves nothing behind, and
+     * records its duration and success as node_exporter's node_scrape_collector_* do.
+     */
+    private void read(Families all, Families scrape, String collector, Source reader) {
         Families part = new Families();
+        long start = System.nanoTime();
+        boolean ok;
         try {
             reader.readInto(part);
             all.addAll(part);
+            ok = true;
         } catch (IOException | RuntimeException e) {
-            if (reportedSources.add(source)) {
-                log.debug("host metrics: skipping {}/{} (logged once): {}", proc, source, e.toString());
+            ok = false;
+            if (reportedSources.add(collector)) {
+                log.debug("host metrics: skipping the {} collector under {} (logged once): {}", collector, proc, e.toString());
+            }
+        }
+        scrape.gauge("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.",
+                (System.nanoTime() - start) / 1e9, "collector", collector);
+        scrape.gauge("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", ok ? 1 : 0,
+                "collector", collector);
+    }
+
+    private String readProc(String relative) throws IOException {
+        return KernelStats.readFully(proc.resolve(relative));
+    }
+
+    // /proc/stat cpuN lines: node_exporter's cpu collector (guest and guest_nice are the 9th and 10th columns).
+    private void cpu(Families f) throws IOException {
+        for (String line : readProc("stat").split("\n")) {
+            String[] t = line.trim().split("\\s+");
+            if (t.length < 2 || !t[0].startsWith("cpu") || t[0].length() == 3) continue;
+            String cpu = t[0].substring(3);
+            for (int i = 0; i < CPU_MODES.length && i + 1 < t.length; i++) {
+                f.counter("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
+                        number(t[i + 1]) / USER_HZ, "cpu", cpu, "mode", CPU_MODES[i]);
+            }
+            if (t.length > 10) {
+                f.counter("node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.",
+                        number(t[9]) / USER_HZ, "cpu", cpu, "mode", "user");
+                f.counter("node_cpu_guest_seconds_total", "Seconds the CPUs spent in guests (VMs) for each mode.",
+                        number(t[10]) / USER_HZ, "cpu", cpu, "mode", "nice");
             }
         }
     }
 
-    private String readProc(String relative) throws IOException {
-        return Files.readString(proc.resolve(relative), StandardCharsets.UTF_8);
-    }
-
-    // /proc/stat: node_exporter's cpu and stat collectors.
+    // The rest of /proc/stat: node_exporter's stat collector.
     private void stat(Families f) throws IOException {
         for (String line : readProc("stat").split("\n")) {
             String[] t = line.trim().split("\\s+");
             if (t.length < 2) continue;
             String key = t[0];
-            if (key.startsWith("cpu") && key.length() > 3) {
-                String cpu = key.substring(3);
-                for (int i = 0; i < CPU_MODES.length && i + 1 < t.length; i++) {
-                    f.counter("node_cpu_seconds_total", "Seconds the CPUs spent in each mode.",
-                            number(t[i + 1]) / USER_HZ, "cpu", cpu, "mode", CPU_MODES[i]);
-                }
+            if (key.startsWith("cpu")) {
+                continue;
             } else {
                 switch (key) {
                     case "intr" -> f.counter("node_intr_total", "Total number of interrupts serviced.", number(t[1]));
@@ -300,28 +354,28 @@ public final class HostCollector implements MultiCollector, AutoCloseable {
         return Double.parseDouble(token);
     }
 
-    private List<String> fixedNames() {
+    /** The fixed names, and every name the first scrape found (meminfo, vmstat, netstat fields depend on the kernel). */
+    private List<String> names() {
         List<String> exposed = new ArrayList<>(List.of(
-                "node_cpu_seconds_total", "node_intr_total", "node_context_switches_total", "node_boot_time_seconds",
-                "node_forks_total", "node_procs_running", "node_procs_blocked",
+                "node_cpu_seconds_total", "node_cpu_guest_seconds_total", "node_intr_total", "node_context_switches_total",
+                "node_boot_time_seconds", "node_forks_total", "node_procs_running", "node_procs_blocked",
                 "node_load1", "node_load5", "node_load15",
                 "node_filesystem_device_error", "node_filesystem_readonly", "node_filesystem_size_bytes",
                 "node_filesystem_free_bytes", "node_filesystem_avail_bytes", "node_filesystem_files",
-                "node_filesystem_files_free", "node_uname_info", "node_time_seconds"));
+                "node_filesystem_files_free", "node_uname_info", "node_time_seconds",
+                "node_scrape_collector_duration_seconds", "node_scrape_collector_success"));
         for (String key : NETDEV_KEYS) {
             exposed.add("node_network_" + key + "_total");
         }
         for (Object[] d : DISKSTATS) {
             exposed.add((String) d[0]);
         }
+        List<String> registered = new ArrayList<>(exposed.stream().map(Families::registeredName).toList());
         try {
-            for (String line : readProc("meminfo").split("\n")) {
-                String name = meminfoName(line);
-                if (name != null) exposed.add(name);
-            }
-        } catch (IOException | RuntimeException e) {
+            collect().stream().forEach(snapshot -> registered.add(snapshot.getMetadata().getName()));
+        } catch (RuntimeException e) {
             return List.of();
         }
-        return exposed.stream().map(Families::registeredName).distinct().toList();
+        return registered.stream().distinct().toList();
     }
 }

@@ -193,6 +193,13 @@ public final class ListenerServer {
         return new ProxyMetrics.ListenerStats(config.name(), active, in, out, fastRequests);
     }
 
+    /** The certificates this listener serves now (none for plain HTTP), for the expiry metric. */
+    public java.util.List<ProxyMetrics.CertificateExpiry> certificateExpiries() {
+        if (certificates == null) return java.util.List.of();
+        return certificates.expiries().entrySet().stream()
+                .map(e -> new ProxyMetrics.CertificateExpiry(config.name(), e.getKey(), e.getValue())).toList();
+    }
+
     public void stop() {
         // As Undertow.stop() with an external worker: stop accepting; open connections end with
         // their exchanges or when the worker shuts down.

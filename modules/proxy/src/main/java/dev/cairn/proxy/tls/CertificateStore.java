@@ -91,6 +91,16 @@ public final class CertificateStore extends X509ExtendedKeyManager {
         current = l;
     }
 
+    /** Each loaded certificate's first name (its alias when it has none) and notAfter in epoch seconds. */
+    public java.util.Map<String, Long> expiries() {
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        for (Entry e : current.entries) {
+            String name = e.names.isEmpty() ? e.alias : e.names.get(0);
+            out.putIfAbsent(name, e.chain[0].getNotAfter().getTime() / 1000);
+        }
+        return out;
+    }
+
     public List<String> names() {
         return current.entries.stream().flatMap(e -> e.names.stream()).toList();
     }

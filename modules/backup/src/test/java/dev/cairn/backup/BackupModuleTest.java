@@ -65,6 +65,36 @@ class BackupModuleTest {
     }
 
     @Test
+    void theConsoleShowsEachJobAgainstItsRpoAndRunsItAfterConfirmation() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/app.conf"), "port = 8080\n");
+        try (TestHost h = TestHost.start(dir, yaml("manual"))) {
+            HttpClient http = HttpClient.newHttpClient();
+            String page = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(page).contains("<section id=\"backup\">").contains("<tr data-job=\"files\" class=\"alarm\"><td>files</td><td class=\"down\">never")
+                    .contains("name=\"module_action\" value=\"run\"");
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("name=\"csrf\" value=\"([^\"]+)\"").matcher(page);
+            assertThat(m.find()).isTrue();
+            String form = "action=module&module=backup&module_action=run&target=files&target_key=job&csrf=" + m.group(1);
+            HttpResponse<String> asked = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/ui/action"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(form)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(asked.body()).contains("cairn backup run files");
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).isNotEqualTo(1.0);
+            HttpResponse<String> done = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/ui/action"))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString(form + "&confirm=yes")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(done.statusCode()).isEqualTo(303);
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).isEqualTo(1.0);
+            String after = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            String row = after.substring(after.indexOf("<tr data-job=\"files\""));
+            assertThat(row.substring(0, row.indexOf("</tr>"))).doesNotContain(">never<").contains("<td>1</td>");
+        }
+    }
+
+    @Test
     void badConfigIsReportedWithLineAndKey() throws Exception {
         Path f = dir.resolve("cairn.yml");
         Files.writeString(f, yaml("daily 25:00").replace("repository: local", "repository: locl").replace("Europe/Berlin", "Mars/Base"));

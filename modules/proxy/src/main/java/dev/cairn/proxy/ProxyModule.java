@@ -509,11 +509,17 @@ public final class ProxyModule implements Module<ProxyConfig> {
         }
         long now = System.nanoTime();
         boolean healthy = true;
+        Map<String, Object> sessions = new LinkedHashMap<>();
         for (Backend b : backends.values()) {
             long up = b.endpoints().stream().filter(e -> e.usable(now)).count();
             details.put("service " + b.service(), up + "/" + b.endpoints().size() + " endpoints up");
             healthy &= up > 0;
+            Map<String, Object> perEndpoint = new LinkedHashMap<>();
+            for (Endpoint e : b.endpoints()) perEndpoint.put(e.name(), e.active());
+            sessions.put(b.service(), perEndpoint);
         }
+        // Requests in flight per endpoint, for the console's sessions column (HAProxy's scur).
+        details.put("sessions", sessions);
         String summary = listeners.size() + " listeners, " + forwards.size() + " tcp forwards"
                 + (healthy ? "" : ", a service has no endpoint up");
         return new ModuleStatus(healthy, summary, details);

@@ -277,8 +277,8 @@ public final class AdminServer {
             case "enable" -> question = "Enable endpoint " + ep + " of service " + svc + "? It takes traffic again when it is up.";
             case "weight" -> question = "Set the weight of endpoint " + ep + " of service " + svc + " to " + f.get("weight") + "?";
             case "reload" -> question = "Reload the config file? An invalid file changes nothing.";
-            case "module" -> question = "Run " + f.get("module") + " " + f.get("module_action") + " "
-                    + f.getOrDefault("target", "") + "?";
+            case "module" -> question = "Run \u201ccairn " + f.get("module") + " " + f.get("module_action") + " "
+                    + f.getOrDefault("target", "") + "\u201d now?";
             default -> {
                 redirect(ex, "unknown action '" + action + "'", false);
                 return;

@@ -22,7 +22,7 @@ final class Console {
             + "frame-ancestors 'none'; base-uri 'none'";
 
     /** Modules whose details the console lays out itself; others are shown generically. */
-    private static final Set<String> LAID_OUT = Set.of("cluster", "dns");
+    private static final Set<String> LAID_OUT = Set.of("cluster", "dns", "backup");
 
     static final String CSS = """
             :root{color-scheme:light}
@@ -112,7 +112,12 @@ final class Console {
 
         Map<String, Object> cluster = details(modules, "cluster");
         if (cluster != null) cluster(b, cluster);
-        services(b, (List<Map<String, Object>>) catalog.get("services"), csrf);
+        Map<String, Object> proxy = details(modules, "proxy");
+        Map<String, Object> sessions = proxy != null && proxy.get("sessions") instanceof Map<?, ?> sm
+                ? (Map<String, Object>) sm : Map.of();
+        services(b, (List<Map<String, Object>>) catalog.get("services"), sessions, csrf);
+        Map<String, Object> backup = details(modules, "backup");
+        if (backup != null) backup(b, backup, csrf);
         Map<String, Object> dns = details(modules, "dns");
         if (dns != null) dns(b, dns);
         for (Map<String, Object> m : modules) {
@@ -208,7 +213,8 @@ final class Console {
     }
 
     @SuppressWarnings("unchecked")
-    private static void services(StringBuilder b, List<Map<String, Object>> services, String csrf) {
+    private static void services(StringBuilder b, List<Map<String, Object>> services, Map<String, Object> sessions,
+                                 String csrf) {
         b.append("<section id=\"services\"><h2>Services</h2>");
         if (services.isEmpty()) b.append("<p>No services.</p>");
         for (Map<String, Object> s : services) {
@@ -222,8 +228,9 @@ final class Console {
                 b.append("<p>No endpoints (yet).</p>");
                 continue;
             }
+            Map<String, Object> inFlight = sessions.get(svc) instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
             b.append("<div class=\"scroll\"><table><tr><th>endpoint</th><th>address</th><th>health</th><th>since</th>")
-                    .append("<th>last check</th><th>check time</th><th>weight</th><th>traffic</th><th>actions</th></tr>");
+                    .append("<th>last check</th><th>check time</th><th>weight</th><th>sessions</th><th>traffic</th><th>actions</th></tr>");
             for (Map<String, Object> e : eps) {
                 String ep = String.valueOf(e.get("name"));
                 boolean up = "up".equals(e.get("health"));
@@ -233,7 +240,8 @@ final class Console {
                         .append("</td><td class=\"health ").append(up ? "up\">UP" : "down\">DOWN").append("</td><td>")
                         .append(esc(e.get("since"))).append("</td><td class=\"wrap\">").append(esc(e.get("last_check")))
                         .append("</td><td>").append(e.get("last_check_ms") == null ? "" : esc(e.get("last_check_ms") + " ms"))
-                        .append("</td><td>").append(esc(e.get("weight"))).append("</td><td class=\"traffic ")
+                        .append("</td><td>").append(esc(e.get("weight"))).append("</td><td class=\"sessions\">")
+                        .append(esc(inFlight.getOrDefault(ep, ""))).append("</td><td class=\"traffic ")
                         .append(drained ? "drained\">drained" : "\">in rotation").append("</td><td>");
                 Map<String, String> target = Map.of("service", svc, "endpoint", ep);
                 if (drained) actionForm(b, csrf, "enable", target, "enable", false);
@@ -249,6 +257,35 @@ final class Console {
             b.append("</table></div>");
         }
         b.append("</section>");
+    }
+
+    /** Backup jobs: last success against the RPO, colour-coded, and a run-now action each. */
+    @SuppressWarnings("unchecked")
+    private static void backup(StringBuilder b, Map<String, Object> d, String csrf) {
+        b.append("<section id=\"backup\"><h2>Backups</h2><div class=\"scroll\"><table><tr><th>job</th><th>last success</th>")
+                .append("<th>RPO</th><th>SLA</th><th>snapshots</th><th>next run</th><th>last error</th><th>actions</th></tr>");
+        Object jobs = d.get("jobs");
+        if (jobs instanceof Map<?, ?> jm) {
+            for (Map.Entry<?, ?> j : jm.entrySet()) {
+                String name = String.valueOf(j.getKey());
+                Map<String, Object> v = j.getValue() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+                Map<String, Object> sla = v.get("sla") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+                Object error = v.get("last_error");
+                boolean slaBroken = Boolean.FALSE.equals(sla.get("sla_met"));
+                boolean bad = slaBroken || (error != null && !String.valueOf(error).isEmpty());
+                b.append("<tr data-job=\"").append(esc(name)).append("\"").append(bad ? " class=\"alarm\"" : "").append("><td>")
+                        .append(esc(name)).append("</td><td class=\"").append(v.get("last_success") == null ? "down\">never" : (slaBroken ? "down" : "up") + "\">" + esc(v.get("last_success")))
+                        .append("</td><td>").append(esc(sla.getOrDefault("rpo", ""))).append("</td><td class=\"")
+                        .append(sla.isEmpty() ? "\">" : slaBroken ? "down\">BROKEN: " + esc(sla.getOrDefault("breaches", "")) : "up\">met")
+                        .append("</td><td>").append(esc(v.getOrDefault("snapshots", ""))).append("</td><td>")
+                        .append(esc(v.get("next_run") == null ? "" : v.get("next_run"))).append("</td><td class=\"wrap\">")
+                        .append(error == null ? "" : esc(error)).append("</td><td>");
+                actionForm(b, csrf, "module", Map.of("module", "backup", "module_action", "run", "target", name,
+                        "target_key", "job"), "run now", false);
+                b.append("</td></tr>");
+            }
+        }
+        b.append("</table></div></section>");
     }
 
     @SuppressWarnings("unchecked")

@@ -139,6 +139,9 @@ class FailoverControlTest {
             MariaDbServer promoted = f.db.node(r.newPrimary());
             promoted.exec("INSERT INTO app.t (k) VALUES ('after')");
             f.db.primary().startAgain(); // read_only=1 from its options, as init-rpl-role=SLAVE would
+            // The controller takes the new primary from its next round after the promotion.
+            TestHost.await(Duration.ofSeconds(10), "the controller names " + r.newPrimary() + " primary",
+                    () -> r.newPrimary().equals(f.failover().primary()));
             Map<String, Object> out = f.failover().rejoin("node1");
             assertThat(out.get("ok")).isEqualTo(true);
             TestHost.await(Duration.ofSeconds(20), "node1 replicating from " + r.newPrimary(), () ->

@@ -74,8 +74,12 @@ class IncrementalTest {
                 // test ended
             }
         });
+        long before = Files.size(hot);
         writer.start();
         try {
+            // The backup must start while the writer appends (on a cold JVM the thread may start late).
+            dev.cairn.core.testing.TestHost.await(java.time.Duration.ofSeconds(5), "the writer appending",
+                    () -> { try { return Files.size(hot) > before; } catch (java.io.IOException e) { return false; } });
             BackupRun.Result r = repo.backup("busy", src);
             assertThat(r.header().partial()).isTrue();
             assertThat(r.header().problems()).anyMatch(p -> p.contains("CAIRN-BACKUP-0020") && p.contains("growing.log"));

@@ -34,7 +34,7 @@ final class ReplicationFixture implements AutoCloseable {
         Files.writeString(dir.resolve("monitor.password"), MONITOR_PASSWORD + "\n");
         Files.writeString(dir.resolve("limited.password"), "limited\n");
         Files.writeString(dir.resolve("wrong.password"), "not-the-password\n");
-        db.awaitCaughtUp(Duration.ofSeconds(10));
+        db.awaitCaughtUp(Duration.ofSeconds(30));
     }
 
     /** The nodes as config lines. */

@@ -132,7 +132,7 @@ class FailoverControlTest {
     void cleanOldPrimaryRejoinsAsAReplicaOfTheNewOne() throws Exception {
         try (FailoverFixture f = FailoverFixture.start(dir, 2, PrimaryFailoverTest.AUTO)) {
             f.db.primary().exec("INSERT INTO app.t (k) VALUES ('before')");
-            f.db.awaitCaughtUp(Duration.ofSeconds(10));
+            f.db.awaitCaughtUp(Duration.ofSeconds(30));
             f.db.primary().kill();
             Promotion.Result r = f.awaitPromotion(Duration.ofSeconds(30));
             assertThat(r.ok()).as(r.detail()).isTrue();

@@ -60,7 +60,8 @@ public final class FailoverController implements AutoCloseable {
     private final Observations observations = new Observations();
     private final AtomicReference<TopologySnapshot> pending = new AtomicReference<>();
     private final Set<String> staleFenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile State state = State.initial();
+    private final FailoverHistory history;
+    private volatile State state;
     private volatile Observation last;
     private volatile EpochRecord epoch;
     private volatile Promotion.Result lastResult;
@@ -74,6 +75,19 @@ public final class FailoverController implements AutoCloseable {
      */
     public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
                               FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir) {
+        this(cluster, cfg, nodes, publisher, metrics, clock, replPassword, hookDir, new FailoverHistory());
+    }
+
+    /**
+     * @param history what this cluster's previous controller (before a reload) remembered; this
+     *                controller reads and updates it
+     */
+    public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
+                              FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir,
+                              FailoverHistory history) {
+        this.history = history;
+        this.state = State.initial().withControl(history.control());
+        this.lastResult = history.lastResult().orElse(null);
         this.hookDir = hookDir;
         this.cluster = cluster;
         this.decision = new FailoverDecision(cfg);
@@ -152,6 +166,12 @@ public final class FailoverController implements AutoCloseable {
                 newest = r.get();
             }
         }
+        EpochRecord known = epoch;
+        if (newest == null || (known != null && newest.epoch() < known.epoch())) {
+            // Only the servers Cairn reaches now count: one holding the newest record may be away
+            // this round, and the epoch never goes back.
+            newest = known;
+        }
         if (newest == null) {
             return;
         }
@@ -197,8 +217,11 @@ public final class FailoverController implements AutoCloseable {
 
     /** Runs one event through the decision and carries out its effects (on the loop thread). */
     private void apply(Event e) throws InterruptedException {
-        FailoverDecision.Step step = decision.step(state, e);
+        // The history is the truth for the control part: during a reload the previous controller
+        // may still be finishing a promotion and record it there.
+        FailoverDecision.Step step = decision.step(state.withControl(history.control()), e);
         state = step.state();
+        history.control(state.control());
         for (Effect fx : step.effects()) {
             if (fx instanceof Note n) {
                 note(n.message());
@@ -214,6 +237,13 @@ public final class FailoverController implements AutoCloseable {
                 boolean byOperator = e instanceof FailoverDecision.Requested;
                 Promotion.Result r = promote(p.plan());
                 lastResult = r;
+                history.lastResult(r);
+                if (r.ok()) {
+                    // Known at once (not only from the next round's epoch read): a rejoin right after
+                    // the promotion must follow the new primary.
+                    epoch = storedEpoch(sql(r.newPrimary()), cluster).filter(x -> x.epoch() == r.epoch())
+                            .orElse(new EpochRecord(cluster, r.epoch(), r.newPrimary(), GtidPosition.parse("")));
+                }
                 metrics.finished(cluster, r.ok() ? "success" : "failed", clock.millis(), r.durationMillis() / 1000.0);
                 if (r.ok()) {
                     metrics.epoch.labelValues(cluster).set(r.epoch());
@@ -334,7 +364,13 @@ public final class FailoverController implements AutoCloseable {
      */
     public Map<String, Object> rejoin(String node) throws Exception {
         return onLoop(() -> {
-            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary());
+            String primary = primary();
+            if (primary == null) {
+                throw new dev.cairn.spi.Module.ActionException(409, "cluster " + cluster + ": the current primary is not "
+                        + "known (no server Cairn reaches holds an epoch record and the monitor sees no primary): "
+                        + node + " has nothing to follow; retry once a primary answers");
+            }
+            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary);
             if (staleFenced.remove(node)) {
                 publisher.fences().unfence(node);
             }

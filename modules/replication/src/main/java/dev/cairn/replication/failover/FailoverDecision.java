@@ -98,6 +98,31 @@ public final class FailoverDecision {
         State disable(String why) {
             return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
         }
+
+        /** The part that outlives a reload: block period, max_per_hour, disabled until ack. */
+        public Control control() {
+            return new Control(lastRecoveryAt, acked, disabled, recoveries);
+        }
+
+        /** This state with {@code c}'s control part (the rest, per-round facts, unchanged). */
+        public State withControl(Control c) {
+            return new State(phase, suspect, confirmations, refusedFor, c.lastRecoveryAt(), c.acked(), c.disabled(),
+                    c.recoveries(), lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+        }
+    }
+
+    /**
+     * The decision's memory of past failovers, which a config reload (a new decision for a changed
+     * cluster section) must not reset: when the last one finished, whether it was acknowledged,
+     * why automation is disabled until ack, and the finish times counted by {@code max_per_hour}.
+     */
+    public record Control(long lastRecoveryAt, boolean acked, String disabled, List<Long> recoveries) {
+
+        public static final Control NONE = new Control(-1, true, null, List.of());
+
+        public Control {
+            recoveries = List.copyOf(recoveries);
+        }
     }
 
     /** Something that happened. */

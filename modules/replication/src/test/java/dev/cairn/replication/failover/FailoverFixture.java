@@ -104,6 +104,7 @@ final class FailoverFixture implements AutoCloseable {
         y.append("        replication_password_file: repl.pw\n");
         ReplicationModule module = new ReplicationModule();
         FailoverFixture ready = new FailoverFixture(dir, db, TestHost.start(dir, y.toString(), module), module);
+        ready.yaml = y.toString();
         ready.ownsDb = false;
         try {
             ready.awaitPrimary("node1", Duration.ofSeconds(20));
@@ -117,6 +118,17 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     private boolean ownsDb = true;
+    /** The config the host runs. */
+    String yaml;
+
+    /** Rewrites the config with {@code from} replaced by {@code to} and reloads (as SIGHUP); fails if refused. */
+    void reload(String from, String to) throws java.io.IOException {
+        org.assertj.core.api.Assertions.assertThat(yaml).contains(from);
+        String next = yaml.replace(from, to);
+        var r = host.reload(next);
+        org.assertj.core.api.Assertions.assertThat(r.ok()).as(r.toString()).isTrue();
+        yaml = next;
+    }
 
     FailoverController failover() {
         return module.failover("main").orElseThrow();

@@ -370,8 +370,14 @@ public final class FailoverDecision {
         }
         List<Effect> fx = new ArrayList<>();
         if (f.uncounted()) {
-            State n = new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
-                    Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of());
+            // A promotion that did not happen (no lease, or an operator's that failed) changed no
+            // topology: what was known of the primary before it failed still holds, and the next
+            // attempt must not read "semi-sync never seen" from a forgotten state.
+            State n = f.ok()
+                    ? new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
+                            Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of())
+                    : new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
+                            s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
             fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
                     + (f.ok() ? "done: " : "failed: ") + f.detail()));
             return new Step(n, fx);

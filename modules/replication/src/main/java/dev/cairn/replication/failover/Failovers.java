@@ -97,7 +97,15 @@ public final class Failovers {
             public void epoch(long epoch) {
                 monitorPublisher.epoch(epoch);
             }
+
+            @Override
+            public void ready() {
+                monitorPublisher.releasePrimary();
+            }
         };
+        if (monitorPublisher != null) {
+            monitorPublisher.holdPrimary();
+        }
         PrimaryPublisher pub = new PrimaryPublisher(ctx.catalog(), c.publish().primary(), fences);
         return new FailoverController(cluster, f, nodes, pub, metrics, clock, repl, ctx.configDir(), history);
     }

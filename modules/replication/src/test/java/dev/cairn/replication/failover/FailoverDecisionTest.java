@@ -280,7 +280,10 @@ class FailoverDecisionTest {
                     }
                     recovering = false;
                     recent.clear();
-                    lastPrimarySemi = SemiSync.NOT_CONFIGURED;
+                    if (ok || !recoveringByOperator) {
+                        // A promotion that did not happen (uncounted and failed) keeps what was known.
+                        lastPrimarySemi = SemiSync.NOT_CONFIGURED;
+                    }
                 } else if (what == 1) {
                     st = d.step(s, new Ack(t, "test"));
                     ackedSince = true;

@@ -309,6 +309,15 @@ public final class FailoverDecision {
             loss = "semi-sync was " + n.semiSync().name().toLowerCase(java.util.Locale.ROOT)
                     + (n.semiSyncSeenAt() < 0 ? " (primary never seen alive)" : " when the primary last answered")
                     + ": writes acknowledged after the last replica ack may be missing";
+        } else {
+            List<String> away = o.nodes().stream().filter(x -> !x.name().equals(o.primary()) && !x.reachable())
+                    .map(Node::name).toList();
+            if (!away.isEmpty()) {
+                // One replica's ack commits a write: the candidates hold every acknowledged write
+                // only if the replica that acknowledged it is among those this node reaches.
+                loss = "replica(s) " + away + " not reachable from this node: a write acknowledged by them alone"
+                        + " just before the failure would be missing";
+            }
         }
         Plan plan = new Plan(o.primary(), false, o.analysis() + " confirmed over " + n.confirmations() + " rounds",
                 ranking.eligible(), ranking.skipped(), loss);

@@ -71,6 +71,8 @@ class PartitionedCairnNodesTest {
                 String winner = promoted.path("new_primary").asText();
                 assertThat(winner).isIn("node2", "node3");
                 assertThat(promoted.path("epoch").asLong()).isEqualTo(1);
+                assertThat(promoted.path("audit").toString()).as("a's plan names the replica it could not see")
+                        .contains("possible loss: replica(s) [node4] not reachable");
                 // b sees the same dead primary and tries, but only 1 of the 3 surviving servers grants it the lease.
                 await(lab, "b refused twice for want of the lease", () -> lab.metric("b", REFUSED) >= 2);
                 assertThat(events(lab, "b")).anyMatch(e -> e.contains("decision lease") && e.contains("1 of 3 servers granted it"));

@@ -117,6 +117,7 @@ class PartitionedCairnNodesTest {
                 lab.startCairn("b", dir.resolve("b/cairn.yml"));
                 await(lab, "restarted b publishes " + winner + " under epoch 1", () -> winner.equals(publishedPrimary(lab, "b"))
                         && failover(lab, "b").path("epoch").asLong() == 1);
+                await(lab, "the sampler saw it too", () -> watchB.upSince().contains(winner));
                 assertThat(watchB.upSince()).as("what the restarted b published").containsExactly(winner);
             }
             assertThat(publishedPrimary(lab, "a")).isEqualTo(winner);

@@ -4,6 +4,7 @@ import dev.cairn.replication.ReplicationConfig.ClusterConfig;
 import dev.cairn.replication.ReplicationConfig.NodeConfig;
 import dev.cairn.replication.catalog.ServicePublisher;
 import dev.cairn.replication.failover.FailoverController;
+import dev.cairn.replication.failover.FailoverHistory;
 import dev.cairn.replication.failover.FailoverMetrics;
 import dev.cairn.replication.failover.Failovers;
 import dev.cairn.replication.heartbeat.HeartbeatWriter;
@@ -62,6 +63,8 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
     }
 
     private final Map<String, Running> running = new LinkedHashMap<>();
+    /** Per cluster, what its failover remembers (block period, ack, max_per_hour, last audit): kept across reloads. */
+    private final Map<String, FailoverHistory> histories = new java.util.concurrent.ConcurrentHashMap<>();
     /** The last analysis per cluster, to log changes only. */
     private final Map<String, Set<AnalysisCode>> lastCodes = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Map<String, Running> view = Map.of();
@@ -186,7 +189,8 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         }
         m.subscribe(s -> logChanges(name, s));
         if (failoverMetrics == null) failoverMetrics = new FailoverMetrics(ctx.metrics());
-        FailoverController fc = Failovers.create(name, c, password, ctx, pub, failoverMetrics, clock);
+        FailoverController fc = Failovers.create(name, c, password, ctx, pub, failoverMetrics, clock,
+                histories.computeIfAbsent(name, k -> new FailoverHistory()));
         if (fc != null) m.subscribe(fc::accept);
         m.start();
         if (hb != null) hb.start();
@@ -227,6 +231,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         running.clear();
         running.putAll(next);
         view = Map.copyOf(running);
+        histories.keySet().retainAll(next.keySet());
     }
 
     @Override

@@ -37,6 +37,7 @@ public final class ServicePublisher {
     private final Catalog catalog;
     private final Set<String> fenced = ConcurrentHashMap.newKeySet();
     private volatile long epoch;
+    private volatile boolean primaryHeld;
     private volatile PublishedService lastPrimary;
     private volatile PublishedService lastReplicas;
 
@@ -73,9 +74,22 @@ public final class ServicePublisher {
         return Set.copyOf(fenced);
     }
 
+    /**
+     * Publishes no primary until {@link #releasePrimary()}: with failover on, a node that starts
+     * (or restarts a cluster on reload) first learns the servers' epoch record and its fences, so
+     * it never publishes for one round an old primary that came back writable.
+     */
+    public void holdPrimary() {
+        primaryHeld = true;
+    }
+
+    public void releasePrimary() {
+        primaryHeld = false;
+    }
+
     /** Publishes what {@code s} shows, when it differs from the last publication. */
     public synchronized void publish(TopologySnapshot s) {
-        if (names.primary() != null) {
+        if (names.primary() != null && !primaryHeld) {
             List<PublishedEndpoint> eps = new ArrayList<>();
             NodeView p = s.primaryNode().orElse(null);
             if (p != null && !fenced.contains(p.name())) {

@@ -60,7 +60,8 @@ public final class FailoverController implements AutoCloseable {
     private final Observations observations = new Observations();
     private final AtomicReference<TopologySnapshot> pending = new AtomicReference<>();
     private final Set<String> staleFenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    private volatile State state = State.initial();
+    private final FailoverHistory history;
+    private volatile State state;
     private volatile Observation last;
     private volatile EpochRecord epoch;
     private volatile Promotion.Result lastResult;
@@ -74,6 +75,19 @@ public final class FailoverController implements AutoCloseable {
      */
     public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
                               FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir) {
+        this(cluster, cfg, nodes, publisher, metrics, clock, replPassword, hookDir, new FailoverHistory());
+    }
+
+    /**
+     * @param history what this cluster's previous controller (before a reload) remembered; this
+     *                controller reads and updates it
+     */
+    public FailoverController(String cluster, FailoverConfig cfg, List<NodeSql> nodes, PrimaryPublisher publisher,
+                              FailoverMetrics metrics, Clock clock, String replPassword, java.nio.file.Path hookDir,
+                              FailoverHistory history) {
+        this.history = history;
+        this.state = State.initial().withControl(history.control());
+        this.lastResult = history.lastResult().orElse(null);
         this.hookDir = hookDir;
         this.cluster = cluster;
         this.decision = new FailoverDecision(cfg);
@@ -125,6 +139,12 @@ public final class FailoverController implements AutoCloseable {
             metrics.writablePrimaries.labelValues(cluster).set(o.nodes().stream()
                     .filter(n -> n.reachable() && !n.replica() && !n.readOnly()).count());
             guard(o);
+            EpochRecord e = epoch;
+            if (o.primary() != null && e != null && !o.primary().equals(e.primary()) && staleFenced.contains(o.primary())) {
+                // A round that still takes the fenced old primary for the primary (probed while the
+                // promotion ran): that node's death is no reason to act, nor its state a fact to keep.
+                return;
+            }
             if (!checked && o.primary() != null && o.node(o.primary()).map(Observation.Node::reachable).orElse(false)) {
                 checked = true;
                 checkSafety();
@@ -134,6 +154,7 @@ public final class FailoverController implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.warn("replication cluster {}: failover round failed: {}", cluster, e.toString(), e);
+            publisher.fences().ready(); // a failing round must not keep the primary unpublished for good
         }
     }
 
@@ -142,6 +163,14 @@ public final class FailoverController implements AutoCloseable {
      * every writable node it does not name (lifted once that node is a read-only replica).
      */
     private void guard(Observation o) {
+        try {
+            applyEpochRecord(o);
+        } finally {
+            publisher.fences().ready();
+        }
+    }
+
+    private void applyEpochRecord(Observation o) {
         EpochRecord newest = null;
         for (Observation.Node n : o.nodes()) {
             if (!n.reachable()) {
@@ -151,6 +180,12 @@ public final class FailoverController implements AutoCloseable {
             if (r.isPresent() && (newest == null || r.get().epoch() > newest.epoch())) {
                 newest = r.get();
             }
+        }
+        EpochRecord known = epoch;
+        if (newest == null || (known != null && newest.epoch() < known.epoch())) {
+            // Only the servers Cairn reaches now count: one holding the newest record may be away
+            // this round, and the epoch never goes back.
+            newest = known;
         }
         if (newest == null) {
             return;
@@ -197,8 +232,11 @@ public final class FailoverController implements AutoCloseable {
 
     /** Runs one event through the decision and carries out its effects (on the loop thread). */
     private void apply(Event e) throws InterruptedException {
-        FailoverDecision.Step step = decision.step(state, e);
+        // The history is the truth for the control part: during a reload the previous controller
+        // may still be finishing a promotion and record it there.
+        FailoverDecision.Step step = decision.step(state.withControl(history.control()), e);
         state = step.state();
+        history.control(state.control());
         for (Effect fx : step.effects()) {
             if (fx instanceof Note n) {
                 note(n.message());
@@ -213,17 +251,31 @@ public final class FailoverController implements AutoCloseable {
             } else if (fx instanceof Promote p) {
                 boolean byOperator = e instanceof FailoverDecision.Requested;
                 Promotion.Result r = promote(p.plan());
-                lastResult = r;
-                metrics.finished(cluster, r.ok() ? "success" : "failed", clock.millis(), r.durationMillis() / 1000.0);
+                boolean noLease = !r.ok() && r.audit().stream().anyMatch(a -> a.step().equals("lease"));
+                if (noLease) {
+                    // Nothing was done: the last failover (status, audit log) stays the last real one.
+                    note(r.detail());
+                } else {
+                    lastResult = r;
+                    history.lastResult(r);
+                }
+                if (r.ok()) {
+                    // Known at once (not only from the next round's epoch read): a rejoin right after
+                    // the promotion must follow the new primary.
+                    epoch = storedEpoch(sql(r.newPrimary()), cluster).filter(x -> x.epoch() == r.epoch())
+                            .orElse(new EpochRecord(cluster, r.epoch(), r.newPrimary(), GtidPosition.parse("")));
+                }
+                // Without the lease nothing was changed and another Cairn node may be acting: this is
+                // neither a failover to block on nor a failure to disable automation for, and it
+                // counts as refused (this node may not act), not failed.
+                metrics.finished(cluster, r.ok() ? "success" : noLease ? "refused" : "failed", clock.millis(),
+                        r.durationMillis() / 1000.0);
                 if (r.ok()) {
                     metrics.epoch.labelValues(cluster).set(r.epoch());
                     if (!p.plan().planned()) {
                         staleFenced.add(p.plan().oldPrimary());
                     }
                 }
-                // Without the lease nothing was changed and another Cairn node may be acting: this is
-                // neither a failover to block on nor a failure to disable automation for.
-                boolean noLease = !r.ok() && r.audit().stream().anyMatch(a -> a.step().equals("lease"));
                 apply(new FailoverDecision.RecoveryFinished(clock.millis(), r.ok(), r.detail(), byOperator || noLease));
                 if (!r.ok() && byOperator) {
                     failedHooks(p.plan().oldPrimary(), r.detail());
@@ -237,6 +289,13 @@ public final class FailoverController implements AutoCloseable {
                 : nodes.stream().filter(n -> !n.name().equals(plan.oldPrimary())).toList();
         try (DecisionLease lease = DecisionLease.acquire(cluster, voters)) {
             note("decision lease held on " + lease.grantedBy());
+            String meanwhile = actedMeanwhile(plan, lease.grantedBy());
+            if (meanwhile != null) {
+                AuditLog a = new AuditLog(cluster, clock);
+                a.add("lease", "held, but the plan is stale: " + meanwhile);
+                return new Promotion.Result(false, plan.oldPrimary(), null, publisher.epoch(),
+                        "not promoted: " + meanwhile, a.entries(), 0, 0);
+            }
             Map<String, NodeSql> byName = new LinkedHashMap<>();
             nodes.forEach(n -> byName.put(n.name(), n));
             return new Promotion(cluster, decision.config(), byName, publisher, clock, replPassword, hookDir).run(plan);
@@ -246,6 +305,42 @@ public final class FailoverController implements AutoCloseable {
             return new Promotion.Result(false, plan.oldPrimary(), null, publisher.epoch(),
                     "not promoted: " + ex.getMessage(), a.entries(), 0, 0);
         }
+    }
+
+    /**
+     * Under the lease, before anything changes: whether another Cairn node acted since this
+     * node's plan was made from its last rounds (it held the lease then, and this node took it
+     * once it was released, e.g. right after a partition healed). Any majority of the voters
+     * shares a server with the other node's majority, and that server shows it: an epoch record
+     * newer than this node knows, a voter that is now a writable primary, or (failover) a voter
+     * whose IO thread replicates again. Returns why not to act, or null.
+     */
+    private String actedMeanwhile(FailoverDecision.Plan plan, List<String> grantedBy) {
+        EpochRecord e = epoch;
+        long known = Math.max(publisher.epoch(), e == null ? 0 : e.epoch());
+        for (String name : grantedBy) {
+            try (Connection c = sql(name).open()) {
+                Optional<EpochRecord> r = EpochRecord.read(c, cluster);
+                if (r.isPresent() && r.get().epoch() > known) {
+                    return name + " holds epoch " + r.get().epoch() + " naming " + r.get().primary() + " (this node knew "
+                            + known + "): another Cairn node promoted meanwhile";
+                }
+                if (plan.planned() && name.equals(plan.oldPrimary())) {
+                    continue;
+                }
+                Map<String, String> st = NodeSql.slaveStatus(c);
+                if (st.isEmpty() && "0".equals(NodeSql.value(c, "SELECT @@read_only"))) {
+                    return name + " is writable and replicates from nobody: another Cairn node promoted it";
+                }
+                String io = st.containsKey("Slave_IO_Running") ? st.get("Slave_IO_Running") : st.get("Replica_IO_Running");
+                if (!plan.planned() && "Yes".equals(io)) {
+                    return name + " replicates again (IO thread running): the primary is back or another Cairn node repointed it";
+                }
+            } catch (SQLException ex) {
+                // It granted the lock a moment ago; if it is gone now the promotion finds out itself.
+            }
+        }
+        return null;
     }
 
     private void failedHooks(String primary, String reason) {
@@ -334,7 +429,13 @@ public final class FailoverController implements AutoCloseable {
      */
     public Map<String, Object> rejoin(String node) throws Exception {
         return onLoop(() -> {
-            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary());
+            String primary = primary();
+            if (primary == null) {
+                throw new dev.cairn.spi.Module.ActionException(409, "cluster " + cluster + ": the current primary is not "
+                        + "known (no server Cairn reaches holds an epoch record and the monitor sees no primary): "
+                        + node + " has nothing to follow; retry once a primary answers");
+            }
+            Map<String, Object> r = new Rejoin(cluster, decision.config(), nodes, replPassword).run(node, primary);
             if (staleFenced.remove(node)) {
                 publisher.fences().unfence(node);
             }

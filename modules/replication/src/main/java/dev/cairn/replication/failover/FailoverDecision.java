@@ -98,6 +98,31 @@ public final class FailoverDecision {
         State disable(String why) {
             return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
         }
+
+        /** The part that outlives a reload: block period, max_per_hour, disabled until ack. */
+        public Control control() {
+            return new Control(lastRecoveryAt, acked, disabled, recoveries);
+        }
+
+        /** This state with {@code c}'s control part (the rest, per-round facts, unchanged). */
+        public State withControl(Control c) {
+            return new State(phase, suspect, confirmations, refusedFor, c.lastRecoveryAt(), c.acked(), c.disabled(),
+                    c.recoveries(), lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+        }
+    }
+
+    /**
+     * The decision's memory of past failovers, which a config reload (a new decision for a changed
+     * cluster section) must not reset: when the last one finished, whether it was acknowledged,
+     * why automation is disabled until ack, and the finish times counted by {@code max_per_hour}.
+     */
+    public record Control(long lastRecoveryAt, boolean acked, String disabled, List<Long> recoveries) {
+
+        public static final Control NONE = new Control(-1, true, null, List.of());
+
+        public Control {
+            recoveries = List.copyOf(recoveries);
+        }
     }
 
     /** Something that happened. */
@@ -284,6 +309,15 @@ public final class FailoverDecision {
             loss = "semi-sync was " + n.semiSync().name().toLowerCase(java.util.Locale.ROOT)
                     + (n.semiSyncSeenAt() < 0 ? " (primary never seen alive)" : " when the primary last answered")
                     + ": writes acknowledged after the last replica ack may be missing";
+        } else {
+            List<String> away = o.nodes().stream().filter(x -> !x.name().equals(o.primary()) && !x.reachable())
+                    .map(Node::name).toList();
+            if (!away.isEmpty()) {
+                // One replica's ack commits a write: the candidates hold every acknowledged write
+                // only if the replica that acknowledged it is among those this node reaches.
+                loss = "replica(s) " + away + " not reachable from this node: a write acknowledged by them alone"
+                        + " just before the failure would be missing";
+            }
         }
         Plan plan = new Plan(o.primary(), false, o.analysis() + " confirmed over " + n.confirmations() + " rounds",
                 ranking.eligible(), ranking.skipped(), loss);
@@ -345,8 +379,14 @@ public final class FailoverDecision {
         }
         List<Effect> fx = new ArrayList<>();
         if (f.uncounted()) {
-            State n = new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
-                    Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of());
+            // A promotion that did not happen (no lease, or an operator's that failed) changed no
+            // topology: what was known of the primary before it failed still holds, and the next
+            // attempt must not read "semi-sync never seen" from a forgotten state.
+            State n = f.ok()
+                    ? new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
+                            Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of())
+                    : new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
+                            s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
             fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
                     + (f.ok() ? "done: " : "failed: ") + f.detail()));
             return new Step(n, fx);

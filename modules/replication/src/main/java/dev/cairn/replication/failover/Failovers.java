@@ -60,9 +60,14 @@ public final class Failovers {
         }
     }
 
-    /** The controller of a cluster whose failover is on, else null. Feed it the monitor's snapshots. */
+    /**
+     * The controller of a cluster whose failover is on, else null. Feed it the monitor's snapshots.
+     *
+     * @param history the cluster's failover memory, kept by the module across reloads
+     */
     public static FailoverController create(String cluster, ClusterConfig c, String password, ModuleContext ctx,
-                                            ServicePublisher monitorPublisher, FailoverMetrics metrics, Clock clock)
+                                            ServicePublisher monitorPublisher, FailoverMetrics metrics, Clock clock,
+                                            FailoverHistory history)
             throws IOException {
         FailoverConfig f = c.failover();
         if (f == null || f.mode() == FailoverConfig.Mode.OFF) {
@@ -92,9 +97,17 @@ public final class Failovers {
             public void epoch(long epoch) {
                 monitorPublisher.epoch(epoch);
             }
+
+            @Override
+            public void ready() {
+                monitorPublisher.releasePrimary();
+            }
         };
+        if (monitorPublisher != null) {
+            monitorPublisher.holdPrimary();
+        }
         PrimaryPublisher pub = new PrimaryPublisher(ctx.catalog(), c.publish().primary(), fences);
-        return new FailoverController(cluster, f, nodes, pub, metrics, clock, repl, ctx.configDir());
+        return new FailoverController(cluster, f, nodes, pub, metrics, clock, repl, ctx.configDir(), history);
     }
 
     static String firstLine(Path file) throws IOException {

@@ -25,6 +25,10 @@ public final class PrimaryPublisher {
 
         void epoch(long epoch);
 
+        /** The servers' epoch record was read once and the fences set: the primary may be published. */
+        default void ready() {
+        }
+
         Fences NONE = new Fences() {
             @Override
             public void fence(String node) {

@@ -96,6 +96,19 @@ class FailoverDecisionTest {
     }
 
     @Test
+    void aReplicaOutOfReachIsNamedAsAPossibleLossInTheLosslessPlan() {
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 1));
+        State s = d.step(State.initial(), new Observed(round(0, World.HEALTHY))).state();
+        Observation dead = round(1000, World.PRIMARY_DEAD);
+        List<Node> nodes = new ArrayList<>(dead.nodes());
+        nodes.set(2, node("db3", false, true, false, false, "0-1-99", null, SemiSync.NOT_CONFIGURED));
+        Step st = d.step(s, new Observed(new Observation(1000, Observation.DEAD_PRIMARY_AND_SOME_REPLICAS, "db1", nodes)));
+        assertThat(promotes(st)).hasSize(1);
+        assertThat(promotes(st).get(0).plan().possibleLoss()).contains("[db3]").contains("not reachable");
+        assertThat(promotes(st).get(0).plan().describe()).anyMatch(l -> l.startsWith("possible loss: replica(s) [db3]"));
+    }
+
+    @Test
     void deadPrimaryThatAnswersAgainBeforeConfirmationIsNotReplaced() {
         FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 3));
         State s = State.initial();
@@ -280,7 +293,10 @@ class FailoverDecisionTest {
                     }
                     recovering = false;
                     recent.clear();
-                    lastPrimarySemi = SemiSync.NOT_CONFIGURED;
+                    if (ok || !recoveringByOperator) {
+                        // A promotion that did not happen (uncounted and failed) keeps what was known.
+                        lastPrimarySemi = SemiSync.NOT_CONFIGURED;
+                    }
                 } else if (what == 1) {
                     st = d.step(s, new Ack(t, "test"));
                     ackedSince = true;

@@ -52,6 +52,14 @@ final class FailoverFixture implements AutoCloseable {
      * {@code failoverYaml} (lines indented under {@code failover:}).
      */
     static FailoverFixture start(Path dir, int replicas, String failoverYaml) throws Exception {
+        return start(dir, replicas, failoverYaml, false);
+    }
+
+    /**
+     * Like {@link #start(Path, int, String)}; with {@code proxy} the host also runs the proxy
+     * module with a TCP forward on {@code mysql-primary} ({@link #proxyPort}, balance first).
+     */
+    static FailoverFixture start(Path dir, int replicas, String failoverYaml, boolean proxy) throws Exception {
         MariaDbCluster db = MariaDbCluster.start(dir.resolve("db"), replicas, SEMI_SYNC);
         try {
             db.primary().exec("SET GLOBAL rpl_semi_sync_master_enabled = ON");
@@ -69,7 +77,7 @@ final class FailoverFixture implements AutoCloseable {
                 throw new AssertionError(e.getMessage() + "; replicas: " + db.replicas().stream()
                         .map(r -> r.name() + " " + r.slaveStatus()).toList(), e);
             }
-            return onto(dir, db, failoverYaml, true);
+            return onto(dir, db, failoverYaml, true, proxy);
         } catch (Exception | Error e) {
             db.close();
             throw e;
@@ -78,10 +86,11 @@ final class FailoverFixture implements AutoCloseable {
 
     /** A second Cairn host (another decision-maker) on the same servers; closing it leaves them running. */
     FailoverFixture anotherCairn(Path otherDir, String failoverYaml) throws Exception {
-        return onto(otherDir, db, failoverYaml, false);
+        return onto(otherDir, db, failoverYaml, false, false);
     }
 
-    private static FailoverFixture onto(Path dir, MariaDbCluster db, String failoverYaml, boolean ownsDb) throws Exception {
+    private static FailoverFixture onto(Path dir, MariaDbCluster db, String failoverYaml, boolean ownsDb, boolean proxy)
+            throws Exception {
         Files.writeString(dir.resolve("repl.pw"), MariaDbServer.REPL_PASSWORD + "\n");
         StringBuilder y = new StringBuilder("""
                 services: {}
@@ -102,8 +111,18 @@ final class FailoverFixture implements AutoCloseable {
         y.append("      failover:\n");
         failoverYaml.lines().forEach(l -> y.append("        ").append(l).append('\n'));
         y.append("        replication_password_file: repl.pw\n");
+        int proxyPort = 0;
+        if (proxy) {
+            proxyPort = TestHost.freePort();
+            y.append("proxy:\n  tcp:\n    - { bind: \"127.0.0.1:").append(proxyPort)
+                    .append("\", service: mysql-primary, balance: first }\n");
+        }
         ReplicationModule module = new ReplicationModule();
-        FailoverFixture ready = new FailoverFixture(dir, db, TestHost.start(dir, y.toString(), module), module);
+        TestHost host = proxy ? TestHost.start(dir, y.toString(), module, new dev.cairn.proxy.ProxyModule())
+                : TestHost.start(dir, y.toString(), module);
+        FailoverFixture ready = new FailoverFixture(dir, db, host, module);
+        ready.yaml = y.toString();
+        ready.proxyPort = proxyPort;
         ready.ownsDb = false;
         try {
             ready.awaitPrimary("node1", Duration.ofSeconds(20));
@@ -117,6 +136,19 @@ final class FailoverFixture implements AutoCloseable {
     }
 
     private boolean ownsDb = true;
+    /** The config the host runs. */
+    String yaml;
+    /** The TCP forward on mysql-primary (127.0.0.1), 0 without the proxy. */
+    int proxyPort;
+
+    /** Rewrites the config with {@code from} replaced by {@code to} and reloads (as SIGHUP); fails if refused. */
+    void reload(String from, String to) throws java.io.IOException {
+        org.assertj.core.api.Assertions.assertThat(yaml).contains(from);
+        String next = yaml.replace(from, to);
+        var r = host.reload(next);
+        org.assertj.core.api.Assertions.assertThat(r.ok()).as(r.toString()).isTrue();
+        yaml = next;
+    }
 
     FailoverController failover() {
         return module.failover("main").orElseThrow();
@@ -165,7 +197,16 @@ final class FailoverFixture implements AutoCloseable {
             return firstAck.get(node);
         }
 
+        /** Null: follow mysql-primary in the catalog; else connect to 127.0.0.1 on this port (the TCP proxy). */
+        private final Integer through;
+
         Writers(int n) {
+            this(n, null);
+        }
+
+        /** Writers that connect through the TCP proxy, knowing nothing of the topology. */
+        Writers(int n, Integer proxyPort) {
+            this.through = proxyPort;
             for (int i = 0; i < n; i++) {
                 String prefix = "w" + i + "-";
                 Thread t = new Thread(() -> write(prefix), "writer-" + i);
@@ -182,6 +223,13 @@ final class FailoverFixture implements AutoCloseable {
             String node = null;
             while (!stop.get() && System.nanoTime() < deadline) {
                 try {
+                    if (c == null && through != null) {
+                        c = connect("127.0.0.1", through, "app", "app");
+                        try (Statement st = c.createStatement(); var rs = st.executeQuery("SELECT @@server_id")) {
+                            rs.next();
+                            node = "node" + rs.getInt(1);
+                        }
+                    }
                     if (c == null) {
                         Optional<EndpointView> ep = primaryEndpoint();
                         if (ep.isEmpty()) {

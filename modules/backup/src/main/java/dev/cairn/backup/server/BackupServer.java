@@ -121,7 +121,7 @@ public final class BackupServer implements AutoCloseable {
         String n = name;
         int i = n.indexOf("data/");
         if (i >= 0 && n.endsWith(".tar")) return Pack.hexOf(n);
-        for (String kind : new String[] {"index/", "snapshots/"}) {
+        for (String kind : new String[] {"index/", "snapshots/", "verify/"}) {
             int k = n.lastIndexOf(kind);
             if (k >= 0) return n.substring(k + kind.length());
         }

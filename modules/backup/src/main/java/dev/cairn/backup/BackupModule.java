@@ -87,6 +87,9 @@ public final class BackupModule implements Module<BackupConfig> {
             BackupConfig.ServerConfig sc = c.server();
             if (!java.nio.file.Files.isReadable(vc.resolve(sc.tokenFile()))) p.error(sc, "token_file", "cannot read " + vc.resolve(sc.tokenFile()));
             if ((sc.tlsCertFile() == null) != (sc.tlsKeyFile() == null)) p.error(sc, "tls_key_file", "set both tls_cert_file and tls_key_file, or neither");
+            if (sc.uploadExpiry() != null && sc.uploadExpiry().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+                p.error(sc, "upload_expiry", "must be at least 1m (a client resumes within its retries)");
+            }
             if (sc.tlsCertFile() == null && !(sc.listen().host().equals("127.0.0.1") || sc.listen().host().equals("::1") || sc.listen().host().equals("localhost"))) {
                 p.error(sc, "listen", BackupErrors.SERVER_PLAIN_HTTP.id() + " plain HTTP only on loopback: set tls_cert_file and tls_key_file to listen on " + sc.listen());
             }
@@ -135,7 +138,7 @@ public final class BackupModule implements Module<BackupConfig> {
             server = new dev.cairn.backup.server.BackupServer(sc.listen().toSocketAddress(), d.resolve(sc.root()).normalize(),
                     java.nio.file.Files.readString(d.resolve(sc.tokenFile())).trim(),
                     sc.tlsCertFile() == null ? null : d.resolve(sc.tlsCertFile()), sc.tlsKeyFile() == null ? null : d.resolve(sc.tlsKeyFile()),
-                    sc.appendOnly());
+                    sc.appendOnly(), sc.uploadExpiry());
             log.info("backup server listening on {} ({}{})", server.port(), sc.tlsCertFile() == null ? "HTTP" : "HTTPS", sc.appendOnly() ? ", append-only" : "");
         }
         this.ctx = mctx;

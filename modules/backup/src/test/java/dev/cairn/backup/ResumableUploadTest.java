@@ -12,6 +12,9 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -74,8 +77,11 @@ class ResumableUploadTest {
         }
     }
 
-    /** Blocks (in the proxy, before the client sees the cut) until the server has staged every byte it was sent. */
-    private void awaitStaged(long bytes) throws InterruptedException {
+    /**
+     * Blocks (in the proxy, before the client sees the cut) until the server has staged every byte
+     * it was sent and is done with the part: a HEAD of the upload waits for the part's lock.
+     */
+    private void awaitStaged(long bytes, int serverPort, FaultProxy proxy) throws Exception {
         TestHost.await(Duration.ofSeconds(20), bytes + " bytes staged", () -> {
             try {
                 List<Path> s = staged();
@@ -84,6 +90,12 @@ class ResumableUploadTest {
                 return false;
             }
         });
+        String line = puts(proxy).get(0).line; // PUT /o/repo1/data/..?upload=ID HTTP/1.1
+        String path = line.substring(4, line.lastIndexOf(' '));
+        HttpResponse<Void> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + TOKEN).build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(head.headers().firstValueAsLong("Upload-Offset")).as("what the server holds").hasValue(bytes);
     }
 
     private static List<FaultProxy.Exchange> puts(FaultProxy proxy) {
@@ -96,17 +108,33 @@ class ResumableUploadTest {
 
     /** The upload, with what went over the wire in the message when it fails. */
     private boolean put(ServerStore c, FaultProxy proxy) {
+        boolean stored;
         try {
-            return c.putIfAbsent(name, pack);
+            stored = c.putIfAbsent(name, pack);
         } catch (Exception e) {
             throw new AssertionError(e + "; exchanges: " + proxy.exchanges, e);
         }
+        if (cutFailure.get() != null) throw new AssertionError("at the cut: " + cutFailure.get(), cutFailure.get());
+        return stored;
     }
 
-    private FaultProxy cutFirstPut(int upstream, Runnable atCut) throws Exception {
+    /** What failed in the proxy's cut hook (it runs on the proxy's thread): rethrown by {@link #put}. */
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> cutFailure = new java.util.concurrent.atomic.AtomicReference<>();
+
+    interface CutHook {
+        void run(FaultProxy proxy) throws Exception;
+    }
+
+    private FaultProxy cutFirstPut(int upstream, CutHook atCut) throws Exception {
         FaultProxy proxy = new FaultProxy(upstream);
         proxy.cutAfter = CUT;
-        proxy.onCut = atCut;
+        proxy.onCut = () -> {
+            try {
+                atCut.run(proxy);
+            } catch (Throwable t) {
+                cutFailure.compareAndSet(null, t);
+            }
+        };
         proxy.rules = (line, n) -> line.startsWith("PUT") && proxy.exchanges.stream().filter(x -> x.line.startsWith("PUT")).count() == 1
                 ? FaultProxy.Fault.CUT_AFTER : FaultProxy.Fault.NONE;
         return proxy;
@@ -115,15 +143,11 @@ class ResumableUploadTest {
     @Test
     void aCutUploadResumesFromTheByteTheServerHoldsAndSendsOnlyTheRest() throws Exception {
         try (BackupServer s = server(0, true); ServerStore direct = client(s.port())) {
-            try (FaultProxy proxy = cutFirstPut(s.port(), () -> {
-                try {
-                    awaitStaged(CUT);
-                    // Half-uploaded: invisible to list and get.
-                    assertThat(direct.list("data/")).isEmpty();
-                    assertThatThrownBy(() -> direct.get(name)).isInstanceOf(NoSuchFileException.class);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
+            try (FaultProxy proxy = cutFirstPut(s.port(), p -> {
+                awaitStaged(CUT, s.port(), p);
+                // Half-uploaded: invisible to list and get.
+                assertThat(direct.list("data/")).isEmpty();
+                assertThatThrownBy(() -> direct.get(name)).isInstanceOf(NoSuchFileException.class);
             }); ServerStore c = client(proxy.port)) {
                 assertThat(put(c, proxy)).isTrue();
                 List<FaultProxy.Exchange> puts = puts(proxy);
@@ -144,16 +168,12 @@ class ResumableUploadTest {
     @Test
     void aResumedUploadWhoseFirstPartWasDamagedIsRefusedByTheRehashAndSentAgain() throws Exception {
         try (BackupServer s = server(0, false)) {
-            try (FaultProxy proxy = cutFirstPut(s.port(), () -> {
-                try {
-                    awaitStaged(CUT);
-                    Path part = staged().get(0);
-                    byte[] b = Files.readAllBytes(part);
-                    b[1000] ^= 0x20;
-                    Files.write(part, b);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
+            try (FaultProxy proxy = cutFirstPut(s.port(), p -> {
+                awaitStaged(CUT, s.port(), p);
+                Path part = staged().get(0);
+                byte[] b = Files.readAllBytes(part);
+                b[1000] ^= 0x20;
+                Files.write(part, b);
             }); ServerStore c = client(proxy.port)) {
                 assertThat(put(c, proxy)).isTrue();
                 List<FaultProxy.Exchange> puts = puts(proxy);
@@ -182,15 +202,11 @@ class ResumableUploadTest {
                 // start-up output
             }
             assertThat(line).as("the server child started").isNotNull();
-            try (FaultProxy proxy = cutFirstPut(port, () -> {
-                try {
-                    awaitStaged(CUT);
-                    child.destroyForcibly(); // SIGKILL: no shutdown of any kind
-                    assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
-                    restarted[0] = server(port, false);
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
+            try (FaultProxy proxy = cutFirstPut(port, p -> {
+                awaitStaged(CUT, port, p);
+                child.destroyForcibly(); // SIGKILL: no shutdown of any kind
+                assertThat(child.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                restarted[0] = server(port, false);
             }); ServerStore c = client(proxy.port)) {
                 assertThat(put(c, proxy)).isTrue();
                 assertThat(child.exitValue()).isEqualTo(137);
@@ -207,16 +223,12 @@ class ResumableUploadTest {
     @Test
     void aPartialUploadExpiresAndTheClientThenSendsEverything() throws Exception {
         try (BackupServer s = server(0, false)) {
-            try (FaultProxy proxy = cutFirstPut(s.port(), () -> {
-                try {
-                    awaitStaged(CUT);
-                    assertThat(s.expireUploads()).as("a fresh partial upload stays").isZero();
-                    Files.setLastModifiedTime(staged().get(0), FileTime.from(Instant.now().minus(Duration.ofHours(25))));
-                    assertThat(s.expireUploads()).isEqualTo(1);
-                    assertThat(staged()).isEmpty();
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
+            try (FaultProxy proxy = cutFirstPut(s.port(), p -> {
+                awaitStaged(CUT, s.port(), p);
+                assertThat(s.expireUploads()).as("a fresh partial upload stays").isZero();
+                Files.setLastModifiedTime(staged().get(0), FileTime.from(Instant.now().minus(Duration.ofHours(25))));
+                assertThat(s.expireUploads()).isEqualTo(1);
+                assertThat(staged()).isEmpty();
             }); ServerStore c = client(proxy.port)) {
                 assertThat(put(c, proxy)).isTrue();
                 assertThat(puts(proxy).get(1).contentRange).isEqualTo("bytes 0-" + (SIZE - 1) + "/" + SIZE);

@@ -52,7 +52,7 @@ import javax.net.ssl.SSLContext;
  * <p>Resumable uploads of content-named objects: {@code PUT /o/NAME?upload=ID} with
  * {@code Content-Range: bytes A-B/TOTAL} appends a part to the upload {@code ID} (a random id the
  * client picks) and answers 202 with {@code Upload-Offset} (bytes held) until the last part, then
- * 201/200 once the whole staged object hashes to its name (400 {@code CAIRN-BACKUP-0112} and the
+ * 201/200 once the whole staged object hashes to its name (400 with {@link BackupErrors#SERVER_HASH}'s id and the
  * staged bytes dropped when not), or 409 with {@code Upload-Offset} when A is not where the staged
  * bytes end. {@code HEAD /o/NAME?upload=ID} answers {@code Upload-Offset}. A part cut short keeps
  * the bytes that arrived. See {@link UploadStaging}.

@@ -104,9 +104,10 @@ public final class SlaBoard implements AutoCloseable {
             }
             t.present(ids);
             if (newest != null) t.lastSuccess(newest);
-            boolean anyRecord = !repo.store().list(VerifyRecord.PREFIX).isEmpty();
             List<String> rejected = new ArrayList<>();
-            for (VerifyRecord r : VerifyRecord.readAll(repo, rejected)) {
+            List<VerifyRecord> records = VerifyRecord.readAll(repo, rejected);
+            boolean anyRecord = !records.isEmpty() || !rejected.isEmpty();
+            for (VerifyRecord r : records) {
                 if (!r.job().equals(job) || !ids.contains(r.snapshot())) continue;
                 if (r.kind() == VerifyRecord.Kind.RESTORE_TEST) {
                     t.restoreTested(r.snapshot(), r.ok(), r.restoreTime() == null ? Duration.ZERO : r.restoreTime(), r.detail(), r.time());

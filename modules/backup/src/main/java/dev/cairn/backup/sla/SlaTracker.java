@@ -133,11 +133,6 @@ public final class SlaTracker {
         verified(id, ok, detail, at);
     }
 
-    /** Whether snapshot {@code id} has been verified (passed or failed) as far as this tracker knows. */
-    public synchronized boolean knows(String id) {
-        return verifiedAt.containsKey(id);
-    }
-
     /** Verification records of the repository that were rejected (damaged or tampered with), as last read. */
     public synchronized void rejectedRecords(List<String> rejected) {
         rejectedRecords.clear();

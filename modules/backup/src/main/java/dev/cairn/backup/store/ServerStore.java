@@ -135,6 +135,7 @@ public final class ServerStore implements Store {
         String lastError = "";
         while (true) {
             long before = offset;
+            HttpResponse<byte[]> refused = null;
             try {
                 if (ask) {
                     HttpResponse<byte[]> h = http.send(HttpRequest.newBuilder(upload(name, id)).method("HEAD", HttpRequest.BodyPublishers.noBody())
@@ -160,19 +161,19 @@ public final class ServerStore implements Store {
                     offset = 0;
                     continue;
                 } else if (st < 500) {
-                    throw failed("PUT " + name, r);
+                    refused = r;
                 } else {
                     lastError = "HTTP " + st;
                     ask = true;
                 }
             } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("PUT " + name + ": HTTP")) throw e;
                 lastError = String.valueOf(e.getMessage());
                 ask = true;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new java.io.InterruptedIOException("PUT " + name);
             }
+            if (refused != null) throw failed("PUT " + name, refused);
             if (offset > before) {
                 failures = 0;
                 backoff = 100;

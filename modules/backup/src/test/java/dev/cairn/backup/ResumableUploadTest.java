@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.backup.repo.Crypto;
+import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.repo.Wire;
 import dev.cairn.backup.server.BackupServer;
 import dev.cairn.backup.store.ServerStore;
@@ -90,12 +91,16 @@ class ResumableUploadTest {
                 return false;
             }
         });
-        String line = puts(proxy).get(0).line; // PUT /o/repo1/data/..?upload=ID HTTP/1.1
-        String path = line.substring(4, line.lastIndexOf(' '));
+        assertThat(held(serverPort, puts(proxy).get(0))).as("what the server holds").isEqualTo(bytes);
+    }
+
+    /** Upload-Offset of the upload a PUT went to (the HEAD waits while the server writes a part of it). */
+    private static long held(int serverPort, FaultProxy.Exchange put) throws Exception {
+        String path = put.line.substring(4, put.line.lastIndexOf(' ')); // PUT /o/repo1/data/..?upload=ID HTTP/1.1
         HttpResponse<Void> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).header("Authorization", "Bearer " + TOKEN).build(),
                 HttpResponse.BodyHandlers.discarding());
-        assertThat(head.headers().firstValueAsLong("Upload-Offset")).as("what the server holds").hasValue(bytes);
+        return head.headers().firstValueAsLong("Upload-Offset").orElse(-1);
     }
 
     private static List<FaultProxy.Exchange> puts(FaultProxy proxy) {
@@ -235,6 +240,60 @@ class ResumableUploadTest {
                 assertThat(putBytes(proxy)).isEqualTo(CUT + SIZE);
             }
             assertThat(Files.readAllBytes(root.resolve("repo1/" + name))).isEqualTo(pack);
+        }
+    }
+
+    @Test
+    void aBackupWhosePackUploadsAreAllCutCompletesAndEachPackCrossesTheWireOnce() throws Exception {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src);
+        for (int i = 0; i < 3; i++) Trees.random(src.resolve("f" + i), 40 + i, 4 * 1024 * 1024);
+        Path key = tmp.resolve("repo.key");
+        dev.cairn.backup.repo.RepoKey.generate(key);
+        long cut = 1024 * 1024 + 1;
+        try (BackupServer s = server(0, true); FaultProxy proxy = new FaultProxy(s.port())) {
+            java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            proxy.cutAfter = cut;
+            proxy.rules = (line, n) -> line.startsWith("PUT") && line.contains("/data/") && line.contains("?upload=")
+                    && seen.add(line.substring(0, line.indexOf('?'))) ? FaultProxy.Fault.CUT_AFTER : FaultProxy.Fault.NONE;
+            proxy.onCut = () -> {
+                FaultProxy.Exchange x = puts(proxy).stream().filter(e -> e.bodyBytes.get() == cut).reduce((a, b) -> b).orElseThrow();
+                try {
+                    TestHost.await(Duration.ofSeconds(20), "the cut part staged", () -> {
+                        try {
+                            return held(s.port(), x) == cut;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+                } catch (Throwable t) {
+                    cutFailure.compareAndSet(null, t);
+                }
+            };
+            Repository.Params params = new Repository.Params(new byte[16], 16 * 1024, 64 * 1024, 256 * 1024, 4 * 1024 * 1024);
+            String snapshot;
+            try (ServerStore c = client(proxy.port);
+                 dev.cairn.backup.repo.Repository repo = dev.cairn.backup.repo.Repository.init(c, dev.cairn.backup.repo.RepoKey.keyFile(key), params)) {
+                snapshot = dev.cairn.backup.repo.Backups.backup(repo, "j", new dev.cairn.backup.source.DirectorySource(List.of(src), List.of()),
+                        List.of(), 0, null).snapshotId();
+            }
+            if (cutFailure.get() != null) throw new AssertionError(cutFailure.get());
+            assertThat(seen).as("packs cut mid-upload").hasSizeGreaterThanOrEqualTo(2);
+            long packBytes;
+            try (Stream<Path> files = Files.walk(root.resolve("repo1/data"))) {
+                packBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+            long dataOnWire = puts(proxy).stream().filter(x -> x.line.contains("/data/")).mapToLong(x -> x.bodyBytes.get()).sum();
+            assertThat(dataOnWire).as("pack bytes on the wire, cuts included").isEqualTo(packBytes);
+            assertThat(staged()).isEmpty();
+            try (ServerStore direct = client(s.port());
+                 dev.cairn.backup.repo.Repository repo = dev.cairn.backup.repo.Repository.open(direct, dev.cairn.backup.repo.RepoKey.keyFile(key))) {
+                assertThat(dev.cairn.backup.repo.Maintenance.check(repo, true, null).errors()).isEmpty();
+                Path out = tmp.resolve("out");
+                assertThat(new dev.cairn.backup.restore.Restorer(repo, new dev.cairn.backup.restore.Restorer.Options(out, List.of(), 2, null))
+                        .restore(repo.readSnapshot(snapshot)).ok()).isTrue();
+                Trees.assertSameTree(src, out.resolve("src"));
+            }
         }
     }
 }

@@ -206,8 +206,4 @@ final class UploadStaging {
         }
         return n;
     }
-
-    Path dir() {
-        return dir;
-    }
 }

@@ -36,7 +36,9 @@ public record BackupConfig(
             @Doc(value = "PEM private key (PKCS#8) of the certificate.")
             Path tlsKeyFile,
             @Doc(value = "Clients may add but never delete (except their own locks): a compromised client cannot destroy backups; prune runs on the server.", dflt = "false")
-            boolean appendOnly) {
+            boolean appendOnly,
+            @Doc(value = "How long the bytes of an interrupted upload are kept (invisible, in the staging area) for the client to resume it; older partial uploads are deleted.", dflt = "24h")
+            Duration uploadExpiry) {
     }
 
     /** {@code backup.repositories.NAME.backup_server}: a repository on another node's backup.server. */

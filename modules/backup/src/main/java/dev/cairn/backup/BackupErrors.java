@@ -53,6 +53,8 @@ public enum BackupErrors implements ErrorId {
     PACK_HASH("CAIRN-BACKUP-0052", "A pack's content does not match its hash (damaged at rest).", "As for CAIRN-BACKUP-0050; the blobs that still authenticate remain usable."),
     BLOB_DAMAGED("CAIRN-BACKUP-0053", "A blob does not authenticate or does not hash to its id: the files using it are listed.", "As for CAIRN-BACKUP-0050."),
     BLOB_UNINDEXED("CAIRN-BACKUP-0054", "A snapshot uses a blob that no index names.", "Run cairn backup repair; if the blob is in no pack, those files are lost in that snapshot."),
+    VERIFY_RECORD_DAMAGED("CAIRN-BACKUP-0055", "A verification record (verify/...) does not authenticate, match its name or parse: it is ignored, and its snapshot counts as unverified until verified again.",
+            "Nothing to repair: the next verification writes a new record; prune removes records of forgotten snapshots. A record altered by someone without the key cannot pass as a verification."),
     PRUNE_SNAPSHOT_UNREADABLE("CAIRN-BACKUP-0060", "Prune refused: a snapshot cannot be read, so what it uses is unknown and nothing is deleted.",
             "Fix or forget the damaged snapshot (cairn backup check names it), then prune."),
     PRUNE_INDEX_DAMAGED("CAIRN-BACKUP-0061", "Prune refused: an index file is damaged.", "Run cairn backup repair, then prune."),

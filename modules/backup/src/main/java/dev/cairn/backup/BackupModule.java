@@ -87,6 +87,9 @@ public final class BackupModule implements Module<BackupConfig> {
             BackupConfig.ServerConfig sc = c.server();
             if (!java.nio.file.Files.isReadable(vc.resolve(sc.tokenFile()))) p.error(sc, "token_file", "cannot read " + vc.resolve(sc.tokenFile()));
             if ((sc.tlsCertFile() == null) != (sc.tlsKeyFile() == null)) p.error(sc, "tls_key_file", "set both tls_cert_file and tls_key_file, or neither");
+            if (sc.uploadExpiry() != null && sc.uploadExpiry().compareTo(java.time.Duration.ofMinutes(1)) < 0) {
+                p.error(sc, "upload_expiry", "must be at least 1m (a client resumes within its retries)");
+            }
             if (sc.tlsCertFile() == null && !(sc.listen().host().equals("127.0.0.1") || sc.listen().host().equals("::1") || sc.listen().host().equals("localhost"))) {
                 p.error(sc, "listen", BackupErrors.SERVER_PLAIN_HTTP.id() + " plain HTTP only on loopback: set tls_cert_file and tls_key_file to listen on " + sc.listen());
             }
@@ -135,7 +138,7 @@ public final class BackupModule implements Module<BackupConfig> {
             server = new dev.cairn.backup.server.BackupServer(sc.listen().toSocketAddress(), d.resolve(sc.root()).normalize(),
                     java.nio.file.Files.readString(d.resolve(sc.tokenFile())).trim(),
                     sc.tlsCertFile() == null ? null : d.resolve(sc.tlsCertFile()), sc.tlsKeyFile() == null ? null : d.resolve(sc.tlsKeyFile()),
-                    sc.appendOnly());
+                    sc.appendOnly(), sc.uploadExpiry());
             log.info("backup server listening on {} ({}{})", server.port(), sc.tlsCertFile() == null ? "HTTP" : "HTTPS", sc.appendOnly() ? ", append-only" : "");
         }
         this.ctx = mctx;
@@ -186,9 +189,11 @@ public final class BackupModule implements Module<BackupConfig> {
         if (next == null || sch == null || sch.isShutdown()) return;
         nextRun.put(name, next);
         long delay = Math.max(0, next.toEpochMilli() - System.currentTimeMillis());
+        Instant after = s.next(next, z);
+        java.time.Duration follow = followDelay(after == null ? null : java.time.Duration.between(next, after));
         try {
             sch.schedule(() -> {
-                runSafely(name);
+                runSafely(name, follow);
                 schedule(name, s, z);
             }, delay, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -206,12 +211,40 @@ public final class BackupModule implements Module<BackupConfig> {
         return why;
     }
 
+    /**
+     * How long after a scheduled time a node that does not run the job reads its state from the
+     * repository: the node that runs it needs a moment to write its snapshot. Half the interval
+     * to the next run, within {@link #FOLLOW_MIN} and {@link #FOLLOW_MAX}.
+     */
+    static java.time.Duration followDelay(java.time.Duration interval) {
+        if (interval == null) return FOLLOW_MIN;
+        java.time.Duration half = interval.dividedBy(2);
+        return half.compareTo(FOLLOW_MIN) < 0 ? FOLLOW_MIN : half.compareTo(FOLLOW_MAX) > 0 ? FOLLOW_MAX : half;
+    }
+
+    static final java.time.Duration FOLLOW_MIN = java.time.Duration.ofSeconds(1);
+    static final java.time.Duration FOLLOW_MAX = java.time.Duration.ofMinutes(5);
+
     private void runSafely(String name) {
+        runSafely(name, java.time.Duration.ZERO);
+    }
+
+    /** @param follow when another node runs the job: how long to wait before reading its state */
+    private void runSafely(String name, java.time.Duration follow) {
         String elsewhere = elsewhere(name);
         if (elsewhere != null) {
-            // Another node runs it: show its state from the shared repository.
-            log.debug("backup job {} {}: reading its state from the repository", name, elsewhere);
-            runner.seed(name, true);
+            // Another node runs it: show its state from the shared repository, once it had time to write it.
+            log.debug("backup job {} {}: reading its state from the repository in {}", name, elsewhere, follow);
+            ScheduledExecutorService sch = scheduler;
+            if (follow.isZero() || sch == null) {
+                runner.seed(name, true);
+                return;
+            }
+            try {
+                sch.schedule(() -> runner.seed(name, true), follow.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // stop() is under way
+            }
             return;
         }
         try {

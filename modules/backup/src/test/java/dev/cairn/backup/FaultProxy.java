@@ -20,7 +20,34 @@ import java.util.function.BiFunction;
  */
 final class FaultProxy implements AutoCloseable {
 
-    enum Fault { NONE, STATUS_503, RESET_MID_BODY, SLOW }
+    enum Fault { NONE, STATUS_503, RESET_MID_BODY, SLOW, CUT_AFTER }
+
+    /**
+     * One request as it went through: its request line, Content-Range header, the body bytes
+     * forwarded to the server, and the server's status line ("" when cut).
+     */
+    static final class Exchange {
+        final String line;
+        final String contentRange;
+        final java.util.concurrent.atomic.AtomicLong bodyBytes = new java.util.concurrent.atomic.AtomicLong();
+        volatile String status = "";
+
+        Exchange(String line, String contentRange) {
+            this.line = line;
+            this.contentRange = contentRange;
+        }
+
+        @Override
+        public String toString() {
+            return line + " [" + contentRange + "] " + bodyBytes.get() + " bytes -> " + status;
+        }
+    }
+
+    final java.util.List<Exchange> exchanges = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** {@link Fault#CUT_AFTER}: forward this many body bytes to the server, then close both sides. */
+    volatile long cutAfter;
+    /** {@link Fault#CUT_AFTER}: runs after the server's side is closed and before the client's is reset. */
+    volatile Runnable onCut = () -> { };
 
     final int port;
     final AtomicInteger requests = new AtomicInteger();
@@ -72,6 +99,10 @@ final class FaultProxy implements AutoCloseable {
             String head = readHead(cin);
             if (head == null) return;
             String line = head.substring(0, head.indexOf('\r'));
+            String range = "";
+            for (String l : head.split("\r\n")) if (l.toLowerCase().startsWith("content-range:")) range = l.substring(14).trim();
+            Exchange x = new Exchange(line, range);
+            exchanges.add(x);
             Fault f = rules.apply(line, requests.incrementAndGet());
             if (f != Fault.NONE) injected.incrementAndGet();
             if (f == Fault.STATUS_503) {
@@ -98,9 +129,24 @@ final class FaultProxy implements AutoCloseable {
             try (Socket up = new Socket(InetAddress.getLoopbackAddress(), upstream)) {
                 up.getOutputStream().write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
                 up.getOutputStream().flush();
+                if (f == Fault.CUT_AFTER) {
+                    byte[] part = cin.readNBytes((int) cutAfter);
+                    up.getOutputStream().write(part);
+                    up.getOutputStream().flush();
+                    x.bodyBytes.addAndGet(part.length);
+                    up.close();
+                    onCut.run();
+                    client.setSoLinger(true, 0);
+                    return;
+                }
                 pool.execute(() -> {
+                    byte[] buf = new byte[65536];
+                    int n;
                     try {
-                        cin.transferTo(up.getOutputStream());
+                        while ((n = cin.read(buf)) > 0) {
+                            up.getOutputStream().write(buf, 0, n);
+                            x.bodyBytes.addAndGet(n);
+                        }
                     } catch (IOException ignored) {
                         // either side closed
                     }
@@ -108,7 +154,16 @@ final class FaultProxy implements AutoCloseable {
                 InputStream uin = up.getInputStream();
                 byte[] buf = new byte[f == Fault.SLOW ? 16 * 1024 : 65536];
                 int n;
+                ByteArrayOutputStream seen = new ByteArrayOutputStream();
                 while ((n = uin.read(buf)) > 0) {
+                    if (seen.size() < 1024) {
+                        seen.write(buf, 0, Math.min(n, 1024));
+                        String resp = seen.toString(StandardCharsets.ISO_8859_1);
+                        int eol = resp.indexOf('\r');
+                        int body = resp.indexOf("\r\n\r\n");
+                        x.status = (eol > 0 ? resp.substring(0, eol) : resp)
+                                + (body > 0 ? " " + resp.substring(body + 4, Math.min(resp.length(), body + 4 + 200)).trim() : "");
+                    }
                     cout.write(buf, 0, n);
                     cout.flush();
                     if (f == Fault.SLOW) {

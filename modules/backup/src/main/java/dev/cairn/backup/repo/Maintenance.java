@@ -64,6 +64,9 @@ public final class Maintenance {
                 badPacks.add(e.getKey());
             }
         }
+        List<String> rejected = new ArrayList<>();
+        VerifyRecord.readAll(repo, rejected);
+        notes.addAll(rejected);
         for (String hex : stored.keySet()) {
             if (!ic.packs().containsKey(hex)) notes.add("pack " + hex + " is in no index (an interrupted backup; prune removes it, repair indexes it)");
         }
@@ -199,10 +202,16 @@ public final class Maintenance {
         List<String> problems = new ArrayList<>();
         for (Repository.SnapshotRef r : repo.snapshots(problems)) if (r.header().job().equals(job)) mine.add(r);
         List<ForgetDecision> out = new ArrayList<>();
+        Set<String> forgotten = new HashSet<>();
         for (Map.Entry<Repository.SnapshotRef, List<String>> e : policy.decide(mine, zone).entrySet()) {
             out.add(new ForgetDecision(e.getKey(), e.getValue()));
-            if (!dryRun && e.getValue().isEmpty()) repo.store().delete("snapshots/" + e.getKey().id());
+            if (!dryRun && e.getValue().isEmpty()) {
+                repo.store().delete("snapshots/" + e.getKey().id());
+                forgotten.add(e.getKey().id());
+            }
         }
+        // after the snapshots: a crash in between leaves records of absent snapshots, which nothing reads and prune removes
+        VerifyRecord.deleteFor(repo, forgotten);
         return out;
     }
 
@@ -298,9 +307,14 @@ public final class Maintenance {
             for (String f : ic.files()) if (!f.equals(newIndex)) repo.deleteIndexFile(f);
             steps.at("delete-packs");
             for (String hex : delete) repo.store().delete(Pack.objectName(hex));
+            steps.at("delete-verify");
+            Set<String> present = new HashSet<>();
+            for (Repository.SnapshotRef r : repo.snapshots(null)) present.add(r.id());
+            int records = VerifyRecord.deleteOrphans(repo, present);
             if (repo.store() instanceof LocalStore ls) ls.removeTemporaries();
             repo.loadIndex();
-            lines.add("deleted " + delete.size() + " packs (" + repack.size() + " repacked into " + written.size() + "), freed " + freed + " bytes");
+            lines.add("deleted " + delete.size() + " packs (" + repack.size() + " repacked into " + written.size() + "), freed " + freed + " bytes"
+                    + (records > 0 ? "; removed " + records + " verify records of forgotten snapshots" : ""));
             return new PruneResult(delete.size() - repack.size(), repack.size(), written.size(), freed, lines);
         }
     }

@@ -19,6 +19,9 @@ import java.util.Locale;
 public final class Schedule {
 
     private final String text;
+    /** The shortest {@code every} (a backup of a small tree takes well under a second). */
+    public static final Duration MIN_EVERY = Duration.ofSeconds(10);
+
     private final Duration every;
     private final BitSet minutes = new BitSet(60), hours = new BitSet(24), days = new BitSet(32), months = new BitSet(13), weekdays = new BitSet(7);
     private final boolean domStar, dowStar;
@@ -37,7 +40,7 @@ public final class Schedule {
         if (s.equals("manual")) return new Schedule(text, null, true, true, true);
         if (s.startsWith("every ")) {
             Duration d = Durations.parse(s.substring(6));
-            if (d.compareTo(Duration.ofMinutes(1)) < 0) throw new IllegalArgumentException("'" + text + "': at least every 1m");
+            if (d.compareTo(MIN_EVERY) < 0) throw new IllegalArgumentException("'" + text + "': at least every " + Durations.format(MIN_EVERY));
             return new Schedule(text, d, false, true, true);
         }
         if (s.equals("hourly")) return cron(text, "0 * * * *");
@@ -126,6 +129,11 @@ public final class Schedule {
         if (domStar) return dow;
         if (dowStar) return dom;
         return dom || dow; // cron: either restricted field may match
+    }
+
+    /** The interval of an {@code every} schedule, else null. */
+    public Duration every() {
+        return every;
     }
 
     /** The first run strictly after {@code after}; null for manual. */

@@ -45,13 +45,25 @@ import javax.net.ssl.SSLContext;
  * small pool of worker threads, stopped by {@link #close}.
  *
  * <p>API: {@code PUT /o/NAME} (201 stored, 200 already there), {@code GET /o/NAME} with an
- * optional {@code Range: bytes=A-B}, {@code GET /list?prefix=P} (lines "name size"),
- * {@code DELETE /o/NAME}. Names are repository object names, optionally under a repository
- * directory ({@code REPO/data/..}).
+ * optional {@code Range: bytes=A-B}, {@code HEAD /o/NAME}, {@code GET /list?prefix=P} (lines
+ * "name size"), {@code DELETE /o/NAME}. Names are repository object names, optionally under a
+ * repository directory ({@code REPO/data/..}).
+ *
+ * <p>Resumable uploads of content-named objects: {@code PUT /o/NAME?upload=ID} with
+ * {@code Content-Range: bytes A-B/TOTAL} appends a part to the upload {@code ID} (a random id the
+ * client picks) and answers 202 with {@code Upload-Offset} (bytes held) until the last part, then
+ * 201/200 once the whole staged object hashes to its name (400 with {@link BackupErrors#SERVER_HASH}'s id and the
+ * staged bytes dropped when not), or 409 with {@code Upload-Offset} when A is not where the staged
+ * bytes end. {@code HEAD /o/NAME?upload=ID} answers {@code Upload-Offset}. A part cut short keeps
+ * the bytes that arrived. See {@link UploadStaging}.
  */
 public final class BackupServer implements AutoCloseable {
 
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d+)-(\\d+)");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
+    private static final Pattern UPLOAD_ID = Pattern.compile("[0-9a-f]{16,64}");
+    /** Default of {@code backup.server.upload_expiry}. */
+    public static final java.time.Duration UPLOAD_EXPIRY = java.time.Duration.ofHours(24);
     private static final int MAX_OBJECT = 256 * 1024 * 1024;
 
     private final HttpServer http;
@@ -59,9 +71,19 @@ public final class BackupServer implements AutoCloseable {
     private final LocalStore store;
     private final byte[] token;
     private final boolean appendOnly;
+    private final UploadStaging staging;
+    private final java.util.concurrent.ScheduledExecutorService sweeper;
 
     public BackupServer(InetSocketAddress listen, Path root, String token, Path certFile, Path keyFile, boolean appendOnly) throws Exception {
+        this(listen, root, token, certFile, keyFile, appendOnly, UPLOAD_EXPIRY);
+    }
+
+    /** @param uploadExpiry how long a partial upload is kept for its client to resume it (null: {@link #UPLOAD_EXPIRY}) */
+    public BackupServer(InetSocketAddress listen, Path root, String token, Path certFile, Path keyFile, boolean appendOnly,
+                        java.time.Duration uploadExpiry) throws Exception {
         this.store = new LocalStore(root);
+        java.time.Duration expiry = uploadExpiry == null ? UPLOAD_EXPIRY : uploadExpiry;
+        this.staging = new UploadStaging(store, expiry);
         this.token = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         this.appendOnly = appendOnly;
         if (certFile != null) {
@@ -79,6 +101,29 @@ public final class BackupServer implements AutoCloseable {
         http.setExecutor(pool);
         http.createContext("/", this::handle);
         http.start();
+        sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "cairn-backup-server-uploads");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = Math.max(1, Math.min(expiry.toSeconds() / 4, 600));
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                expireUploads();
+            } catch (IOException | RuntimeException e) {
+                // the next sweep tries again
+            }
+        }, 0, every, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /**
+     * Deletes partial uploads older than the expiry (also every quarter of it, at most every 10
+     * minutes, on the server's own thread).
+     *
+     * @return how many were deleted
+     */
+    public int expireUploads() throws IOException {
+        return staging.expire(java.time.Instant.now());
     }
 
     public int port() {
@@ -121,7 +166,7 @@ public final class BackupServer implements AutoCloseable {
         String n = name;
         int i = n.indexOf("data/");
         if (i >= 0 && n.endsWith(".tar")) return Pack.hexOf(n);
-        for (String kind : new String[] {"index/", "snapshots/"}) {
+        for (String kind : new String[] {"index/", "snapshots/", "verify/"}) {
             int k = n.lastIndexOf(kind);
             if (k >= 0) return n.substring(k + kind.length());
         }
@@ -156,6 +201,11 @@ public final class BackupServer implements AutoCloseable {
             }
             switch (method) {
                 case "PUT" -> {
+                    String upload = query(ex, "upload");
+                    if (upload != null) {
+                        resumablePut(ex, name, upload);
+                        return;
+                    }
                     byte[] body = ex.getRequestBody().readNBytes(MAX_OBJECT + 1);
                     if (body.length > MAX_OBJECT) {
                         send(ex, 413, "object larger than " + MAX_OBJECT + " bytes\n");
@@ -188,6 +238,22 @@ public final class BackupServer implements AutoCloseable {
                         send(ex, 404, "no such object\n");
                     }
                 }
+                case "HEAD" -> {
+                    String upload = query(ex, "upload");
+                    if (upload != null) {
+                        if (!UPLOAD_ID.matcher(upload).matches()) {
+                            send(ex, 400, null);
+                            return;
+                        }
+                        ex.getResponseHeaders().set("Upload-Offset", String.valueOf(staging.held(name, upload)));
+                        ex.sendResponseHeaders(200, -1);
+                    } else if (store.exists(name)) {
+                        ex.getResponseHeaders().set("Content-Length", String.valueOf(Files.size(store.root().resolve(name))));
+                        ex.sendResponseHeaders(200, -1);
+                    } else {
+                        ex.sendResponseHeaders(404, -1);
+                    }
+                }
                 case "DELETE" -> {
                     if (appendOnly && !name.startsWith("locks/") && !name.contains("/locks/")) {
                         send(ex, 403, BackupErrors.SERVER_APPEND_ONLY.id() + " append-only server: deleting " + name + " is not allowed\n");
@@ -204,6 +270,65 @@ public final class BackupServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // the client went away
             }
+        }
+    }
+
+    private static String query(HttpExchange ex, String key) {
+        String q = ex.getRequestURI().getRawQuery();
+        if (q == null) return null;
+        for (String kv : q.split("&")) {
+            if (kv.startsWith(key + "=")) return URLDecoder.decode(kv.substring(key.length() + 1), StandardCharsets.UTF_8);
+        }
+        return null;
+    }
+
+    /** One part of a resumable upload (see the class comment). */
+    private void resumablePut(HttpExchange ex, String name, String upload) throws IOException {
+        String want = expectedHash(name);
+        if (want == null || !UPLOAD_ID.matcher(upload).matches()) {
+            send(ex, 400, "resumable uploads are for content-named objects (data, index, snapshots, verify) with an upload id of 16-64 hex digits\n");
+            return;
+        }
+        String cr = ex.getRequestHeaders().getFirst("Content-Range");
+        Matcher m = cr == null ? null : CONTENT_RANGE.matcher(cr);
+        if (m == null || !m.matches()) {
+            send(ex, 400, "a resumable upload needs Content-Range: bytes A-B/TOTAL\n");
+            return;
+        }
+        long from = Long.parseLong(m.group(1)), to = Long.parseLong(m.group(2)), total = Long.parseLong(m.group(3));
+        if (total > MAX_OBJECT) {
+            send(ex, 413, "object larger than " + MAX_OBJECT + " bytes\n");
+            return;
+        }
+        if (from > to || to >= total) {
+            send(ex, 416, "bad Content-Range " + cr + "\n");
+            return;
+        }
+        if (store.exists(name)) {
+            staging.discard(name, upload);
+            // read the part: a response before the body is read is lost to a client still sending it
+            ex.getRequestBody().transferTo(OutputStream.nullOutputStream());
+            send(ex, 200, "exists\n");
+            return;
+        }
+        UploadStaging.Part part;
+        try {
+            part = staging.append(name, upload, from, to - from + 1, total, ex.getRequestBody(), want);
+        } catch (UploadStaging.WrongOffset w) {
+            ex.getResponseHeaders().set("Upload-Offset", String.valueOf(w.held));
+            send(ex, 409, w.getMessage() + "; continue from there\n");
+            return;
+        } catch (UploadStaging.Busy b) {
+            send(ex, 409, b.getMessage() + "; retry\n");
+            return;
+        }
+        if (!part.complete()) {
+            ex.getResponseHeaders().set("Upload-Offset", String.valueOf(part.offset()));
+            send(ex, 202, "holding " + part.offset() + " of " + total + " bytes\n");
+        } else if (!part.hashOk()) {
+            send(ex, 400, BackupErrors.SERVER_HASH.id() + " the uploaded object does not hash to its name (damaged in transit or in staging): not stored; upload it again\n");
+        } else {
+            send(ex, 201, "stored\n");
         }
     }
 
@@ -226,6 +351,7 @@ public final class BackupServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sweeper.shutdownNow();
         http.stop(1);
         pool.shutdownNow();
     }

@@ -5,6 +5,7 @@ import dev.cairn.backup.source.SourceException;
 import dev.cairn.backup.source.mysql.MysqlRestore;
 import dev.cairn.spi.config.HostPort;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,5 +58,10 @@ public final class RestoreTest {
     /** Records the outcome: a good restore verifies the snapshot; its time is held against the RTO by the tracker. */
     public static void record(SlaTracker tracker, String snapshotId, Outcome o) {
         tracker.restoreTested(snapshotId, o.ok(), o.restoreTime(), o.summary());
+    }
+
+    /** As {@link #record(SlaTracker, String, Outcome)}, for a test that finished {@code at}. */
+    public static void record(SlaTracker tracker, String snapshotId, Outcome o, Instant at) {
+        tracker.restoreTested(snapshotId, o.ok(), o.restoreTime(), o.summary(), at);
     }
 }

@@ -6,6 +6,7 @@ import dev.cairn.backup.Repositories;
 import dev.cairn.backup.repo.Maintenance;
 import dev.cairn.backup.repo.Repository;
 import dev.cairn.backup.repo.Snapshot;
+import dev.cairn.backup.repo.VerifyRecord;
 import dev.cairn.backup.restore.Restorer;
 import dev.cairn.backup.source.SnapshotEntries;
 import dev.cairn.backup.source.SourceErrors;
@@ -83,7 +84,13 @@ public final class SlaBoard implements AutoCloseable {
         return new SlaRules.SourceFacts(kind, null);
     }
 
-    /** State of a job from its repository: which snapshots exist, the newest one (start-up, or a job another node runs). */
+    /**
+     * State of a job from its repository (start-up, or a job another node runs): which snapshots
+     * exist, the newest one, and the verifications stored as {@code verify/} records. Only a
+     * repository with no verification record at all (written before Cairn stored them) gets a
+     * structure check here, held in memory; otherwise a snapshot without a valid record is
+     * unverified until it is verified again.
+     */
     public void seed(String job, Repository repo) {
         SlaTracker t = trackers.get(job);
         if (t == null) return;
@@ -97,8 +104,21 @@ public final class SlaBoard implements AutoCloseable {
             }
             t.present(ids);
             if (newest != null) t.lastSuccess(newest);
-            if (!ids.isEmpty() && t.lastVerifyOk() == null) {
-                // Verification results are not stored in the repository: after a start, a structure check stands for them.
+            List<String> rejected = new ArrayList<>();
+            List<VerifyRecord> records = VerifyRecord.readAll(repo, rejected);
+            boolean anyRecord = !records.isEmpty() || !rejected.isEmpty();
+            for (VerifyRecord r : records) {
+                if (!r.job().equals(job) || !ids.contains(r.snapshot())) continue;
+                if (r.kind() == VerifyRecord.Kind.RESTORE_TEST) {
+                    t.restoreTested(r.snapshot(), r.ok(), r.restoreTime() == null ? Duration.ZERO : r.restoreTime(), r.detail(), r.time());
+                } else {
+                    t.verified(r.snapshot(), r.ok(), r.detail(), r.time());
+                }
+            }
+            t.rejectedRecords(rejected);
+            if (!rejected.isEmpty()) log.warn("backup job {}: {}", job, String.join("; ", rejected));
+            if (!anyRecord && !ids.isEmpty() && t.lastVerifyOk() == null) {
+                // A repository from before verification records: a structure check stands for them.
                 Maintenance.CheckResult c = Maintenance.check(repo, false, null);
                 for (String id : ids) t.verified(id, c.ok(), "structure check at start" + (c.ok() ? "" : ": " + String.join("; ", c.errors())));
             }
@@ -124,8 +144,30 @@ public final class SlaBoard implements AutoCloseable {
             verify(job, j, repo, snap, snapshotId, t);
             copyLag(job, snap.header().time());
         } catch (IOException | RuntimeException e) {
-            t.verified(snapshotId, false, e.getMessage());
+            Instant at = clock.instant();
+            t.verified(snapshotId, false, e.getMessage(), at);
+            store(repo, new VerifyRecord(snapshotId, job, kindOf(j), at, false, String.valueOf(e.getMessage()), null, null));
             log.warn("backup job {}: verification of {} failed: {}", job, snapshotId, e.getMessage());
+        }
+    }
+
+    private static VerifyRecord.Kind kindOf(JobConfig j) {
+        VerifyConfig v = j.sla() == null ? null : j.sla().verify();
+        if (v == null) return VerifyRecord.Kind.STRUCTURE;
+        return switch (v.mode()) {
+            case STRUCTURE -> VerifyRecord.Kind.STRUCTURE;
+            case READ_DATA -> VerifyRecord.Kind.READ_DATA;
+            case RESTORE_TEST -> VerifyRecord.Kind.RESTORE_TEST;
+        };
+    }
+
+    /** Stores what a verification found; a store that refuses it costs the proof after a restart, not the backup. */
+    private void store(Repository repo, VerifyRecord r) {
+        try {
+            r.write(repo);
+        } catch (IOException | RuntimeException e) {
+            log.warn("backup job {}: cannot store the verification of {} in the repository ({}): it is lost at the next restart",
+                    r.job(), r.snapshot(), e.getMessage());
         }
     }
 
@@ -136,13 +178,18 @@ public final class SlaBoard implements AutoCloseable {
         int n = runs.merge(job, 1, Integer::sum);
         if (mode == VerifyConfig.Mode.RESTORE_TEST && (n - 1) % v.every() == 0) {
             RestoreTest.Outcome o = restoreTest(j, repo, snap);
-            RestoreTest.record(t, id, o);
+            Instant at = clock.instant();
+            RestoreTest.record(t, id, o, at);
+            store(repo, new VerifyRecord(id, job, VerifyRecord.Kind.RESTORE_TEST, at, o.ok(), o.summary(), o.restoreTime(), j.sla().rto()));
             if (!o.ok()) log.warn("backup job {}: {} restore test of {} failed: {}", job, SourceErrors.RESTORE_TEST_MISMATCH, id, o.summary());
             return;
         }
         boolean readData = mode == VerifyConfig.Mode.READ_DATA;
         Maintenance.CheckResult c = Maintenance.check(repo, readData, readData ? v.share() + "%" : null);
-        t.verified(id, c.ok(), (readData ? "read-data " + v.share() + "%" : "structure") + (c.ok() ? "" : ": " + String.join("; ", c.errors())));
+        String detail = (readData ? "read-data " + v.share() + "%" : "structure") + (c.ok() ? "" : ": " + String.join("; ", c.errors()));
+        Instant at = clock.instant();
+        t.verified(id, c.ok(), detail, at);
+        store(repo, new VerifyRecord(id, job, readData ? VerifyRecord.Kind.READ_DATA : VerifyRecord.Kind.STRUCTURE, at, c.ok(), detail, null, null));
     }
 
     /** Restores the snapshot into scratch space the way its source is restored, timed. */

@@ -92,6 +92,7 @@ public final class SlaRules {
 
     /** The longest time between two runs over 400 days (month lengths and DST changes included). */
     public static Duration longestGap(Schedule schedule, ZoneId zone) {
+        if (schedule.every() != null) return schedule.every(); // runs on multiples of it in UTC: no DST, no month
         Instant start = Instant.parse("2026-01-01T00:00:00Z");
         Instant end = start.plus(Duration.ofDays(400));
         Duration longest = Duration.ZERO;

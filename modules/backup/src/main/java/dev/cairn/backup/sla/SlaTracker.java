@@ -43,6 +43,10 @@ public final class SlaTracker {
     private Instant lastSuccess;
     private final Set<String> present = new LinkedHashSet<>();
     private final Set<String> verified = new LinkedHashSet<>();
+    /** Per snapshot: when its newest verification known here happened (live or read from a record). */
+    private final Map<String, Instant> verifiedAt = new LinkedHashMap<>();
+    private Instant lastRestoreTestAt;
+    private final List<String> rejectedRecords = new ArrayList<>();
     private Instant lastVerified;
     private Boolean lastVerifyOk;
     private String lastVerifyDetail = "";
@@ -83,6 +87,7 @@ public final class SlaTracker {
         present.clear();
         present.addAll(ids);
         verified.retainAll(present);
+        verifiedAt.keySet().retainAll(present);
     }
 
     /** Seeds the last success from the repository (a restart, or another node runs the job). */
@@ -90,21 +95,52 @@ public final class SlaTracker {
         if (lastSuccess == null || at.isAfter(lastSuccess)) lastSuccess = at;
     }
 
-    /** A verification of snapshot {@code id} ({@code structure} or {@code read-data}). */
+    /** A verification of snapshot {@code id} ({@code structure} or {@code read-data}), now. */
     public synchronized void verified(String id, boolean ok, String detail) {
-        lastVerified = clock.instant();
-        lastVerifyOk = ok;
-        lastVerifyDetail = detail == null ? "" : detail;
-        if (ok) verified.add(id);
-        else verified.remove(id);
+        verified(id, ok, detail, clock.instant());
     }
 
-    /** A restore test of snapshot {@code id}: a good one also verifies the snapshot. */
+    /**
+     * A verification of snapshot {@code id} that finished {@code at}. One older than what is
+     * already known about the snapshot (a record read again) changes nothing.
+     */
+    public synchronized void verified(String id, boolean ok, String detail, Instant at) {
+        Instant known = verifiedAt.get(id);
+        if (known != null && at.isBefore(known)) return;
+        verifiedAt.put(id, at);
+        if (ok) verified.add(id);
+        else verified.remove(id);
+        if (lastVerified == null || !at.isBefore(lastVerified)) {
+            lastVerified = at;
+            lastVerifyOk = ok;
+            lastVerifyDetail = detail == null ? "" : detail;
+        }
+    }
+
+    /** A restore test of snapshot {@code id}, now: a good one also verifies the snapshot. */
     public synchronized void restoreTested(String id, boolean ok, Duration took, String detail) {
-        lastRestoreTest = took;
-        lastRestoreTestOk = ok;
-        lastRestoreTestDetail = detail == null ? "" : detail;
-        verified(id, ok, detail);
+        restoreTested(id, ok, took, detail, clock.instant());
+    }
+
+    /** A restore test of snapshot {@code id} that finished {@code at}. */
+    public synchronized void restoreTested(String id, boolean ok, Duration took, String detail, Instant at) {
+        if (lastRestoreTestAt == null || !at.isBefore(lastRestoreTestAt)) {
+            lastRestoreTestAt = at;
+            lastRestoreTest = took;
+            lastRestoreTestOk = ok;
+            lastRestoreTestDetail = detail == null ? "" : detail;
+        }
+        verified(id, ok, detail, at);
+    }
+
+    /** Verification records of the repository that were rejected (damaged or tampered with), as last read. */
+    public synchronized void rejectedRecords(List<String> rejected) {
+        rejectedRecords.clear();
+        rejectedRecords.addAll(rejected);
+    }
+
+    public synchronized List<String> rejectedRecords() {
+        return List.copyOf(rejectedRecords);
     }
 
     /** How far the copy of this job's snapshots in {@code store} is behind the primary repository. */
@@ -208,6 +244,8 @@ public final class SlaTracker {
         if (sla.rpo() != null) d.put("rpo", Durations.format(sla.rpo()));
         if (sla.rto() != null) d.put("rto", Durations.format(sla.rto()));
         if (lastRestoreTest != null) d.put("last_restore_test_seconds", lastRestoreTest.toMillis() / 1000.0);
+        if (lastVerified != null) d.put("last_verified", lastVerified.toString());
+        if (!rejectedRecords.isEmpty()) d.put("verify_records_rejected", List.copyOf(rejectedRecords));
         return d;
     }
 }

@@ -64,6 +64,35 @@ public final class LocalStore implements Store {
         return true;
     }
 
+    /**
+     * Makes a complete file (on the same file system, e.g. a staged upload) the object
+     * {@code name} unless that exists: fsync, hard link (atomic put-if-absent), directory fsync.
+     * The file itself is left for the caller to remove.
+     *
+     * @return false when the object already existed
+     */
+    public boolean linkIfAbsent(String name, Path file) throws IOException {
+        Path target = path(name);
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        if (Files.exists(target)) return false;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        try {
+            Files.createLink(target, file);
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+        syncDir(dir);
+        return true;
+    }
+
+    /** Whether the object exists. */
+    public boolean exists(String name) {
+        return Files.isRegularFile(path(name));
+    }
+
     private static void syncDir(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

@@ -24,9 +24,16 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A repository on a Cairn backup server ({@code backup.server}), over HTTPS with a bearer token.
- * Transient failures (I/O errors, 5xx) are retried with backoff. Thread-safe.
+ * Transient failures (I/O errors, 5xx) are retried with backoff. Content-named objects of at
+ * least {@link #RESUMABLE_FROM_BYTES} (packs, large index files) are uploaded resumably: after a
+ * cut connection or a server restart the client asks how many bytes the server holds and sends
+ * only the rest (see {@code BackupServer}). Thread-safe.
  */
 public final class ServerStore implements Store {
+
+    /** Objects this large or larger are uploaded resumably; smaller ones in one request. */
+    public static final int RESUMABLE_FROM_BYTES = 1024 * 1024;
+    private static final long MAX_BACKOFF_MS = 5000;
 
     private final URI base;
     private final String prefix;
@@ -96,10 +103,91 @@ public final class ServerStore implements Store {
 
     @Override
     public boolean putIfAbsent(String name, byte[] data, int off, int len) throws IOException {
+        if (len >= RESUMABLE_FROM_BYTES && contentNamed(name)) return putResumable(name, data, off, len);
         HttpResponse<byte[]> r = send(HttpRequest.newBuilder(object(name)).PUT(HttpRequest.BodyPublishers.ofByteArray(data, off, len)), "PUT " + name);
         if (r.statusCode() == 201) return true;
         if (r.statusCode() == 200) return false;
         throw failed("PUT " + name, r);
+    }
+
+    private static boolean contentNamed(String name) {
+        return (name.startsWith("data/") && name.endsWith(".tar")) || name.startsWith("index/") || name.startsWith("snapshots/")
+                || name.startsWith("verify/");
+    }
+
+    private URI upload(String name, String id) {
+        return URI.create(object(name) + "?upload=" + id);
+    }
+
+    /**
+     * Sends the object in one request from the offset the server holds; when the connection is
+     * cut or the server answers 5xx, asks the server how much it holds ({@code HEAD}) and sends
+     * the rest. Attempts that made progress do not count against the retries. A whole object
+     * refused by the server's re-hash is sent once more from the start under a new upload id.
+     */
+    private boolean putResumable(String name, byte[] data, int off, int len) throws IOException {
+        String id = dev.cairn.backup.repo.Wire.hex(dev.cairn.backup.repo.Crypto.random(16));
+        long offset = 0;
+        boolean restarted = false;
+        long backoff = 100;
+        int failures = 0;
+        boolean ask = false;
+        String lastError = "";
+        while (true) {
+            long before = offset;
+            HttpResponse<byte[]> refused = null;
+            try {
+                if (ask) {
+                    HttpResponse<byte[]> h = http.send(HttpRequest.newBuilder(upload(name, id)).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                            .header("Authorization", auth).timeout(Duration.ofSeconds(120)).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    if (h.statusCode() != 200) throw new IOException("HEAD " + name + ": HTTP " + h.statusCode());
+                    offset = h.headers().firstValueAsLong("Upload-Offset").orElse(0);
+                    ask = false;
+                }
+                HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(upload(name, id))
+                        .header("Authorization", auth).header("Content-Range", "bytes " + offset + "-" + (len - 1) + "/" + len)
+                        .timeout(Duration.ofSeconds(120))
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(data, off + (int) offset, len - (int) offset)).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                int st = r.statusCode();
+                if (st == 201) return true;
+                if (st == 200) return false;
+                if (st == 202 || st == 409) {
+                    offset = r.headers().firstValueAsLong("Upload-Offset").orElse(offset);
+                    lastError = "HTTP " + st + " " + new String(r.body(), StandardCharsets.UTF_8).trim();
+                } else if (st == 400 && new String(r.body(), StandardCharsets.UTF_8).contains(BackupErrors.SERVER_HASH.id()) && !restarted) {
+                    restarted = true;
+                    id = dev.cairn.backup.repo.Wire.hex(dev.cairn.backup.repo.Crypto.random(16));
+                    offset = 0;
+                    continue;
+                } else if (st < 500) {
+                    refused = r;
+                } else {
+                    lastError = "HTTP " + st;
+                    ask = true;
+                }
+            } catch (IOException e) {
+                lastError = String.valueOf(e.getMessage());
+                ask = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("PUT " + name);
+            }
+            if (refused != null) throw failed("PUT " + name, refused);
+            if (offset > before) {
+                failures = 0;
+                backoff = 100;
+                continue;
+            }
+            if (++failures > retries) throw new IOException("PUT " + name + " on " + describe() + ": " + lastError);
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("PUT " + name);
+            }
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        }
     }
 
     @Override

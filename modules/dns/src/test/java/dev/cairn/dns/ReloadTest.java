@@ -83,6 +83,9 @@ class ReloadTest {
                 .containsEntry("last_reload", "ok").containsKeys("serial", "loaded_at", "last_reload_at")
                 .doesNotContainKey("last_reload_error");
         java.time.Instant started = java.time.Instant.parse((String) atStart.get("loaded_at"));
+        // The reload counters exist at 0 from the start, so the first failure is an increase an alert sees.
+        assertThat(dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "failure")).isZero();
+        assertThat(dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "success")).isZero();
 
         Files.writeString(zoneFile(), Files.readString(zoneFile()).replace("192.0.2.10", "192.0.2.11"));
         TestHost.await(Duration.ofSeconds(5), "the edited file loaded", () -> "file change".equals(zoneStatus("example.test.").get("loaded_by")));

@@ -102,21 +102,24 @@ final class StatusText {
         List<String> mismatches = texts(d.path("config_hash_mismatches"));
         if (!mismatches.isEmpty()) line("  config drift: " + String.join(", ", mismatches));
         if (d.hasNonNull("witness")) line("  witness: " + plain(d.path("witness")));
+        keyValues(except(d, "node", "quorum", "nodes", "vips", "config_hash_mismatches", "witness"), "  ");
     }
 
     private void proxy(JsonNode d) {
         Table listeners = new Table("LISTENER", "ADDRESS");
         Table forwards = new Table("TCP FORWARD", "SERVICE");
         Table services = new Table("SERVICE", "ENDPOINTS");
+        com.fasterxml.jackson.databind.node.ObjectNode rest = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         d.fields().forEachRemaining(e -> {
             String k = e.getKey();
             if (k.startsWith("listener ")) listeners.row(k.substring(9), e.getValue().asText());
             else if (k.startsWith("tcp ")) forwards.row(k.substring(4), e.getValue().asText());
             else if (k.startsWith("service ")) services.row(k.substring(8), e.getValue().asText());
+            else if (!k.equals("sessions")) rest.set(k, e.getValue()); // sessions: a column of the endpoints' table
         });
         gap(listeners.print("  ") | forwards.print("  "));
         services.print("  ");
-        // sessions: shown per endpoint in the SERVICE table at the end
+        keyValues(rest, "  ");
     }
 
     private void dns(JsonNode d) {
@@ -133,6 +136,7 @@ final class StatusText {
         });
         zones.print("  ");
         for (String e : errors) line("  reload failed, still serving the zone loaded before: " + e);
+        keyValues(except(d, "listen", "udp", "zones"), "  ");
     }
 
     private void replication(JsonNode d) {
@@ -230,6 +234,16 @@ final class StatusText {
                 line(indent + pad(e.getKey(), w) + "  " + plain(v));
             }
         });
+    }
+
+    /** The fields of {@code d} but {@code shown}, for the aligned lines after a module's tables. */
+    private static JsonNode except(JsonNode d, String... shown) {
+        com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        java.util.Set<String> skip = java.util.Set.of(shown);
+        d.fields().forEachRemaining(e -> {
+            if (!skip.contains(e.getKey())) o.set(e.getKey(), e.getValue());
+        });
+        return o;
     }
 
     private static JsonNode mapOf(String key, JsonNode value) {

@@ -24,8 +24,8 @@ class StatusTextTest {
                 "vips":[{"vip":"10.0.0.100/24","dev":"eth0","state":"MASTER","master":"lb1","priority":150,"since":"2026-12-04T09:00:00Z","reason":"highest priority"}],
                 "config_hash_mismatches":["lb2"]}},
               {"name":"proxy","healthy":true,"summary":"1 listeners","details":{"listener web":":8080","tcp 127.0.0.1:3306":"mysql-primary",
-                "service demo":"1/2 endpoints up","sessions":{"demo":{"127.0.0.1:18081":3,"127.0.0.1:18082":0}}}},
-              {"name":"dns","healthy":true,"summary":"1 zone(s)","details":{"listen":"127.0.0.1:5353","udp":"batched",
+                "service demo":"1/2 endpoints up","future_key":"kept","sessions":{"demo":{"127.0.0.1:18081":3,"127.0.0.1:18082":0}}}},
+              {"name":"dns","healthy":true,"summary":"1 zone(s)","details":{"listen":"127.0.0.1:5353","udp":"batched","udp_largest_batch":4,
                 "zones":{"cairn.test.":{"serial":2026120401,"records":13,"file":"zones/cairn.test.zone","loaded_at":"2026-12-04T09:59:00.250Z",
                   "loaded_by":"file change","last_reload":"failed","last_reload_at":"2026-12-04T10:00:00Z",
                   "last_reload_error":"[zones/cairn.test.zone:14: bad address 300.1.1.1]"},
@@ -91,6 +91,8 @@ class StatusTextTest {
         assertThat(cairn).contains("2026-12-04 09:59:00Z  file change  FAILED at 2026-12-04 10:00:00Z");
         assertThat(lineStarting(t, "inline.test.")).contains("(inline records)").contains("ok at 2026-12-04 09:00:00Z");
         assertThat(t).contains("reload failed, still serving the zone loaded before: cairn.test. [zones/cairn.test.zone:14: bad address 300.1.1.1]");
+        // what a section does not lay out is still printed, as aligned lines
+        assertThat(t).contains("\n  udp_largest_batch  4\n").contains("\n  future_key  kept\n").doesNotContain("sessions");
         // replication: a node table, failover state
         assertThat(t).contains("cluster db: primary db1, analysis NoProblem, epoch 2");
         assertThat(lineStarting(t, "db2 ")).containsPattern("127\\.0\\.0\\.1:13307\\s+replica\\s+ok\\s+yes\\s+db1\\s+0\\.25 s \\(heartbeat\\)\\s+yes");

@@ -2,7 +2,11 @@ package dev.cairn.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.core.testing.TestHost;
+import dev.cairn.core.testing.mariadb.MariaDbCluster;
+import dev.cairn.core.testing.mariadb.MariaDbServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +33,9 @@ import org.xbill.DNS.Type;
 /**
  * The dashboards operators already use, unmodified, against a running Cairn: Debian's Prometheus
  * scrapes the built distribution (the demo config: proxy with traffic through it, DNS with
- * queries, metrics) every second for {@link #SCRAPE_WINDOW}, then every panel's queries of the
+ * queries, metrics; a real MariaDB primary and replica under the replication module, switched
+ * over once; a backup job that runs, with an SLA and a copy in a second repository) every second
+ * for {@link #SCRAPE_WINDOW}, then every panel's queries of the
  * community dashboards in ../shared/dashboards and of Cairn's own in docs/monitoring/dashboards
  * are asked of Prometheus with the template variables resolved. A panel has data when one of its
  * queries returns at least one series. Prints N of M per dashboard and the panels without data.
@@ -63,10 +69,14 @@ class DashboardsIT {
     record Floor(double share, List<String> mustHaveData) {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     static Path dir;
 
     private static CairnProcess cairn;
+    private static String metricsUrl;
+    private static MariaDbCluster db;
     private static int https;
     private static int tcp;
     private static Prometheus prometheus;
@@ -77,10 +87,30 @@ class DashboardsIT {
         DemoConfig demo = DemoConfig.onFreePorts(dir);
         https = TestHost.freePort();
         tcp = TestHost.freePort();
+        db = MariaDbCluster.start(dir.resolve("db"), 1);
         withEveryModule(demo);
+        firstBackupAndItsCopy(demo);
         cairn = CairnProcess.start(dir, "run", "-c", demo.config().toString(), "--node", "lb1");
         cairn.awaitHttp("http://127.0.0.1:" + demo.admin() + "/api/status");
-        cairn.awaitHttp("http://127.0.0.1:" + demo.metrics() + "/metrics");
+        metricsUrl = "http://127.0.0.1:" + demo.metrics() + "/metrics";
+        cairn.awaitHttp(metricsUrl);
+        String admin = "http://127.0.0.1:" + demo.admin();
+        String[] seen = {""};
+        try {
+            TestHost.await(Duration.ofSeconds(30), "replication sees node1 as the primary", () -> {
+                try {
+                    JsonNode st = JSON.readTree(CairnProcess.get(admin + "/api/status").body());
+                    for (JsonNode m : st.path("modules")) {
+                        if (m.path("name").asText().equals("replication")) seen[0] = m.toString();
+                    }
+                    return seen[0].contains("\"primary\":\"node1\"");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; replication: " + seen[0], e);
+        }
         prometheus = Prometheus.start(dir, """
                 global:
                   scrape_interval: 1s
@@ -91,7 +121,62 @@ class DashboardsIT {
                       - targets: ['127.0.0.1:%d']
                 """.formatted(demo.metrics()));
         prometheus.awaitTargetsUp(1);
+        // A planned switchover (the failover panels show a real one) and a backup run in the daemon
+        // (its duration, added bytes, verification), both while Prometheus scrapes.
+        HttpResponse<String> sw = CairnProcess.post(admin + "/api/modules/replication/switchover?cluster=db&to=node2");
+        assertThat(sw.statusCode()).as(sw.body()).isEqualTo(200);
+        assertThat(JSON.readTree(sw.body()).path("ok").asBoolean()).as(sw.body()).isTrue();
+        HttpResponse<String> run = CairnProcess.post(admin + "/api/modules/backup/run?job=files");
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(200);
         traffic(demo, SCRAPE_WINDOW);
+    }
+
+    /**
+     * The demo's replication and backup sections replaced by ones this test owns: the MariaDB
+     * primary + replica (monitored as root, failover manual so a switchover can be asked for), and
+     * a job backing up a directory every minute into a local repository, with an SLA, plus a
+     * second repository that holds a copy (the copy-lag panel).
+     */
+    private static String ownReplicationAndBackup() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Files.writeString(data.resolve("a.txt"), "backed up by DashboardsIT\n");
+        Files.writeString(dir.resolve("repl.pw"), MariaDbServer.REPL_PASSWORD + "\n");
+        StringBuilder y = new StringBuilder("replication:\n  clusters:\n    db:\n      nodes:\n");
+        for (MariaDbServer n : db.nodes()) {
+            y.append("        - { address: ").append(n.address()).append(", name: ").append(n.name()).append(" }\n");
+        }
+        y.append("""
+                      user: root
+                      password: ""
+                      interval: 250ms
+                      connect_timeout: 500ms
+                      read_timeout: 1s
+                      heartbeat: { interval: 250ms }
+                      publish: { primary: mysql-primary, replicas: mysql-replicas }
+                      failover: { mode: manual, durability: available, replication_password_file: repl.pw }
+                backup:
+                  repositories:
+                    main: { path: backups/main, key_file: backups/key, create: true }
+                    offsite: { path: backups/offsite, key_file: backups/key, create: true }
+                  jobs:
+                    files:
+                      source: { directory: { paths: [data] } }
+                      schedule: every 1m
+                      repository: main
+                      keep: { last: 10 }
+                      sla: { rpo: 3m, versions: 1, verify: restore-test, rto: 1m }
+                """);
+        return y.toString();
+    }
+
+    /** One snapshot and its copy in the second repository before the daemon starts (the CLI, as an operator would). */
+    private static void firstBackupAndItsCopy(DemoConfig demo) throws Exception {
+        String c = demo.config().toString();
+        // The copy goes to an empty store: it becomes a mirror (same config and keys), as `cairn backup copy` makes one.
+        for (String[] args : new String[][] {{"backup", "-c", c, "run", "files"}, {"backup", "-c", c, "copy", "main", "offsite"}}) {
+            CairnProcess.Result r = CairnProcess.run(dir, args);
+            assertThat(r.exit()).as(String.join(" ", args) + ": " + r.stdout() + r.stderr()).isZero();
+        }
     }
 
     /**
@@ -109,6 +194,11 @@ class DashboardsIT {
         assertThat(openssl.waitFor()).as("openssl req").isZero();
         Files.writeString(dir.resolve("cluster.secret"), "dashboards-test-secret-0123456789abcdef\n");
         String yaml = Files.readString(demo.config());
+        // The demo's replication and backup sections (a sandbox that is not running here, a
+        // repository outside the test directory) come last: this test's own replace them.
+        int own = yaml.indexOf("\nreplication:\n");
+        assertThat(own).as("the demo config has a replication section").isPositive();
+        yaml = yaml.substring(0, own + 1) + ownReplicationAndBackup();
         int advert1 = TestHost.freePort();
         int advert2 = TestHost.freePort();
         yaml = yaml.replace("proxy:\n  listeners:\n", "proxy:\n  tcp:\n    - { bind: \"127.0.0.1:" + tcp + "\", service: demo }\n"
@@ -153,6 +243,7 @@ class DashboardsIT {
         report.forEach((k, v) -> System.out.println("DashboardsIT " + k + ": " + v));
         if (prometheus != null) prometheus.close();
         if (cairn != null) cairn.close();
+        if (db != null) db.close();
     }
 
     /** shared/dashboards beside the checkout: the project root's parent, or (in a worktree) one further up. */
@@ -182,16 +273,15 @@ class DashboardsIT {
         assertThat(failures).isEmpty();
     }
 
-    /** Cairn's own dashboards whose module exists and runs here: every panel must have data. */
+    /** Cairn's own dashboards, one per module (all of them run here): every panel must have data. */
     static final List<String> OWN_RUNNING = List.of("cairn-overview.json", "cairn-proxy.json", "cairn-dns.json",
-            "cairn-cluster.json");
+            "cairn-cluster.json", "cairn-replication.json", "cairn-backup.json");
 
     /**
      * Cairn's own dashboards (docs/monitoring/dashboards): the shape Grafana 10 imports (fixed uid,
      * datasource / job / instance variables, a unit on every panel, {@code $__rate_interval} in
-     * every range), every query parses, and for the modules running here every panel has data.
-     * The replication and backup dashboards are written against those modules' issues: they must
-     * parse until the modules land, then join {@link #OWN_RUNNING}.
+     * every range), every query parses, and every panel of every one has data (each module runs
+     * here), with no exception.
      */
     @Test
     void cairnDashboardsParseAndFillCompletelyForTheModulesThatRun() throws Exception {
@@ -200,7 +290,7 @@ class DashboardsIT {
         try (var s = Files.list(dirOwn)) {
             files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted().toList();
         }
-        assertThat(files).containsAll(OWN_RUNNING).contains("cairn-replication.json", "cairn-backup.json");
+        assertThat(files).containsExactlyInAnyOrderElementsOf(OWN_RUNNING);
         List<String> failures = new ArrayList<>();
         for (String f : files) {
             Dashboard d = Dashboard.read(dirOwn.resolve(f));
@@ -222,9 +312,38 @@ class DashboardsIT {
             Coverage c = coverage(d);
             report.put(f, c.summary());
             if (!c.errors().isEmpty()) failures.add(f + ": " + c.errors());
-            if (OWN_RUNNING.contains(f) && !c.empty().isEmpty()) failures.add(f + ": panels without data " + c.empty());
+            if (!c.empty().isEmpty()) failures.add(f + ": panels without data " + c.empty());
         }
         assertThat(failures).isEmpty();
+    }
+
+    /**
+     * Every metric the shipped alert rules (docs/monitoring/alerts) read is one this Cairn serves:
+     * a rule on a name no module exports can never fire, and promtool's unit tests (which feed it
+     * made-up series) would not notice.
+     */
+    @Test
+    void everyMetricTheAlertRulesReadIsServed() throws Exception {
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("\\b((?:cairn|haproxy|bind|mysql|node)_[a-zA-Z0-9_:]*)");
+        java.util.Set<String> read = new java.util.TreeSet<>();
+        for (Map<String, Object> rule : MonitoringRulesIT.alerts().values()) {
+            java.util.regex.Matcher m = name.matcher(String.valueOf(rule.get("expr")));
+            while (m.find()) read.add(m.group(1));
+        }
+        assertThat(read).as("metrics the alert rules read").hasSizeGreaterThan(15);
+        List<String> missing = new ArrayList<>();
+        for (String metric : read) {
+            if (!prometheus.query(metric).hasData()) missing.add(metric);
+        }
+        assertThat(missing).as("metrics alert rules read that no running module serves").isEmpty();
+    }
+
+    /** With every module on and busy, the one exposition passes promtool but for the names the incumbents' own exporters use. */
+    @Test
+    void theExpositionWithEveryModulePassesPromtool() throws Exception {
+        String text = CairnProcess.get(metricsUrl).body();
+        assertThat(text).contains("\nnode_", "\nhaproxy_", "\nbind_", "\nmysql_", "\ncairn_backup_", "\ncairn_replication_", "\ncairn_vip_");
+        assertThat(RunningCairnIT.promtoolProblems(text)).as("promtool check metrics, less docs/monitoring/promtool-allowlist.txt").isEmpty();
     }
 
     record Coverage(int panels, List<String> withData, List<String> empty, List<String> errors) {

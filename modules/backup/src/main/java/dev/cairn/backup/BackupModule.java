@@ -144,6 +144,9 @@ public final class BackupModule implements Module<BackupConfig> {
         this.ctx = mctx;
         this.config = c;
         this.metrics = new BackupMetrics(mctx.metrics());
+        // The counters at 0 from the start: rate(), increase() and the alerts see a series before the first failure.
+        c.jobs().keySet().forEach(metrics.failures::labelValues);
+        c.repositories().keySet().forEach(metrics.storeErrors::labelValues);
         this.sla = new dev.cairn.backup.sla.SlaBoard(c, mctx.configDir(), mctx.metrics(), java.time.Clock.systemUTC());
         this.runner = new JobRunner(c, mctx.configDir(), metrics, mctx.catalog(), sla);
         java.util.concurrent.ScheduledThreadPoolExecutor s = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {

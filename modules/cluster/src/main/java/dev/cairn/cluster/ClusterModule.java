@@ -48,6 +48,11 @@ public final class ClusterModule implements Module<ClusterConfig> {
     }
 
     @Override
+    public List<ClusterErrors> errors() {
+        return List.of(ClusterErrors.values());
+    }
+
+    @Override
     public void validate(ClusterConfig config, ValidationContext ctx) {
         Set<String> names = new HashSet<>();
         Set<String> addresses = new HashSet<>();
@@ -157,7 +162,7 @@ public final class ClusterModule implements Module<ClusterConfig> {
             // not as "Operation not permitted" at the first takeover.
             List<String> missing = dev.cairn.spi.Capabilities.missing("CAP_NET_ADMIN", "CAP_NET_RAW");
             if (!missing.isEmpty()) {
-                throw new IllegalStateException("CAIRN-CLUSTER-0006: missing capability " + String.join(", ", missing)
+                throw new IllegalStateException(ClusterErrors.CAPABILITY_MISSING.id() + ": missing capability " + String.join(", ", missing)
                         + ": the linux driver needs CAP_NET_ADMIN to add and remove VIPs and CAP_NET_RAW for gratuitous ARP"
                         + " (the packaged unit grants both; with driver type none or script it needs neither)");
             }

@@ -70,6 +70,35 @@ public final class DnsModule implements Module<DnsConfig> {
     private volatile TsigKeys keys = TsigKeys.NONE;
     private final Map<Name, PreparedZone.Stamp> failedStamps = new HashMap<>();
     private volatile String lastError;
+    /** Per zone: when and from where it was last loaded, and how the last attempt went (status details). */
+    private final Map<Name, ZoneLoad> loads = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A zone's last successful load ({@code file} as the config writes it, or null for inline
+     * records only; {@code by}: start, config reload or file change) and its last attempt.
+     */
+    record ZoneLoad(String file, java.time.Instant loadedAt, String by, java.time.Instant attemptAt, String error) {
+
+        static ZoneLoad loaded(PreparedZone z, String by) {
+            java.time.Instant now = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            return new ZoneLoad(z.config().file() == null ? null : z.config().file().toString(), now, by, now, null);
+        }
+
+        ZoneLoad failed(String why) {
+            return new ZoneLoad(file, loadedAt, by, java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), why);
+        }
+
+        Map<String, Object> details() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("file", file == null ? "(inline records)" : file);
+            m.put("loaded_at", loadedAt.toString());
+            m.put("loaded_by", by);
+            m.put("last_reload", error == null ? "ok" : "failed");
+            m.put("last_reload_at", attemptAt.toString());
+            if (error != null) m.put("last_reload_error", error);
+            return m;
+        }
+    }
 
     @Override
     public String name() {
@@ -176,6 +205,8 @@ public final class DnsModule implements Module<DnsConfig> {
         keys = TsigKeys.load(config.tsigKeys(), dir);
         zoneConfigs = zoneConfigs(zones);
         store.replaceAll(zones, config.healthTtl());
+        loads.clear();
+        for (PreparedZone z : zones) loads.put(z.origin(), ZoneLoad.loaded(z, "start"));
         handler = new QueryHandler(store, metrics, settings(config, zones, keys));
         startListeners(config);
         subscription = ctx.catalog().subscribe(event -> store.refreshFromCatalog());
@@ -218,9 +249,13 @@ public final class DnsModule implements Module<DnsConfig> {
         keys = nextKeys;
         zoneConfigs = zoneConfigs(zones);
         store.replaceAll(zones, next.healthTtl());
+        for (PreparedZone z : zones) loads.put(z.origin(), ZoneLoad.loaded(z, "config reload"));
         handler.settings(settings);
         removed.removeAll(zoneConfigs.keySet());
-        for (Name n : removed) metrics.zoneRemoved(n.toString());
+        for (Name n : removed) {
+            metrics.zoneRemoved(n.toString());
+            loads.remove(n);
+        }
         if (!next.zoneReloadInterval().equals(config.zoneReloadInterval())) {
             if (poller != null) poller.shutdownNow();
             poller = null;
@@ -238,7 +273,15 @@ public final class DnsModule implements Module<DnsConfig> {
         List<String> errors = new ArrayList<>();
         for (Map.Entry<String, ZoneConfig> e : config.zones().entrySet()) {
             PreparedZone pz = PreparedZone.read(e.getKey(), e.getValue(), dir);
-            if (!pz.ok()) errors.add("zone " + e.getKey() + ": " + pz.problems());
+            if (!pz.ok()) {
+                errors.add("zone " + e.getKey() + ": " + pz.problems());
+                // A rejected reload keeps the zone serving as loaded before: its status says the attempt failed.
+                try {
+                    loads.computeIfPresent(PreparedZone.parseOrigin(e.getKey()), (n, l) -> l.failed(pz.problems().toString()));
+                } catch (TextParseException bad) {
+                    // not a zone that is loaded
+                }
+            }
             zones.add(pz);
         }
         if (!errors.isEmpty()) throw new IllegalStateException(DnsErrors.ZONE_INVALID.id() + " " + String.join("; ", errors));
@@ -332,12 +375,14 @@ public final class DnsModule implements Module<DnsConfig> {
                 if (next.ok()) {
                     failedStamps.remove(origin);
                     store.replace(next);
+                    loads.put(origin, ZoneLoad.loaded(next, "file change"));
                     metrics.zoneReload(origin.toString(), true);
                     log.info("zone {} reloaded from {} (serial {})", origin, file, store.zone(origin).serial());
                 } else {
                     failedStamps.put(origin, now);
                     metrics.zoneReload(origin.toString(), false);
                     lastError = "zone " + origin + ": " + next.problems();
+                    loads.computeIfPresent(origin, (n, l) -> l.failed(next.problems().toString()));
                     for (ZoneProblem zp : next.problems()) {
                         log.atError().addKeyValue("error_id", DnsErrors.ZONE_FILE_NOT_LOADED.id())
                                 .log("zone {} not reloaded, still serving serial {}: {}", origin,
@@ -422,8 +467,12 @@ public final class DnsModule implements Module<DnsConfig> {
         if (s == null || u == null) return ModuleStatus.down("not started");
         Map<String, Object> zones = new LinkedHashMap<>();
         for (ZoneStore.Slot slot : s.slots()) {
-            zones.put(slot.data().origin().toString(), Map.of("serial", slot.data().serial(),
-                    "records", slot.data().recordCount()));
+            Map<String, Object> z = new LinkedHashMap<>();
+            z.put("serial", slot.data().serial());
+            z.put("records", slot.data().recordCount());
+            ZoneLoad l = loads.get(slot.data().origin());
+            if (l != null) z.putAll(l.details());
+            zones.put(slot.data().origin().toString(), z);
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("listen", dev.cairn.spi.config.HostPort.display(u.address()));

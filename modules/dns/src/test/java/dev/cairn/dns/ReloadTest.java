@@ -70,6 +70,70 @@ class ReloadTest {
         assertThat(dns.module().status().details().get("last_zone_error").toString()).contains("example.test.zone:");
     }
 
+    @SuppressWarnings("unchecked")
+    private java.util.Map<String, Object> zoneStatus(String zone) {
+        return (java.util.Map<String, Object>) ((java.util.Map<String, Object>) dns.module().status().details().get("zones")).get(zone);
+    }
+
+    @Test
+    void statusShowsEachZonesLastLoadItsFileAndTheLastAttemptsResult() throws Exception {
+        dns = DnsFixture.start(dir, YAML);
+        java.util.Map<String, Object> atStart = zoneStatus("example.test.");
+        assertThat(atStart).containsEntry("file", "zones/example.test.zone").containsEntry("loaded_by", "start")
+                .containsEntry("last_reload", "ok").containsKeys("serial", "loaded_at", "last_reload_at")
+                .doesNotContainKey("last_reload_error");
+        java.time.Instant started = java.time.Instant.parse((String) atStart.get("loaded_at"));
+        // The reload counters exist at 0 from the start, so the first failure is an increase an alert sees.
+        assertThat(dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "failure")).isZero();
+        assertThat(dns.host.metric("cairn_dns_zone_reloads", "zone", "example.test.", "result", "success")).isZero();
+
+        Files.writeString(zoneFile(), Files.readString(zoneFile()).replace("192.0.2.10", "192.0.2.11"));
+        TestHost.await(Duration.ofSeconds(5), "the edited file loaded", () -> "file change".equals(zoneStatus("example.test.").get("loaded_by")));
+        java.util.Map<String, Object> edited = zoneStatus("example.test.");
+        java.time.Instant reloaded = java.time.Instant.parse((String) edited.get("loaded_at"));
+        assertThat(reloaded).isAfterOrEqualTo(started);
+        assertThat(edited).containsEntry("last_reload", "ok");
+
+        // A broken edit: the zone keeps the load before it; the attempt is reported failed, with the line.
+        Files.writeString(zoneFile(), Files.readString(zoneFile()) + "oops IN A 300.1.1.1\n");
+        TestHost.await(Duration.ofSeconds(5), "the broken edit reported", () -> "failed".equals(zoneStatus("example.test.").get("last_reload")));
+        java.util.Map<String, Object> broken = zoneStatus("example.test.");
+        assertThat(broken).containsEntry("loaded_at", edited.get("loaded_at")).containsEntry("loaded_by", "file change");
+        assertThat((String) broken.get("last_reload_error")).contains("example.test.zone:");
+        assertThat(a("www.example.test")).containsExactly("192.0.2.11");
+        // The console's DNS section and cairn status show the same: the load before, and the failed attempt.
+        String page = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(dns.host.adminUrl() + "/")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(page).containsPattern("<tr data-zone=\"example\\.test\\.\" class=\"alarm\"><td>example\\.test\\.</td><td>\\d+</td>"
+                + "<td>\\d+</td><td>zones/example\\.test\\.zone</td><td>[-0-9]+ [:0-9]+Z</td><td>file change</td>"
+                + "<td class=\"wrap bad\">FAILED at [-0-9]+ [:0-9]+Z: \\[.*example\\.test\\.zone:");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            dev.cairn.core.cli.Main.execute("status", "--url", dns.host.adminUrl());
+        } finally {
+            System.setOut(old);
+        }
+        assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .containsPattern("(?m)^  example\\.test\\.\\s+\\d+\\s+\\d+\\s+zones/example\\.test\\.zone\\s+[-0-9]+ [:0-9]+Z\\s+file change\\s+FAILED at ")
+                .contains("reload failed, still serving the zone loaded before: example.test. [");
+
+        // Fixed: picked up again; then a config reload re-reads the file.
+        Files.writeString(zoneFile(), Files.readString(zoneFile()).replace("oops IN A 300.1.1.1\n", ""));
+        TestHost.await(Duration.ofSeconds(5), "the fixed file loaded", () -> "ok".equals(zoneStatus("example.test.").get("last_reload")));
+        ReloadResult r = dns.host.reload(YAML.replace("100ms", "200ms"));
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        java.util.Map<String, Object> after = zoneStatus("example.test.");
+        assertThat(after).containsEntry("loaded_by", "config reload").containsEntry("last_reload", "ok").doesNotContainKey("last_reload_error");
+    }
+
+    @Test
+    void inlineZonesSayTheyHaveNoFile() throws Exception {
+        dns = DnsFixture.start(dir, zonesYaml(List.of("inline.test")));
+        assertThat(zoneStatus("inline.test.")).containsEntry("file", "(inline records)").containsEntry("last_reload", "ok");
+    }
+
     @Test
     void configReloadAddsAndRemovesZonesAndAnInvalidOneChangesNothing() throws Exception {
         dns = DnsFixture.start(dir, YAML);

@@ -102,7 +102,7 @@ public final class AdminServer {
         s.setExecutor(pool);
         s.createContext("/", this::handle);
         s.start();
-        log.info("admin API listening on {}", s.getAddress());
+        log.info("admin API listening on {}", dev.cairn.spi.config.HostPort.display(s.getAddress()));
         return s;
     }
 

@@ -294,13 +294,27 @@ final class Console {
         if (d.get("last_zone_error") != null) {
             b.append("<p class=\"bad\">last zone error: ").append(esc(d.get("last_zone_error"))).append("</p>");
         }
-        b.append("<div class=\"scroll\"><table><tr><th>zone</th><th>serial</th><th>records</th></tr>");
+        b.append("<div class=\"scroll\"><table><tr><th>zone</th><th>serial</th><th>records</th><th>file</th>")
+                .append("<th>last loaded</th><th>by</th><th>last reload attempt</th></tr>");
         Object zones = d.get("zones");
         if (zones instanceof Map<?, ?> zm) {
             for (Map.Entry<?, ?> z : zm.entrySet()) {
                 Map<String, Object> zv = z.getValue() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-                b.append("<tr><td>").append(esc(z.getKey())).append("</td><td>").append(esc(zv.getOrDefault("serial", "")))
-                        .append("</td><td>").append(esc(zv.getOrDefault("records", ""))).append("</td></tr>");
+                boolean failed = "failed".equals(zv.get("last_reload"));
+                b.append("<tr data-zone=\"").append(esc(z.getKey())).append("\"").append(failed ? " class=\"alarm\"" : "")
+                        .append("><td>").append(esc(z.getKey())).append("</td><td>").append(esc(zv.getOrDefault("serial", "")))
+                        .append("</td><td>").append(esc(zv.getOrDefault("records", ""))).append("</td><td>")
+                        .append(esc(zv.getOrDefault("file", ""))).append("</td><td>").append(esc(zv.getOrDefault("loaded_at", "")))
+                        .append("</td><td>").append(esc(zv.getOrDefault("loaded_by", ""))).append("</td><td class=\"wrap ");
+                if (zv.get("last_reload") == null) {
+                    b.append("\">");
+                } else if (failed) {
+                    b.append("bad\">FAILED at ").append(esc(zv.get("last_reload_at"))).append(": ")
+                            .append(esc(zv.getOrDefault("last_reload_error", ""))).append(" (still serving the version loaded before)");
+                } else {
+                    b.append("ok\">ok at ").append(esc(zv.get("last_reload_at")));
+                }
+                b.append("</td></tr>");
             }
         }
         b.append("</table></div></section>");

@@ -127,7 +127,7 @@ public final class Host implements AdminApi, AutoCloseable {
         lastReloadTime.set(clock.millis() / 1000.0);
         lastReload = new ReloadResult(true, startedAt, cfg.hash(), List.of(), List.of("started"));
         log.info("cairn started: node {}, config {} ({}), admin on {}, modules [{}]", node, file, cfg.hash(),
-                admin.address(), String.join(", ", running.keySet()));
+                dev.cairn.spi.config.HostPort.display(admin.address()), String.join(", ", running.keySet()));
     }
 
     /**
@@ -166,7 +166,7 @@ public final class Host implements AdminApi, AutoCloseable {
         if (!adminChange.isEmpty()) {
             try {
                 admin.rebind(next.admin(), next.dir());
-                applied.add("admin API now on " + admin.address());
+                applied.add("admin API now on " + dev.cairn.spi.config.HostPort.display(admin.address()));
             } catch (Exception e) {
                 errors.add("admin: cannot apply " + next.admin().listen() + ": " + e.getMessage() + " (old listener kept)");
             }

@@ -33,6 +33,35 @@ public final class Exporters {
     private Exporters() {
     }
 
+    /**
+     * bind_exporter's families (the ones with data on an authoritative server). bind_exporter is
+     * not packaged in Debian, so it cannot run beside Cairn: this is its table, read from its source
+     * (prometheus-community/bind_exporter, bind_exporter.go at commit
+     * 74dfab7cfc82ef11ad99e62a988221c0eb2420ec, the {@code prometheus.NewDesc} calls).
+     */
+    public static final Map<String, Family> BIND_EXPORTER = Map.ofEntries(
+            family("bind_up", "gauge"),
+            family("bind_boot_time_seconds", "gauge"),
+            family("bind_config_time_seconds", "gauge"),
+            family("bind_incoming_queries_total", "counter", "type"),
+            family("bind_incoming_requests_total", "counter", "opcode"),
+            family("bind_responses_total", "counter", "result"),
+            family("bind_response_rcodes_total", "counter", "rcode"),
+            family("bind_query_errors_total", "counter", "error"),
+            family("bind_query_duplicates_total", "counter"),
+            family("bind_query_recursions_total", "counter"),
+            family("bind_zone_transfer_success_total", "counter"),
+            family("bind_zone_transfer_failure_total", "counter"),
+            family("bind_zone_transfer_rejected_total", "counter"),
+            family("bind_tasks_running", "gauge"),
+            family("bind_worker_threads", "gauge"),
+            // bind_exporter writes a counter without _total; the Java client cannot, so Cairn's is a gauge (see BindMetrics).
+            family("bind_zone_serial", "gauge", "view", "zone_name"));
+
+    private static Map.Entry<String, Family> family(String name, String type, String... labels) {
+        return Map.entry(name, new Family(name, type, new TreeSet<>(List.of(labels))));
+    }
+
     /** One family as a dashboard sees it: the name queried, its TYPE, the label names of its samples. */
     public record Family(String name, String type, SortedSet<String> labels) {
     }

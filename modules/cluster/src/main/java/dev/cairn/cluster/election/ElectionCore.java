@@ -1,5 +1,6 @@
 package dev.cairn.cluster.election;
 
+import dev.cairn.cluster.ClusterErrors;
 import dev.cairn.cluster.ClusterConfig;
 import dev.cairn.cluster.NodeConfig;
 import dev.cairn.cluster.TrackConfig;
@@ -386,7 +387,7 @@ public final class ElectionCore {
         // A flood of forged packets must not flood the log: one line per interval at most.
         if (lastRejectLogNanos == Long.MIN_VALUE || lastEventNanos - lastRejectLogNanos > intervalNanos()) {
             lastRejectLogNanos = lastEventNanos;
-            log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0001").log("[{}] advert rejected ({}): {}", self, result, why);
+            log.atWarn().addKeyValue("error_id", ClusterErrors.ADVERT_REJECTED.id()).log("[{}] advert rejected ({}): {}", self, result, why);
         }
     }
 
@@ -566,7 +567,7 @@ public final class ElectionCore {
                     stepDown(v, faultWhy);
                     transition(v, VipState.FAULT, faultWhy);
                 } else if (!holdsQuorum(v, now)) {
-                    log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0002")
+                    log.atError().addKeyValue("error_id", ClusterErrors.QUORUM_LOST.id())
                             .log("[{}] VIP {}: lost quorum ({}), releasing it", self, v.cfg.key(), quorumText(now));
                     stepDown(v, "lost quorum");
                 } else if (effectivePriority(v) < v.leaderPriority) {

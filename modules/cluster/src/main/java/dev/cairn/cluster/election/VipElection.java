@@ -1,5 +1,6 @@
 package dev.cairn.cluster.election;
 
+import dev.cairn.cluster.ClusterErrors;
 import dev.cairn.cluster.ClusterConfig;
 import dev.cairn.cluster.NodeConfig;
 import dev.cairn.cluster.QuorumMode;
@@ -204,7 +205,7 @@ public final class VipElection implements AutoCloseable {
             } catch (IOException e) {
                 if (running) log.warn("[{}] cluster socket error: {}", self, e.toString());
             } catch (RuntimeException e) {
-                log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0005").setCause(e).log("[{}] election loop error: {}", self, e.toString());
+                log.atError().addKeyValue("error_id", ClusterErrors.ELECTION_LOOP_FAILED.id()).setCause(e).log("[{}] election loop error: {}", self, e.toString());
             }
         }
     }
@@ -234,7 +235,7 @@ public final class VipElection implements AutoCloseable {
             // A flood of forged packets must not flood the log: one line per interval at most.
             if (lastRejectLogNanos == Long.MIN_VALUE || now - lastRejectLogNanos > core.intervalNanos()) {
                 lastRejectLogNanos = now;
-                log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0001").log("[{}] advert rejected ({}): {}",
+                log.atWarn().addKeyValue("error_id", ClusterErrors.ADVERT_REJECTED.id()).log("[{}] advert rejected ({}): {}",
                         self, e.result(), packet.getSocketAddress() + ": " + e.getMessage());
             }
             return true;
@@ -255,7 +256,7 @@ public final class VipElection implements AutoCloseable {
                     try {
                         driver.acquire(vc);
                     } catch (Exception ex) {
-                        log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("[{}] VIP {}: could not take it: {}",
+                        log.atError().addKeyValue("error_id", ClusterErrors.VIP_DRIVER_FAILED.id()).log("[{}] VIP {}: could not take it: {}",
                                 self, vc.key(), ex.getMessage());
                         String msg = ex.getMessage();
                         submit(() -> perform(core.step(new Event.AcquireFailed(vc.key(), msg, System.nanoTime()))));
@@ -267,7 +268,7 @@ public final class VipElection implements AutoCloseable {
                     try {
                         driver.release(vc);
                     } catch (Exception ex) {
-                        log.atError().addKeyValue("error_id", "CAIRN-CLUSTER-0003").log("[{}] VIP {}: could not release it: {}",
+                        log.atError().addKeyValue("error_id", ClusterErrors.VIP_DRIVER_FAILED.id()).log("[{}] VIP {}: could not release it: {}",
                                 self, vc.key(), ex.getMessage());
                     } finally {
                         submit(() -> perform(core.step(new Event.Released(vc.key()))));

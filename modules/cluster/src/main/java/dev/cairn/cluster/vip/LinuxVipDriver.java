@@ -1,5 +1,6 @@
 package dev.cairn.cluster.vip;
 
+import dev.cairn.cluster.ClusterErrors;
 import dev.cairn.cluster.DriverConfig;
 import dev.cairn.cluster.VipConfig;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class LinuxVipDriver implements VipDriver {
         this.arpingCommand = arpingCommand;
         this.arping = Arping.detect(arpingCommand);
         if (arping == Arping.MISSING) {
-            log.atWarn().addKeyValue("error_id", "CAIRN-CLUSTER-0004")
+            log.atWarn().addKeyValue("error_id", ClusterErrors.ARPING_MISSING.id())
                     .log("no arping installed: VIPs will be added without gratuitous ARP (install iputils-arping)");
         }
         this.announcer = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -239,11 +239,16 @@ public final class DnsMetrics {
     public void zoneLoaded(String zone, long zoneSerial, int recordCount) {
         serial.labelValues(zone).set(zoneSerial);
         records.labelValues(zone).set(recordCount);
+        // Both results at 0 from the first load: increase() and the zone-reload alert see the first failure.
+        zoneReloads.labelValues(zone, "success");
+        zoneReloads.labelValues(zone, "failure");
     }
 
     public void zoneRemoved(String zone) {
         serial.remove(zone);
         records.remove(zone);
+        zoneReloads.remove(zone, "success");
+        zoneReloads.remove(zone, "failure");
     }
 
     public void zoneReload(String zone, boolean ok) {

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Rcode;
@@ -20,39 +19,17 @@ import org.xbill.DNS.Type;
 
 /**
  * The DNS module's bind_* families against bind_exporter's names, types and labels. bind_exporter
- * is not packaged in Debian, so it cannot run here: {@link #BIND_EXPORTER} is its documented
- * families, read from its source (prometheus-community/bind_exporter, bind_exporter.go at commit
- * 74dfab7cfc82ef11ad99e62a988221c0eb2420ec, the {@code prometheus.NewDesc} table), and every bind_*
- * family Cairn serves must be one of them with the same type and label names.
+ * is not packaged in Debian, so it cannot run here: {@link Exporters#BIND_EXPORTER} is its
+ * documented families, read from its source, and every bind_* family Cairn serves must be one of
+ * them with the same type and label names.
  */
 class BindExporterFamiliesTest {
 
-    /** bind_exporter's families (the ones with data on an authoritative server), as in its source. */
-    private static final Map<String, Family> BIND_EXPORTER = Map.ofEntries(
-            family("bind_up", "gauge"),
-            family("bind_boot_time_seconds", "gauge"),
-            family("bind_config_time_seconds", "gauge"),
-            family("bind_incoming_queries_total", "counter", "type"),
-            family("bind_incoming_requests_total", "counter", "opcode"),
-            family("bind_responses_total", "counter", "result"),
-            family("bind_response_rcodes_total", "counter", "rcode"),
-            family("bind_query_errors_total", "counter", "error"),
-            family("bind_query_duplicates_total", "counter"),
-            family("bind_query_recursions_total", "counter"),
-            family("bind_zone_transfer_success_total", "counter"),
-            family("bind_zone_transfer_failure_total", "counter"),
-            family("bind_zone_transfer_rejected_total", "counter"),
-            family("bind_tasks_running", "gauge"),
-            family("bind_worker_threads", "gauge"),
-            // bind_exporter writes a counter without _total; the Java client cannot, so Cairn's is a gauge (see BindMetrics).
-            family("bind_zone_serial", "gauge", "view", "zone_name"));
+    /** bind_exporter's families, from its source (the table lives with the other exporters' helpers). */
+    private static final Map<String, Family> BIND_EXPORTER = Exporters.BIND_EXPORTER;
 
     @TempDir
     Path dir;
-
-    private static Map.Entry<String, Family> family(String name, String type, String... labels) {
-        return Map.entry(name, new Family(name, type, new TreeSet<>(List.of(labels))));
-    }
 
     @Test
     void bindFamiliesHaveBindExportersShapeAndCountWhatWasAnswered() throws Exception {

@@ -151,6 +151,8 @@ public final class MariaDbServer implements AutoCloseable {
                 "--port=" + port,
                 "--socket=" + socket,
                 "--pid-file=" + dir.resolve("mysqld.pid"),
+                // Its own temporary files: /tmp is shared with every other test on the machine.
+                "--tmpdir=" + dir,
                 "--log-error=" + errorLog,
                 "--server-id=" + serverId,
                 "--report-host=" + host(),

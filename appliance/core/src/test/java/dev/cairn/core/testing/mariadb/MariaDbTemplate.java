@@ -70,6 +70,8 @@ final class MariaDbTemplate {
                 "--datadir=" + data,
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
+                // Its temporary tables beside it: a shared /tmp lost one once ("Unknown table 'mysql.tmp_proxies_priv'").
+                "--tmpdir=" + base,
                 "--extra-file=" + extra));
         cmd.addAll(COMMON_ARGS);
         Path log = base.resolve("install.log");

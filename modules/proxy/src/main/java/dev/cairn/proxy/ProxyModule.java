@@ -259,9 +259,16 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky,
                 catalog);
 
-        // Listeners: swap handlers in place where the socket can stay; restart the rest.
+        // Listeners, in three steps so that a failure keeps every running listener as it was: build
+        // what changes (handlers, re-opened listeners: certificates and options may fail), bind the
+        // new addresses (a bind may fail: the sockets bound so far close again), then apply, which
+        // cannot fail. A re-open on the same address takes over the running socket, so no
+        // connection is refused while it happens.
+        record Reopen(ListenerServer next, ListenerServer running, boolean sameAddress) {
+        }
+        Map<String, ListenerHandler> swaps = new LinkedHashMap<>();
+        List<Reopen> reopens = new ArrayList<>();
         Set<String> keep = new LinkedHashSet<>();
-        List<ListenerServer> started = new ArrayList<>();
         try {
             for (ListenerConfig l : next.listeners()) {
                 keep.add(l.name());
@@ -270,25 +277,41 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 ListenerServer running = listeners.get(l.name());
                 ListenerConfig was = runningListeners.get(l.name());
                 if (running != null && !mustReopen(was, l, change)) {
-                    running.swap(handler, l);
+                    swaps.put(l.name(), handler);
                     continue;
                 }
-                // A new address is bound before the old listener closes. The same address cannot be:
-                // XNIO opens its sockets without SO_REUSEPORT, so the old one closes first there.
-                boolean sameAddress = running != null && was != null && was.bind().equals(l.bind()) && l.bind().port() != 0;
-                if (sameAddress) {
-                    running.stop();
-                    listeners.remove(l.name());
+                boolean sameAddress = running != null && was != null && was.bind().equals(l.bind());
+                reopens.add(new Reopen(new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(),
+                        next.fastPath(), handler), running, sameAddress));
+            }
+            List<ListenerServer> bound = new ArrayList<>();
+            try {
+                for (Reopen r : reopens) {
+                    if (r.sameAddress()) continue;
+                    r.next().bind();
+                    bound.add(r.next());
                 }
-                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(), handler);
-                if (running != null && !sameAddress) running.stop();
-                started.add(s);
-                listeners.put(l.name(), s);
-                log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
+            } catch (Exception e) {
+                bound.forEach(ListenerServer::stop);
+                throw e;
             }
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id()).log("cannot start proxy listener: {}", e.getMessage());
+            for (Reopen r : reopens) r.next().stop();
+            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id())
+                    .log("cannot start proxy listener (the running listeners keep serving): {}", e.getMessage());
             throw e;
+        }
+        for (Map.Entry<String, ListenerHandler> e : swaps.entrySet()) {
+            ListenerConfig l = next.listeners().stream().filter(c -> c.name().equals(e.getKey())).findFirst().orElseThrow();
+            listeners.get(e.getKey()).swap(e.getValue(), l);
+        }
+        for (Reopen r : reopens) {
+            ListenerServer s = r.next();
+            if (r.sameAddress()) s.takeOver(r.running());
+            if (r.running() != null) r.running().stop();
+            listeners.put(s.config().name(), s);
+            log.info("proxy listener {} on {} ({}{})", s.config().name(), s.address(), s.config().tls() != null ? "https" : "http",
+                    r.running() == null ? "" : r.sameAddress() ? ", re-opened on its socket" : ", moved");
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
             if (!keep.contains(name)) {

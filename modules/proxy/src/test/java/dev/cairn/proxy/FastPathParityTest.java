@@ -2,6 +2,7 @@ package dev.cairn.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.core.testing.TestHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -497,6 +499,47 @@ class FastPathParityTest {
             }
         }
         assertSame("reset on a reused connection", seen.get(1), seen.get(0));
+    }
+
+    private static double value(ProxyFixture f, String name, String... labels) {
+        double v = f.host.metric(name, labels);
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    /**
+     * The end-of-request timings (RequestTiming) are filled on both paths: a connect time per
+     * attempt (pooled or new connection), a response time per response an endpoint sent, and none
+     * for Cairn's own 504; HAProxy's averages come from them.
+     */
+    @Test
+    void connectAndResponseTimesAreMeasuredOnBothPaths() throws Exception {
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            String mode = f == fast ? "fast_path: true" : "fast_path: false";
+            double responses = value(f, "cairn_proxy_server_response_time_seconds", "service", "web");
+            double connects = value(f, "cairn_proxy_server_connect_time_seconds", "service", "web");
+            double served = value(f, "cairn_proxy_frontend_fast_path_requests", "listener", "web");
+            double requests = value(f, "cairn_proxy_http_request_duration_seconds", "listener", "web", "service", "web");
+            try (WireClient c = new WireClient(port(f), 5000)) {
+                for (int i = 0; i < 3; i++) assertThat(c.exchange(FOLLOW_UP).status()).isEqualTo(200);
+            }
+            try (WireClient c = new WireClient(port(f), 5000)) {
+                assertThat(c.exchange("GET /kind/hang HTTP/1.1\r\nHost: shop.example\r\n\r\n").status()).isEqualTo(504);
+            }
+            TestHost.await(Duration.ofSeconds(10), mode + ": four requests counted",
+                    () -> value(f, "cairn_proxy_http_request_duration_seconds", "listener", "web", "service", "web") >= requests + 4);
+            assertThat(value(f, "cairn_proxy_server_connect_time_seconds", "service", "web"))
+                    .as("%s: one connect time per attempt", mode).isEqualTo(connects + 4);
+            assertThat(value(f, "cairn_proxy_server_response_time_seconds", "service", "web"))
+                    .as("%s: one response time per endpoint response, none for the 504", mode).isEqualTo(responses + 3);
+            assertThat(value(f, "haproxy_backend_response_time_average_seconds", "proxy", "web"))
+                    .as("%s: HAProxy's average response time", mode).isGreaterThan(0);
+            assertThat(value(f, "haproxy_backend_connect_time_average_seconds", "proxy", "web"))
+                    .as("%s: HAProxy's average connect time", mode).isGreaterThan(0);
+            if (f == fast) {
+                assertThat(value(f, "cairn_proxy_frontend_fast_path_requests", "listener", "web"))
+                        .as("the fast path served them").isEqualTo(served + 4);
+            }
+        }
     }
 
     /** Sends {@link #FOLLOW_UP} on the same connection; a closed or reset connection fails the test. */

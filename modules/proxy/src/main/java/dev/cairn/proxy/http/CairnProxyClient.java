@@ -181,10 +181,7 @@ final class CairnProxyClient implements ProxyClient {
             if (done) return; // too late: the pool takes the connection back when the exchange ends
             done = true;
             if (timer != null) timer.remove();
-            long now = System.nanoTime();
-            st.connectNanos = now - started;
-            st.connectedAt = now;
-            st.stats.connect.observe((now - started) / 1e9);
+            st.connected(st.stats, started, System.nanoTime());
             st.attemptConnected = true;
             st.attemptReused = !ep.firstUse(result.getConnection());
             if (st.stickyRoute && st.sticky != ep) {

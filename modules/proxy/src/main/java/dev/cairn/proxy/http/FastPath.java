@@ -472,8 +472,7 @@ final class FastPath extends ForwardingOpenListener {
             x.st.last = x.ep;
             Link l = loop.takeIdle(x.ep);
             if (l != null) {
-                x.linkReused = true;
-                send(l);
+                sendPooled(l);
             } else {
                 connect();
             }
@@ -654,9 +653,7 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             x.connecting = null;
-            long now = System.nanoTime();
-            x.st.connectNanos = now - x.connectStarted;
-            x.st.stats.connect.observe(x.st.connectNanos / 1e9);
+            x.st.connected(x.st.stats, x.connectStarted, System.nanoTime());
             send(new Link(bc, x.ep, loop));
         }
 
@@ -665,11 +662,18 @@ final class FastPath extends ForwardingOpenListener {
             failedBeforeResponse(RetryRule.Failure.CONNECT_ERROR);
         }
 
+        /** The request goes out on an idle keep-alive connection of the pool (connect time about 0). */
+        void sendPooled(Link l) {
+            x.linkReused = true;
+            long now = System.nanoTime();
+            x.st.connected(x.st.stats, now, now);
+            send(l);
+        }
+
         void send(Link l) {
             x.link = l;
             l.owner = this;
             state = FORWARDING;
-            x.st.connectedAt = System.nanoTime();
             deadline = x.st.startNanos + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().serverTimeoutMillis());
             ByteBuffer o = l.out();
             int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
@@ -775,7 +779,7 @@ final class FastPath extends ForwardingOpenListener {
             Link l = x.link;
             ByteBuffer b = l.in;
             state = STREAMING;
-            x.st.responseNanos = System.nanoTime() - x.st.connectedAt;
+            x.st.responseHead(System.nanoTime());
             int status = x.resp.status;
             if (x.req.head || status == 204 || status == 304) {
                 x.bodyMode = BODY_NONE;
@@ -961,7 +965,7 @@ final class FastPath extends ForwardingOpenListener {
             if (x.settled) return;
             x.settled = true;
             requests.increment();
-            long duration = now - x.st.startNanos;
+            long duration = x.st.durationNanos(now);
             x.lh.settle(x.st, status, duration);
             if (x.logLine != null) {
                 AccessLog.Line l = x.logLine;
@@ -1046,8 +1050,7 @@ final class FastPath extends ForwardingOpenListener {
             // may be as stale as the one that failed: a new one.
             Link l = reused ? null : loop.takeIdle(x.ep);
             if (l != null) {
-                x.linkReused = true;
-                send(l);
+                sendPooled(l);
             } else {
                 connect();
             }

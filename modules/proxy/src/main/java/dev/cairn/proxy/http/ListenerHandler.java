@@ -155,7 +155,7 @@ public final class ListenerHandler implements HttpHandler {
 
     private void complete(HttpServerExchange ex) {
         RequestState st = ex.getAttachment(RequestState.KEY);
-        long duration = System.nanoTime() - st.startNanos;
+        long duration = st.durationNanos(System.nanoTime());
         if (st.waiter != null && st.waiter.claim()) {
             st.backend.dequeued(); // the client went away while queued
         }
@@ -227,7 +227,10 @@ public final class ListenerHandler implements HttpHandler {
     private static final DefaultResponseListener ERROR_BODY = ex -> {
         if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
         RequestState st = ex.getAttachment(RequestState.KEY);
-        if (st != null && st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
+        if (st != null) {
+            st.ownAnswer = true;
+            if (st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
+        }
         String body = ErrorAnswer.body(ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()),
                 st == null ? null : st.note, st == null || st.stats == null ? null : st.stats.service);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, ErrorAnswer.CONTENT_TYPE);

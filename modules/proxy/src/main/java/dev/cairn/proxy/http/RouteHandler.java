@@ -136,6 +136,7 @@ final class RouteHandler implements HttpHandler {
             return;
         }
         forwarded(ex);
+        ex.addResponseCommitListener(RESPONSE_HEAD);
         if (config.sticky()) {
             st.stickyRoute = true;
             Cookie c = ex.getRequestCookie(StickyCookie.NAME);
@@ -153,6 +154,16 @@ final class RouteHandler implements HttpHandler {
         }
         proxy.handleRequest(ex);
     }
+
+    /**
+     * The response is about to be written: on a proxied request that is when ProxyHandler has the
+     * endpoint's response head (it opens the response channel right after copying it), unless
+     * Cairn answers itself (its error answers mark that first).
+     */
+    private static final io.undertow.server.ResponseCommitListener RESPONSE_HEAD = ex -> {
+        RequestState st = ex.getAttachment(RequestState.KEY);
+        if (st != null && st.attemptConnected && !st.ownAnswer) st.responseHead(System.nanoTime());
+    };
 
     /**
      * X-Forwarded-* and Forwarded: kept and extended when the peer is a trusted proxy, replaced

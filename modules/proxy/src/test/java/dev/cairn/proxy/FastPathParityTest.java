@@ -463,6 +463,67 @@ class FastPathParityTest {
         assertThat(upstream.get(1)).as("what the backend received (fast path vs Undertow)").containsExactlyElementsOf(upstream.get(0));
     }
 
+    /** Forwarding headers from a client outside trusted_proxies (listener web) and from a trusted proxy (inner). */
+    enum ForwardingKind {
+        UNTRUSTED_NONE("web", "", true),
+        UNTRUSTED_SPOOFED_ALL("web", "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n"
+                + "X-Forwarded-Port: 444\r\nX-Forwarded-Server: evil\r\nX-Forwarded-Prefix: /evil\r\nX-Real-IP: 6.6.6.6\r\n"
+                + "Forwarded: for=6.6.6.6;proto=https\r\n", true),
+        UNTRUSTED_SPOOFED_FOR_ONLY("web", "x-forwarded-for: 6.6.6.6, 7.7.7.7\r\n", true),
+        TRUSTED_NONE("inner", "", true),
+        TRUSTED_CHAIN("inner", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\n", true),
+        TRUSTED_ALL("inner", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\n"
+                + "X-Forwarded-Port: 443\r\nX-Forwarded-Server: edge\r\nX-Forwarded-Prefix: /shop\r\nX-Real-IP: 203.0.113.7\r\n"
+                + "Forwarded: for=203.0.113.7;proto=https\r\nForwarded: for=198.51.100.2\r\n", true),
+        TRUSTED_TWO_FOR_LINES("inner", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 198.51.100.2\r\n", true),
+        TRUSTED_EMPTY_FOR("inner", "X-Forwarded-For:\r\n", true),
+        /** Replaced by the listener's port on the full path: the fast path hands it over. */
+        TRUSTED_PORT_NOT_A_NUMBER("inner", "X-Forwarded-Port: https\r\n", false);
+
+        final String listener;
+        final String headers;
+        final boolean fastPathServes;
+
+        ForwardingKind(String listener, String headers, boolean fastPathServes) {
+            this.listener = listener;
+            this.headers = headers;
+            this.fastPathServes = fastPathServes;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ForwardingKind.class)
+    void forwardingHeadersAreTheSameOnBothPathsAndTheFastPathServesThem(ForwardingKind kind) throws Exception {
+        List<List<String>> upstream = new ArrayList<>();
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            int port = f.proxy.listenerAddress(kind.listener).getPort();
+            double served = value(f, "cairn_proxy_frontend_fast_path_requests", "listener", kind.listener);
+            backend.clear();
+            try (WireClient c = new WireClient(port, 5000)) {
+                String raw = "GET /fwd HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: parity-test/1.0\r\n" + kind.headers + "\r\n";
+                assertThat(c.exchange(raw).status()).isEqualTo(200);
+                assertThat(c.exchange(raw).status()).as("a second request on the connection").isEqualTo(200);
+            }
+            List<ScriptedBackend.Request> seen = backend.take();
+            assertThat(seen).hasSize(2);
+            if (kind.listener.equals("web")) {
+                assertThat(seen.get(0).header("X-Forwarded-For")).as("%s: the client's own address only", kind).isEqualTo("127.0.0.1");
+                assertThat(seen.get(0).header("X-Real-IP")).as("%s: spoofed X-Real-IP removed", kind).isNull();
+                assertThat(seen.get(0).header("Forwarded")).as("%s: spoofed Forwarded replaced", kind).isEqualTo(
+                        "for=127.0.0.1;proto=http;host=shop.example");
+            } else {
+                assertThat(seen.get(0).header("X-Forwarded-For")).as("%s: the chain ends with the proxy", kind).endsWith("127.0.0.1");
+            }
+            if (f == fast) {
+                assertThat(value(f, "cairn_proxy_frontend_fast_path_requests", "listener", kind.listener))
+                        .as("%s: requests the fast path served", kind).isEqualTo(served + (kind.fastPathServes ? 2 : 0));
+            }
+            upstream.add(upstream(seen, port));
+        }
+        assertThat(upstream.get(1)).as("%s: what the backend received (fast path vs Undertow)", kind)
+                .containsExactlyElementsOf(upstream.get(0));
+    }
+
     /**
      * The endpoint closes an idle keep-alive connection just as it is reused: both paths retry on a
      * new connection to the same endpoint and do not count it against the endpoint (with

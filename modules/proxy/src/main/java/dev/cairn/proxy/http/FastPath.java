@@ -303,6 +303,11 @@ final class FastPath extends ForwardingOpenListener {
         boolean headDropped;
         /** Strict: the body goes upstream with its framing as sent (see ChunkedFraming). */
         final ChunkedFraming reqChunks = new ChunkedFraming(false);
+
+        /** The forwarding header lines Cairn adds, and which of the request's own it drops (bit per line). */
+        byte[] fwd;
+        int fwdDrop;
+        final boolean[] fwdSent = new boolean[Forwarding.NAMES.size()];
     }
 
     /** One client connection while the fast path owns it. */
@@ -452,6 +457,10 @@ final class FastPath extends ForwardingOpenListener {
                 handOver();
                 return;
             }
+            if (!forwardingFor(h)) {
+                handOver(); // a trusted proxy's X-Forwarded-Port that is not a number: the full path replaces it
+                return;
+            }
             if (!startBody(end, limit)) {
                 handOver(); // a malformed or oversized chunked body: the full path's guard refuses it
                 return;
@@ -476,6 +485,45 @@ final class FastPath extends ForwardingOpenListener {
             } else {
                 connect();
             }
+        }
+
+        /**
+         * The forwarding headers for this request, as {@link Forwarding} has them for the peer: a
+         * client's own forwarding header lines are dropped and Cairn's added, unless the peer is one
+         * of the listener's {@code trusted_proxies}, whose lines are kept or extended. False when
+         * the full path must take the request.
+         */
+        boolean forwardingFor(ListenerHandler h) {
+            int n = x.req.forwardingLines;
+            x.fwd = forwarding;
+            x.fwdDrop = 0;
+            if (n == 0) return true;
+            if (!h.trusts(peer)) {
+                x.fwdDrop = (1 << n) - 1;
+                return true;
+            }
+            boolean[] sent = x.fwdSent;
+            java.util.Arrays.fill(sent, false);
+            String firstFor = null;
+            String previous = null;
+            int[] f = x.req.forwarding;
+            for (int k = 0; k < n; k++) {
+                int o = k * Http1.FORWARDING_FIELDS;
+                int kind = f[o + 4];
+                String value = ascii(f[o + 2], f[o + 3]);
+                if (kind == Forwarding.PORT && !sent[kind] && !Forwarding.portKept(value)) return false;
+                sent[kind] = true;
+                if (Forwarding.keptFromTrusted(kind)) continue;
+                x.fwdDrop |= 1 << k;
+                if (kind == Forwarding.FOR) {
+                    if (firstFor == null) firstFor = value;
+                } else {
+                    previous = previous == null ? value : previous + ", " + value;
+                }
+            }
+            x.fwd = Forwarding.trustedHeaderBlock(peer, scheme, host, host.substring(0, x.req.hostNameEnd - x.req.hostStart),
+                    x.req.port == 0 ? defaultPort : x.req.port, firstFor, previous, sent);
+            return true;
         }
 
         /**
@@ -677,7 +725,13 @@ final class FastPath extends ForwardingOpenListener {
             deadline = x.st.startNanos + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().serverTimeoutMillis());
             ByteBuffer o = l.out();
             int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
-            if (head + forwarding.length + 2 > o.capacity()) {
+            byte[] fwd = x.fwd;
+            int[] f = x.req.forwarding;
+            int dropped = 0;
+            for (int k = 0; k < x.req.forwardingLines; k++) {
+                if ((x.fwdDrop & (1 << k)) != 0) dropped += f[k * Http1.FORWARDING_FIELDS + 1] - f[k * Http1.FORWARDING_FIELDS];
+            }
+            if (head - dropped + fwd.length + 2 > o.capacity()) {
                 x.link = null;
                 l.owner = null;
                 loop.giveIdle(l);
@@ -688,10 +742,18 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             int filled = in.position();
-            in.limit(head).position(0);
+            int from = 0;
+            for (int k = 0; k < x.req.forwardingLines; k++) {
+                if ((x.fwdDrop & (1 << k)) == 0) continue;
+                int o0 = k * Http1.FORWARDING_FIELDS;
+                in.limit(f[o0]).position(from);
+                o.put(in);
+                from = f[o0 + 1];
+            }
+            in.limit(head).position(from);
             o.put(in);
             in.limit(in.capacity()).position(filled);
-            o.put(forwarding).put(CRLF).flip();
+            o.put(fwd).put(CRLF).flip();
             l.write();
             if (!x.reqDone && !l.writing() && x.link == l) pumpBody();
         }

@@ -5,6 +5,7 @@ import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
 import dev.cairn.proxy.http.policy.ErrorAnswer;
+import dev.cairn.proxy.http.policy.Forwarding;
 import dev.cairn.proxy.http.policy.RequestFraming;
 import dev.cairn.proxy.net.AccessRules;
 import dev.cairn.proxy.net.Cidr;
@@ -41,6 +42,7 @@ public final class ListenerHandler implements HttpHandler {
     private final ProxySettings settings;
     private final long maxBodyBytes;
     private final boolean routesByPath;
+    private final List<Cidr> trusted;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
                            UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
@@ -55,6 +57,7 @@ public final class ListenerHandler implements HttpHandler {
         this.redirectHttps = config.redirectHttps();
         this.redirectPort = config.redirectHttpsPort();
         List<Cidr> trusted = config.trustedProxies().stream().map(Cidr::parse).toList();
+        this.trusted = trusted;
         List<RouteHandler> rs = new ArrayList<>();
         for (RouteConfig r : config.routes()) {
             Backend b = r.service() == null ? null : backends.get(r.service());
@@ -208,6 +211,11 @@ public final class ListenerHandler implements HttpHandler {
 
     String name() {
         return name;
+    }
+
+    /** Whether {@code peer} is one of {@code trusted_proxies} (its forwarding headers are kept and extended). */
+    boolean trusts(InetAddress peer) {
+        return Forwarding.trusted(trusted, peer);
     }
 
     /** Whether some route matches on more than "/" (else the fast path need not read the path). */

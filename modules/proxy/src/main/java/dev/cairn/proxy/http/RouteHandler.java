@@ -29,8 +29,9 @@ import java.util.List;
 final class RouteHandler implements HttpHandler {
 
     static final HttpString FORWARDED = new HttpString("Forwarded");
-    private static final HttpString X_REAL_IP = new HttpString("X-Real-IP");
-    private static final HttpString X_FORWARDED_PREFIX = new HttpString("X-Forwarded-Prefix");
+    /** Forwarding.NAMES but Forwarded (replaced below): removed when the peer is not trusted. */
+    private static final HttpString[] CLIENT_FORWARDING = Forwarding.NAMES.stream()
+            .filter(n -> !n.equals("Forwarded")).map(HttpString::new).toArray(HttpString[]::new);
 
     final RouteConfig config;
     final HostMatcher host;
@@ -178,13 +179,7 @@ final class RouteHandler implements HttpHandler {
             var values = h.get(FORWARDED);
             previous = values == null || values.isEmpty() ? null : String.join(", ", values);
         } else {
-            h.remove(Headers.X_FORWARDED_FOR);
-            h.remove(Headers.X_FORWARDED_PROTO);
-            h.remove(Headers.X_FORWARDED_HOST);
-            h.remove(Headers.X_FORWARDED_PORT);
-            h.remove(Headers.X_FORWARDED_SERVER);
-            h.remove(X_FORWARDED_PREFIX);
-            h.remove(X_REAL_IP);
+            for (HttpString name : CLIENT_FORWARDING) h.remove(name);
         }
         h.put(FORWARDED, Forwarding.forwardedValue(previous, peer, ex.getRequestScheme(), ex.getRequestHeaders().getFirst(Headers.HOST)));
     }

@@ -1126,25 +1126,40 @@ final class FastPath extends ForwardingOpenListener {
             respondError(StatusCodes.BAD_GATEWAY, why);
         }
 
-        /** An error answer of Cairn's own (as the full path's), then the connection closes. */
+        /**
+         * An error answer of Cairn's own (as the full path's); the connection stays for the next
+         * request when {@link ErrorAnswer#keepsConnection} says so, else it closes.
+         */
         void respondError(int status, String why) {
             String reason = StatusCodes.getReason(status);
             String service = x.st.stats.service;
-            byte[] answer = ErrorAnswer.http1(status, reason, why, service, DateLine.get());
+            boolean keep = ErrorAnswer.keepsConnection(x.reqDone, readDone || closeAfter || stopped) && in != null;
+            byte[] answer = ErrorAnswer.http1(status, reason, why, service, DateLine.get(), !keep);
             x.st.note = why;
+            x.st.ownAnswer = true;
             captureLogLine();
             x.bodyBytes = ErrorAnswer.bodyLength(status, reason, why, service);
             settle(status, System.nanoTime());
+            int consumed = x.sentTo; // the request's bytes in {@code in}; what follows is the next request
             clearRequest();
             state = IDLE;
+            boolean written;
             try {
                 ByteBuffer o = ByteBuffer.wrap(answer);
-                c.getSinkChannel().write(o);
-                c.getSinkChannel().flush();
-            } catch (IOException ignored) {
-                // closing anyway
+                int n = c.getSinkChannel().write(o);
+                bytesOut.add(n);
+                written = !o.hasRemaining() && c.getSinkChannel().flush();
+            } catch (IOException e) {
+                written = false;
             }
-            close();
+            if (!keep || !written) {
+                close();
+                return;
+            }
+            in.flip().position(consumed);
+            in.compact();
+            if (!c.getSourceChannel().isReadResumed()) c.getSourceChannel().resumeReads();
+            next();
         }
 
         /** The response broke after it started: nothing to do but close both sides. */

@@ -10,6 +10,7 @@ import dev.cairn.proxy.http.ListenerServer;
 import dev.cairn.proxy.http.ProxySettings;
 import dev.cairn.proxy.http.StickyCookie;
 import dev.cairn.proxy.http.ThreadLocalBufferPool;
+import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.proxy.tcp.TcpForward;
 import dev.cairn.proxy.tls.CertificateStore;
 import dev.cairn.spi.Module;
@@ -255,9 +256,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
             });
         }
         ProxySettings settings = new ProxySettings(next.limits().endpointMaxConnections(), next.limits().queueSize(),
-                next.timeouts().queue().toMillis(), next.timeouts().connect().toMillis(),
-                (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky,
-                catalog);
+                Timeouts.of(next.timeouts()), next.passiveHealth(), metrics, sticky, catalog);
 
         // Listeners, in three steps so that a failure keeps every running listener as it was: build
         // what changes (handlers, re-opened listeners: certificates and options may fail), bind the

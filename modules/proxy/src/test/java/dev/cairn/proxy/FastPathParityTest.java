@@ -603,6 +603,61 @@ class FastPathParityTest {
         }
     }
 
+    /**
+     * The timeouts and pool rules of policy.Timeouts and policy.UpstreamPool, on both paths: an idle
+     * client connection closes after {@code keep_alive}, a head that never ends after
+     * {@code http_request} (the endpoint never sees it), and the idle keep-alive connection to the
+     * endpoint after UpstreamPool.IDLE_TIMEOUT.
+     */
+    @Test
+    void timeoutsAndIdleEndpointConnectionsAreTheSameOnBothPaths() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (ScriptedBackend own = new ScriptedBackend((r, in, out, sock) -> {
+            ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return true;
+        })) {
+            for (boolean fastPath : new boolean[] {false, true}) {
+                String mode = "fast_path " + fastPath;
+                String yaml = "services:\n" + ProxyFixture.service("web", null, "{ address: " + own.address() + ", name: a }")
+                        + "proxy:\n  fast_path: " + fastPath + "\n  passive_health: { failures: 0 }\n"
+                        + "  timeouts: { keep_alive: 1s, http_request: 1s }\n"
+                        + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes: [ { service: web } ]\n";
+                try (ProxyFixture f = new ProxyFixture(Files.createDirectory(dir.resolve("timeouts-" + fastPath)), yaml, false)) {
+                    StringBuilder b = new StringBuilder();
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        assertThat(c.exchange(FOLLOW_UP).status()).isEqualTo(200);
+                        assertThat(c.closedWithin(300)).as("%s: open right after the response", mode).isFalse();
+                        b.append("idle client connection closed: ").append(c.closedWithin(5000)).append('\n');
+                    }
+                    TestHost.await(Duration.ofSeconds(5), mode + ": the endpoint's connection is pooled",
+                            () -> own.openConnections.get() == 1);
+                    long pooled = System.nanoTime();
+                    TestHost.await(Duration.ofSeconds(15), mode + ": the idle endpoint connection closes",
+                            () -> own.openConnections.get() == 0);
+                    b.append("idle endpoint connection closed after the pool's idle timeout: ")
+                            .append(System.nanoTime() - pooled >= dev.cairn.proxy.http.policy.UpstreamPool.IDLE_TIMEOUT.toNanos() / 2)
+                            .append('\n');
+                    int before = own.requests.size();
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        c.send("GET /slow-head HTTP/1.1\r\nHost: shop.example\r\nX-Partial: yes\r\n");
+                        WireClient.Response r;
+                        try {
+                            r = c.read();
+                        } catch (IOException e) {
+                            r = null;
+                        }
+                        b.append("unfinished head: ").append(r == null ? "closed" : Integer.toString(r.status()))
+                                .append(", endpoint read ").append(own.requests.size() - before).append('\n');
+                    }
+                    seen.add(b.toString());
+                }
+            }
+        }
+        assertThat(seen.get(0)).as("the full path").contains("idle client connection closed: true")
+                .contains("idle endpoint connection closed after the pool's idle timeout: true");
+        assertThat(seen.get(1)).as("fast path vs Undertow").isEqualTo(seen.get(0));
+    }
+
     /** Sends {@link #FOLLOW_UP} on the same connection; a closed or reset connection fails the test. */
     private static WireClient.Response followUp(WireClient c, String mode, Object kind) {
         WireClient.Response next;

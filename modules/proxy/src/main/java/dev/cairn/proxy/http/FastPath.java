@@ -7,6 +7,8 @@ import dev.cairn.proxy.http.policy.ChunkedFraming;
 import dev.cairn.proxy.http.policy.ErrorAnswer;
 import dev.cairn.proxy.http.policy.Forwarding;
 import dev.cairn.proxy.http.policy.RetryRule;
+import dev.cairn.proxy.http.policy.Timeouts;
+import dev.cairn.proxy.http.policy.UpstreamPool;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DelegateOpenListener;
@@ -70,7 +72,7 @@ final class FastPath extends ForwardingOpenListener {
     private static final Logger log = LoggerFactory.getLogger(FastPath.class);
 
     private static final long SWEEP_MILLIS = 100;
-    private static final int MAX_IDLE_PER_ENDPOINT = 64;
+    private static final long POOL_IDLE_NANOS = UpstreamPool.IDLE_TIMEOUT.toNanos();
     private static final OptionMap BACKEND_OPTIONS = OptionMap.create(Options.TCP_NODELAY, true);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.ISO_8859_1);
@@ -96,16 +98,17 @@ final class FastPath extends ForwardingOpenListener {
     private volatile boolean stopped;
 
     FastPath(DelegateOpenListener undertow, Supplier<HttpHandler> handler, ByteBufferPool pool,
-             long keepAliveNanos, long requestNanos, long clientNanos, int maxHeaders, long maxBodyBytes, boolean tls) {
+             Timeouts timeouts, int maxHeaders, long maxBodyBytes, boolean tls) {
         super(undertow);
         this.maxBodyBytes = maxBodyBytes;
         this.scheme = tls ? "https" : "http";
         this.defaultPort = tls ? 443 : 80;
         this.handler = handler;
         this.pool = pool;
-        this.keepAliveNanos = keepAliveNanos;
-        this.requestNanos = requestNanos;
-        this.clientNanos = clientNanos;
+        // The listener's (restart) timeouts, fixed for its life; connect and server come per request from the handler's settings.
+        this.keepAliveNanos = timeouts.keepAlive().toNanos();
+        this.requestNanos = timeouts.httpRequest().toNanos();
+        this.clientNanos = timeouts.client().toNanos();
         this.maxHeaders = maxHeaders;
     }
 
@@ -191,11 +194,16 @@ final class FastPath extends ForwardingOpenListener {
             for (int i = conns.size() - 1; i >= 0; i--) {
                 if (i < conns.size()) conns.get(i).sweep(now);
             }
-            // Endpoints a reload removed: their idle connections go (the full path's pools close too).
+            // Endpoints a reload removed: their idle connections go (the full path's pools close too);
+            // and idle ones past UpstreamPool.IDLE_TIMEOUT (the oldest are at the end).
             idle.entrySet().removeIf(e -> {
-                if (!e.getKey().removed()) return false;
-                for (Link l : e.getValue()) l.close();
-                return true;
+                ArrayDeque<Link> q = e.getValue();
+                if (e.getKey().removed()) {
+                    for (Link l : q) l.close();
+                    return true;
+                }
+                while (!q.isEmpty() && now - q.peekLast().idleSince >= POOL_IDLE_NANOS) q.pollLast().close();
+                return q.isEmpty();
             });
             if (!conns.isEmpty() || !idle.isEmpty()) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -211,10 +219,12 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             ArrayDeque<Link> q = idle.computeIfAbsent(l.ep, k -> new ArrayDeque<>());
-            if (q.size() >= MAX_IDLE_PER_ENDPOINT) {
+            if (q.size() >= UpstreamPool.MAX_IDLE_PER_ENDPOINT) {
                 l.close();
             } else {
+                l.idleSince = System.nanoTime();
                 q.addFirst(l);
+                if (timer == null) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -677,7 +687,7 @@ final class FastPath extends ForwardingOpenListener {
             state = CONNECTING;
             x.linkReused = false;
             x.connectStarted = System.nanoTime();
-            deadline = x.connectStarted + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().connectTimeoutMillis());
+            deadline = x.connectStarted + x.lh.settings().timeouts().connect().toNanos();
             IoFuture<StreamConnection> f = c.getIoThread().openStreamConnection(x.ep.socketAddress(), null, BACKEND_OPTIONS);
             x.connecting = f;
             f.addNotifier((fut, ignored) -> connected(fut), null);
@@ -701,7 +711,7 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             x.connecting = null;
-            x.st.connected(x.st.stats, x.connectStarted, System.nanoTime());
+            x.st.connected(x.st.stats.connect, x.connectStarted, System.nanoTime());
             send(new Link(bc, x.ep, loop));
         }
 
@@ -714,7 +724,7 @@ final class FastPath extends ForwardingOpenListener {
         void sendPooled(Link l) {
             x.linkReused = true;
             long now = System.nanoTime();
-            x.st.connected(x.st.stats, now, now);
+            x.st.connected(x.st.stats.connect, now, now);
             send(l);
         }
 
@@ -722,7 +732,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = l;
             l.owner = this;
             state = FORWARDING;
-            deadline = x.st.startNanos + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().serverTimeoutMillis());
+            deadline = x.st.startNanos + x.lh.settings().timeouts().server().toNanos();
             ByteBuffer o = l.out();
             int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
             byte[] fwd = x.fwd;
@@ -854,7 +864,8 @@ final class FastPath extends ForwardingOpenListener {
             } else {
                 x.bodyMode = BODY_CLOSE;
             }
-            x.linkReusable = x.bodyMode != BODY_CLOSE && (x.resp.http10 ? x.resp.keepAlive : !x.resp.close);
+            // Whole request sent and nothing after the response are checked as they become known (finish, body).
+            x.linkReusable = UpstreamPool.reusable(x.bodyMode != BODY_CLOSE, x.resp.http10 ? x.resp.keepAlive : !x.resp.close, true, true);
             // The endpoint closing its connection is its business: the client's stays open (HAProxy
             // does the same), unless the body ends with the close.
             boolean dropConnection = x.resp.close && x.bodyMode != BODY_CLOSE && x.resp.connectionStart >= 0;
@@ -922,7 +933,7 @@ final class FastPath extends ForwardingOpenListener {
                 }
                 default -> take = to - from;
             }
-            if (from + take < to) x.linkReusable = false; // the endpoint sent more than one response
+            if (from + take < to) x.linkReusable = UpstreamPool.reusable(true, true, true, false); // it sent more than one response
             x.bodyBytes += take;
             b.limit(from + take).position(from);
         }
@@ -1002,7 +1013,7 @@ final class FastPath extends ForwardingOpenListener {
             if (!x.reqDone) {
                 // The endpoint answered before it read the whole body (as it may): where the next
                 // request starts on either connection is unknown, so both close.
-                x.linkReusable = false;
+                x.linkReusable = UpstreamPool.reusable(true, true, false, true);
                 closeAfter = true;
             }
             if (x.linkReusable && !l.writing()) {
@@ -1108,9 +1119,7 @@ final class FastPath extends ForwardingOpenListener {
             x.st.current = x.ep;
             x.st.last = x.ep;
             rewindBody();
-            // After a reset on a reused connection the endpoint is fine, but its idle connections
-            // may be as stale as the one that failed: a new one.
-            Link l = reused ? null : loop.takeIdle(x.ep);
+            Link l = UpstreamPool.retryOnNewConnection(why, x.linkReused) ? null : loop.takeIdle(x.ep);
             if (l != null) {
                 sendPooled(l);
             } else {
@@ -1252,6 +1261,8 @@ final class FastPath extends ForwardingOpenListener {
         final Endpoint ep;
         final Loop loop;
         Conn owner;
+        /** When it went back to the pool. */
+        long idleSince;
 
         Link(StreamConnection bc, Endpoint ep, Loop loop) {
             this.bc = bc;

@@ -4,6 +4,7 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.config.LimitsConfig;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.TimeoutsConfig;
+import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.proxy.tls.CertificateStore;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -92,6 +93,7 @@ public final class ListenerServer {
         this.maxConnections = limits.maxConnections();
         this.handler = Objects.requireNonNull(initial);
         HttpHandler root = ex -> handler.handleRequest(ex);
+        Timeouts t = Timeouts.of(timeouts); // the same meaning on Undertow's path and the fast path
         // What Undertow.builder() would set up for one listener, built by hand so that the HTTP/1.1
         // connections get the obs-fold guard under Undertow's parser (see GuardedOpenListener).
         OptionMap undertowOptions = OptionMap.builder()
@@ -103,9 +105,9 @@ public final class ListenerServer {
                 .set(UndertowOptions.MAX_ENTITY_SIZE, limits.maxBodySize().bytes())
                 .set(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize().bytes()))
                 .set(UndertowOptions.MAX_HEADERS, limits.maxHeaders())
-                .set(UndertowOptions.IDLE_TIMEOUT, millis(timeouts.client()))
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(timeouts.httpRequest()))
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.keepAlive()))
+                .set(UndertowOptions.IDLE_TIMEOUT, Timeouts.millis(t.client()))
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, Timeouts.millis(t.httpRequest()))
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, Timeouts.millis(t.keepAlive()))
                 .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
@@ -136,8 +138,7 @@ public final class ListenerServer {
         // decrypted stream of Undertow's SslConduit, JDK SSLEngine underneath); h2 connections
         // chosen by ALPN go to Undertow's HTTP/2 directly.
         if (fastPath && !config.proxyProtocol()) {
-            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, timeouts.keepAlive().toNanos(),
-                    timeouts.httpRequest().toNanos(), timeouts.client().toNanos(), limits.maxHeaders(),
+            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, t, limits.maxHeaders(),
                     limits.maxBodySize().bytes(), config.tls() != null);
             open = fast;
         } else {
@@ -187,10 +188,6 @@ public final class ListenerServer {
         s.setMaxConnections(maxConnections);
         s.chain = chain;
         socket = s;
-    }
-
-    private static int millis(java.time.Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
     public ListenerConfig config() {

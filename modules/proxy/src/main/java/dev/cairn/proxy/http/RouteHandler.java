@@ -79,7 +79,7 @@ final class RouteHandler implements HttpHandler {
         if (backend != null) {
             proxy = ProxyHandler.builder()
                     .setProxyClient(new CairnProxyClient(backend, config.balance(), config.retries(), client, settings))
-                    .setMaxRequestTime(settings.serverTimeoutMillis())
+                    .setMaxRequestTime(settings.timeouts().serverMillis())
                     .setReuseXForwarded(true) // untrusted X-Forwarded-* are stripped before we get here
                     .setRewriteHostHeader(false)
                     .setMaxConnectionRetries(config.retries())

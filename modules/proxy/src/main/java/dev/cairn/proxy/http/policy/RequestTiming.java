@@ -1,6 +1,6 @@
 package dev.cairn.proxy.http.policy;
 
-import dev.cairn.proxy.ProxyMetrics;
+import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 
 /**
  * The timings of one request, marked the same way by both transports and read at its end by the
@@ -40,12 +40,15 @@ public class RequestTiming {
         responseNanos = -1;
     }
 
-    /** An attempt that asked for a connection at {@code askedAt} has one (pooled or new) at {@code now}. */
-    public final void connected(ProxyMetrics.RouteStats stats, long askedAt, long now) {
+    /**
+     * An attempt that asked for a connection at {@code askedAt} has one (pooled or new) at
+     * {@code now}; observed in {@code connectTime} (the route's connect-time histogram).
+     */
+    public final void connected(DistributionDataPoint connectTime, long askedAt, long now) {
         connectNanos = now - askedAt;
         connectedAt = now;
         responseNanos = -1;
-        stats.connect.observe(connectNanos / 1e9);
+        connectTime.observe(connectNanos / 1e9);
     }
 
     /** The endpoint's response head arrived on the last attempt's connection. */

@@ -606,8 +606,8 @@ class FastPathParityTest {
     /**
      * The timeouts and pool rules of policy.Timeouts and policy.UpstreamPool, on both paths: an idle
      * client connection closes after {@code keep_alive}, a head that never ends after
-     * {@code http_request} (the endpoint never sees it), and the idle keep-alive connection to the
-     * endpoint after UpstreamPool.IDLE_TIMEOUT.
+     * {@code http_request} (the endpoint never sees it), a request body that stops coming after
+     * {@code client}, and the idle keep-alive connection to the endpoint after UpstreamPool.IDLE_TIMEOUT.
      */
     @Test
     void timeoutsAndIdleEndpointConnectionsAreTheSameOnBothPaths() throws Exception {
@@ -620,7 +620,7 @@ class FastPathParityTest {
                 String mode = "fast_path " + fastPath;
                 String yaml = "services:\n" + ProxyFixture.service("web", null, "{ address: " + own.address() + ", name: a }")
                         + "proxy:\n  fast_path: " + fastPath + "\n  passive_health: { failures: 0 }\n"
-                        + "  timeouts: { keep_alive: 1s, http_request: 1s }\n"
+                        + "  timeouts: { keep_alive: 1s, http_request: 1s, client: 1s, server: 20s }\n"
                         + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes: [ { service: web } ]\n";
                 try (ProxyFixture f = new ProxyFixture(Files.createDirectory(dir.resolve("timeouts-" + fastPath)), yaml, false)) {
                     StringBuilder b = new StringBuilder();
@@ -647,6 +647,17 @@ class FastPathParityTest {
                             r = null;
                         }
                         b.append("unfinished head: ").append(r == null ? "closed" : Integer.toString(r.status()))
+                                .append(", endpoint read ").append(own.requests.size() - before).append('\n');
+                    }
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        c.send("POST /upload HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 10\r\n\r\nabc");
+                        WireClient.Response r;
+                        try {
+                            r = c.read();
+                        } catch (IOException e) {
+                            r = null;
+                        }
+                        b.append("body stalled for timeouts.client: ").append(r == null ? "closed" : Integer.toString(r.status()))
                                 .append(", endpoint read ").append(own.requests.size() - before).append('\n');
                     }
                     seen.add(b.toString());

@@ -640,6 +640,7 @@ final class FastPath extends ForwardingOpenListener {
                     if (x.reqMode == BODY_LENGTH) x.reqLeft -= w;
                     if (x.sentTo < end) {
                         // The endpoint reads slower: the client waits until it is writable again.
+                        if (state == FORWARDING) clientDeadline = 0;
                         c.getSourceChannel().suspendReads();
                         l.bc.getSinkChannel().resumeWrites();
                         return;
@@ -676,15 +677,19 @@ final class FastPath extends ForwardingOpenListener {
                     return;
                 }
                 if (n == 0) {
+                    // The body is the client's to send: timeouts.client from now (Timeouts).
+                    if (state == FORWARDING && clientDeadline == 0) clientDeadline = System.nanoTime() + clientNanos;
                     if (!c.getSourceChannel().isReadResumed()) c.getSourceChannel().resumeReads();
                     return;
                 }
+                if (state == FORWARDING) clientDeadline = 0;
                 bytesIn.add(n);
             }
         }
 
         void connect() {
             state = CONNECTING;
+            clientDeadline = 0;
             x.linkReused = false;
             x.connectStarted = System.nanoTime();
             deadline = x.connectStarted + x.lh.settings().timeouts().connect().toNanos();
@@ -732,6 +737,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = l;
             l.owner = this;
             state = FORWARDING;
+            clientDeadline = 0;
             deadline = x.st.startNanos + x.lh.settings().timeouts().server().toNanos();
             ByteBuffer o = l.out();
             int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
@@ -1178,7 +1184,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = null;
             if (l != null) {
                 l.owner = null;
-                l.close();
+                l.close(!x.reqDone);
             }
             if (x.st != null) {
                 x.st.note = "aborted";
@@ -1195,7 +1201,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = null;
             if (l != null) {
                 l.owner = null;
-                l.close();
+                l.close(!x.reqDone);
             }
             if (x.ep != null) x.route.backend().release(x.ep);
             clearRequest();
@@ -1203,7 +1209,14 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void sweep(long now) {
-            if (now - deadline < 0 && (clientDeadline == 0 || now - clientDeadline < 0)) return;
+            boolean clientLate = clientDeadline != 0 && now - clientDeadline >= 0;
+            if (now - deadline < 0 && !clientLate) return;
+            if (clientLate && state == FORWARDING) {
+                // The client stopped sending the body it announced for timeouts.client: as on the
+                // full path (its idle timeout), the connection closes, and so does the endpoint's.
+                clientGone();
+                return;
+            }
             switch (state) {
                 case IDLE -> close();
                 case CONNECTING -> {
@@ -1341,6 +1354,21 @@ final class FastPath extends ForwardingOpenListener {
             releaseIn();
             releaseOut();
             IoUtils.safeClose(bc);
+        }
+
+        /**
+         * Closes; with {@code cut} (the request's body was not all sent) by a TCP reset, so the
+         * endpoint cannot take the body that ends early for a whole one, as on the full path.
+         */
+        void close(boolean cut) {
+            if (cut) {
+                try {
+                    bc.setOption(Options.CLOSE_ABORT, true);
+                } catch (IOException | IllegalArgumentException ignored) {
+                    // closed anyway
+                }
+            }
+            close();
         }
     }
 

@@ -261,9 +261,18 @@ public final class ProxyModule implements Module<ProxyConfig> {
         // Listeners, in three steps so that a failure keeps every running listener as it was: build
         // what changes (handlers, re-opened listeners: certificates and options may fail), bind the
         // new addresses (a bind may fail: the sockets bound so far close again), then apply, which
-        // cannot fail. A re-open on the same address takes over the running socket, so no
+        // cannot fail. A listener re-opened on an address a running listener holds (its own, or
+        // that of one this reload removes, renames or moves) takes over that socket, so no
         // connection is refused while it happens.
-        record Reopen(ListenerServer next, ListenerServer running, boolean sameAddress) {
+        record Reopen(ListenerServer next, ListenerServer running, ListenerServer socketFrom) {
+        }
+        Map<String, ListenerConfig> nextByName = new HashMap<>();
+        for (ListenerConfig l : next.listeners()) nextByName.put(l.name(), l);
+        Map<HostPort, ListenerServer> sockets = new HashMap<>();
+        for (ListenerServer s : listeners.values()) {
+            ListenerConfig after = nextByName.get(s.config().name());
+            boolean reopens = after == null || !after.bind().equals(s.config().bind()) || mustReopen(s.config(), after, change);
+            if (reopens && (s.config().bind().port() != 0 || after != null)) sockets.putIfAbsent(s.config().bind(), s);
         }
         Map<String, ListenerHandler> swaps = new LinkedHashMap<>();
         List<Reopen> reopens = new ArrayList<>();
@@ -279,14 +288,20 @@ public final class ProxyModule implements Module<ProxyConfig> {
                     swaps.put(l.name(), handler);
                     continue;
                 }
-                boolean sameAddress = running != null && was != null && was.bind().equals(l.bind());
+                // Its own socket when the address stays; else one a leaving listener frees (port 0: only its own).
+                ListenerServer socketFrom = sockets.get(l.bind());
+                if (socketFrom != null && (socketFrom == running || l.bind().port() != 0)) {
+                    sockets.remove(l.bind());
+                } else {
+                    socketFrom = null;
+                }
                 reopens.add(new Reopen(new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(),
-                        next.fastPath(), handler), running, sameAddress));
+                        next.fastPath(), handler), running, socketFrom));
             }
             List<ListenerServer> bound = new ArrayList<>();
             try {
                 for (Reopen r : reopens) {
-                    if (r.sameAddress()) continue;
+                    if (r.socketFrom() != null) continue;
                     r.next().bind();
                     bound.add(r.next());
                 }
@@ -300,17 +315,19 @@ public final class ProxyModule implements Module<ProxyConfig> {
                     .log("cannot start proxy listener (the running listeners keep serving): {}", e.getMessage());
             throw e;
         }
+        // Every take-over before any old listener stops: a stop closes a socket nobody took.
+        for (Reopen r : reopens) {
+            if (r.socketFrom() != null) r.next().takeOver(r.socketFrom());
+        }
         for (Map.Entry<String, ListenerHandler> e : swaps.entrySet()) {
-            ListenerConfig l = next.listeners().stream().filter(c -> c.name().equals(e.getKey())).findFirst().orElseThrow();
-            listeners.get(e.getKey()).swap(e.getValue(), l);
+            listeners.get(e.getKey()).swap(e.getValue(), nextByName.get(e.getKey()));
         }
         for (Reopen r : reopens) {
             ListenerServer s = r.next();
-            if (r.sameAddress()) s.takeOver(r.running());
             if (r.running() != null) r.running().stop();
             listeners.put(s.config().name(), s);
             log.info("proxy listener {} on {} ({}{})", s.config().name(), s.address(), s.config().tls() != null ? "https" : "http",
-                    r.running() == null ? "" : r.sameAddress() ? ", re-opened on its socket" : ", moved");
+                    r.socketFrom() != null ? ", on the running socket" : r.running() != null ? ", moved" : "");
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
             if (!keep.contains(name)) {

@@ -106,6 +106,14 @@ class FastPathParityTest {
             case "/kind/reset" -> {
                 return ScriptedBackend.reset(s);
             }
+            case "/kind/slow" -> {
+                try {
+                    Thread.sleep(300); // two at once need two connections to the endpoint
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nslow");
+            }
             case "/kind/hang" -> {
                 return ScriptedBackend.hang(in);
             }
@@ -667,6 +675,41 @@ class FastPathParityTest {
         assertThat(seen.get(0)).as("the full path").contains("idle client connection closed: true")
                 .contains("idle endpoint connection closed after the pool's idle timeout: true");
         assertThat(seen.get(1)).as("fast path vs Undertow").isEqualTo(seen.get(0));
+    }
+
+    /**
+     * Two idle pooled connections to the endpoint, both closed by it as they are reused: after the
+     * first reset the retry opens a new connection (UpstreamPool.retryOnNewConnection) rather than
+     * taking the other stale one, on both paths. One IO thread, so both paths have one pool.
+     */
+    @Test
+    void theRetryAfterAResetOnAReusedConnectionTakesANewConnectionOnBothPaths() throws Exception {
+        for (boolean fastPath : new boolean[] {false, true}) {
+            String mode = "fast_path " + fastPath;
+            Path d = Files.createDirectory(dir.resolve("two-stale-" + fastPath));
+            try (ProxyFixture f = new ProxyFixture(d, yaml(fastPath, 1).replace("proxy:\n", "proxy:\n  io_threads: 1\n"), false)) {
+                int port = port(f);
+                backend.clear();
+                try (WireClient c1 = new WireClient(port, 5000); WireClient c2 = new WireClient(port, 5000)) {
+                    c1.send("GET /kind/slow HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+                    c2.send("GET /kind/slow HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+                    assertThat(c1.read().status()).isEqualTo(200);
+                    assertThat(c2.read().status()).isEqualTo(200);
+                    List<ScriptedBackend.Request> warm = backend.take();
+                    assertThat(warm).extracting(ScriptedBackend.Request::connection).as("%s: two endpoint connections", mode)
+                            .doesNotHaveDuplicates().hasSize(2);
+                    int newest = Math.max(warm.get(0).connection(), warm.get(1).connection());
+                    backend.clear();
+                    WireClient.Response stale = c1.exchange(request("GET", "/kind/stale", ""));
+                    assertThat(stale.status()).as("%s: retried", mode).isEqualTo(200);
+                    assertThat(stale.bodyText()).isEqualTo("fresh");
+                    List<ScriptedBackend.Request> reqs = backend.take();
+                    assertThat(reqs).as("%s: one stale connection, then a new one", mode).hasSize(2);
+                    assertThat(reqs.get(0).connection()).as("%s: the reused one", mode).isLessThanOrEqualTo(newest);
+                    assertThat(reqs.get(1).connection()).as("%s: the retry's, new", mode).isGreaterThan(newest);
+                }
+            }
+        }
     }
 
     /** Sends {@link #FOLLOW_UP} on the same connection; a closed or reset connection fails the test. */

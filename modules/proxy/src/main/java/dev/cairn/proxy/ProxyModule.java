@@ -10,6 +10,7 @@ import dev.cairn.proxy.http.ListenerServer;
 import dev.cairn.proxy.http.ProxySettings;
 import dev.cairn.proxy.http.StickyCookie;
 import dev.cairn.proxy.http.ThreadLocalBufferPool;
+import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.proxy.tcp.TcpForward;
 import dev.cairn.proxy.tls.CertificateStore;
 import dev.cairn.spi.Module;
@@ -255,13 +256,27 @@ public final class ProxyModule implements Module<ProxyConfig> {
             });
         }
         ProxySettings settings = new ProxySettings(next.limits().endpointMaxConnections(), next.limits().queueSize(),
-                next.timeouts().queue().toMillis(), next.timeouts().connect().toMillis(),
-                (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky,
-                catalog);
+                Timeouts.of(next.timeouts()), next.passiveHealth(), metrics, sticky, catalog);
 
-        // Listeners: swap handlers in place where the socket can stay; restart the rest.
+        // Listeners, in three steps so that a failure keeps every running listener as it was: build
+        // what changes (handlers, re-opened listeners: certificates and options may fail), bind the
+        // new addresses (a bind may fail: the sockets bound so far close again), then apply, which
+        // cannot fail. A listener re-opened on an address a running listener holds (its own, or
+        // that of one this reload removes, renames or moves) takes over that socket, so no
+        // connection is refused while it happens.
+        record Reopen(ListenerServer next, ListenerServer running, ListenerServer socketFrom) {
+        }
+        Map<String, ListenerConfig> nextByName = new HashMap<>();
+        for (ListenerConfig l : next.listeners()) nextByName.put(l.name(), l);
+        Map<HostPort, ListenerServer> sockets = new HashMap<>();
+        for (ListenerServer s : listeners.values()) {
+            ListenerConfig after = nextByName.get(s.config().name());
+            boolean reopens = after == null || !after.bind().equals(s.config().bind()) || mustReopen(s.config(), after, change);
+            if (reopens && (s.config().bind().port() != 0 || after != null)) sockets.putIfAbsent(s.config().bind(), s);
+        }
+        Map<String, ListenerHandler> swaps = new LinkedHashMap<>();
+        List<Reopen> reopens = new ArrayList<>();
         Set<String> keep = new LinkedHashSet<>();
-        List<ListenerServer> started = new ArrayList<>();
         try {
             for (ListenerConfig l : next.listeners()) {
                 keep.add(l.name());
@@ -270,25 +285,49 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 ListenerServer running = listeners.get(l.name());
                 ListenerConfig was = runningListeners.get(l.name());
                 if (running != null && !mustReopen(was, l, change)) {
-                    running.swap(handler, l);
+                    swaps.put(l.name(), handler);
                     continue;
                 }
-                // A new address is bound before the old listener closes. The same address cannot be:
-                // XNIO opens its sockets without SO_REUSEPORT, so the old one closes first there.
-                boolean sameAddress = running != null && was != null && was.bind().equals(l.bind()) && l.bind().port() != 0;
-                if (sameAddress) {
-                    running.stop();
-                    listeners.remove(l.name());
+                // Its own socket when the address stays; else one a leaving listener frees (port 0: only its own).
+                ListenerServer socketFrom = sockets.get(l.bind());
+                if (socketFrom != null && (socketFrom == running || l.bind().port() != 0)) {
+                    sockets.remove(l.bind());
+                } else {
+                    socketFrom = null;
                 }
-                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(), handler);
-                if (running != null && !sameAddress) running.stop();
-                started.add(s);
-                listeners.put(l.name(), s);
-                log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
+                reopens.add(new Reopen(new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(),
+                        next.fastPath(), handler), running, socketFrom));
+            }
+            List<ListenerServer> bound = new ArrayList<>();
+            try {
+                for (Reopen r : reopens) {
+                    if (r.socketFrom() != null) continue;
+                    r.next().bind();
+                    bound.add(r.next());
+                }
+            } catch (Exception e) {
+                bound.forEach(ListenerServer::stop);
+                throw e;
             }
         } catch (Exception e) {
-            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id()).log("cannot start proxy listener: {}", e.getMessage());
+            for (Reopen r : reopens) r.next().stop();
+            log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id())
+                    .log("cannot start proxy listener (the running listeners keep serving): {}", e.getMessage());
             throw e;
+        }
+        // Every take-over before any old listener stops: a stop closes a socket nobody took.
+        for (Reopen r : reopens) {
+            if (r.socketFrom() != null) r.next().takeOver(r.socketFrom());
+        }
+        for (Map.Entry<String, ListenerHandler> e : swaps.entrySet()) {
+            listeners.get(e.getKey()).swap(e.getValue(), nextByName.get(e.getKey()));
+        }
+        for (Reopen r : reopens) {
+            ListenerServer s = r.next();
+            if (r.running() != null) r.running().stop();
+            listeners.put(s.config().name(), s);
+            log.info("proxy listener {} on {} ({}{})", s.config().name(), s.address(), s.config().tls() != null ? "https" : "http",
+                    r.socketFrom() != null ? ", on the running socket" : r.running() != null ? ", moved" : "");
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
             if (!keep.contains(name)) {

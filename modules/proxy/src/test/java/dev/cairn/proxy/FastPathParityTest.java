@@ -2,6 +2,7 @@ package dev.cairn.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.core.testing.TestHost;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -103,6 +105,14 @@ class FastPathParityTest {
             }
             case "/kind/reset" -> {
                 return ScriptedBackend.reset(s);
+            }
+            case "/kind/slow" -> {
+                try {
+                    Thread.sleep(300); // two at once need two connections to the endpoint
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nslow");
             }
             case "/kind/hang" -> {
                 return ScriptedBackend.hang(in);
@@ -461,6 +471,67 @@ class FastPathParityTest {
         assertThat(upstream.get(1)).as("what the backend received (fast path vs Undertow)").containsExactlyElementsOf(upstream.get(0));
     }
 
+    /** Forwarding headers from a client outside trusted_proxies (listener web) and from a trusted proxy (inner). */
+    enum ForwardingKind {
+        UNTRUSTED_NONE("web", "", true),
+        UNTRUSTED_SPOOFED_ALL("web", "X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: evil.example\r\n"
+                + "X-Forwarded-Port: 444\r\nX-Forwarded-Server: evil\r\nX-Forwarded-Prefix: /evil\r\nX-Real-IP: 6.6.6.6\r\n"
+                + "Forwarded: for=6.6.6.6;proto=https\r\n", true),
+        UNTRUSTED_SPOOFED_FOR_ONLY("web", "x-forwarded-for: 6.6.6.6, 7.7.7.7\r\n", true),
+        TRUSTED_NONE("inner", "", true),
+        TRUSTED_CHAIN("inner", "X-Forwarded-For: 203.0.113.7, 198.51.100.2\r\n", true),
+        TRUSTED_ALL("inner", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: shop.example\r\n"
+                + "X-Forwarded-Port: 443\r\nX-Forwarded-Server: edge\r\nX-Forwarded-Prefix: /shop\r\nX-Real-IP: 203.0.113.7\r\n"
+                + "Forwarded: for=203.0.113.7;proto=https\r\nForwarded: for=198.51.100.2\r\n", true),
+        TRUSTED_TWO_FOR_LINES("inner", "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-For: 198.51.100.2\r\n", true),
+        TRUSTED_EMPTY_FOR("inner", "X-Forwarded-For:\r\n", true),
+        /** Replaced by the listener's port on the full path: the fast path hands it over. */
+        TRUSTED_PORT_NOT_A_NUMBER("inner", "X-Forwarded-Port: https\r\n", false);
+
+        final String listener;
+        final String headers;
+        final boolean fastPathServes;
+
+        ForwardingKind(String listener, String headers, boolean fastPathServes) {
+            this.listener = listener;
+            this.headers = headers;
+            this.fastPathServes = fastPathServes;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ForwardingKind.class)
+    void forwardingHeadersAreTheSameOnBothPathsAndTheFastPathServesThem(ForwardingKind kind) throws Exception {
+        List<List<String>> upstream = new ArrayList<>();
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            int port = f.proxy.listenerAddress(kind.listener).getPort();
+            double served = value(f, "cairn_proxy_frontend_fast_path_requests", "listener", kind.listener);
+            backend.clear();
+            try (WireClient c = new WireClient(port, 5000)) {
+                String raw = "GET /fwd HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: parity-test/1.0\r\n" + kind.headers + "\r\n";
+                assertThat(c.exchange(raw).status()).isEqualTo(200);
+                assertThat(c.exchange(raw).status()).as("a second request on the connection").isEqualTo(200);
+            }
+            List<ScriptedBackend.Request> seen = backend.take();
+            assertThat(seen).hasSize(2);
+            if (kind.listener.equals("web")) {
+                assertThat(seen.get(0).header("X-Forwarded-For")).as("%s: the client's own address only", kind).isEqualTo("127.0.0.1");
+                assertThat(seen.get(0).header("X-Real-IP")).as("%s: spoofed X-Real-IP removed", kind).isNull();
+                assertThat(seen.get(0).header("Forwarded")).as("%s: spoofed Forwarded replaced", kind).isEqualTo(
+                        "for=127.0.0.1;proto=http;host=shop.example");
+            } else {
+                assertThat(seen.get(0).header("X-Forwarded-For")).as("%s: the chain ends with the proxy", kind).endsWith("127.0.0.1");
+            }
+            if (f == fast) {
+                assertThat(value(f, "cairn_proxy_frontend_fast_path_requests", "listener", kind.listener))
+                        .as("%s: requests the fast path served", kind).isEqualTo(served + (kind.fastPathServes ? 2 : 0));
+            }
+            upstream.add(upstream(seen, port));
+        }
+        assertThat(upstream.get(1)).as("%s: what the backend received (fast path vs Undertow)", kind)
+                .containsExactlyElementsOf(upstream.get(0));
+    }
+
     /**
      * The endpoint closes an idle keep-alive connection just as it is reused: both paths retry on a
      * new connection to the same endpoint and do not count it against the endpoint (with
@@ -497,6 +568,148 @@ class FastPathParityTest {
             }
         }
         assertSame("reset on a reused connection", seen.get(1), seen.get(0));
+    }
+
+    private static double value(ProxyFixture f, String name, String... labels) {
+        double v = f.host.metric(name, labels);
+        return Double.isNaN(v) ? 0 : v;
+    }
+
+    /**
+     * The end-of-request timings (RequestTiming) are filled on both paths: a connect time per
+     * attempt (pooled or new connection), a response time per response an endpoint sent, and none
+     * for Cairn's own 504; HAProxy's averages come from them.
+     */
+    @Test
+    void connectAndResponseTimesAreMeasuredOnBothPaths() throws Exception {
+        for (ProxyFixture f : List.of(undertow, fast)) {
+            String mode = f == fast ? "fast_path: true" : "fast_path: false";
+            double responses = value(f, "cairn_proxy_server_response_time_seconds", "service", "web");
+            double connects = value(f, "cairn_proxy_server_connect_time_seconds", "service", "web");
+            double served = value(f, "cairn_proxy_frontend_fast_path_requests", "listener", "web");
+            double requests = value(f, "cairn_proxy_http_request_duration_seconds", "listener", "web", "service", "web");
+            try (WireClient c = new WireClient(port(f), 5000)) {
+                for (int i = 0; i < 3; i++) assertThat(c.exchange(FOLLOW_UP).status()).isEqualTo(200);
+            }
+            try (WireClient c = new WireClient(port(f), 5000)) {
+                assertThat(c.exchange("GET /kind/hang HTTP/1.1\r\nHost: shop.example\r\n\r\n").status()).isEqualTo(504);
+            }
+            TestHost.await(Duration.ofSeconds(10), mode + ": four requests counted",
+                    () -> value(f, "cairn_proxy_http_request_duration_seconds", "listener", "web", "service", "web") >= requests + 4);
+            assertThat(value(f, "cairn_proxy_server_connect_time_seconds", "service", "web"))
+                    .as("%s: one connect time per attempt", mode).isEqualTo(connects + 4);
+            assertThat(value(f, "cairn_proxy_server_response_time_seconds", "service", "web"))
+                    .as("%s: one response time per endpoint response, none for the 504", mode).isEqualTo(responses + 3);
+            assertThat(value(f, "haproxy_backend_response_time_average_seconds", "proxy", "web"))
+                    .as("%s: HAProxy's average response time", mode).isGreaterThan(0);
+            assertThat(value(f, "haproxy_backend_connect_time_average_seconds", "proxy", "web"))
+                    .as("%s: HAProxy's average connect time", mode).isGreaterThan(0);
+            if (f == fast) {
+                assertThat(value(f, "cairn_proxy_frontend_fast_path_requests", "listener", "web"))
+                        .as("the fast path served them").isEqualTo(served + 4);
+            }
+        }
+    }
+
+    /**
+     * The timeouts and pool rules of policy.Timeouts and policy.UpstreamPool, on both paths: an idle
+     * client connection closes after {@code keep_alive}, a head that never ends after
+     * {@code http_request} (the endpoint never sees it), a request body that stops coming after
+     * {@code client}, and the idle keep-alive connection to the endpoint after UpstreamPool.IDLE_TIMEOUT.
+     */
+    @Test
+    void timeoutsAndIdleEndpointConnectionsAreTheSameOnBothPaths() throws Exception {
+        List<String> seen = new ArrayList<>();
+        try (ScriptedBackend own = new ScriptedBackend((r, in, out, sock) -> {
+            ScriptedBackend.write(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            return true;
+        })) {
+            for (boolean fastPath : new boolean[] {false, true}) {
+                String mode = "fast_path " + fastPath;
+                String yaml = "services:\n" + ProxyFixture.service("web", null, "{ address: " + own.address() + ", name: a }")
+                        + "proxy:\n  fast_path: " + fastPath + "\n  passive_health: { failures: 0 }\n"
+                        + "  timeouts: { keep_alive: 1s, http_request: 1s, client: 1s, server: 20s }\n"
+                        + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes: [ { service: web } ]\n";
+                try (ProxyFixture f = new ProxyFixture(Files.createDirectory(dir.resolve("timeouts-" + fastPath)), yaml, false)) {
+                    StringBuilder b = new StringBuilder();
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        assertThat(c.exchange(FOLLOW_UP).status()).isEqualTo(200);
+                        assertThat(c.closedWithin(300)).as("%s: open right after the response", mode).isFalse();
+                        b.append("idle client connection closed: ").append(c.closedWithin(5000)).append('\n');
+                    }
+                    TestHost.await(Duration.ofSeconds(5), mode + ": the endpoint's connection is pooled",
+                            () -> own.openConnections.get() == 1);
+                    long pooled = System.nanoTime();
+                    TestHost.await(Duration.ofSeconds(15), mode + ": the idle endpoint connection closes",
+                            () -> own.openConnections.get() == 0);
+                    b.append("idle endpoint connection closed after the pool's idle timeout: ")
+                            .append(System.nanoTime() - pooled >= dev.cairn.proxy.http.policy.UpstreamPool.IDLE_TIMEOUT.toNanos() / 2)
+                            .append('\n');
+                    int before = own.requests.size();
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        c.send("GET /slow-head HTTP/1.1\r\nHost: shop.example\r\nX-Partial: yes\r\n");
+                        WireClient.Response r;
+                        try {
+                            r = c.read();
+                        } catch (IOException e) {
+                            r = null;
+                        }
+                        b.append("unfinished head: ").append(r == null ? "closed" : Integer.toString(r.status()))
+                                .append(", endpoint read ").append(own.requests.size() - before).append('\n');
+                    }
+                    try (WireClient c = new WireClient(port(f), 10_000)) {
+                        c.send("POST /upload HTTP/1.1\r\nHost: shop.example\r\nContent-Length: 10\r\n\r\nabc");
+                        WireClient.Response r;
+                        try {
+                            r = c.read();
+                        } catch (IOException e) {
+                            r = null;
+                        }
+                        b.append("body stalled for timeouts.client: ").append(r == null ? "closed" : Integer.toString(r.status()))
+                                .append(", endpoint read ").append(own.requests.size() - before).append('\n');
+                    }
+                    seen.add(b.toString());
+                }
+            }
+        }
+        assertThat(seen.get(0)).as("the full path").contains("idle client connection closed: true")
+                .contains("idle endpoint connection closed after the pool's idle timeout: true");
+        assertThat(seen.get(1)).as("fast path vs Undertow").isEqualTo(seen.get(0));
+    }
+
+    /**
+     * Two idle pooled connections to the endpoint, both closed by it as they are reused: after the
+     * first reset the retry opens a new connection (UpstreamPool.retryOnNewConnection) rather than
+     * taking the other stale one, on both paths. One IO thread, so both paths have one pool.
+     */
+    @Test
+    void theRetryAfterAResetOnAReusedConnectionTakesANewConnectionOnBothPaths() throws Exception {
+        for (boolean fastPath : new boolean[] {false, true}) {
+            String mode = "fast_path " + fastPath;
+            Path d = Files.createDirectory(dir.resolve("two-stale-" + fastPath));
+            try (ProxyFixture f = new ProxyFixture(d, yaml(fastPath, 1).replace("proxy:\n", "proxy:\n  io_threads: 1\n"), false)) {
+                int port = port(f);
+                backend.clear();
+                try (WireClient c1 = new WireClient(port, 5000); WireClient c2 = new WireClient(port, 5000)) {
+                    c1.send("GET /kind/slow HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+                    c2.send("GET /kind/slow HTTP/1.1\r\nHost: shop.example\r\n\r\n");
+                    assertThat(c1.read().status()).isEqualTo(200);
+                    assertThat(c2.read().status()).isEqualTo(200);
+                    List<ScriptedBackend.Request> warm = backend.take();
+                    assertThat(warm).extracting(ScriptedBackend.Request::connection).as("%s: two endpoint connections", mode)
+                            .doesNotHaveDuplicates().hasSize(2);
+                    int newest = Math.max(warm.get(0).connection(), warm.get(1).connection());
+                    backend.clear();
+                    WireClient.Response stale = c1.exchange(request("GET", "/kind/stale", ""));
+                    assertThat(stale.status()).as("%s: retried", mode).isEqualTo(200);
+                    assertThat(stale.bodyText()).isEqualTo("fresh");
+                    List<ScriptedBackend.Request> reqs = backend.take();
+                    assertThat(reqs).as("%s: one stale connection, then a new one", mode).hasSize(2);
+                    assertThat(reqs.get(0).connection()).as("%s: the reused one", mode).isLessThanOrEqualTo(newest);
+                    assertThat(reqs.get(1).connection()).as("%s: the retry's, new", mode).isGreaterThan(newest);
+                }
+            }
+        }
     }
 
     /** Sends {@link #FOLLOW_UP} on the same connection; a closed or reset connection fails the test. */

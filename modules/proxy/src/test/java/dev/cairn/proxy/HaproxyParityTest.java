@@ -131,6 +131,64 @@ class HaproxyParityTest {
         // Averages come from the cairn_proxy_* histograms (lifetime sum / count).
         assertThat(value(cairnText, "haproxy_backend_total_time_average_seconds{proxy=\"web\"}")).isPositive();
         assertThat(value(cairnText, "haproxy_backend_connect_time_average_seconds{proxy=\"web\"}")).isPositive();
+        // The fast path (the default) served these: its response times are counted too.
+        assertThat(value(cairnText, "haproxy_backend_response_time_average_seconds{proxy=\"web\"}")).isPositive();
+        assertThat(value(haproxyText, "haproxy_backend_response_time_average_seconds{proxy=\"web\"}")).isPositive();
+    }
+
+    /**
+     * Cairn's own answers when an endpoint refuses connections (503) or never answers (504) have
+     * HAProxy's status, and like HAProxy's they keep the client connection, on both of Cairn's paths.
+     */
+    @Test
+    void errorAnswersHaveHaproxysStatusAndKeepTheConnectionAsItDoes() throws Exception {
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            dead = s.getLocalPort(); // closed again: connections to it are refused
+        }
+        try (ScriptedBackend hang = new ScriptedBackend((r, in, out, sock) -> ScriptedBackend.hang(in))) {
+            int stats = TestHost.freePort();
+            int web = TestHost.freePort();
+            Path d = Files.createDirectories(dir.resolve("errors"));
+            Path cfg = d.resolve("haproxy.cfg");
+            Files.writeString(cfg, String.join("\n",
+                    "global", "  nbthread 1",
+                    "defaults", "  mode http", "  timeout connect 1s", "  timeout client 10s", "  timeout server 1500ms",
+                    "  retries 2",
+                    "frontend stats", "  bind 127.0.0.1:" + stats,
+                    "  http-request use-service prometheus-exporter if { path /metrics }",
+                    "frontend web", "  bind 127.0.0.1:" + web,
+                    "  use_backend dead if { hdr(host) -i dead.example }", "  default_backend slow",
+                    "backend dead", "  server d 127.0.0.1:" + dead,
+                    "backend slow", "  server s " + hang.address(), ""));
+            List<String> cases = List.of("GET /x HTTP/1.1\r\nHost: dead.example\r\n\r\n", "GET /x HTTP/1.1\r\nHost: slow.example\r\n\r\n");
+            List<String> expected = new ArrayList<>();
+            try (Exporters.Incumbent h = Exporters.Incumbent.start(d, "http://127.0.0.1:" + stats + "/metrics", "haproxy", "-db",
+                    "-f", cfg.toString())) {
+                for (String raw : cases) expected.add(statusAndConnection(web, raw));
+            }
+            assertThat(expected).as("HAProxy's answers").containsExactly("503, connection kept", "504, connection kept");
+            for (boolean fastPath : new boolean[] {false, true}) {
+                String yaml = "services:\n" + ProxyFixture.service("dead", null, "{ address: 127.0.0.1:" + dead + ", name: d }")
+                        + ProxyFixture.service("slow", null, "{ address: " + hang.address() + ", name: s }")
+                        + "proxy:\n  fast_path: " + fastPath + "\n  passive_health: { failures: 0 }\n"
+                        + "  timeouts: { connect: 1s, server: 1500ms }\n"
+                        + "  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes:\n"
+                        + "        - { host: dead.example, service: dead }\n        - { service: slow }\n";
+                try (ProxyFixture f = new ProxyFixture(Files.createDirectories(d.resolve("cairn-" + fastPath)), yaml, false)) {
+                    List<String> mine = new ArrayList<>();
+                    for (String raw : cases) mine.add(statusAndConnection(f.proxy.listenerAddress("web").getPort(), raw));
+                    assertThat(mine).as("fast_path %s vs HAProxy", fastPath).containsExactlyElementsOf(expected);
+                }
+            }
+        }
+    }
+
+    private static String statusAndConnection(int port, String raw) throws Exception {
+        try (WireClient c = new WireClient(port, 10_000)) {
+            WireClient.Response r = c.exchange(raw);
+            return (r == null ? "closed" : Integer.toString(r.status())) + ", connection " + (c.closedWithin(1000) ? "closed" : "kept");
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.cairn.proxy.balance;
 
+import dev.cairn.proxy.http.policy.UpstreamPool;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
@@ -22,8 +23,6 @@ public final class Endpoint {
     /** This endpoint as a selection result, made once: a pick per request would allocate. */
     final Backend.Pick picked = new Backend.Pick(this, false);
 
-    /** Idle keep-alive connections kept per IO thread: enough for bursts, bounded for the backend. */
-    private static final int MAX_IDLE_CONNECTIONS_PER_THREAD = 64;
 
     private final String service;
     private final String name;
@@ -75,6 +74,11 @@ public final class Endpoint {
             socketAddress = a;
         }
         return a;
+    }
+
+    /** {@code http://host:port}, for the full path's HTTP client. */
+    public URI uri() {
+        return uri;
     }
 
     /** host:port as in the catalog. */
@@ -244,7 +248,9 @@ public final class Endpoint {
 
     /**
      * Pool settings: Cairn limits concurrency and judges health itself (catalog + passive), so
-     * the pool neither queues nor marks the host as a problem on its own.
+     * the pool neither queues nor marks the host as a problem on its own; idle connections follow
+     * {@link UpstreamPool} (at most so many per IO thread, each closed after the idle timeout:
+     * Undertow times out idle connections above its "soft max", here 0).
      */
     private static final class PoolSettings implements ConnectionPoolManager {
         @Override
@@ -274,17 +280,17 @@ public final class Endpoint {
 
         @Override
         public int getMaxCachedConnections() {
-            return MAX_IDLE_CONNECTIONS_PER_THREAD;
+            return UpstreamPool.MAX_IDLE_PER_ENDPOINT;
         }
 
         @Override
         public int getSMaxConnections() {
-            return MAX_IDLE_CONNECTIONS_PER_THREAD;
+            return 0;
         }
 
         @Override
         public long getTtl() {
-            return -1;
+            return UpstreamPool.IDLE_TIMEOUT.toMillis();
         }
 
         @Override

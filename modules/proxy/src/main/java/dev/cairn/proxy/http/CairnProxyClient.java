@@ -4,6 +4,12 @@ import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.RouteConfig.Balance;
 import dev.cairn.proxy.http.policy.RetryRule;
+import dev.cairn.proxy.http.policy.UpstreamPool;
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import java.io.IOException;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
 import io.undertow.client.UndertowClient;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.handlers.CookieImpl;
@@ -59,6 +65,7 @@ final class CairnProxyClient implements ProxyClient {
                               long timeout, TimeUnit unit) {
         RequestState st = exchange.getAttachment(RequestState.KEY);
         Endpoint failed = null;
+        boolean fresh = false;
         if (st.current != null) {
             // ProxyHandler asks again: the last attempt failed to connect or was reset before a
             // response (ProxyHandler retries a reset only for an idempotent request, as RetryRule).
@@ -70,6 +77,7 @@ final class CairnProxyClient implements ProxyClient {
                 settings.passiveFailure(failed, ProxySettings.Failure.CONNECT_ERROR);
                 st.addTried(failed);
             }
+            fresh = UpstreamPool.retryOnNewConnection(why, st.attemptReused);
             st.attemptConnected = false;
             st.attemptReused = false;
             st.retries++;
@@ -82,7 +90,7 @@ final class CairnProxyClient implements ProxyClient {
             if (failed != null && ep != failed) st.stats.redispatches.inc();
             st.current = ep;
             st.last = ep;
-            connect(t, exchange, callback, st, ep);
+            connect(t, exchange, callback, st, ep, fresh);
         } else if (pick.full()) {
             queue(t, exchange, callback, st);
         } else {
@@ -100,7 +108,7 @@ final class CairnProxyClient implements ProxyClient {
             return;
         }
         st.waiter = w;
-        w.timer = exchange.getIoThread().executeAfter(w::expire, settings.queueTimeoutMillis(), TimeUnit.MILLISECONDS);
+        w.timer = exchange.getIoThread().executeAfter(w::expire, settings.timeouts().queueMillis(), TimeUnit.MILLISECONDS);
     }
 
     private final class QueuedRequest implements Backend.Waiter {
@@ -145,14 +153,34 @@ final class CairnProxyClient implements ProxyClient {
     }
 
     private void connect(ProxyTarget t, HttpServerExchange exchange, ProxyCallback<ProxyConnection> callback,
-                         RequestState st, Endpoint ep) {
+                         RequestState st, Endpoint ep, boolean fresh) {
         ConnectAttempt attempt = new ConnectAttempt(exchange, callback, st, ep);
-        ep.poolFor(client).connect(t, exchange, attempt, -1, TimeUnit.MILLISECONDS, false);
+        if (fresh) {
+            // UpstreamPool.retryOnNewConnection: the pool would hand out another idle connection,
+            // maybe as stale as the one that was reset; this one is the exchange's own, closed with it.
+            client.connect(new ClientCallback<ClientConnection>() {
+                @Override
+                public void completed(ClientConnection c) {
+                    exchange.addExchangeCompleteListener((ex, next) -> {
+                        IoUtils.safeClose(c);
+                        next.proceed();
+                    });
+                    attempt.completed(exchange, new ProxyConnection(c, ep.uri().getPath() == null ? "/" : ep.uri().getPath()));
+                }
+
+                @Override
+                public void failed(IOException e) {
+                    attempt.failed(exchange);
+                }
+            }, ep.uri(), exchange.getIoThread(), exchange.getConnection().getByteBufferPool(), OptionMap.EMPTY);
+        } else {
+            ep.poolFor(client).connect(t, exchange, attempt, -1, TimeUnit.MILLISECONDS, false);
+        }
         // A pooled keep-alive connection is handed over within connect(), the common case under
         // load: only a new connection needs the timer (adding and removing one per request cost a
         // few % of the IO threads' time in a profile).
         if (!attempt.done) {
-            attempt.timer = exchange.getIoThread().executeAfter(attempt, settings.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+            attempt.timer = exchange.getIoThread().executeAfter(attempt, settings.timeouts().connectMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -181,10 +209,7 @@ final class CairnProxyClient implements ProxyClient {
             if (done) return; // too late: the pool takes the connection back when the exchange ends
             done = true;
             if (timer != null) timer.remove();
-            long now = System.nanoTime();
-            st.connectNanos = now - started;
-            st.connectedAt = now;
-            st.stats.connect.observe((now - started) / 1e9);
+            st.connected(st.stats.connect, started, System.nanoTime());
             st.attemptConnected = true;
             st.attemptReused = !ep.firstUse(result.getConnection());
             if (st.stickyRoute && st.sticky != ep) {

@@ -7,6 +7,8 @@ import dev.cairn.proxy.http.policy.ChunkedFraming;
 import dev.cairn.proxy.http.policy.ErrorAnswer;
 import dev.cairn.proxy.http.policy.Forwarding;
 import dev.cairn.proxy.http.policy.RetryRule;
+import dev.cairn.proxy.http.policy.Timeouts;
+import dev.cairn.proxy.http.policy.UpstreamPool;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DelegateOpenListener;
@@ -70,7 +72,7 @@ final class FastPath extends ForwardingOpenListener {
     private static final Logger log = LoggerFactory.getLogger(FastPath.class);
 
     private static final long SWEEP_MILLIS = 100;
-    private static final int MAX_IDLE_PER_ENDPOINT = 64;
+    private static final long POOL_IDLE_NANOS = UpstreamPool.IDLE_TIMEOUT.toNanos();
     private static final OptionMap BACKEND_OPTIONS = OptionMap.create(Options.TCP_NODELAY, true);
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.ISO_8859_1);
@@ -96,16 +98,17 @@ final class FastPath extends ForwardingOpenListener {
     private volatile boolean stopped;
 
     FastPath(DelegateOpenListener undertow, Supplier<HttpHandler> handler, ByteBufferPool pool,
-             long keepAliveNanos, long requestNanos, long clientNanos, int maxHeaders, long maxBodyBytes, boolean tls) {
+             Timeouts timeouts, int maxHeaders, long maxBodyBytes, boolean tls) {
         super(undertow);
         this.maxBodyBytes = maxBodyBytes;
         this.scheme = tls ? "https" : "http";
         this.defaultPort = tls ? 443 : 80;
         this.handler = handler;
         this.pool = pool;
-        this.keepAliveNanos = keepAliveNanos;
-        this.requestNanos = requestNanos;
-        this.clientNanos = clientNanos;
+        // The listener's (restart) timeouts, fixed for its life; connect and server come per request from the handler's settings.
+        this.keepAliveNanos = timeouts.keepAlive().toNanos();
+        this.requestNanos = timeouts.httpRequest().toNanos();
+        this.clientNanos = timeouts.client().toNanos();
         this.maxHeaders = maxHeaders;
     }
 
@@ -191,11 +194,16 @@ final class FastPath extends ForwardingOpenListener {
             for (int i = conns.size() - 1; i >= 0; i--) {
                 if (i < conns.size()) conns.get(i).sweep(now);
             }
-            // Endpoints a reload removed: their idle connections go (the full path's pools close too).
+            // Endpoints a reload removed: their idle connections go (the full path's pools close too);
+            // and idle ones past UpstreamPool.IDLE_TIMEOUT (the oldest are at the end).
             idle.entrySet().removeIf(e -> {
-                if (!e.getKey().removed()) return false;
-                for (Link l : e.getValue()) l.close();
-                return true;
+                ArrayDeque<Link> q = e.getValue();
+                if (e.getKey().removed()) {
+                    for (Link l : q) l.close();
+                    return true;
+                }
+                while (!q.isEmpty() && now - q.peekLast().idleSince >= POOL_IDLE_NANOS) q.pollLast().close();
+                return q.isEmpty();
             });
             if (!conns.isEmpty() || !idle.isEmpty()) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
         }
@@ -211,10 +219,12 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             ArrayDeque<Link> q = idle.computeIfAbsent(l.ep, k -> new ArrayDeque<>());
-            if (q.size() >= MAX_IDLE_PER_ENDPOINT) {
+            if (q.size() >= UpstreamPool.MAX_IDLE_PER_ENDPOINT) {
                 l.close();
             } else {
+                l.idleSince = System.nanoTime();
                 q.addFirst(l);
+                if (timer == null) timer = thread.executeAfter(this, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -303,6 +313,11 @@ final class FastPath extends ForwardingOpenListener {
         boolean headDropped;
         /** Strict: the body goes upstream with its framing as sent (see ChunkedFraming). */
         final ChunkedFraming reqChunks = new ChunkedFraming(false);
+
+        /** The forwarding header lines Cairn adds, and which of the request's own it drops (bit per line). */
+        byte[] fwd;
+        int fwdDrop;
+        final boolean[] fwdSent = new boolean[Forwarding.NAMES.size()];
     }
 
     /** One client connection while the fast path owns it. */
@@ -452,6 +467,10 @@ final class FastPath extends ForwardingOpenListener {
                 handOver();
                 return;
             }
+            if (!forwardingFor(h)) {
+                handOver(); // a trusted proxy's X-Forwarded-Port that is not a number: the full path replaces it
+                return;
+            }
             if (!startBody(end, limit)) {
                 handOver(); // a malformed or oversized chunked body: the full path's guard refuses it
                 return;
@@ -472,11 +491,49 @@ final class FastPath extends ForwardingOpenListener {
             x.st.last = x.ep;
             Link l = loop.takeIdle(x.ep);
             if (l != null) {
-                x.linkReused = true;
-                send(l);
+                sendPooled(l);
             } else {
                 connect();
             }
+        }
+
+        /**
+         * The forwarding headers for this request, as {@link Forwarding} has them for the peer: a
+         * client's own forwarding header lines are dropped and Cairn's added, unless the peer is one
+         * of the listener's {@code trusted_proxies}, whose lines are kept or extended. False when
+         * the full path must take the request.
+         */
+        boolean forwardingFor(ListenerHandler h) {
+            int n = x.req.forwardingLines;
+            x.fwd = forwarding;
+            x.fwdDrop = 0;
+            if (n == 0) return true;
+            if (!h.trusts(peer)) {
+                x.fwdDrop = (1 << n) - 1;
+                return true;
+            }
+            boolean[] sent = x.fwdSent;
+            java.util.Arrays.fill(sent, false);
+            String firstFor = null;
+            String previous = null;
+            int[] f = x.req.forwarding;
+            for (int k = 0; k < n; k++) {
+                int o = k * Http1.FORWARDING_FIELDS;
+                int kind = f[o + 4];
+                String value = ascii(f[o + 2], f[o + 3]);
+                if (kind == Forwarding.PORT && !sent[kind] && !Forwarding.portKept(value)) return false;
+                sent[kind] = true;
+                if (Forwarding.keptFromTrusted(kind)) continue;
+                x.fwdDrop |= 1 << k;
+                if (kind == Forwarding.FOR) {
+                    if (firstFor == null) firstFor = value;
+                } else {
+                    previous = previous == null ? value : previous + ", " + value;
+                }
+            }
+            x.fwd = Forwarding.trustedHeaderBlock(peer, scheme, host, host.substring(0, x.req.hostNameEnd - x.req.hostStart),
+                    x.req.port == 0 ? defaultPort : x.req.port, firstFor, previous, sent);
+            return true;
         }
 
         /**
@@ -583,6 +640,7 @@ final class FastPath extends ForwardingOpenListener {
                     if (x.reqMode == BODY_LENGTH) x.reqLeft -= w;
                     if (x.sentTo < end) {
                         // The endpoint reads slower: the client waits until it is writable again.
+                        if (state == FORWARDING) clientDeadline = 0;
                         c.getSourceChannel().suspendReads();
                         l.bc.getSinkChannel().resumeWrites();
                         return;
@@ -619,18 +677,22 @@ final class FastPath extends ForwardingOpenListener {
                     return;
                 }
                 if (n == 0) {
+                    // The body is the client's to send: timeouts.client from now (Timeouts).
+                    if (state == FORWARDING && clientDeadline == 0) clientDeadline = System.nanoTime() + clientNanos;
                     if (!c.getSourceChannel().isReadResumed()) c.getSourceChannel().resumeReads();
                     return;
                 }
+                if (state == FORWARDING) clientDeadline = 0;
                 bytesIn.add(n);
             }
         }
 
         void connect() {
             state = CONNECTING;
+            clientDeadline = 0;
             x.linkReused = false;
             x.connectStarted = System.nanoTime();
-            deadline = x.connectStarted + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().connectTimeoutMillis());
+            deadline = x.connectStarted + x.lh.settings().timeouts().connect().toNanos();
             IoFuture<StreamConnection> f = c.getIoThread().openStreamConnection(x.ep.socketAddress(), null, BACKEND_OPTIONS);
             x.connecting = f;
             f.addNotifier((fut, ignored) -> connected(fut), null);
@@ -654,9 +716,7 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             x.connecting = null;
-            long now = System.nanoTime();
-            x.st.connectNanos = now - x.connectStarted;
-            x.st.stats.connect.observe(x.st.connectNanos / 1e9);
+            x.st.connected(x.st.stats.connect, x.connectStarted, System.nanoTime());
             send(new Link(bc, x.ep, loop));
         }
 
@@ -665,15 +725,29 @@ final class FastPath extends ForwardingOpenListener {
             failedBeforeResponse(RetryRule.Failure.CONNECT_ERROR);
         }
 
+        /** The request goes out on an idle keep-alive connection of the pool (connect time about 0). */
+        void sendPooled(Link l) {
+            x.linkReused = true;
+            long now = System.nanoTime();
+            x.st.connected(x.st.stats.connect, now, now);
+            send(l);
+        }
+
         void send(Link l) {
             x.link = l;
             l.owner = this;
             state = FORWARDING;
-            x.st.connectedAt = System.nanoTime();
-            deadline = x.st.startNanos + TimeUnit.MILLISECONDS.toNanos(x.lh.settings().serverTimeoutMillis());
+            clientDeadline = 0;
+            deadline = x.st.startNanos + x.lh.settings().timeouts().server().toNanos();
             ByteBuffer o = l.out();
             int head = x.reqEnd - 2; // without the blank line: Cairn's headers go before it
-            if (head + forwarding.length + 2 > o.capacity()) {
+            byte[] fwd = x.fwd;
+            int[] f = x.req.forwarding;
+            int dropped = 0;
+            for (int k = 0; k < x.req.forwardingLines; k++) {
+                if ((x.fwdDrop & (1 << k)) != 0) dropped += f[k * Http1.FORWARDING_FIELDS + 1] - f[k * Http1.FORWARDING_FIELDS];
+            }
+            if (head - dropped + fwd.length + 2 > o.capacity()) {
                 x.link = null;
                 l.owner = null;
                 loop.giveIdle(l);
@@ -684,10 +758,18 @@ final class FastPath extends ForwardingOpenListener {
                 return;
             }
             int filled = in.position();
-            in.limit(head).position(0);
+            int from = 0;
+            for (int k = 0; k < x.req.forwardingLines; k++) {
+                if ((x.fwdDrop & (1 << k)) == 0) continue;
+                int o0 = k * Http1.FORWARDING_FIELDS;
+                in.limit(f[o0]).position(from);
+                o.put(in);
+                from = f[o0 + 1];
+            }
+            in.limit(head).position(from);
             o.put(in);
             in.limit(in.capacity()).position(filled);
-            o.put(forwarding).put(CRLF).flip();
+            o.put(fwd).put(CRLF).flip();
             l.write();
             if (!x.reqDone && !l.writing() && x.link == l) pumpBody();
         }
@@ -775,7 +857,7 @@ final class FastPath extends ForwardingOpenListener {
             Link l = x.link;
             ByteBuffer b = l.in;
             state = STREAMING;
-            x.st.responseNanos = System.nanoTime() - x.st.connectedAt;
+            x.st.responseHead(System.nanoTime());
             int status = x.resp.status;
             if (x.req.head || status == 204 || status == 304) {
                 x.bodyMode = BODY_NONE;
@@ -788,7 +870,8 @@ final class FastPath extends ForwardingOpenListener {
             } else {
                 x.bodyMode = BODY_CLOSE;
             }
-            x.linkReusable = x.bodyMode != BODY_CLOSE && (x.resp.http10 ? x.resp.keepAlive : !x.resp.close);
+            // Whole request sent and nothing after the response are checked as they become known (finish, body).
+            x.linkReusable = UpstreamPool.reusable(x.bodyMode != BODY_CLOSE, x.resp.http10 ? x.resp.keepAlive : !x.resp.close, true, true);
             // The endpoint closing its connection is its business: the client's stays open (HAProxy
             // does the same), unless the body ends with the close.
             boolean dropConnection = x.resp.close && x.bodyMode != BODY_CLOSE && x.resp.connectionStart >= 0;
@@ -856,7 +939,7 @@ final class FastPath extends ForwardingOpenListener {
                 }
                 default -> take = to - from;
             }
-            if (from + take < to) x.linkReusable = false; // the endpoint sent more than one response
+            if (from + take < to) x.linkReusable = UpstreamPool.reusable(true, true, true, false); // it sent more than one response
             x.bodyBytes += take;
             b.limit(from + take).position(from);
         }
@@ -936,7 +1019,7 @@ final class FastPath extends ForwardingOpenListener {
             if (!x.reqDone) {
                 // The endpoint answered before it read the whole body (as it may): where the next
                 // request starts on either connection is unknown, so both close.
-                x.linkReusable = false;
+                x.linkReusable = UpstreamPool.reusable(true, true, false, true);
                 closeAfter = true;
             }
             if (x.linkReusable && !l.writing()) {
@@ -961,7 +1044,7 @@ final class FastPath extends ForwardingOpenListener {
             if (x.settled) return;
             x.settled = true;
             requests.increment();
-            long duration = now - x.st.startNanos;
+            long duration = x.st.durationNanos(now);
             x.lh.settle(x.st, status, duration);
             if (x.logLine != null) {
                 AccessLog.Line l = x.logLine;
@@ -1042,12 +1125,9 @@ final class FastPath extends ForwardingOpenListener {
             x.st.current = x.ep;
             x.st.last = x.ep;
             rewindBody();
-            // After a reset on a reused connection the endpoint is fine, but its idle connections
-            // may be as stale as the one that failed: a new one.
-            Link l = reused ? null : loop.takeIdle(x.ep);
+            Link l = UpstreamPool.retryOnNewConnection(why, x.linkReused) ? null : loop.takeIdle(x.ep);
             if (l != null) {
-                x.linkReused = true;
-                send(l);
+                sendPooled(l);
             } else {
                 connect();
             }
@@ -1061,25 +1141,40 @@ final class FastPath extends ForwardingOpenListener {
             respondError(StatusCodes.BAD_GATEWAY, why);
         }
 
-        /** An error answer of Cairn's own (as the full path's), then the connection closes. */
+        /**
+         * An error answer of Cairn's own (as the full path's); the connection stays for the next
+         * request when {@link ErrorAnswer#keepsConnection} says so, else it closes.
+         */
         void respondError(int status, String why) {
             String reason = StatusCodes.getReason(status);
             String service = x.st.stats.service;
-            byte[] answer = ErrorAnswer.http1(status, reason, why, service, DateLine.get());
+            boolean keep = ErrorAnswer.keepsConnection(x.reqDone, readDone || closeAfter || stopped) && in != null;
+            byte[] answer = ErrorAnswer.http1(status, reason, why, service, DateLine.get(), !keep);
             x.st.note = why;
+            x.st.ownAnswer = true;
             captureLogLine();
             x.bodyBytes = ErrorAnswer.bodyLength(status, reason, why, service);
             settle(status, System.nanoTime());
+            int consumed = x.sentTo; // the request's bytes in {@code in}; what follows is the next request
             clearRequest();
             state = IDLE;
+            boolean written;
             try {
                 ByteBuffer o = ByteBuffer.wrap(answer);
-                c.getSinkChannel().write(o);
-                c.getSinkChannel().flush();
-            } catch (IOException ignored) {
-                // closing anyway
+                int n = c.getSinkChannel().write(o);
+                bytesOut.add(n);
+                written = !o.hasRemaining() && c.getSinkChannel().flush();
+            } catch (IOException e) {
+                written = false;
             }
-            close();
+            if (!keep || !written) {
+                close();
+                return;
+            }
+            in.flip().position(consumed);
+            in.compact();
+            if (!c.getSourceChannel().isReadResumed()) c.getSourceChannel().resumeReads();
+            next();
         }
 
         /** The response broke after it started: nothing to do but close both sides. */
@@ -1089,7 +1184,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = null;
             if (l != null) {
                 l.owner = null;
-                l.close();
+                l.close(!x.reqDone);
             }
             if (x.st != null) {
                 x.st.note = "aborted";
@@ -1106,7 +1201,7 @@ final class FastPath extends ForwardingOpenListener {
             x.link = null;
             if (l != null) {
                 l.owner = null;
-                l.close();
+                l.close(!x.reqDone);
             }
             if (x.ep != null) x.route.backend().release(x.ep);
             clearRequest();
@@ -1114,7 +1209,14 @@ final class FastPath extends ForwardingOpenListener {
         }
 
         void sweep(long now) {
-            if (now - deadline < 0 && (clientDeadline == 0 || now - clientDeadline < 0)) return;
+            boolean clientLate = clientDeadline != 0 && now - clientDeadline >= 0;
+            if (now - deadline < 0 && !clientLate) return;
+            if (clientLate && state == FORWARDING) {
+                // The client stopped sending the body it announced for timeouts.client: as on the
+                // full path (its idle timeout), the connection closes, and so does the endpoint's.
+                clientGone();
+                return;
+            }
             switch (state) {
                 case IDLE -> close();
                 case CONNECTING -> {
@@ -1172,6 +1274,8 @@ final class FastPath extends ForwardingOpenListener {
         final Endpoint ep;
         final Loop loop;
         Conn owner;
+        /** When it went back to the pool. */
+        long idleSince;
 
         Link(StreamConnection bc, Endpoint ep, Loop loop) {
             this.bc = bc;
@@ -1250,6 +1354,21 @@ final class FastPath extends ForwardingOpenListener {
             releaseIn();
             releaseOut();
             IoUtils.safeClose(bc);
+        }
+
+        /**
+         * Closes; with {@code cut} (the request's body was not all sent) by a TCP reset, so the
+         * endpoint cannot take the body that ends early for a whole one, as on the full path.
+         */
+        void close(boolean cut) {
+            if (cut) {
+                try {
+                    bc.setOption(Options.CLOSE_ABORT, true);
+                } catch (IOException | IllegalArgumentException ignored) {
+                    // closed anyway
+                }
+            }
+            close();
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.cairn.proxy.http;
 
+import dev.cairn.proxy.http.policy.Forwarding;
 import java.nio.ByteBuffer;
+import java.util.Locale;
 
 /**
  * The strict HTTP/1.1 head parsing behind the {@link FastPath}. A request is accepted only in
@@ -57,8 +59,16 @@ final class Http1 {
         int userAgentEnd;
         int refererStart = -1;
         int refererEnd;
+        /** Forwarding header lines ({@link Forwarding#NAMES}), at most {@link #MAX_FORWARDING}. */
+        int forwardingLines;
+        /** Per forwarding line: its start, its end (after CRLF), its value's start and end, its kind. */
+        final int[] forwarding = new int[MAX_FORWARDING * FORWARDING_FIELDS];
         final Line line = new Line();
     }
+
+    /** More forwarding header lines than this take the full path. */
+    static final int MAX_FORWARDING = 16;
+    static final int FORWARDING_FIELDS = 5;
 
     /**
      * Parses the request head in {@code b[0, limit)}. Returns the offset just past its blank
@@ -112,6 +122,7 @@ final class Http1 {
         h.expectContinue = false;
         h.userAgentStart = -1;
         h.refererStart = -1;
+        h.forwardingLines = 0;
         while (true) {
             if (i >= limit) return INCOMPLETE;
             int c = b.get(i) & 0xff;
@@ -127,11 +138,24 @@ final class Http1 {
             }
             if (++headers > maxHeaders) return NOT_SIMPLE;
             Line l = h.line;
+            int lineStart = i;
             i = headerLine(b, i, limit, false, l);
             if (i <= 0) return i;
             int valueStart = l.valueStart;
             int valueEnd = l.valueEnd;
-            switch (classify(b, l.nameStart, l.nameLen)) {
+            int kind = classify(b, l.nameStart, l.nameLen);
+            if (kind >= H_FORWARDING) {
+                // Passed on, stripped or extended as Forwarding says for this peer (see FastPath).
+                if (h.forwardingLines == MAX_FORWARDING) return NOT_SIMPLE;
+                int o = h.forwardingLines++ * FORWARDING_FIELDS;
+                h.forwarding[o] = lineStart;
+                h.forwarding[o + 1] = i;
+                h.forwarding[o + 2] = valueStart;
+                h.forwarding[o + 3] = valueEnd;
+                h.forwarding[o + 4] = kind - H_FORWARDING;
+                continue;
+            }
+            switch (kind) {
                 case H_HOST -> {
                     if (++hosts > 1 || !host(b, valueStart, valueEnd, h)) return NOT_SIMPLE;
                 }
@@ -234,6 +258,9 @@ final class Http1 {
     private static final int H_CONTENT_LENGTH = 7;
     private static final int H_TRANSFER_ENCODING = 8;
     private static final int H_EXPECT = 9;
+    /** H_FORWARDING + k: the k-th of Forwarding.NAMES. */
+    private static final int H_FORWARDING = 16;
+    private static final String[] FORWARDING = Forwarding.NAMES.stream().map(n -> n.toLowerCase(Locale.ROOT)).toArray(String[]::new);
 
     /** The methods the fast path forwards; anything else (CONNECT, PRI, WebDAV's) takes the full path. */
     static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"};
@@ -246,10 +273,9 @@ final class Http1 {
         return null;
     }
 
-    /** Headers whose presence sends the request to the full path (framing, hop-by-hop, forwarding). */
+    /** Headers whose presence sends the request to the full path (framing, hop-by-hop, other X-Forwarded-*). */
     private static final String[] REFUSED = {
-        "upgrade", "keep-alive", "proxy-connection",
-        "forwarded", "x-real-ip", "http2-settings", "te", "trailer",
+        "upgrade", "keep-alive", "proxy-connection", "http2-settings", "te", "trailer",
     };
 
     private static int classify(ByteBuffer b, int start, int len) {
@@ -276,6 +302,9 @@ final class Http1 {
             }
             default -> {
             }
+        }
+        for (int k = 0; k < FORWARDING.length; k++) {
+            if (FORWARDING[k].length() == len && equalsIgnoreCase(b, start, len, FORWARDING[k])) return H_FORWARDING + k;
         }
         if (len >= 12 && equalsIgnoreCase(b, start, 12, "x-forwarded-")) return H_REFUSED;
         for (String r : REFUSED) {

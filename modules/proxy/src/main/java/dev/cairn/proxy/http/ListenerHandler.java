@@ -5,6 +5,7 @@ import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
 import dev.cairn.proxy.http.policy.ErrorAnswer;
+import dev.cairn.proxy.http.policy.Forwarding;
 import dev.cairn.proxy.http.policy.RequestFraming;
 import dev.cairn.proxy.net.AccessRules;
 import dev.cairn.proxy.net.Cidr;
@@ -41,6 +42,7 @@ public final class ListenerHandler implements HttpHandler {
     private final ProxySettings settings;
     private final long maxBodyBytes;
     private final boolean routesByPath;
+    private final List<Cidr> trusted;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
                            UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
@@ -55,6 +57,7 @@ public final class ListenerHandler implements HttpHandler {
         this.redirectHttps = config.redirectHttps();
         this.redirectPort = config.redirectHttpsPort();
         List<Cidr> trusted = config.trustedProxies().stream().map(Cidr::parse).toList();
+        this.trusted = trusted;
         List<RouteHandler> rs = new ArrayList<>();
         for (RouteConfig r : config.routes()) {
             Backend b = r.service() == null ? null : backends.get(r.service());
@@ -155,7 +158,7 @@ public final class ListenerHandler implements HttpHandler {
 
     private void complete(HttpServerExchange ex) {
         RequestState st = ex.getAttachment(RequestState.KEY);
-        long duration = System.nanoTime() - st.startNanos;
+        long duration = st.durationNanos(System.nanoTime());
         if (st.waiter != null && st.waiter.claim()) {
             st.backend.dequeued(); // the client went away while queued
         }
@@ -210,6 +213,11 @@ public final class ListenerHandler implements HttpHandler {
         return name;
     }
 
+    /** Whether {@code peer} is one of {@code trusted_proxies} (its forwarding headers are kept and extended). */
+    boolean trusts(InetAddress peer) {
+        return Forwarding.trusted(trusted, peer);
+    }
+
     /** Whether some route matches on more than "/" (else the fast path need not read the path). */
     boolean routesByPath() {
         return routesByPath;
@@ -227,7 +235,10 @@ public final class ListenerHandler implements HttpHandler {
     private static final DefaultResponseListener ERROR_BODY = ex -> {
         if (ex.isResponseStarted() || ex.getStatusCode() < 400) return false;
         RequestState st = ex.getAttachment(RequestState.KEY);
-        if (st != null && st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
+        if (st != null) {
+            st.ownAnswer = true;
+            if (st.note == null) st.note = ErrorAnswer.defaultWhy(ex.getStatusCode(), st.attemptConnected);
+        }
         String body = ErrorAnswer.body(ex.getStatusCode(), StatusCodes.getReason(ex.getStatusCode()),
                 st == null ? null : st.note, st == null || st.stats == null ? null : st.stats.service);
         ex.getResponseHeaders().put(Headers.CONTENT_TYPE, ErrorAnswer.CONTENT_TYPE);

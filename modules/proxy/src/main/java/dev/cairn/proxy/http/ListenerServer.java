@@ -4,6 +4,7 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.config.LimitsConfig;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.TimeoutsConfig;
+import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.proxy.tls.CertificateStore;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
@@ -17,6 +18,7 @@ import io.undertow.server.protocol.http.HttpOpenListener;
 import io.undertow.server.protocol.http2.Http2OpenListener;
 import io.undertow.server.protocol.http2.Http2UpgradeHandler;
 import io.undertow.server.protocol.proxy.ProxyProtocolOpenListener;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -28,13 +30,25 @@ import org.xnio.Options;
 import org.xnio.StreamConnection;
 import org.xnio.XnioWorker;
 import org.xnio.channels.AcceptingChannel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One running listener: an Undertow server on the shared XNIO worker whose root handler can be
  * swapped on reload without touching open connections. Not thread-safe: the module calls it
  * from its lifecycle thread; the handler swap itself is a volatile write.
+ *
+ * <p>Built in two steps so that a reload either applies or keeps the old listener: the
+ * constructor builds everything that handles connections (and may fail: certificates, options)
+ * without touching a socket; then {@link #bind} opens a new socket, or {@link #takeOver} takes
+ * the listening socket of the running listener on the same address. A take-over is a volatile
+ * swap of what accepted connections go to: the socket never closes, so no connection is refused
+ * or reset during the re-open (two sockets with SO_REUSEPORT would reset the connections waiting
+ * in the closing one's accept queue), and connections the old listener accepted finish on it.
  */
 public final class ListenerServer {
+
+    private static final Logger log = LoggerFactory.getLogger(ListenerServer.class);
 
     /** TLS 1.3 suites, then TLS 1.2 ECDHE with AEAD only (Mozilla "intermediate"). */
     static final String[] CIPHERS = {
@@ -45,7 +59,13 @@ public final class ListenerServer {
     };
 
     private final ListenerConfig config;
-    private final AcceptingChannel<? extends StreamConnection> channel;
+    private final XnioWorker worker;
+    private final OptionMap socketOptions;
+    private final int maxConnections;
+    /** What this generation does with an accepted connection (TLS, PROXY protocol, fast path, Undertow). */
+    private final ChannelListener<StreamConnection> chain;
+    /** The listening socket, once bound or taken over; handed on by a re-open at the same address. */
+    private volatile Socket socket;
     private final OpenListener openListener;
     private final CertificateStore certificates;
     private volatile HttpHandler handler;
@@ -69,8 +89,11 @@ public final class ListenerServer {
     public ListenerServer(ListenerConfig config, Path configDir, XnioWorker worker, ByteBufferPool buffers,
                           LimitsConfig limits, TimeoutsConfig timeouts, boolean fastPath, HttpHandler initial) throws Exception {
         this.config = config;
+        this.worker = worker;
+        this.maxConnections = limits.maxConnections();
         this.handler = Objects.requireNonNull(initial);
         HttpHandler root = ex -> handler.handleRequest(ex);
+        Timeouts t = Timeouts.of(timeouts); // the same meaning on Undertow's path and the fast path
         // What Undertow.builder() would set up for one listener, built by hand so that the HTTP/1.1
         // connections get the obs-fold guard under Undertow's parser (see GuardedOpenListener).
         OptionMap undertowOptions = OptionMap.builder()
@@ -82,9 +105,9 @@ public final class ListenerServer {
                 .set(UndertowOptions.MAX_ENTITY_SIZE, limits.maxBodySize().bytes())
                 .set(UndertowOptions.MAX_HEADER_SIZE, (int) Math.min(Integer.MAX_VALUE, limits.maxHeaderSize().bytes()))
                 .set(UndertowOptions.MAX_HEADERS, limits.maxHeaders())
-                .set(UndertowOptions.IDLE_TIMEOUT, millis(timeouts.client()))
-                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, millis(timeouts.httpRequest()))
-                .set(UndertowOptions.NO_REQUEST_TIMEOUT, millis(timeouts.keepAlive()))
+                .set(UndertowOptions.IDLE_TIMEOUT, Timeouts.millis(t.client()))
+                .set(UndertowOptions.REQUEST_PARSE_TIMEOUT, Timeouts.millis(t.httpRequest()))
+                .set(UndertowOptions.NO_REQUEST_TIMEOUT, Timeouts.millis(t.keepAlive()))
                 .set(UndertowOptions.ALLOW_UNESCAPED_CHARACTERS_IN_URL, false)
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
@@ -105,7 +128,7 @@ public final class ListenerServer {
             socket.setSequence(Options.SSL_ENABLED_PROTOCOLS, protocols)
                     .setSequence(Options.SSL_ENABLED_CIPHER_SUITES, CIPHERS);
         }
-        OptionMap socketOptions = socket.getMap();
+        this.socketOptions = socket.getMap();
 
         HttpOpenListener http1 = new HttpOpenListener(buffers, undertowOptions);
         // h2c (plain-text upgrade) as Undertow's builder offers it when HTTP/2 is on.
@@ -115,8 +138,7 @@ public final class ListenerServer {
         // decrypted stream of Undertow's SslConduit, JDK SSLEngine underneath); h2 connections
         // chosen by ALPN go to Undertow's HTTP/2 directly.
         if (fastPath && !config.proxyProtocol()) {
-            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, timeouts.keepAlive().toNanos(),
-                    timeouts.httpRequest().toNanos(), timeouts.client().toNanos(), limits.maxHeaders(),
+            fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, t, limits.maxHeaders(),
                     limits.maxBodySize().bytes(), config.tls() != null);
             open = fast;
         } else {
@@ -136,24 +158,36 @@ public final class ListenerServer {
             certificates = null;
         }
         this.openListener = open;
-        ChannelListener<StreamConnection> first = config.proxyProtocol()
-                ? new ProxyProtocolOpenListener(open, ssl, buffers, socketOptions) : open;
-        ChannelListener<AcceptingChannel<StreamConnection>> accept = ChannelListeners.openListenerAdapter(first);
-        InetSocketAddress bind = new InetSocketAddress(
-                config.bind().isWildcard() ? "0.0.0.0" : config.bind().host(), config.bind().port());
-        if (ssl != null && !config.proxyProtocol()) {
-            @SuppressWarnings({"unchecked", "rawtypes"})
-            AcceptingChannel<? extends StreamConnection> c =
-                    ssl.createSslConnectionServer(worker, bind, (ChannelListener) accept, socketOptions);
-            this.channel = c;
+        if (config.proxyProtocol()) {
+            this.chain = new ProxyProtocolOpenListener(open, ssl, buffers, socketOptions);
+        } else if (ssl != null) {
+            this.chain = new TlsAccept(ssl, socketOptions, open);
         } else {
-            this.channel = worker.createStreamConnectionServer(bind, accept, socketOptions);
+            this.chain = open;
         }
-        channel.resumeAccepts();
     }
 
-    private static int millis(java.time.Duration d) {
-        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+    /** Opens this listener's own socket and starts accepting (fails: address in use, bad address). */
+    public void bind() throws IOException {
+        InetSocketAddress bind = new InetSocketAddress(
+                config.bind().isWildcard() ? "0.0.0.0" : config.bind().host(), config.bind().port());
+        Socket s = new Socket(chain);
+        s.channel = worker.createStreamConnectionServer(bind, s, socketOptions);
+        socket = s;
+        s.channel.resumeAccepts();
+    }
+
+    /**
+     * Takes over the listening socket of {@code running} (the same address): from now on accepted
+     * connections come here; {@code running}'s own connections finish there, and its
+     * {@link #stop} no longer closes the socket.
+     */
+    public void takeOver(ListenerServer running) {
+        Socket s = running.socket;
+        running.socket = null;
+        s.setMaxConnections(maxConnections);
+        s.chain = chain;
+        socket = s;
     }
 
     public ListenerConfig config() {
@@ -175,7 +209,8 @@ public final class ListenerServer {
 
     /** The bound address (with the real port when bind said :0). */
     public InetSocketAddress address() {
-        return (InetSocketAddress) channel.getLocalAddress();
+        Socket s = socket;
+        return s == null ? null : (InetSocketAddress) s.channel.getLocalAddress();
     }
 
     public ProxyMetrics.ListenerStats stats() {
@@ -201,9 +236,83 @@ public final class ListenerServer {
     }
 
     public void stop() {
-        // As Undertow.stop() with an external worker: stop accepting; open connections end with
-        // their exchanges or when the worker shuts down.
-        IoUtils.safeClose(channel);
+        // As Undertow.stop() with an external worker: stop accepting (unless a re-open took the
+        // socket over); open connections end with their exchanges or when the worker shuts down.
+        Socket s = socket;
+        socket = null;
+        if (s != null) IoUtils.safeClose(s.channel);
         if (fast != null) fast.stop();
+    }
+
+    /**
+     * A listening socket and the chain its accepted connections go to (as XNIO's
+     * {@code ChannelListeners.openListenerAdapter}, with the listener swappable).
+     */
+    private static final class Socket implements ChannelListener<AcceptingChannel<StreamConnection>> {
+        AcceptingChannel<StreamConnection> channel;
+        volatile ChannelListener<StreamConnection> chain;
+
+        Socket(ChannelListener<StreamConnection> chain) {
+            this.chain = chain;
+        }
+
+        @Override
+        public void handleEvent(AcceptingChannel<StreamConnection> ch) {
+            StreamConnection c;
+            try {
+                c = ch.accept();
+            } catch (IOException e) {
+                log.debug("accept failed on {}: {}", ch.getLocalAddress(), e.toString());
+                return;
+            }
+            if (c != null) ChannelListeners.invokeChannelListener(c, chain);
+        }
+
+        /** {@code limits.max_connections} (0: unlimited) of the generation that takes the socket. */
+        void setMaxConnections(int max) {
+            int n = max > 0 ? max : Integer.MAX_VALUE;
+            try {
+                // High before low when raising, low before high when lowering: never low > high.
+                if (n >= channel.getOption(Options.CONNECTION_LOW_WATER)) {
+                    channel.setOption(Options.CONNECTION_HIGH_WATER, n);
+                    channel.setOption(Options.CONNECTION_LOW_WATER, n);
+                } else {
+                    channel.setOption(Options.CONNECTION_LOW_WATER, n);
+                    channel.setOption(Options.CONNECTION_HIGH_WATER, n);
+                }
+            } catch (IOException | RuntimeException e) {
+                log.warn("listener {}: limits.max_connections {} not applied to the kept socket: {}",
+                        channel.getLocalAddress(), max, e.toString());
+            }
+        }
+    }
+
+    /**
+     * TLS for a connection the plain socket accepted (what Undertow's accepting SSL channel does,
+     * done per connection so that the socket outlives a re-open that changes TLS).
+     */
+    private static final class TlsAccept implements ChannelListener<StreamConnection> {
+        private final UndertowXnioSsl ssl;
+        private final OptionMap options;
+        private final ChannelListener<StreamConnection> next;
+
+        TlsAccept(UndertowXnioSsl ssl, OptionMap options, ChannelListener<StreamConnection> next) {
+            this.ssl = ssl;
+            this.options = options;
+            this.next = next;
+        }
+
+        @Override
+        public void handleEvent(StreamConnection c) {
+            StreamConnection tls;
+            try {
+                tls = ssl.wrapExistingConnection(c, options, false);
+            } catch (RuntimeException e) {
+                IoUtils.safeClose(c);
+                log.debug("TLS setup failed for a connection: {}", e.toString());
+                return;
+            }
+            next.handleEvent(tls);
+        }
     }
 }

@@ -4,17 +4,17 @@ import dev.cairn.proxy.ProxyErrors;
 import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.PassiveHealthConfig;
+import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.spi.catalog.Catalog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Module-wide request settings of one config generation (limits, timeouts, passive health)
+ * Module-wide request settings of one config generation (limits, {@link Timeouts}, passive health)
  * plus the shared metrics, sticky key and the catalog (where passive health marks endpoints
  * down). Immutable apart from the metrics it feeds.
  */
-public record ProxySettings(int endpointMaxConnections, int queueSize, long queueTimeoutMillis,
-                            long connectTimeoutMillis, int serverTimeoutMillis, PassiveHealthConfig passive,
+public record ProxySettings(int endpointMaxConnections, int queueSize, Timeouts timeouts, PassiveHealthConfig passive,
                             ProxyMetrics metrics, StickyCookie sticky, Catalog catalog) {
 
     private static final Logger log = LoggerFactory.getLogger(ProxySettings.class);

@@ -3,20 +3,20 @@ package dev.cairn.proxy.http;
 import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
+import dev.cairn.proxy.http.policy.RequestTiming;
 import io.undertow.util.AttachmentKey;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
  * What Cairn tracks about one HTTP request: route, the endpoint holding its slot, failed
- * endpoints, timings. Attached to the exchange; touched only from the exchange's threads in
+ * endpoints, timings (marked as {@link RequestTiming} defines them). Attached to the exchange; touched only from the exchange's threads in
  * sequence (IO thread, or the thread a handler dispatched to), so it needs no locks.
  */
-public final class RequestState {
+public final class RequestState extends RequestTiming {
 
     public static final AttachmentKey<RequestState> KEY = AttachmentKey.create(RequestState.class);
 
-    long startNanos = System.nanoTime();
     String listener;
     ProxyMetrics.RouteStats stats;
     Backend backend;
@@ -28,15 +28,14 @@ public final class RequestState {
     Endpoint sticky;
     boolean stickyRoute;
     int retries;
-    long connectNanos = -1;
-    long connectedAt;
-    long responseNanos = -1;
     Backend.Waiter waiter;
     /** The current attempt has a connection (a failure now is a reset, not a connect error). */
     boolean attemptConnected;
     /** The current attempt's connection was reused from a keep-alive pool. */
     boolean attemptReused;
     String note;
+    /** Cairn answers this request itself (an error answer): no endpoint response head to time. */
+    boolean ownAnswer;
 
     RequestState(String listener) {
         this.listener = listener;
@@ -44,7 +43,7 @@ public final class RequestState {
 
     /** As new, for the next request of a fast-path connection (which reuses one per connection). */
     RequestState reset(String listener) {
-        startNanos = System.nanoTime();
+        resetTiming();
         this.listener = listener;
         stats = null;
         backend = null;
@@ -54,11 +53,9 @@ public final class RequestState {
         sticky = null;
         stickyRoute = false;
         retries = 0;
-        connectNanos = -1;
-        connectedAt = 0;
-        responseNanos = -1;
         waiter = null;
         note = null;
+        ownAnswer = false;
         attemptConnected = false;
         attemptReused = false;
         return this;

@@ -29,8 +29,9 @@ import java.util.List;
 final class RouteHandler implements HttpHandler {
 
     static final HttpString FORWARDED = new HttpString("Forwarded");
-    private static final HttpString X_REAL_IP = new HttpString("X-Real-IP");
-    private static final HttpString X_FORWARDED_PREFIX = new HttpString("X-Forwarded-Prefix");
+    /** Forwarding.NAMES but Forwarded (replaced below): removed when the peer is not trusted. */
+    private static final HttpString[] CLIENT_FORWARDING = Forwarding.NAMES.stream()
+            .filter(n -> !n.equals("Forwarded")).map(HttpString::new).toArray(HttpString[]::new);
 
     final RouteConfig config;
     final HostMatcher host;
@@ -78,7 +79,7 @@ final class RouteHandler implements HttpHandler {
         if (backend != null) {
             proxy = ProxyHandler.builder()
                     .setProxyClient(new CairnProxyClient(backend, config.balance(), config.retries(), client, settings))
-                    .setMaxRequestTime(settings.serverTimeoutMillis())
+                    .setMaxRequestTime(settings.timeouts().serverMillis())
                     .setReuseXForwarded(true) // untrusted X-Forwarded-* are stripped before we get here
                     .setRewriteHostHeader(false)
                     .setMaxConnectionRetries(config.retries())
@@ -136,6 +137,7 @@ final class RouteHandler implements HttpHandler {
             return;
         }
         forwarded(ex);
+        ex.addResponseCommitListener(RESPONSE_HEAD);
         if (config.sticky()) {
             st.stickyRoute = true;
             Cookie c = ex.getRequestCookie(StickyCookie.NAME);
@@ -155,6 +157,16 @@ final class RouteHandler implements HttpHandler {
     }
 
     /**
+     * The response is about to be written: on a proxied request that is when ProxyHandler has the
+     * endpoint's response head (it opens the response channel right after copying it), unless
+     * Cairn answers itself (its error answers mark that first).
+     */
+    private static final io.undertow.server.ResponseCommitListener RESPONSE_HEAD = ex -> {
+        RequestState st = ex.getAttachment(RequestState.KEY);
+        if (st != null && st.attemptConnected && !st.ownAnswer) st.responseHead(System.nanoTime());
+    };
+
+    /**
      * X-Forwarded-* and Forwarded: kept and extended when the peer is a trusted proxy, replaced
      * otherwise so a client cannot claim another address or scheme.
      */
@@ -167,13 +179,7 @@ final class RouteHandler implements HttpHandler {
             var values = h.get(FORWARDED);
             previous = values == null || values.isEmpty() ? null : String.join(", ", values);
         } else {
-            h.remove(Headers.X_FORWARDED_FOR);
-            h.remove(Headers.X_FORWARDED_PROTO);
-            h.remove(Headers.X_FORWARDED_HOST);
-            h.remove(Headers.X_FORWARDED_PORT);
-            h.remove(Headers.X_FORWARDED_SERVER);
-            h.remove(X_FORWARDED_PREFIX);
-            h.remove(X_REAL_IP);
+            for (HttpString name : CLIENT_FORWARDING) h.remove(name);
         }
         h.put(FORWARDED, Forwarding.forwardedValue(previous, peer, ex.getRequestScheme(), ex.getRequestHeaders().getFirst(Headers.HOST)));
     }

@@ -75,8 +75,7 @@ class Http1Test {
         "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n",
-        "GET / HTTP/1.1\r\nHost: a\r\nforwarded: for=1.2.3.4\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-Ssl: on\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nCookie: a=1\r\nCookie: b=2\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\nX: \u00e9\r\n\r\n",
@@ -102,6 +101,23 @@ class Http1Test {
     })
     void anythingElseIsLeftToUndertow(String request) {
         assertThat(parse(request, new Http1.RequestHead())).isEqualTo(Http1.NOT_SIMPLE);
+    }
+
+    @Test
+    void forwardingHeaderLinesAreFoundForTheFastPathToStripOrExtend() {
+        Http1.RequestHead h = new Http1.RequestHead();
+        String req = "GET / HTTP/1.1\r\nHost: a\r\nX-Forwarded-For:  1.2.3.4 \r\nX-A: b\r\nforwarded: for=1.2.3.4\r\n\r\n";
+        assertThat(parse(req, h)).isEqualTo(req.length());
+        assertThat(h.forwardingLines).isEqualTo(2);
+        int xff = req.indexOf("X-Forwarded-For");
+        assertThat(h.forwarding[0]).as("line start").isEqualTo(xff);
+        assertThat(h.forwarding[1]).as("line end").isEqualTo(req.indexOf("X-A"));
+        assertThat(req.substring(h.forwarding[2], h.forwarding[3])).as("value").isEqualTo("1.2.3.4");
+        assertThat(h.forwarding[4]).isEqualTo(dev.cairn.proxy.http.policy.Forwarding.FOR);
+        assertThat(h.forwarding[Http1.FORWARDING_FIELDS + 4]).isEqualTo(dev.cairn.proxy.http.policy.Forwarding.FORWARDED);
+        StringBuilder many = new StringBuilder("GET / HTTP/1.1\r\nHost: a\r\n");
+        for (int i = 0; i <= Http1.MAX_FORWARDING; i++) many.append("X-Real-IP: 1.2.3.4\r\n");
+        assertThat(parse(many.append("\r\n").toString(), h)).as("too many forwarding lines").isEqualTo(Http1.NOT_SIMPLE);
     }
 
     @Test

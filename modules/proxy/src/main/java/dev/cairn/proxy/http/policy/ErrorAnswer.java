@@ -31,12 +31,23 @@ public final class ErrorAnswer {
     }
 
     /**
-     * The whole HTTP/1.1 answer with {@code Connection: close} (the connection closes after an error
-     * of Cairn's own), {@code dateLine} being the {@code Date} header line with its CRLF.
+     * Whether the client connection stays open after an error answer of Cairn's own: yes when the
+     * whole request has been read (the next one starts right after it) and neither side asked to
+     * close, as Undertow and HAProxy 2 keep it; otherwise the answer says {@code Connection: close}
+     * and the connection closes (the rest of an unread body cannot be told from a next request).
      */
-    public static byte[] http1(int status, String reason, String why, String service, byte[] dateLine) {
+    public static boolean keepsConnection(boolean requestRead, boolean closing) {
+        return requestRead && !closing;
+    }
+
+    /**
+     * The whole HTTP/1.1 answer, with {@code Connection: close} when {@code close},
+     * {@code dateLine} being the {@code Date} header line with its CRLF.
+     */
+    public static byte[] http1(int status, String reason, String why, String service, byte[] dateLine, boolean close) {
         byte[] body = body(status, reason, why, service).getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("HTTP/1.1 " + status + " " + reason + "\r\nConnection: close\r\nContent-Type: " + CONTENT_TYPE
+        byte[] head = ("HTTP/1.1 " + status + " " + reason + "\r\n" + (close ? "Connection: close\r\n" : "")
+                + "Content-Type: " + CONTENT_TYPE
                 + "\r\nCache-Control: " + CACHE_CONTROL + "\r\nContent-Length: " + body.length + "\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1);
         byte[] all = new byte[head.length + dateLine.length + 2 + body.length];

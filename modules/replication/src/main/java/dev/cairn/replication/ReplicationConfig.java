@@ -15,7 +15,14 @@ import java.util.Map;
  */
 public record ReplicationConfig(
         @Doc(value = "Clusters by name (the name is the metrics' cluster label).", required = true)
-        Map<String, ClusterConfig> clusters) {
+        Map<String, ClusterConfig> clusters,
+        @Doc(value = "Also serve the figures under mysqld_exporter's names (mysql_up, mysql_global_variables_read_only, mysql_slave_status_*, mysql_heartbeat_*, mysql_global_status_rpl_semi_sync_*), so MySQL dashboards and alerts work unchanged.", dflt = "true")
+        boolean mysqldMetrics) {
+
+    /** Clusters with mysqld_exporter's families on (the default). */
+    public ReplicationConfig(Map<String, ClusterConfig> clusters) {
+        this(clusters, true);
+    }
 
     /** {@code replication.clusters.NAME}: one primary and its replicas. */
     public record ClusterConfig(

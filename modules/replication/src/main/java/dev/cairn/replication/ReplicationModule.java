@@ -174,6 +174,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         }
         view = Map.copyOf(running);
         metrics = new ReplicationMetrics(this::samples);
+        metrics.mysqldFamilies(config.mysqldMetrics());
         ctx.metrics().register(metrics);
     }
 
@@ -232,6 +233,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         running.putAll(next);
         view = Map.copyOf(running);
         histories.keySet().retainAll(next.keySet());
+        if (metrics != null) metrics.mysqldFamilies(config.mysqldMetrics());
     }
 
     @Override

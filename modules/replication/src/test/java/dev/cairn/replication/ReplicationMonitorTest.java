@@ -340,6 +340,21 @@ class ReplicationMonitorTest {
 
     @Test
     @Order(73)
+    void mysqldExporterFamiliesTurnOffAndOnLiveWithCairnsOwnKept() throws Exception {
+        ClusterMonitor main = f.monitor("main");
+        String yaml = java.nio.file.Files.readString(f.host.configFile());
+        var off = f.host.reload(yaml.replace("replication:\n", "replication:\n  mysqld_metrics: false\n"));
+        assertThat(off.ok()).as(off.toString()).isTrue();
+        assertThat(f.monitor("main")).as("a metrics switch restarts no cluster").isSameAs(main);
+        assertThat(f.host.metric("mysql_up", "cluster", "main", "instance", "node1")).isNaN();
+        assertThat(f.host.metric("mysql_global_variables_read_only", "cluster", "main", "instance", "node2")).isNaN();
+        assertThat(f.host.metric("cairn_replication_role", "cluster", "main", "instance", "node1", "role", "primary")).isEqualTo(1);
+        assertThat(f.host.reload(yaml).ok()).isTrue();
+        assertThat(f.host.metric("mysql_up", "cluster", "main", "instance", "node1")).isEqualTo(1);
+    }
+
+    @Test
+    @Order(74)
     void aProbeConnectionTheServerClosedIsReopenedWithoutReportingTheNodeDown() throws Exception {
         f.await("main", WAIT, "healthy", ReplicationMonitorTest::healthy);
         long seq0 = f.monitor("main").latest().seq();

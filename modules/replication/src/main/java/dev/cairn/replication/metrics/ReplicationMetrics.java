@@ -49,9 +49,15 @@ public final class ReplicationMetrics implements MultiCollector {
     private static final List<String> SLAVE_LABELS = List.of("channel_name", "connection_name", "master_host", "master_uuid");
 
     private final Supplier<Collection<ClusterSample>> clusters;
+    private volatile boolean mysqldFamilies = true;
 
     public ReplicationMetrics(Supplier<Collection<ClusterSample>> clusters) {
         this.clusters = clusters;
+    }
+
+    /** Turns mysqld_exporter's mysql_* families on or off (replication.mysqld_metrics, live). */
+    public void mysqldFamilies(boolean on) {
+        mysqldFamilies = on;
     }
 
     @Override
@@ -79,6 +85,10 @@ public final class ReplicationMetrics implements MultiCollector {
             for (NodeView v : s.nodes()) {
                 node(gauges, untyped, c.cluster(), v);
             }
+        }
+        if (!mysqldFamilies) {
+            gauges.keySet().removeIf(n -> n.startsWith("mysql_"));
+            untyped.keySet().removeIf(n -> n.startsWith("mysql_"));
         }
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         gauges.values().forEach(b -> out.metricSnapshot(b.build()));

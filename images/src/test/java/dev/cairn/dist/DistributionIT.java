@@ -42,6 +42,19 @@ class DistributionIT {
         assertThat(entries.stream().filter(e -> e.contains("jar-with-dependencies"))).isEmpty();
     }
 
+    /** The unit runs the launcher, so the launcher's block of JVM options is the unit's: one list. */
+    @Test
+    void theSystemdUnitRunsTheLauncherAndAddsNoJvmOptionsOfItsOwn() throws Exception {
+        Path repo = Path.of(System.getProperty("cairn.repo", ".."));
+        List<String> unit = Files.readAllLines(repo.resolve("images/src/deb/systemd/cairn.service")).stream()
+                .filter(l -> !l.startsWith("#")).toList();
+        assertThat(unit).contains("ExecStart=/usr/bin/cairn run -c /etc/cairn/cairn.yml");
+        assertThat(unit).noneMatch(l -> l.contains("JAVA_OPTS") || l.contains("JAVA_TOOL_OPTIONS")
+                || l.contains("JDK_JAVA_OPTIONS") || l.contains("MALLOC_"));
+        String launcher = Files.readString(repo.resolve("images/src/bin/cairn"));
+        assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=5000");
+    }
+
     @Test
     void unpackedTarballRunsWithOnlyAJavaRuntime() throws Exception {
         run(dir, "tar", "xzf", TARBALL.toAbsolutePath().toString());

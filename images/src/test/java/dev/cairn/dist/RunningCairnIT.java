@@ -68,6 +68,15 @@ class RunningCairnIT {
     void defaultConfigServesStatusDemoBackendsAndMetricsThatPromtoolAccepts() throws Exception {
         try (CairnProcess p = CairnProcess.start(dir, "run", "-c", config.toString())) {
             p.awaitHttp(adminUrl() + "/api/status");
+            // The launcher execs the JVM with its block of footprint options (the unit runs the launcher).
+            String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+            assertThat(cmdline).contains("-XX:+UseSerialGC", "-Xms16m", "-XX:TieredStopAtLevel=4", "dev.cairn.core.cli.Main run");
+            Runtime.Version v = Runtime.version();
+            if ((v.feature() == 17 && v.update() >= 9) || (v.feature() == 21 && v.update() >= 1) || v.feature() >= 22) {
+                assertThat(cmdline).contains("-XX:TrimNativeHeapInterval=5000");
+            } else {
+                assertThat(cmdline).doesNotContain("TrimNativeHeapInterval");
+            }
             JsonNode status = JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body());
             assertThat(status.path("modules").findValuesAsText("name")).contains("demo", "metrics");
             assertThat(CairnProcess.get("http://127.0.0.1:" + backend1 + "/").body()).startsWith("hello from demo backend");

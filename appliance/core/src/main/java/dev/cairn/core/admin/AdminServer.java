@@ -41,7 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class AdminServer {
 
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Made on the first JSON request: Jackson's ~370 classes are not loaded by a start. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
     private static final int MAX_BODY = 64 * 1024;
 
     private static final String SESSION_COOKIE = "cairn_admin";
@@ -455,7 +458,7 @@ public final class AdminServer {
         if (value == null) {
             byte[] body = readBody(ex);
             if (body.length > 0) {
-                Object w = JSON.readValue(body, Map.class).get("weight");
+                Object w = Json.MAPPER.readValue(body, Map.class).get("weight");
                 value = w == null ? "reset" : w.toString();
             }
         }
@@ -513,7 +516,7 @@ public final class AdminServer {
     }
 
     private static void send(HttpExchange ex, int code, Object body) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         ex.getResponseHeaders().set("Cache-Control", "no-store");
         ex.sendResponseHeaders(code, bytes.length);

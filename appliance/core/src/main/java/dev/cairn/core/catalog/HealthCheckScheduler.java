@@ -1,6 +1,5 @@
 package dev.cairn.core.catalog;
 
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -9,8 +8,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the active health checks: owns the check threads and the HTTP client the probes share, and
- * stops them on {@link #close}. The catalog decides what the results mean.
+ * Runs the active health checks: owns the check threads (a probe blocks one of them for at most
+ * its timeout) and stops them on {@link #close}. The catalog decides what the results mean.
  */
 final class HealthCheckScheduler implements AutoCloseable {
 
@@ -18,10 +17,7 @@ final class HealthCheckScheduler implements AutoCloseable {
     static final int THREADS = 4;
 
     private final ScheduledExecutorService checkers = Executors.newScheduledThreadPool(THREADS, CatalogRegistry.daemon("cairn-health"));
-    private final HealthProbe probe = new HealthProbe(HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build());
+    private final HealthProbe probe = new HealthProbe();
 
     /** Runs {@code check} every {@code interval}, the first within one interval (at most 250 ms) so endpoints are not probed in a burst. */
     ScheduledFuture<?> every(Duration interval, Runnable check) {

@@ -1,23 +1,19 @@
 package dev.cairn.core.catalog;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.Locale;
 
-/** Runs one active check against one endpoint and says whether it passed, and why not. */
+/**
+ * Runs one active check against one endpoint and says whether it passed, and why not. Blocking
+ * sockets on the caller's thread (a check thread of {@link HealthCheckScheduler}): no client of
+ * its own, so no selector or worker threads that wake up while Cairn is idle.
+ */
 final class HealthProbe {
 
     /** Outcome of one check; {@code detail} is shown to operators ("HTTP 503", "connection refused"). */
@@ -26,12 +22,9 @@ final class HealthProbe {
 
     /** Bytes of an HTTP check's body that are read and searched for expect_body. */
     static final int MAX_BODY = 64 * 1024;
-
-    private final HttpClient http;
-
-    HealthProbe(HttpClient http) {
-        this.http = http;
-    }
+    /** Longest status or header line of a check's response, and most header lines. */
+    static final int MAX_LINE = 8 * 1024;
+    static final int MAX_HEADERS = 100;
 
     Result run(CheckConfig check, String host, int endpointPort) {
         int port = check.port() != 0 ? check.port() : endpointPort;
@@ -50,102 +43,181 @@ final class HealthProbe {
         }
     }
 
-    private Result http(CheckConfig check, String host, int port) {
+    /**
+     * One HTTP/1.1 GET with {@code Connection: close}. The whole exchange (connect, status line,
+     * headers and, with expect_body, at most {@link #MAX_BODY} bytes of the body) must finish
+     * within the check's timeout: a backend that stalls or streams forever fails its check,
+     * nothing hangs. Without expect_body the status decides and the body is not read (HAProxy's
+     * httpchk does the same).
+     */
+    private static Result http(CheckConfig check, String host, int port) {
+        String path = check.path();
         String authority = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-        HttpRequest.Builder req;
-        try {
-            req = HttpRequest.newBuilder(URI.create("http://" + authority + check.path()))
-                    .timeout(check.timeout())
-                    .header("User-Agent", "cairn-health-check")
-                    .GET();
-            if (check.host() != null) {
-                req.header("Host", check.host());
+        String hostHeader = check.host() != null ? check.host() : authority;
+        if (!printable(path) || !printable(hostHeader)) {
+            return new Result(false, "HTTP: invalid character in path or Host");
+        }
+        long deadline = System.nanoTime() + check.timeout().toNanos();
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host, port), (int) Math.max(1, check.timeout().toMillis()));
+            s.setTcpNoDelay(true);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
+                    + "\r\nUser-Agent: cairn-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            Response in = new Response(s, deadline);
+            int code;
+            long length = -1;
+            boolean chunked = false;
+            do { // 1xx (100 Continue, 103 Early Hints): the final response follows
+                code = in.statusCode();
+                for (int i = 0; ; i++) {
+                    String h = in.line();
+                    if (h.isEmpty()) break;
+                    if (i == MAX_HEADERS) throw new IOException("more than " + MAX_HEADERS + " header lines");
+                    int colon = h.indexOf(':');
+                    if (colon <= 0) continue;
+                    String name = h.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+                    String value = h.substring(colon + 1).trim();
+                    if (name.equals("content-length")) {
+                        length = parseLength(value);
+                    } else if (name.equals("transfer-encoding")) {
+                        chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    }
+                }
+            } while (code >= 100 && code < 200);
+            if (code < check.statusLow() || code > check.statusHigh()) {
+                return new Result(false, "HTTP " + code + " (expected " + check.expectStatus() + ")");
             }
-        } catch (IllegalArgumentException e) {
-            return new Result(false, "HTTP: " + e.getMessage());
+            if (check.expectBody() != null) {
+                String body = chunked ? in.chunkedBody() : in.body(length);
+                if (!body.contains(check.expectBody())) {
+                    return new Result(false, "HTTP " + code + ", body lacks '" + check.expectBody() + "'");
+                }
+            }
+            return new Result(true, "HTTP " + code);
+        } catch (IOException e) {
+            return new Result(false, "HTTP: " + reason(e));
         }
-        // The whole exchange, body included, must finish within the timeout, and at most
-        // MAX_BODY bytes are read: a backend that streams forever fails its check, nothing hangs.
-        CompletableFuture<HttpResponse<String>> f = http.sendAsync(req.build(), info -> new LimitedBody(MAX_BODY));
-        HttpResponse<String> resp;
-        try {
-            resp = f.get(check.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            f.cancel(true);
-            return new Result(false, "HTTP: timeout");
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            return new Result(false, "interrupted");
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            return new Result(false, "HTTP: " + reason(cause instanceof Exception ex ? ex : e));
-        }
-        int code = resp.statusCode();
-        if (code < check.statusLow() || code > check.statusHigh()) {
-            return new Result(false, "HTTP " + code + " (expected " + check.expectStatus() + ")");
-        }
-        if (check.expectBody() != null && !resp.body().contains(check.expectBody())) {
-            return new Result(false, "HTTP " + code + ", body lacks '" + check.expectBody() + "'");
-        }
-        return new Result(true, "HTTP " + code);
     }
 
-    /** Collects at most {@code limit} bytes of a body as text, then stops reading. */
-    private static final class LimitedBody implements HttpResponse.BodySubscriber<String> {
-        private final int limit;
-        private final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-        private final CompletableFuture<String> result = new CompletableFuture<>();
-        private Flow.Subscription subscription;
+    private static boolean printable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 0x7f) return false;
+        }
+        return !s.isEmpty();
+    }
 
-        LimitedBody(int limit) {
-            this.limit = limit;
+    private static long parseLength(String v) throws IOException {
+        try {
+            long n = Long.parseLong(v);
+            if (n < 0) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IOException("bad Content-Length '" + v + "'");
+        }
+    }
+
+    /** Reads a response from a socket; every read waits at most until the check's deadline. */
+    private static final class Response {
+        private final Socket socket;
+        private final InputStream in;
+        private final long deadline;
+        private final byte[] buf = new byte[4096];
+        private int pos;
+        private int end;
+
+        Response(Socket socket, long deadline) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.deadline = deadline;
         }
 
-        @Override
-        public CompletionStage<String> getBody() {
-            return result;
+        /** False at end of stream. */
+        private boolean fill() throws IOException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) throw new SocketTimeoutException("check timeout");
+            socket.setSoTimeout((int) Math.max(1, left / 1_000_000));
+            int n = in.read(buf);
+            if (n < 0) return false;
+            pos = 0;
+            end = n;
+            return true;
         }
 
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            s.request(1);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> items) {
-            for (ByteBuffer b : items) {
-                int n = Math.min(b.remaining(), limit - buf.size());
-                byte[] chunk = new byte[n];
-                b.get(chunk);
-                buf.write(chunk, 0, n);
+        /** The next line without its CRLF (or LF). */
+        String line() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            while (true) {
+                if (pos == end && !fill()) throw new IOException("connection closed before the response ended");
+                char c = (char) (buf[pos++] & 0xff);
+                if (c == '\n') break;
+                if (sb.length() == MAX_LINE) throw new IOException("response line longer than " + MAX_LINE + " bytes");
+                sb.append(c);
             }
-            if (buf.size() >= limit) {
-                subscription.cancel();
-                result.complete(text());
-            } else {
-                subscription.request(1);
+            int n = sb.length();
+            if (n > 0 && sb.charAt(n - 1) == '\r') sb.setLength(n - 1);
+            return sb.toString();
+        }
+
+        int statusCode() throws IOException {
+            String status = line();
+            // HTTP/1.1 200 OK
+            if (!status.startsWith("HTTP/") || status.length() < 12 || status.charAt(8) != ' ') {
+                throw new IOException("not an HTTP response");
+            }
+            try {
+                return Integer.parseInt(status.substring(9, 12));
+            } catch (NumberFormatException e) {
+                throw new IOException("not an HTTP response");
             }
         }
 
-        @Override
-        public void onError(Throwable t) {
-            result.completeExceptionally(t);
+        /** At most MAX_BODY bytes of a body of {@code length} bytes (-1: until the connection closes). */
+        String body(long length) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            long want = length < 0 ? MAX_BODY : Math.min(length, MAX_BODY);
+            copy(out, want, length >= 0);
+            return out.toString(StandardCharsets.UTF_8);
         }
 
-        @Override
-        public void onComplete() {
-            result.complete(text());
+        String chunkedBody() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            while (out.size() < MAX_BODY) {
+                String size = line();
+                int semi = size.indexOf(';');
+                long n;
+                try {
+                    n = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                } catch (NumberFormatException e) {
+                    throw new IOException("bad chunk size '" + size + "'");
+                }
+                if (n == 0) break;
+                long take = Math.min(n, MAX_BODY - out.size());
+                copy(out, take, true);
+                if (take < n) break;
+                line(); // the CRLF after the chunk
+            }
+            return out.toString(StandardCharsets.UTF_8);
         }
 
-        private String text() {
-            return buf.toString(StandardCharsets.UTF_8);
+        /** Copies up to {@code n} bytes; a short body is an error only when its length was announced. */
+        private void copy(ByteArrayOutputStream out, long n, boolean exact) throws IOException {
+            while (n > 0) {
+                if (pos == end && !fill()) {
+                    if (exact) throw new IOException("connection closed before the body ended");
+                    return;
+                }
+                int k = (int) Math.min(n, end - pos);
+                out.write(buf, pos, k);
+                pos += k;
+                n -= k;
+            }
         }
     }
 
     private static String reason(Throwable e) {
-        if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
+        if (e instanceof SocketTimeoutException) {
             return "timeout";
         }
         if (e instanceof java.net.ConnectException) {

@@ -40,7 +40,10 @@ final class AdminClient {
     record Response(int status, JsonNode body) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on the first answer read, not when picocli builds the command tree of every command. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     Response call(String method, String path) throws IOException, InterruptedException {
         String base = url;
@@ -63,7 +66,7 @@ final class AdminClient {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
         try {
             HttpResponse<String> r = http.send(req.build(), HttpResponse.BodyHandlers.ofString());
-            return new Response(r.statusCode(), JSON.readTree(r.body().isEmpty() ? "{}" : r.body()));
+            return new Response(r.statusCode(), Json.MAPPER.readTree(r.body().isEmpty() ? "{}" : r.body()));
         } catch (java.net.ConnectException e) {
             throw new IOException("cannot reach the admin API at " + base + " (is cairn running?)");
         }

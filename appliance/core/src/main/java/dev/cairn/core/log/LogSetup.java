@@ -18,6 +18,13 @@ public final class LogSetup {
     public static void configure(LogFormat format, Level level) {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
+        install(ctx, format, level);
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
+    }
+
+    /** One stdout appender with Cairn's layout on the root logger of {@code ctx}; chatty libraries at WARN. */
+    static void install(LoggerContext ctx, LogFormat format, Level level) {
         CairnLayout layout = new CairnLayout(format);
         layout.setContext(ctx);
         layout.start();
@@ -40,7 +47,5 @@ public final class LogSetup {
             ctx.getLogger("org.jboss").setLevel(Level.WARN);
             ctx.getLogger("com.zaxxer.hikari").setLevel(Level.WARN);
         }
-        SLF4JBridgeHandler.removeHandlersForRootLogger();
-        SLF4JBridgeHandler.install();
     }
 }

@@ -103,9 +103,11 @@ class HealthCheckTest {
         try (TestHost t = TestHost.start(dir,
                 config(p1, p2, "{ type: http, path: /, expect_body: 'backend 127.0.0.1:" + p2 + "', interval: 100ms }"),
                 new DemoModule())) {
-            TestHost.await(WAIT, "p1 down", () -> endpoint(t, p1).health() == Health.DOWN);
-            assertThat(endpoint(t, p1).lastCheck()).isEqualTo("HTTP 200, body lacks 'backend 127.0.0.1:" + p2 + "'");
-            assertThat(endpoint(t, p2).health()).isEqualTo(Health.UP);
+            // The checks may start before the demo backends listen (refused, counted as failures):
+            // wait for the state the backends' answers give.
+            TestHost.await(WAIT, "p1 down for its body, p2 up", () -> endpoint(t, p1).health() == Health.DOWN
+                    && endpoint(t, p1).lastCheck().equals("HTTP 200, body lacks 'backend 127.0.0.1:" + p2 + "'")
+                    && endpoint(t, p2).health() == Health.UP && endpoint(t, p2).lastCheck().equals("HTTP 200"));
         }
     }
 
@@ -177,6 +179,63 @@ class HealthCheckTest {
                 TestHost.await(WAIT, "reasons recorded", () ->
                         endpoint(t, endless.getLocalPort()).lastCheck().equals("HTTP 200, body lacks 'needle'")
                                 && endpoint(t, stalled.getLocalPort()).lastCheck().equals("HTTP: timeout"));
+            }
+        }
+    }
+
+    /**
+     * A backend that answers a request for Host app.example with an interim 100, then a chunked
+     * 200 whose body is {@code body} cut into 3-byte chunks; any other Host gets a 404.
+     */
+    private static Thread chunkedBackend(java.net.ServerSocket server, String body) {
+        Thread t = new Thread(() -> {
+            while (!server.isClosed()) {
+                try (java.net.Socket s = server.accept()) {
+                    var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+                    boolean host = false;
+                    for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                        host |= line.equalsIgnoreCase("Host: app.example");
+                    }
+                    StringBuilder out = new StringBuilder();
+                    if (host) {
+                        out.append("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                        for (int i = 0; i < body.length(); i += 3) {
+                            String c = body.substring(i, Math.min(body.length(), i + 3));
+                            out.append(Integer.toHexString(c.length())).append("\r\n").append(c).append("\r\n");
+                        }
+                        out.append("0\r\n\r\n");
+                    } else {
+                        out.append("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+                    }
+                    s.getOutputStream().write(out.toString().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                } catch (Exception e) {
+                    // client went away: accept the next one
+                }
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    @Test
+    void httpCheckSendsItsHostAndReadsChunkedBodiesAfterAnInterimResponse() throws Exception {
+        try (java.net.ServerSocket good = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             java.net.ServerSocket bad = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            chunkedBackend(good, "a haystack with a needle in it");
+            chunkedBackend(bad, "a haystack with a nee dle in it");
+            int g = good.getLocalPort();
+            int b = bad.getLocalPort();
+            try (TestHost t = TestHost.start(dir, """
+                    services:
+                      web:
+                        endpoints: [127.0.0.1:%d, 127.0.0.1:%d]
+                        check: { type: http, host: app.example, expect_body: needle, interval: 100ms }
+                    """.formatted(g, b))) {
+                TestHost.await(WAIT, "good up, bad down", () -> endpoint(t, g).lastCheck().equals("HTTP 200")
+                        && endpoint(t, b).health() == Health.DOWN);
+                assertThat(endpoint(t, g).health()).isEqualTo(Health.UP);
+                assertThat(endpoint(t, b).lastCheck()).isEqualTo("HTTP 200, body lacks 'needle'");
             }
         }
     }

@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * sockets are made here through the FFM API; the JDK's DatagramChannel never sees them.
  *
  * <p>Threads: one per socket, each owning its native buffers (a confined scope freed when it
- * exits). {@link #close} sets a flag, shuts the sockets down (which wakes a blocked recvmmsg;
- * SO_RCVTIMEO is the backstop), joins the threads and then closes the descriptors, so no thread
- * ever uses a descriptor number the process may have reused.
+ * exits), blocked in recvmmsg with no timeout while no query comes (an idle server wakes no
+ * thread). {@link #close} sets a flag, shuts the sockets down (Linux then wakes a blocked
+ * recvmmsg, and one called later returns at once), joins the threads and then closes the
+ * descriptors, so no thread ever uses a descriptor number the process may have reused; a thread
+ * that did not stop keeps its descriptor open.
  */
 public final class BatchedUdpServer implements UdpListeners {
 
@@ -45,8 +47,6 @@ public final class BatchedUdpServer implements UdpListeners {
     static final int SEND_SLOT_BYTES = 4096;
     /** Largest datagram for an answer that does not fit a send slot. */
     static final int LARGEST_DATAGRAM_BYTES = 65_507;
-    /** Backstop for stopping: a blocked recvmmsg returns this often to look at the closed flag. */
-    static final int RECEIVE_TIMEOUT_MILLIS = 200;
     /** Where the kernel writes a sender's address: room for a sockaddr_in6, 8-aligned. */
     static final int NAME_SLOT_BYTES = 32;
     /** Join deadline per listener thread at close. */
@@ -144,12 +144,6 @@ public final class BatchedUdpServer implements UdpListeners {
             setInt(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUF, UdpServer.SOCKET_BUFFER_BYTES, value, "SO_RCVBUF");
             setInt(fd, Syscalls.SOL_SOCKET, Syscalls.SO_SNDBUF, UdpServer.SOCKET_BUFFER_BYTES, value, "SO_SNDBUF");
             if (v6) setInt(fd, Syscalls.IPPROTO_IPV6, Syscalls.IPV6_V6ONLY, 0, value, "IPV6_V6ONLY");
-            // struct timeval {long tv_sec; long tv_usec}
-            MemoryAccess.setLongAtOffset(value, 0, RECEIVE_TIMEOUT_MILLIS / 1000);
-            MemoryAccess.setLongAtOffset(value, 8, (RECEIVE_TIMEOUT_MILLIS % 1000) * 1000L);
-            if (Syscalls.setsockopt(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVTIMEO, value.address(), 16) < 0) {
-                throw new SocketException("setsockopt(SO_RCVTIMEO): " + Syscalls.strerror(Syscalls.errno()));
-            }
             MemorySegment sa = MemorySegment.allocateNative(NAME_SLOT_BYTES, 8, scope);
             int len = SocketAddresses.write(sa, 0, v6, ip, address.getPort());
             if (Syscalls.bind(fd, sa.address(), len) < 0) {
@@ -384,7 +378,8 @@ public final class BatchedUdpServer implements UdpListeners {
     @Override
     public void close() {
         closed = true;
-        // Wakes a thread blocked in recvmmsg on Linux; SO_RCVTIMEO bounds the wait otherwise.
+        // Wakes a thread blocked in recvmmsg (it returns 0 with RCV_SHUTDOWN set), and makes a
+        // recvmmsg called after this return at once: no timeout is needed to see the flag.
         for (int fd : fds) Syscalls.shutdown(fd, Syscalls.SHUT_RDWR);
         boolean exited = true;
         for (Thread t : threads) {
@@ -395,8 +390,12 @@ public final class BatchedUdpServer implements UdpListeners {
             }
             exited &= !t.isAlive();
         }
-        if (!exited) log.warn("a DNS UDP listener thread did not stop within {} ms", JOIN_MILLIS);
-        for (int fd : fds) Syscalls.close(fd);
+        if (exited) {
+            for (int fd : fds) Syscalls.close(fd);
+        } else {
+            // Its descriptor stays open (a leak, not a read of a reused number by a live thread).
+            log.warn("a DNS UDP listener thread did not stop within {} ms; its sockets stay open", JOIN_MILLIS);
+        }
         threads.clear();
         fds.clear();
         listeners.clear();

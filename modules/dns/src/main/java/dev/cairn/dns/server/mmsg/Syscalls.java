@@ -33,7 +33,6 @@ final class Syscalls {
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;
     static final int SO_REUSEPORT = 15;
-    static final int SO_RCVTIMEO = 20;
     static final int IPPROTO_IPV6 = 41;
     static final int IPV6_V6ONLY = 26;
     static final int MSG_WAITFORONE = 0x10000;

@@ -5,6 +5,8 @@ import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
 import dev.cairn.proxy.config.TcpConfig;
+import dev.cairn.proxy.http.AccessLog;
+import dev.cairn.proxy.http.AccessLogWriter;
 import dev.cairn.proxy.http.ListenerHandler;
 import dev.cairn.proxy.http.ListenerServer;
 import dev.cairn.proxy.http.ProxySettings;
@@ -65,6 +67,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
     private ByteBufferPool buffers;
     private UndertowClient client;
     private ProxyMetrics metrics;
+    private AccessLogWriter accessLogWriter;
     private ScheduledExecutorService maintenance;
     private Catalog.Subscription subscription;
     private Catalog catalog;
@@ -154,6 +157,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 .set(Options.TCP_NODELAY, true)
                 .getMap());
         buffers = new ThreadLocalBufferPool(true, 16 * 1024);
+        accessLogWriter = AccessLogWriter.toStdout();
         client = UndertowClient.getInstance();
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-proxy-maintenance");
@@ -180,6 +184,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
             @Override
             public Collection<String> tcpBinds() {
                 return forwards.values().stream().map(TcpForward::bindLabel).toList();
+            }
+
+            @Override
+            public long accessLogDropped() {
+                AccessLogWriter w = accessLogWriter;
+                return w == null ? 0 : w.dropped();
             }
 
             @Override
@@ -259,13 +269,15 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 (int) Math.min(Integer.MAX_VALUE, next.timeouts().server().toMillis()), next.passiveHealth(), metrics, sticky,
                 catalog);
 
+        AccessLog accessLog = new AccessLog(next.accessLog(), accessLogWriter);
+
         // Listeners: swap handlers in place where the socket can stay; restart the rest.
         Set<String> keep = new LinkedHashSet<>();
         List<ListenerServer> started = new ArrayList<>();
         try {
             for (ListenerConfig l : next.listeners()) {
                 keep.add(l.name());
-                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog(),
+                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, accessLog,
                         next.limits().maxBodySize().bytes());
                 ListenerServer running = listeners.get(l.name());
                 ListenerConfig was = runningListeners.get(l.name());
@@ -436,6 +448,10 @@ public final class ProxyModule implements Module<ProxyConfig> {
             for (Endpoint e : b.endpoints()) e.closePool();
         }
         backends.clear();
+        if (accessLogWriter != null) { // after the listeners: their last lines are queued
+            accessLogWriter.close();
+            accessLogWriter = null;
+        }
         if (maintenance != null) {
             maintenance.shutdownNow();
             maintenance = null;

@@ -1,0 +1,164 @@
+package dev.cairn.proxy.http;
+
+import dev.cairn.proxy.ProxyErrors;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The access log's one writer. Request threads (the IO threads) hand it finished lines with
+ * {@link #offer}, which never blocks and never writes: a lock-free FIFO queue, bounded to
+ * {@link #CAPACITY_LINES}; a line that does not fit is dropped and counted ({@link #dropped}),
+ * as HAProxy drops lines when its log socket is full. One thread of its own writes the queued
+ * lines in batches (one {@code write} per {@link #BATCH_BYTES}), at the latest
+ * {@link #FLUSH_INTERVAL} after a line was queued, sooner when {@link #WAKE_AT_LINES} are waiting,
+ * and everything still queued at {@link #close}. Lines come out in the order they were offered
+ * (one queue), so a connection's requests stay in order. Thread-safe.
+ */
+public final class AccessLogWriter implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AccessLogWriter.class);
+
+    /** Lines that may wait; about 5 MB at 300 bytes a line (seconds of traffic at full speed). */
+    public static final int CAPACITY_LINES = 16_384;
+    /** Queued lines that wake the writer before its interval is over. */
+    static final int WAKE_AT_LINES = 512;
+    /** Longest time a line waits in the queue while the output keeps up. */
+    static final long FLUSH_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Bytes per write. */
+    static final int BATCH_BYTES = 64 * 1024;
+    /** Drops are reported in the log at most this often (the counter has every one). */
+    static final long DROP_REPORT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long CLOSE_WAIT_MILLIS = 5_000;
+
+    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final LongAdder dropped = new LongAdder();
+    private final Supplier<OutputStream> out;
+    private final int capacity;
+    private final Thread thread;
+    private final byte[] batch = new byte[BATCH_BYTES];
+    private volatile boolean closing;
+    private long droppedReported;
+    private long lastDropReport;
+
+    /** A writer to the process's stdout (looked up per batch, so {@code System.setOut} applies). */
+    public static AccessLogWriter toStdout() {
+        return new AccessLogWriter(() -> System.out, CAPACITY_LINES);
+    }
+
+    AccessLogWriter(Supplier<OutputStream> out, int capacity) {
+        this.out = out;
+        this.capacity = capacity;
+        this.thread = new Thread(this::run, "cairn-proxy-access-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Queues one line (without its newline); false when the queue was full (counted, not written). */
+    public boolean offer(String line) {
+        int n = pending.incrementAndGet();
+        if (n > capacity || closing) {
+            pending.decrementAndGet();
+            dropped.increment();
+            return false;
+        }
+        queue.offer(line);
+        if (n == WAKE_AT_LINES) LockSupport.unpark(thread);
+        return true;
+    }
+
+    /** Lines waiting to be written. */
+    int queuedLines() {
+        return pending.get();
+    }
+
+    /** Lines dropped because the queue was full (the output did not keep up), since start. */
+    public long dropped() {
+        return dropped.sum();
+    }
+
+    private void run() {
+        while (!closing) {
+            drain();
+            reportDrops();
+            if (pending.get() < WAKE_AT_LINES) LockSupport.parkNanos(this, FLUSH_INTERVAL_NANOS);
+        }
+        drain();
+    }
+
+    /** Writes every queued line; returns how many. */
+    private int drain() {
+        int lines = 0;
+        int len = 0;
+        OutputStream o = out.get();
+        String line;
+        while ((line = queue.poll()) != null) {
+            pending.decrementAndGet();
+            lines++;
+            byte[] b = line.getBytes(StandardCharsets.UTF_8);
+            if (len + b.length + 1 > batch.length) {
+                len = write(o, len, false);
+                if (b.length + 1 > batch.length) { // a line longer than a batch: on its own
+                    write(o, b);
+                    continue;
+                }
+            }
+            System.arraycopy(b, 0, batch, len, b.length);
+            len += b.length;
+            batch[len++] = '\n';
+        }
+        write(o, len, true);
+        return lines;
+    }
+
+    private int write(OutputStream o, int len, boolean flush) {
+        try {
+            if (len > 0) o.write(batch, 0, len);
+            if (flush && len > 0) o.flush();
+        } catch (IOException e) {
+            // stdout closed: nothing to report it on; the lines are gone as HAProxy's would be.
+        }
+        return 0;
+    }
+
+    private void write(OutputStream o, byte[] longLine) {
+        try {
+            o.write(longLine);
+            o.write('\n');
+        } catch (IOException e) {
+            // as above
+        }
+    }
+
+    private void reportDrops() {
+        long d = dropped.sum();
+        long now = System.nanoTime();
+        if (d == droppedReported || now - lastDropReport < DROP_REPORT_INTERVAL_NANOS && lastDropReport != 0) return;
+        log.atWarn().addKeyValue("error_id", ProxyErrors.ACCESS_LOG_DROPPED.id())
+                .log("access log: {} lines dropped since the last report ({} in all): stdout did not keep up",
+                        d - droppedReported, d);
+        droppedReported = d;
+        lastDropReport = now;
+    }
+
+    /** Writes what is queued and stops the thread; lines offered after this are dropped. */
+    @Override
+    public void close() {
+        closing = true;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(CLOSE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

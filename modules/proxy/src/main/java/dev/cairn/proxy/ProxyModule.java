@@ -245,7 +245,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
         if (ConfigChange.between("", running, l).has(ConfigChange.Kind.RESTART)) return true;
         return change.under("proxy.limits").has(ConfigChange.Kind.RESTART)
                 || change.under("proxy.timeouts").has(ConfigChange.Kind.RESTART)
-                || change.touches("proxy.fast_path");
+                || change.touches("proxy.fast_path")
+                || (l.tls() != null && change.touches("proxy.tls"));
     }
 
     /** Brings listeners, forwards and backends to {@code next}; keeps what did not change. */
@@ -292,11 +293,13 @@ public final class ProxyModule implements Module<ProxyConfig> {
                     running.stop();
                     listeners.remove(l.name());
                 }
-                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(), handler);
+                ListenerServer s = new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(), next.fastPath(),
+                        next.tls().engine(), handler);
                 if (running != null && !sameAddress) running.stop();
                 started.add(s);
                 listeners.put(l.name(), s);
-                log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() != null ? "https" : "http");
+                log.info("proxy listener {} on {} ({})", l.name(), s.address(), l.tls() == null ? "http"
+                        : "https, TLS engine " + s.tlsEngine().name().toLowerCase(java.util.Locale.ROOT));
             }
         } catch (Exception e) {
             log.atError().addKeyValue("error_id", ProxyErrors.LISTENER_START_FAILED.id()).log("cannot start proxy listener: {}", e.getMessage());
@@ -415,6 +418,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
     public java.net.InetSocketAddress listenerAddress(String name) {
         ListenerServer s = listeners.get(name);
         return s == null ? null : s.address();
+    }
+
+    /** The TLS engine a listener runs (openssl, or jdk also after a fallback), null for plain HTTP or no such listener. */
+    dev.cairn.proxy.config.TlsEngineConfig.Engine listenerTlsEngine(String name) {
+        ListenerServer s = listeners.get(name);
+        return s == null ? null : s.tlsEngine();
     }
 
     /** The IO threads serving every listener and TCP forward. */

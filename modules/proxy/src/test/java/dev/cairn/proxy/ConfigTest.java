@@ -104,8 +104,10 @@ class ConfigTest {
         System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
         java.util.function.Supplier<List<String>> lines = () -> {
             synchronized (captured) {
+                // The process log's shape (the test's logback pattern, the host's human layout alike): TIME INFO  proxy: LINE
                 return captured.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
-                        .filter(l -> l.startsWith("{\"time\":")).toList();
+                        .filter(l -> l.contains(" INFO  proxy: {\"time\":"))
+                        .map(l -> l.substring(l.indexOf(" INFO  proxy: ") + 14)).toList();
             }
         };
         try (TestBackend a = new TestBackend("a");
@@ -152,7 +154,7 @@ class ConfigTest {
                 out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
             }
             assertThat(out.lines().filter(l -> l.contains("\"GET /c?y=2 HTTP/1.1\"")).toList()).singleElement().satisfies(l ->
-                    assertThat(l).matches("127\\.0\\.0\\.1 - - \\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \\+0000\\] "
+                    assertThat(l).matches("20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z INFO  proxy: 127\\.0\\.0\\.1 - - \\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \\+0000\\] "
                             + "\"GET /c\\?y=2 HTTP/1.1\" 200 [0-9]+ \"-\" \"Java-http-client[^\"]*\" listener=web service=web endpoint=a "
                             + "duration_ms=[0-9]+\\.[0-9]{3} connect_ms=[0-9]+\\.[0-9]{3} response_ms=[0-9]+\\.[0-9]{3} retries=0"));
         } finally {

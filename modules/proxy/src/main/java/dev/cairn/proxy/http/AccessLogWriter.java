@@ -1,6 +1,7 @@
 package dev.cairn.proxy.http;
 
 import dev.cairn.proxy.ProxyErrors;
+import dev.cairn.spi.log.JsonText;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * lines in batches (one {@code write} per {@link #BATCH_BYTES}), at the latest
  * {@link #FLUSH_INTERVAL} after a line was queued, sooner when {@link #WAKE_AT_LINES} are waiting,
  * and everything still queued at {@link #close}. Lines come out in the order they were offered
- * (one queue), so a connection's requests stay in order. Thread-safe.
+ * (one queue), so a connection's requests stay in order. Each line is written in the process
+ * log's shape ({@link Envelope}, as the host's log layout writes an INFO line of logger
+ * {@code cairn.proxy.access}), with the time and thread of its {@link #offer}. Thread-safe.
  */
 public final class AccessLogWriter implements AutoCloseable {
 
@@ -39,11 +42,32 @@ public final class AccessLogWriter implements AutoCloseable {
     static final long DROP_REPORT_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final long CLOSE_WAIT_MILLIS = 5_000;
 
-    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    /** The process log's line shape, from the host's log setup (system property {@code cairn.log.format}). */
+    enum Envelope {
+        /** {@code 2026-12-04T18:33:25.123Z INFO  proxy: LINE}. */
+        HUMAN,
+        /** {@code {"ts":...,"level":"INFO","module":"proxy","logger":"cairn.proxy.access","thread":...,"msg":LINE}}. */
+        JSON;
+
+        static Envelope ofProcess() {
+            return "json".equals(System.getProperty(LOG_FORMAT_PROPERTY)) ? JSON : HUMAN;
+        }
+    }
+
+    /** Set by core's LogSetup (the proxy module does not see core). */
+    static final String LOG_FORMAT_PROPERTY = "cairn.log.format";
+
+    /** One queued line with what its envelope needs from the request's thread. */
+    private record Entry(long millis, String thread, String line) {
+    }
+
+    private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
     private final Supplier<OutputStream> out;
+    private final Envelope envelope;
     private final int capacity;
+    private final StringBuilder text = new StringBuilder(512);
     private final Thread thread;
     private final byte[] batch = new byte[BATCH_BYTES];
     private volatile boolean closing;
@@ -52,11 +76,12 @@ public final class AccessLogWriter implements AutoCloseable {
 
     /** A writer to the process's stdout (looked up per batch, so {@code System.setOut} applies). */
     public static AccessLogWriter toStdout() {
-        return new AccessLogWriter(() -> System.out, CAPACITY_LINES);
+        return new AccessLogWriter(() -> System.out, Envelope.ofProcess(), CAPACITY_LINES);
     }
 
-    AccessLogWriter(Supplier<OutputStream> out, int capacity) {
+    AccessLogWriter(Supplier<OutputStream> out, Envelope envelope, int capacity) {
         this.out = out;
+        this.envelope = envelope;
         this.capacity = capacity;
         this.thread = new Thread(this::run, "cairn-proxy-access-log");
         thread.setDaemon(true);
@@ -71,7 +96,7 @@ public final class AccessLogWriter implements AutoCloseable {
             dropped.increment();
             return false;
         }
-        queue.offer(line);
+        queue.offer(new Entry(System.currentTimeMillis(), Thread.currentThread().getName(), line));
         if (n == WAKE_AT_LINES) LockSupport.unpark(thread);
         return true;
     }
@@ -100,11 +125,11 @@ public final class AccessLogWriter implements AutoCloseable {
         int lines = 0;
         int len = 0;
         OutputStream o = out.get();
-        String line;
-        while ((line = queue.poll()) != null) {
+        Entry e;
+        while ((e = queue.poll()) != null) {
             pending.decrementAndGet();
             lines++;
-            byte[] b = line.getBytes(StandardCharsets.UTF_8);
+            byte[] b = wrap(e).getBytes(StandardCharsets.UTF_8);
             if (len + b.length + 1 > batch.length) {
                 len = write(o, len, false);
                 if (b.length + 1 > batch.length) { // a line longer than a batch: on its own
@@ -118,6 +143,22 @@ public final class AccessLogWriter implements AutoCloseable {
         }
         write(o, len, true);
         return lines;
+    }
+
+    /** The line in the process log's shape (without its newline). */
+    private String wrap(Entry e) {
+        StringBuilder b = text;
+        b.setLength(0);
+        java.time.Instant t = java.time.Instant.ofEpochMilli(e.millis);
+        if (envelope == Envelope.JSON) {
+            AccessLog.iso(b.append("{\"ts\":\""), t).append("\",\"level\":\"INFO\",\"module\":\"proxy\",")
+                    .append("\"logger\":\"cairn.proxy.access\",\"thread\":\"");
+            JsonText.escape(b, e.thread).append("\",\"msg\":\"");
+            JsonText.escape(b, e.line).append("\"}");
+        } else {
+            AccessLog.iso(b, t).append(" INFO  proxy: ").append(e.line);
+        }
+        return b.toString();
     }
 
     private int write(OutputStream o, int len, boolean flush) {

@@ -33,7 +33,15 @@ class AccessLogWriterTest {
             bytes.write(b, off, len);
         }
 
+        /** The lines written, each without the process log's prefix (checked: time, INFO, module). */
         synchronized List<String> lines() {
+            return raw().stream().map(l -> {
+                assertThat(l).matches("20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\\.[0-9]{3})?Z INFO  proxy: .*");
+                return l.substring(l.indexOf(" INFO  proxy: ") + 14);
+            }).toList();
+        }
+
+        synchronized List<String> raw() {
             String s = bytes.toString(StandardCharsets.UTF_8);
             return s.isEmpty() ? List.of() : List.of(s.split("\n", -1)).subList(0, s.split("\n", -1).length - 1);
         }
@@ -44,7 +52,7 @@ class AccessLogWriterTest {
         Collected out = new Collected();
         int threads = 4;
         int perConnection = 3_000;
-        try (AccessLogWriter w = new AccessLogWriter(() -> out, 1_000_000)) {
+        try (AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 1_000_000)) {
             List<Thread> ts = new ArrayList<>();
             CountDownLatch go = new CountDownLatch(1);
             for (int t = 0; t < threads; t++) {
@@ -80,16 +88,35 @@ class AccessLogWriterTest {
     @Test
     void aLineIsWrittenWithinTheFlushIntervalWithoutMoreTraffic() throws Exception {
         Collected out = new Collected();
-        try (AccessLogWriter w = new AccessLogWriter(() -> out, 100)) {
+        try (AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 100)) {
             w.offer("one");
             TestHost.await(Duration.ofSeconds(5), "the line written", () -> out.lines().equals(List.of("one")));
         }
     }
 
     @Test
+    void withTheJsonProcessLogEachLineIsOneObjectOfTheHostsShape() throws Exception {
+        Collected out = new Collected();
+        String line = "{\"time\":\"x\",\"uri\":\"/a\\\"b\"}";
+        try (AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.JSON, 100)) {
+            Thread io = new Thread(() -> w.offer(line), "cairn-proxy I/O-1");
+            io.start();
+            io.join();
+            TestHost.await(Duration.ofSeconds(5), "the line written", () -> out.raw().size() == 1);
+        }
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.raw().get(0));
+        assertThat(j.path("ts").asText()).matches("20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}(\\.[0-9]{3})?Z");
+        assertThat(j.path("level").asText()).isEqualTo("INFO");
+        assertThat(j.path("module").asText()).isEqualTo("proxy");
+        assertThat(j.path("logger").asText()).isEqualTo("cairn.proxy.access");
+        assertThat(j.path("thread").asText()).isEqualTo("cairn-proxy I/O-1");
+        assertThat(j.path("msg").asText()).isEqualTo(line);
+    }
+
+    @Test
     void stopWritesEverythingStillQueued() {
         Collected out = new Collected();
-        AccessLogWriter w = new AccessLogWriter(() -> out, 100_000);
+        AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 100_000);
         for (int i = 0; i < 400; i++) w.offer("line " + i); // under the wake-up mark: the writer sleeps on
         w.close();
         List<String> lines = out.lines();
@@ -122,7 +149,7 @@ class AccessLogWriterTest {
             }
         };
         int capacity = 1_000;
-        try (AccessLogWriter w = new AccessLogWriter(() -> stuck, capacity)) {
+        try (AccessLogWriter w = new AccessLogWriter(() -> stuck, AccessLogWriter.Envelope.HUMAN, capacity)) {
             w.offer("first"); // the writer takes it and blocks in write()
             assertThat(writing.await(5, java.util.concurrent.TimeUnit.SECONDS)).as("the writer blocked in write").isTrue();
             int accepted = 0;

@@ -70,6 +70,7 @@ public final class AccessLogWriter implements AutoCloseable {
     private final StringBuilder text = new StringBuilder(512);
     private final Thread thread;
     private final byte[] batch = new byte[BATCH_BYTES];
+    private int batchLen;
     private volatile boolean closing;
     private long droppedReported;
     private long lastDropReport;
@@ -123,30 +124,46 @@ public final class AccessLogWriter implements AutoCloseable {
     /** Writes every queued line; returns how many. */
     private int drain() {
         int lines = 0;
-        int len = 0;
         OutputStream o = out.get();
         Entry e;
         while ((e = queue.poll()) != null) {
             pending.decrementAndGet();
             lines++;
-            byte[] b = wrap(e).getBytes(StandardCharsets.UTF_8);
-            if (len + b.length + 1 > batch.length) {
-                len = write(o, len, false);
-                if (b.length + 1 > batch.length) { // a line longer than a batch: on its own
-                    write(o, b);
+            CharSequence line = wrap(e);
+            if (batchLen + line.length() * 3 + 1 > batch.length) {
+                batchLen = write(o, batchLen, false);
+                if (line.length() * 3 + 1 > batch.length) { // a line longer than a batch: on its own
+                    write(o, line.toString().getBytes(StandardCharsets.UTF_8));
                     continue;
                 }
             }
-            System.arraycopy(b, 0, batch, len, b.length);
-            len += b.length;
-            batch[len++] = '\n';
+            append(line);
         }
-        write(o, len, true);
+        batchLen = write(o, batchLen, true);
         return lines;
     }
 
-    /** The line in the process log's shape (without its newline). */
-    private String wrap(Entry e) {
+    /** Appends the line and its newline as UTF-8 (room for 3 bytes a char was made). */
+    private void append(CharSequence line) {
+        int len = batchLen;
+        int n = line.length();
+        for (int i = 0; i < n; i++) {
+            char c = line.charAt(i);
+            if (c < 0x80) {
+                batch[len++] = (byte) c;
+            } else { // rare (a UTF-8 user agent or referer): the JDK's encoder for the rest of the line
+                byte[] rest = line.subSequence(i, n).toString().getBytes(StandardCharsets.UTF_8);
+                System.arraycopy(rest, 0, batch, len, rest.length);
+                len += rest.length;
+                break;
+            }
+        }
+        batch[len++] = '\n';
+        batchLen = len;
+    }
+
+    /** The line in the process log's shape (without its newline), in a buffer reused for the next line. */
+    private CharSequence wrap(Entry e) {
         StringBuilder b = text;
         b.setLength(0);
         java.time.Instant t = java.time.Instant.ofEpochMilli(e.millis);
@@ -158,7 +175,7 @@ public final class AccessLogWriter implements AutoCloseable {
         } else {
             AccessLog.iso(b, t).append(" INFO  proxy: ").append(e.line);
         }
-        return b.toString();
+        return b;
     }
 
     private int write(OutputStream o, int len, boolean flush) {

@@ -114,6 +114,19 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void aLineLongerThanABatchIsWrittenWholeBetweenItsNeighbours() throws Exception {
+        Collected out = new Collected();
+        String longLine = "ü".repeat(30_000) + "x".repeat(20_000);
+        try (AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 100)) {
+            w.offer("before");
+            w.offer(longLine);
+            w.offer("after");
+            TestHost.await(Duration.ofSeconds(5), "three lines written", () -> out.raw().size() == 3);
+        }
+        assertThat(out.lines()).containsExactly("before", longLine, "after");
+    }
+
+    @Test
     void stopWritesEverythingStillQueued() {
         Collected out = new Collected();
         AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 100_000);

@@ -31,6 +31,9 @@ public final class AccessLog {
     private static volatile Second isoSecond = new Second(Long.MIN_VALUE, "");
     private static volatile Second clfSecond = new Second(Long.MIN_VALUE, "");
 
+    /** A typical line is 300 to 400 characters: one buffer, no regrowth. */
+    private static final int LINE_CAPACITY = 512;
+
     private final AccessLogConfig config;
     private final AccessLogWriter writer;
 
@@ -63,7 +66,7 @@ public final class AccessLog {
         String ua = r.userAgent();
         String referer = r.referer();
         if (config.format() == AccessLogConfig.Format.JSON) {
-            StringBuilder b = new StringBuilder(256).append('{');
+            StringBuilder b = new StringBuilder(LINE_CAPACITY).append('{');
             iso(b.append("\"time\":\""), Instant.now()).append("\",");
             field(b, "listener", st.listener).append(',');
             field(b, "client", r.client()).append(',');
@@ -84,9 +87,9 @@ public final class AccessLog {
             field(b, "note", st.note).append(',');
             field(b, "user_agent", ua).append(',');
             field(b, "referer", referer);
-            writer.offer(b.append('}').toString());
+            writer.offer(b.append('}')); // handed over as it is: no copy into a String
         } else {
-            StringBuilder b = new StringBuilder(256);
+            StringBuilder b = new StringBuilder(LINE_CAPACITY);
             b.append(r.client()).append(" - - [");
             clf(b, Instant.now()).append("] \"").append(r.method()).append(' ').append(r.uri()).append(' ')
                     .append(r.protocol()).append("\" ").append(status).append(' ').append(bytes).append(" \"")
@@ -98,7 +101,7 @@ public final class AccessLog {
             if (st.connectNanos < 0) b.append('-'); else millis(b, st.connectNanos);
             b.append(" response_ms=");
             if (st.responseNanos < 0) b.append('-'); else millis(b, st.responseNanos);
-            writer.offer(b.append(" retries=").append(st.retries).toString());
+            writer.offer(b.append(" retries=").append(st.retries));
         }
     }
 

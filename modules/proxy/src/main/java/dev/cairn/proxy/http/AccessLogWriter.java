@@ -58,7 +58,7 @@ public final class AccessLogWriter implements AutoCloseable {
     static final String LOG_FORMAT_PROPERTY = "cairn.log.format";
 
     /** One queued line with what its envelope needs from the request's thread. */
-    private record Entry(long millis, String thread, String line) {
+    private record Entry(long millis, String thread, CharSequence line) {
     }
 
     private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
@@ -89,8 +89,12 @@ public final class AccessLogWriter implements AutoCloseable {
         thread.start();
     }
 
-    /** Queues one line (without its newline); false when the queue was full (counted, not written). */
-    public boolean offer(String line) {
+    /**
+     * Queues one line (without its newline); false when the queue was full (counted, not written).
+     * The caller hands the line over: a StringBuilder must not be touched after (it is read here
+     * rather than copied into a String first).
+     */
+    public boolean offer(CharSequence line) {
         int n = pending.incrementAndGet();
         if (n > capacity || closing) {
             pending.decrementAndGet();

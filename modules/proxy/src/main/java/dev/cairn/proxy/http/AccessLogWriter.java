@@ -118,8 +118,13 @@ public final class AccessLogWriter implements AutoCloseable {
 
     private void run() {
         while (!closing) {
-            drain();
-            reportDrops();
+            try {
+                drain();
+                reportDrops();
+            } catch (RuntimeException e) { // a bug: the lines of that batch are lost, the writer goes on
+                batchLen = 0;
+                log.error("access log writer: {}", e.toString(), e);
+            }
             if (pending.get() < WAKE_AT_LINES) LockSupport.parkNanos(this, FLUSH_INTERVAL_NANOS);
         }
         drain();

@@ -163,6 +163,36 @@ class ConfigTest {
     }
 
     @Test
+    void changingTheTlsEngineReopensTheHttpsListenersOnTheNewEngineAndKeepsThePlainOnes() throws Exception {
+        EdgeTest.pem(dir, "shop.example", "shop-");
+        try (TestBackend a = new TestBackend("a")) {
+            java.util.function.Function<String, String> yaml = engine -> "services:\n" + ProxyFixture.service("web", null, a.address())
+                    + "proxy:\n  tls: { engine: " + engine + " }\n  listeners:\n"
+                    + "    - { name: web, bind: 127.0.0.1:0, routes: [ { service: web } ] }\n"
+                    + "    - name: tls\n      bind: 127.0.0.1:0\n"
+                    + "      tls: { certificates: [ { cert: shop-fullchain.pem, key: shop-privkey.pem } ] }\n"
+                    + "      routes: [ { service: web } ]\n";
+            try (ProxyFixture f = new ProxyFixture(dir, yaml.apply("jdk"), false)) {
+                int plainPort = f.proxy.listenerAddress("web").getPort();
+                assertThat(f.proxy.listenerTlsEngine("tls")).hasToString("JDK");
+                assertThat(f.proxy.listenerTlsEngine("web")).isNull();
+                var r = f.host.reload(yaml.apply("openssl"));
+                assertThat(r.ok()).as(String.join("\n", r.errors())).isTrue();
+                assertThat(f.proxy.listenerTlsEngine("tls")).hasToString("OPENSSL");
+                assertThat(f.proxy.listenerAddress("web").getPort()).isEqualTo(plainPort);
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(null, EdgeTest.TRUST_ALL, null);
+                java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(ctx).build();
+                var answer = https.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        "https://127.0.0.1:" + f.proxy.listenerAddress("tls").getPort() + "/")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).isEqualTo(200);
+                assertThat(answer.version()).isEqualTo(java.net.http.HttpClient.Version.HTTP_2);
+            }
+        }
+    }
+
+    @Test
     void reloadWithABrokenCertificateKeepsTheOldConfig() throws Exception {
         try (TestBackend a = new TestBackend("a");
              ProxyFixture f = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", null, a.address())

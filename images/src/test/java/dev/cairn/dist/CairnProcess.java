@@ -32,13 +32,19 @@ final class CairnProcess implements AutoCloseable {
 
     /** Starts {@code bin/cairn ARGS}; output goes to files in {@code dir}. */
     static CairnProcess start(Path dir, String... args) throws IOException {
+        return start(dir, java.util.Map.of(), args);
+    }
+
+    /** Starts {@code bin/cairn ARGS} with these environment variables added. */
+    static CairnProcess start(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(DIST.resolve("bin/cairn").toString());
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "stdout", ".log");
         Path err = Files.createTempFile(dir, "stderr", ".log");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        return new CairnProcess(p, out, err);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+        pb.environment().putAll(env);
+        return new CairnProcess(pb.start(), out, err);
     }
 
     /** Runs {@code bin/cairn ARGS} to completion; returns exit code, stdout and stderr. */

@@ -5,6 +5,7 @@ import dev.cairn.proxy.config.LimitsConfig;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.PassiveHealthConfig;
 import dev.cairn.proxy.config.TcpConfig;
+import dev.cairn.proxy.config.TlsEngineConfig;
 import dev.cairn.proxy.config.TimeoutsConfig;
 import dev.cairn.spi.config.Doc;
 import dev.cairn.spi.config.Range;
@@ -27,6 +28,8 @@ public record ProxyConfig(
         PassiveHealthConfig passiveHealth,
         @Doc(value = "One line per HTTP request on the log stream.", dflt = "{}")
         AccessLogConfig accessLog,
+        @Doc(value = "The TLS implementation of the HTTPS listeners.", dflt = "{}")
+        TlsEngineConfig tls,
         @Doc(value = "IO threads shared by every listener (0: two per core, so that one thread waiting for a core stalls fewer connections when the proxy shares its cores with other busy processes).", dflt = "0", restart = true)
         @Range(min = 0, max = 256)
         int ioThreads,

@@ -13,7 +13,9 @@ public enum ProxyErrors implements ErrorId {
     TCP_NO_ENDPOINT("CAIRN-PROXY-0004", "A TCP forward had no endpoint that accepts connections: the client connection was closed.",
             "Check the service's endpoints and health (cairn status)."),
     FAST_PATH_ERROR("CAIRN-PROXY-0005", "An unexpected error in the HTTP fast path closed one client connection; the listener keeps serving.",
-            "A bug: report it with the log line's stack trace; proxy.fast_path: false avoids the path meanwhile.");
+            "A bug: report it with the log line's stack trace; proxy.fast_path: false avoids the path meanwhile."),
+    ACCESS_LOG_DROPPED("CAIRN-PROXY-0006", "Access-log lines were dropped: stdout (the journal, a pipe) did not take them as fast as requests came, and the proxy does not wait for it.",
+            "Look at what reads Cairn's stdout (journald rate limits: RateLimitIntervalSec/RateLimitBurst), or turn the access log off; cairn_proxy_access_log_dropped_lines_total counts them.");
 
     private final String id;
     private final String meaning;

@@ -56,6 +56,11 @@ public final class ProxyMetrics {
 
         Collection<String> tcpBinds();
 
+        /** Access-log lines dropped because stdout did not keep up. */
+        default long accessLogDropped() {
+            return 0;
+        }
+
         /** The TLS certificates each listener serves, with their expiry. */
         default Collection<CertificateExpiry> certificates() {
             return List.of();
@@ -151,6 +156,9 @@ public final class ProxyMetrics {
                 .help("Bytes sent to clients per listener").labelNames("listener").callback(cb -> {
                     for (ListenerStats l : source.listeners()) cb.call(l.bytesOut(), l.name());
                 }).build());
+        add(CounterWithCallback.builder().name("cairn_proxy_access_log_dropped_lines")
+                .help("Access-log lines dropped because the output (stdout) did not keep up; the IO threads never wait for it")
+                .callback(cb -> cb.call(source.accessLogDropped())).build());
         add(GaugeWithCallback.builder().name("cairn_proxy_tcp_current_connections")
                 .help("Open TCP connections per forward").labelNames("bind").callback(cb -> {
                     for (String b : source.tcpBinds()) cb.call(source.tcpActive(b), b);

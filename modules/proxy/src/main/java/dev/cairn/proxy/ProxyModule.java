@@ -5,6 +5,8 @@ import dev.cairn.proxy.balance.Endpoint;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.RouteConfig;
 import dev.cairn.proxy.config.TcpConfig;
+import dev.cairn.proxy.http.AccessLog;
+import dev.cairn.proxy.http.AccessLogWriter;
 import dev.cairn.proxy.http.ListenerHandler;
 import dev.cairn.proxy.http.ListenerServer;
 import dev.cairn.proxy.http.ProxySettings;
@@ -66,6 +68,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
     private ByteBufferPool buffers;
     private UndertowClient client;
     private ProxyMetrics metrics;
+    private AccessLogWriter accessLogWriter;
     private ScheduledExecutorService maintenance;
     private Catalog.Subscription subscription;
     private Catalog catalog;
@@ -155,6 +158,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                 .set(Options.TCP_NODELAY, true)
                 .getMap());
         buffers = new ThreadLocalBufferPool(true, 16 * 1024);
+        accessLogWriter = AccessLogWriter.toStdout();
         client = UndertowClient.getInstance();
         maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "cairn-proxy-maintenance");
@@ -181,6 +185,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
             @Override
             public Collection<String> tcpBinds() {
                 return forwards.values().stream().map(TcpForward::bindLabel).toList();
+            }
+
+            @Override
+            public long accessLogDropped() {
+                AccessLogWriter w = accessLogWriter;
+                return w == null ? 0 : w.dropped();
             }
 
             @Override
@@ -236,7 +246,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
         if (ConfigChange.between("", running, l).has(ConfigChange.Kind.RESTART)) return true;
         return change.under("proxy.limits").has(ConfigChange.Kind.RESTART)
                 || change.under("proxy.timeouts").has(ConfigChange.Kind.RESTART)
-                || change.touches("proxy.fast_path");
+                || change.touches("proxy.fast_path")
+                || (l.tls() != null && change.touches("proxy.tls"));
     }
 
     /** Brings listeners, forwards and backends to {@code next}; keeps what did not change. */
@@ -257,6 +268,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
         }
         ProxySettings settings = new ProxySettings(next.limits().endpointMaxConnections(), next.limits().queueSize(),
                 Timeouts.of(next.timeouts()), next.passiveHealth(), metrics, sticky, catalog);
+
+        AccessLog accessLog = new AccessLog(next.accessLog(), accessLogWriter);
 
         // Listeners, in three steps so that a failure keeps every running listener as it was: build
         // what changes (handlers, re-opened listeners: certificates and options may fail), bind the
@@ -280,7 +293,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
         try {
             for (ListenerConfig l : next.listeners()) {
                 keep.add(l.name());
-                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, next.accessLog(),
+                ListenerHandler handler = new ListenerHandler(l, configDir, backends, client, settings, accessLog,
                         next.limits().maxBodySize().bytes());
                 ListenerServer running = listeners.get(l.name());
                 ListenerConfig was = runningListeners.get(l.name());
@@ -296,7 +309,7 @@ public final class ProxyModule implements Module<ProxyConfig> {
                     socketFrom = null;
                 }
                 reopens.add(new Reopen(new ListenerServer(l, configDir, worker, buffers, next.limits(), next.timeouts(),
-                        next.fastPath(), handler), running, socketFrom));
+                        next.fastPath(), next.tls().engine(), handler), running, socketFrom));
             }
             List<ListenerServer> bound = new ArrayList<>();
             try {
@@ -326,7 +339,8 @@ public final class ProxyModule implements Module<ProxyConfig> {
             ListenerServer s = r.next();
             if (r.running() != null) r.running().stop();
             listeners.put(s.config().name(), s);
-            log.info("proxy listener {} on {} ({}{})", s.config().name(), s.address(), s.config().tls() != null ? "https" : "http",
+            log.info("proxy listener {} on {} ({}{})", s.config().name(), s.address(), s.config().tls() == null ? "http"
+                            : "https, TLS engine " + s.tlsEngine().name().toLowerCase(java.util.Locale.ROOT),
                     r.socketFrom() != null ? ", on the running socket" : r.running() != null ? ", moved" : "");
         }
         for (String name : new ArrayList<>(listeners.keySet())) {
@@ -444,6 +458,12 @@ public final class ProxyModule implements Module<ProxyConfig> {
         return s == null ? null : s.address();
     }
 
+    /** The TLS engine a listener runs (openssl, or jdk also after a fallback), null for plain HTTP or no such listener. */
+    dev.cairn.proxy.config.TlsEngineConfig.Engine listenerTlsEngine(String name) {
+        ListenerServer s = listeners.get(name);
+        return s == null ? null : s.tlsEngine();
+    }
+
     /** The IO threads serving every listener and TCP forward. */
     int ioThreadCount() {
         return worker.getIoThreadCount();
@@ -475,6 +495,10 @@ public final class ProxyModule implements Module<ProxyConfig> {
             for (Endpoint e : b.endpoints()) e.closePool();
         }
         backends.clear();
+        if (accessLogWriter != null) { // after the listeners: their last lines are queued
+            accessLogWriter.close();
+            accessLogWriter = null;
+        }
         if (maintenance != null) {
             maintenance.shutdownNow();
             maintenance = null;

@@ -41,16 +41,24 @@ class FastPathTlsTest {
     @TempDir
     Path dir;
 
-    private static String yaml(String backend, boolean fastPath) {
+    /** proxy.tls.engine under test; {@link FastPathTlsOpenSslTest} runs every case on openssl. */
+    String engine() {
+        return "jdk";
+    }
+
+    private String yaml(String backend, boolean fastPath) {
         return "services:\n" + ProxyFixture.service("web", null, "{ address: " + backend + ", name: a }")
                 + "proxy:\n  fast_path: " + fastPath + "\n  passive_health: { failures: 0 }\n"
+                + "  tls: { engine: " + engine() + " }\n"
                 + "  listeners:\n    - name: tls\n      bind: 127.0.0.1:0\n      tls:\n        certificates:\n"
                 + "          - { cert: shop-fullchain.pem, key: shop-privkey.pem }\n"
                 + "          - { cert: blog-fullchain.pem, key: blog-privkey.pem }\n"
                 + "      routes: [ { service: web } ]\n";
     }
 
-    private static int port(ProxyFixture f) {
+    private int port(ProxyFixture f) {
+        // Every case checks that it runs on the engine it names (openssl must not have fallen back).
+        assertThat(f.proxy.listenerTlsEngine("tls")).hasToString(engine().toUpperCase(java.util.Locale.ROOT));
         return f.proxy.listenerAddress("tls").getPort();
     }
 

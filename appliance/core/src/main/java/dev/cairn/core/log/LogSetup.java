@@ -12,10 +12,17 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 /** Sends every log line, Cairn's and its libraries', to one stream on stdout. */
 public final class LogSetup {
 
+    /**
+     * System property holding the format in use ({@code human} or {@code json}): writers that put
+     * lines on stdout without logback (the proxy's batched access log) wrap them the same way.
+     */
+    public static final String FORMAT_PROPERTY = "cairn.log.format";
+
     private LogSetup() {
     }
 
     public static void configure(LogFormat format, Level level) {
+        System.setProperty(FORMAT_PROPERTY, format.name().toLowerCase(java.util.Locale.ROOT));
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         ctx.reset();
         install(ctx, format, level);

@@ -13,19 +13,33 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one access-log line per request to logger {@code cairn.proxy.access}: JSON, or the
- * combined format followed by upstream endpoint and timings. Thread-safe (stateless).
+ * Formats one access-log line per request, JSON or the combined format followed by upstream
+ * endpoint and timings, and hands it to the module's {@link AccessLogWriter}, which writes it to
+ * stdout off the IO thread. The logger {@code cairn.proxy.access} only switches it: below INFO
+ * there is no access log. Thread-safe (no state but the per-second time texts).
  */
-final class AccessLog {
+public final class AccessLog {
 
     private static final Logger log = LoggerFactory.getLogger("cairn.proxy.access");
     private static final DateTimeFormatter CLF = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
 
-    private final AccessLogConfig config;
+    /** The text of one second: each line of that second reuses it (formatting a time costs more than the rest). */
+    private record Second(long epochSecond, String text) {
+    }
 
-    AccessLog(AccessLogConfig config) {
+    private static volatile Second isoSecond = new Second(Long.MIN_VALUE, "");
+    private static volatile Second clfSecond = new Second(Long.MIN_VALUE, "");
+
+    /** A typical line is 300 to 400 characters: one buffer, no regrowth. */
+    private static final int LINE_CAPACITY = 512;
+
+    private final AccessLogConfig config;
+    private final AccessLogWriter writer;
+
+    public AccessLog(AccessLogConfig config, AccessLogWriter writer) {
         this.config = config;
+        this.writer = writer;
     }
 
     boolean enabled() {
@@ -52,8 +66,8 @@ final class AccessLog {
         String ua = r.userAgent();
         String referer = r.referer();
         if (config.format() == AccessLogConfig.Format.JSON) {
-            StringBuilder b = new StringBuilder(256).append('{');
-            field(b, "time", Instant.now().toString()).append(',');
+            StringBuilder b = new StringBuilder(LINE_CAPACITY).append('{');
+            iso(b.append("\"time\":\""), Instant.now()).append("\",");
             field(b, "listener", st.listener).append(',');
             field(b, "client", r.client()).append(',');
             field(b, "method", r.method()).append(',');
@@ -73,19 +87,59 @@ final class AccessLog {
             field(b, "note", st.note).append(',');
             field(b, "user_agent", ua).append(',');
             field(b, "referer", referer);
-            log.info(b.append('}').toString());
+            writer.offer(b.append('}')); // handed over as it is: no copy into a String
         } else {
-            log.info("{} - - [{}] \"{} {} {}\" {} {} \"{}\" \"{}\" listener={} service={} endpoint={} duration_ms={} connect_ms={} response_ms={} retries={}",
-                    r.client(), CLF.format(Instant.now()), r.method(), r.uri(), r.protocol(), status,
-                    bytes, referer == null ? "-" : referer, ua == null ? "-" : ua, st.listener,
-                    service == null ? "-" : service, endpoint == null ? "-" : endpoint, round(durationNanos),
-                    st.connectNanos < 0 ? "-" : round(st.connectNanos),
-                    st.responseNanos < 0 ? "-" : round(st.responseNanos), st.retries);
+            StringBuilder b = new StringBuilder(LINE_CAPACITY);
+            b.append(r.client()).append(" - - [");
+            clf(b, Instant.now()).append("] \"").append(r.method()).append(' ').append(r.uri()).append(' ')
+                    .append(r.protocol()).append("\" ").append(status).append(' ').append(bytes).append(" \"")
+                    .append(referer == null ? "-" : referer).append("\" \"").append(ua == null ? "-" : ua)
+                    .append("\" listener=").append(st.listener).append(" service=").append(service == null ? "-" : service)
+                    .append(" endpoint=").append(endpoint == null ? "-" : endpoint);
+            millis(b.append(" duration_ms="), durationNanos);
+            b.append(" connect_ms=");
+            if (st.connectNanos < 0) b.append('-'); else millis(b, st.connectNanos);
+            b.append(" response_ms=");
+            if (st.responseNanos < 0) b.append('-'); else millis(b, st.responseNanos);
+            writer.offer(b.append(" retries=").append(st.retries));
         }
     }
 
-    private static String round(long nanos) {
-        return millis(new StringBuilder(12), nanos).toString();
+    /** {@code t} as {@link Instant#toString} writes it (ISO-8601, UTC, the fraction in groups of three). */
+    static StringBuilder iso(StringBuilder b, Instant t) {
+        long sec = t.getEpochSecond();
+        Second s = isoSecond;
+        if (s.epochSecond != sec) {
+            String whole = Instant.ofEpochSecond(sec).toString();
+            isoSecond = s = new Second(sec, whole.substring(0, whole.length() - 1));
+        }
+        b.append(s.text);
+        int nano = t.getNano();
+        if (nano != 0) {
+            b.append('.');
+            if (nano % 1_000_000 == 0) digits(b, nano / 1_000_000, 3);
+            else if (nano % 1_000 == 0) digits(b, nano / 1_000, 6);
+            else digits(b, nano, 9);
+        }
+        return b.append('Z');
+    }
+
+    /** {@code t} in the combined format's time ({@code 04/Dec/2026:18:33:25 +0000}). */
+    static StringBuilder clf(StringBuilder b, Instant t) {
+        long sec = t.getEpochSecond();
+        Second s = clfSecond;
+        if (s.epochSecond != sec) clfSecond = s = new Second(sec, CLF.format(Instant.ofEpochSecond(sec)));
+        return b.append(s.text);
+    }
+
+    private static void digits(StringBuilder b, int value, int width) {
+        for (int d = width - 1, p = pow10(d); d >= 0; d--, p /= 10) b.append((char) ('0' + value / p % 10));
+    }
+
+    private static int pow10(int n) {
+        int p = 1;
+        for (int i = 0; i < n; i++) p *= 10;
+        return p;
     }
 
     /**

@@ -45,7 +45,7 @@ public final class ListenerHandler implements HttpHandler {
     private final List<Cidr> trusted;
 
     public ListenerHandler(ListenerConfig config, Path configDir, Map<String, Backend> backends,
-                           UndertowClient client, ProxySettings settings, dev.cairn.proxy.config.AccessLogConfig log,
+                           UndertowClient client, ProxySettings settings, AccessLog accessLog,
                            long maxBodyBytes) {
         this.name = config.name();
         this.rules = new AccessRules(config.allow(), config.deny());
@@ -53,7 +53,7 @@ public final class ListenerHandler implements HttpHandler {
         this.settings = settings;
         this.maxBodyBytes = maxBodyBytes;
         this.unrouted = metrics.new RouteStats(name, null);
-        this.accessLog = new AccessLog(log);
+        this.accessLog = accessLog;
         this.redirectHttps = config.redirectHttps();
         this.redirectPort = config.redirectHttpsPort();
         List<Cidr> trusted = config.trustedProxies().stream().map(Cidr::parse).toList();

@@ -4,8 +4,10 @@ import dev.cairn.proxy.ProxyMetrics;
 import dev.cairn.proxy.config.LimitsConfig;
 import dev.cairn.proxy.config.ListenerConfig;
 import dev.cairn.proxy.config.TimeoutsConfig;
+import dev.cairn.proxy.config.TlsEngineConfig;
 import dev.cairn.proxy.http.policy.Timeouts;
 import dev.cairn.proxy.tls.CertificateStore;
+import dev.cairn.proxy.tls.TlsEngines;
 import io.undertow.UndertowOptions;
 import io.undertow.connector.ByteBufferPool;
 import io.undertow.protocols.ssl.UndertowXnioSsl;
@@ -68,6 +70,7 @@ public final class ListenerServer {
     private volatile Socket socket;
     private final OpenListener openListener;
     private final CertificateStore certificates;
+    private final TlsEngineConfig.Engine tlsEngine;
     private volatile HttpHandler handler;
     private final FastPath fast;
 
@@ -87,7 +90,8 @@ public final class ListenerServer {
     }
 
     public ListenerServer(ListenerConfig config, Path configDir, XnioWorker worker, ByteBufferPool buffers,
-                          LimitsConfig limits, TimeoutsConfig timeouts, boolean fastPath, HttpHandler initial) throws Exception {
+                          LimitsConfig limits, TimeoutsConfig timeouts, boolean fastPath, TlsEngineConfig.Engine tlsEngine,
+                          HttpHandler initial) throws Exception {
         this.config = config;
         this.worker = worker;
         this.maxConnections = limits.maxConnections();
@@ -122,12 +126,24 @@ public final class ListenerServer {
             socket.set(Options.CONNECTION_HIGH_WATER, limits.maxConnections())
                     .set(Options.CONNECTION_LOW_WATER, limits.maxConnections());
         }
+        TlsEngines.Chosen tls = null;
         if (config.tls() != null) {
             String[] protocols = config.tls().minVersion().equals("TLSv1.3")
                     ? new String[] {"TLSv1.3"} : new String[] {"TLSv1.3", "TLSv1.2"};
-            socket.setSequence(Options.SSL_ENABLED_PROTOCOLS, protocols)
-                    .setSequence(Options.SSL_ENABLED_CIPHER_SUITES, CIPHERS);
+            certificates = new CertificateStore(config.tls().certificates(), configDir);
+            tls = TlsEngines.context(tlsEngine, certificates, protocols, CIPHERS, config.http2());
+            if (tls.engine() == TlsEngineConfig.Engine.OPENSSL) {
+                // netty's engines always create sessions and refuse to be told so (a no-op when false).
+                socket.set(Options.SSL_ENABLE_SESSION_CREATION, false);
+            }
+            if (!tls.protocolsAndCiphersSet()) {
+                socket.setSequence(Options.SSL_ENABLED_PROTOCOLS, protocols)
+                        .setSequence(Options.SSL_ENABLED_CIPHER_SUITES, CIPHERS);
+            }
+        } else {
+            certificates = null;
         }
+        this.tlsEngine = tls == null ? null : tls.engine();
         this.socketOptions = socket.getMap();
 
         HttpOpenListener http1 = new HttpOpenListener(buffers, undertowOptions);
@@ -135,7 +151,7 @@ public final class ListenerServer {
         http1.setRootHandler(config.http2() && config.tls() == null ? new Http2UpgradeHandler(root) : root);
         OpenListener open = new GuardedOpenListener(http1);
         // The fast path takes every HTTP/1.1 connection first, plain or TLS (on TLS it reads the
-        // decrypted stream of Undertow's SslConduit, JDK SSLEngine underneath); h2 connections
+        // decrypted stream of Undertow's SslConduit, the JDK's or BoringSSL's SSLEngine underneath); h2 connections
         // chosen by ALPN go to Undertow's HTTP/2 directly.
         if (fastPath && !config.proxyProtocol()) {
             fast = new FastPath((DelegateOpenListener) open, () -> handler, buffers, t, limits.maxHeaders(),
@@ -145,17 +161,14 @@ public final class ListenerServer {
             fast = null;
         }
         UndertowXnioSsl ssl = null;
-        if (config.tls() != null) {
-            certificates = new CertificateStore(config.tls().certificates(), configDir);
-            ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.create(Options.USE_DIRECT_BUFFERS, true), certificates.sslContext());
+        if (tls != null) {
+            ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
             if (config.http2()) {
                 Http2OpenListener h2 = new Http2OpenListener(buffers, undertowOptions);
                 h2.setRootHandler(root);
                 open = new AlpnOpenListener(buffers, undertowOptions, (DelegateOpenListener) open)
                         .addProtocol(Http2OpenListener.HTTP2, h2, 10);
             }
-        } else {
-            certificates = null;
         }
         this.openListener = open;
         if (config.proxyProtocol()) {
@@ -188,6 +201,11 @@ public final class ListenerServer {
         s.setMaxConnections(maxConnections);
         s.chain = chain;
         socket = s;
+    }
+
+    /** The TLS engine this listener runs (the JDK's when openssl could not load), null on plain HTTP. */
+    public TlsEngineConfig.Engine tlsEngine() {
+        return tlsEngine;
     }
 
     public ListenerConfig config() {

@@ -32,23 +32,29 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /**
- * Walks every key of the admin, proxy, DNS and metrics sections that docs/config.md lists with a
- * scalar type (boolean, integer, duration, size, host:port, one of a set), changes it in a running
- * Cairn, reloads, and checks what the reference says: a live key is applied with no listener
- * re-opened (a keep-alive HTTP connection through the proxy and a TCP connection to the DNS server,
- * both opened before the reload, still answer) and nothing reported as restart; a key marked
- * restart is reported in the reload's restart keys. Then the base config is reloaded again.
+ * Walks every key of the admin, proxy, DNS, metrics, replication and backup sections that
+ * docs/config.md lists with a scalar type (boolean, integer, duration, size, host:port, one of a
+ * set), changes it in a running Cairn, reloads, and checks what the reference says: a live key is
+ * applied with no listener re-opened (a keep-alive HTTP connection through the proxy, a TCP
+ * connection to the DNS server and a keep-alive connection to the backup server, all opened before
+ * the reload, still answer) and nothing reported as restart; a key marked restart is reported in
+ * the reload's restart keys. Then the base config is reloaded again.
  *
  * <p>Not walked, and why, is listed in the test's output: strings, paths and lists (a valid
  * different value needs knowledge of the key: names, files, addresses), keys below a mapping the
- * base config does not have (TLS, static files, TSIG keys, service records), and the cluster
- * section (it needs network namespaces; NamespaceLabTest covers its reloads).
+ * base config does not have (TLS, static files, TSIG keys, service records; a replication
+ * cluster's failover, which needs a reachable primary; backup stores other than a directory,
+ * sources other than files, SLAs), and the cluster section (it needs network namespaces;
+ * NamespaceLabTest covers its reloads). The replication cluster's node is a closed port: its
+ * monitor runs and reports the node down.
  */
 class ReloadWalkIT {
 
     static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| (.*?) \\| (.*?) \\| (live|restart) \\|", Pattern.MULTILINE);
-    static final List<String> SECTIONS = List.of("admin.", "proxy.", "dns.", "metrics.");
-    static final List<String> NOT_IN_BASE = List.of(".tls", ".static_files", "dns.tsig_keys.", ".service_records");
+    static final List<String> SECTIONS = List.of("admin.", "proxy.", "dns.", "metrics.", "replication.", "backup.");
+    static final List<String> NOT_IN_BASE = List.of(".tls", ".static_files", "dns.tsig_keys.", ".service_records",
+            "replication.clusters.NAME.failover", ".s3", ".backup_server", ".source.mysql", ".source.command",
+            ".source.prometheus", ".source.grafana", "backup.jobs.NAME.sla");
 
     @TempDir
     static Path dir;
@@ -56,6 +62,7 @@ class ReloadWalkIT {
     static TestHost cairn;
     static int proxyPort;
     static int dnsPort;
+    static int backupPort;
     static final ObjectMapper JSON = new ObjectMapper();
 
     record Key(String path, String type, String dflt, boolean restart) {
@@ -85,6 +92,17 @@ class ReloadWalkIT {
         base.put("dns", map("listen", "127.0.0.1:" + dnsPort, "zones", map("walk.test", map("records",
                 List.of("@ SOA ns hostmaster 1 3600 900 604800 60", "@ NS ns", "ns A 192.0.2.7")))));
         base.put("metrics", map("listen", "127.0.0.1:" + TestHost.freePort()));
+        base.put("replication", map("clusters", map("main", map("nodes", List.of(map("address", "127.0.0.1:" + TestHost.freePort())),
+                "user", "cairn", "password", "walk"))));
+        backupPort = TestHost.freePort();
+        Files.writeString(dir.resolve("token"), "walk-token\n");
+        Files.writeString(dir.resolve("passphrase"), "walk passphrase\n");
+        Files.createDirectories(dir.resolve("src"));
+        base.put("backup", map(
+                "server", map("listen", "127.0.0.1:" + backupPort, "root", "served", "token_file", "token"),
+                "repositories", map("local", map("path", "repo", "passphrase_file", "passphrase")),
+                "jobs", map("files", map("source", map("directory", map("paths", List.of("src"))),
+                        "schedule", "manual", "repository", "local"))));
         cairn = TestHost.start(dir, yaml(base));
     }
 
@@ -155,7 +173,9 @@ class ReloadWalkIT {
 
     /** The concrete path in the base config: list items are the first, map entries the one there is. */
     static String concrete(String path) {
-        return path.replace("[]", "[0]").replace("dns.zones.NAME", "dns.zones.walk.test");
+        return path.replace("[]", "[0]").replace("dns.zones.NAME", "dns.zones.walk.test")
+                .replace("replication.clusters.NAME", "replication.clusters.main")
+                .replace("backup.repositories.NAME", "backup.repositories.local").replace("backup.jobs.NAME", "backup.jobs.files");
     }
 
     @SuppressWarnings("unchecked")
@@ -198,7 +218,7 @@ class ReloadWalkIT {
             }
             String path = concrete(k.path());
             walked.add(path + " = " + value + (k.restart() ? " [restart]" : " [live]"));
-            try (Socket http = keepAlive(); Socket dns = dnsTcp()) {
+            try (Socket http = keepAlive(); Socket dns = dnsTcp(); Socket backup = backupKeepAlive()) {
                 ReloadResult r = cairn.reload(yaml(with(path, value)));
                 if (!r.ok()) {
                     failures.add(path + " = " + value + ": reload failed: " + r.errors());
@@ -210,6 +230,7 @@ class ReloadWalkIT {
                     if (!r.restartKeys().isEmpty()) failures.add(path + ": live, but reported restart keys " + r.restartKeys());
                     if (!answers(http)) failures.add(path + ": live, but the established proxy connection was dropped");
                     if (!dnsAnswers(dns)) failures.add(path + ": live, but the established DNS TCP connection was dropped");
+                    if (!backupAnswers(backup)) failures.add(path + ": live, but the established backup server connection was dropped");
                 }
             }
             ReloadResult back = cairn.reload(yaml(base));
@@ -243,6 +264,34 @@ class ReloadWalkIT {
             Matcher len = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             int n = len.find() ? Integer.parseInt(len.group(1)) : 0;
             return in.readNBytes(n).length == n && head.toString().startsWith("HTTP/1.1 ");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A keep-alive connection to the backup server that has had one answer. */
+    static Socket backupKeepAlive() throws IOException {
+        Socket s = new Socket("127.0.0.1", backupPort);
+        s.setSoTimeout(5000);
+        assertThat(backupAnswers(s)).as("the backup server answers before the reload").isTrue();
+        return s;
+    }
+
+    /** Lists an empty prefix on {@code s}: true when a whole 200 answer came back. */
+    static boolean backupAnswers(Socket s) {
+        try {
+            s.getOutputStream().write("GET /list?prefix=none HTTP/1.1\r\nHost: walk.test\r\nAuthorization: Bearer walk-token\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = s.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int c = in.read();
+                if (c < 0) return false;
+                head.append((char) c);
+            }
+            Matcher len = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            int n = len.find() ? Integer.parseInt(len.group(1)) : 0;
+            return in.readNBytes(n).length == n && head.toString().startsWith("HTTP/1.1 200 ");
         } catch (IOException e) {
             return false;
         }

@@ -20,24 +20,24 @@ public record BackupConfig(
         @Doc(value = "Threads hashing, compressing and encrypting chunks; 0: one per CPU core.", dflt = "0")
         @Range(min = 0, max = 64)
         int workers,
-        @Doc(value = "Serve repositories to other nodes (as restic's rest-server): HTTPS, bearer token, optionally append-only.", restart = false)
+        @Doc(value = "Serve repositories to other nodes (as restic's rest-server): HTTPS, bearer token, optionally append-only. A change re-opens the server (its connections and uploads in progress are cut; uploads resume); other backup keys leave it running.", restart = true)
         ServerConfig server) {
 
     /** {@code backup.server}: this node as the backup server of others. */
     public record ServerConfig(
-            @Doc(value = "Address to listen on, e.g. :8443.", required = true)
+            @Doc(value = "Address to listen on, e.g. :8443.", required = true, restart = true)
             dev.cairn.spi.config.HostPort listen,
-            @Doc(value = "Directory holding the served repositories (clients name theirs in their URL path).", required = true)
+            @Doc(value = "Directory holding the served repositories (clients name theirs in their URL path).", required = true, restart = true)
             Path root,
-            @Doc(value = "File with the bearer token clients must send.", required = true)
+            @Doc(value = "File with the bearer token clients must send.", required = true, restart = true)
             Path tokenFile,
-            @Doc(value = "PEM certificate chain; without it the server speaks plain HTTP, allowed on loopback only.")
+            @Doc(value = "PEM certificate chain; without it the server speaks plain HTTP, allowed on loopback only.", restart = true)
             Path tlsCertFile,
-            @Doc(value = "PEM private key (PKCS#8) of the certificate.")
+            @Doc(value = "PEM private key (PKCS#8) of the certificate.", restart = true)
             Path tlsKeyFile,
-            @Doc(value = "Clients may add but never delete (except their own locks): a compromised client cannot destroy backups; prune runs on the server.", dflt = "false")
+            @Doc(value = "Clients may add but never delete (except their own locks): a compromised client cannot destroy backups; prune runs on the server.", dflt = "false", restart = true)
             boolean appendOnly,
-            @Doc(value = "How long the bytes of an interrupted upload are kept (invisible, in the staging area) for the client to resume it; older partial uploads are deleted.", dflt = "24h")
+            @Doc(value = "How long the bytes of an interrupted upload are kept (invisible, in the staging area) for the client to resume it; older partial uploads are deleted.", dflt = "24h", restart = true)
             Duration uploadExpiry) {
     }
 

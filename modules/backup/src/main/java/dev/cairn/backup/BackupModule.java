@@ -132,15 +132,21 @@ public final class BackupModule implements Module<BackupConfig> {
 
     @Override
     public void start(BackupConfig c, ModuleContext mctx) throws Exception {
-        if (c.server() != null) {
-            BackupConfig.ServerConfig sc = c.server();
-            Path d = mctx.configDir();
-            server = new dev.cairn.backup.server.BackupServer(sc.listen().toSocketAddress(), d.resolve(sc.root()).normalize(),
-                    java.nio.file.Files.readString(d.resolve(sc.tokenFile())).trim(),
-                    sc.tlsCertFile() == null ? null : d.resolve(sc.tlsCertFile()), sc.tlsKeyFile() == null ? null : d.resolve(sc.tlsKeyFile()),
-                    sc.appendOnly(), sc.uploadExpiry());
-            log.info("backup server listening on {} ({}{})", server.port(), sc.tlsCertFile() == null ? "HTTP" : "HTTPS", sc.appendOnly() ? ", append-only" : "");
-        }
+        if (c.server() != null) server = openServer(c.server(), mctx.configDir());
+        startJobs(c, mctx);
+    }
+
+    private static dev.cairn.backup.server.BackupServer openServer(BackupConfig.ServerConfig sc, Path d) throws Exception {
+        dev.cairn.backup.server.BackupServer s = new dev.cairn.backup.server.BackupServer(sc.listen().toSocketAddress(),
+                d.resolve(sc.root()).normalize(), java.nio.file.Files.readString(d.resolve(sc.tokenFile())).trim(),
+                sc.tlsCertFile() == null ? null : d.resolve(sc.tlsCertFile()), sc.tlsKeyFile() == null ? null : d.resolve(sc.tlsKeyFile()),
+                sc.appendOnly(), sc.uploadExpiry());
+        log.info("backup server listening on {} ({}{})", s.port(), sc.tlsCertFile() == null ? "HTTP" : "HTTPS", sc.appendOnly() ? ", append-only" : "");
+        return s;
+    }
+
+    /** The jobs' side: runner, SLAs, metrics and the scheduler (everything but the backup server). */
+    private void startJobs(BackupConfig c, ModuleContext mctx) {
         this.ctx = mctx;
         this.config = c;
         this.metrics = new BackupMetrics(mctx.metrics());
@@ -261,10 +267,50 @@ public final class BackupModule implements Module<BackupConfig> {
         }
     }
 
+    /**
+     * The backup server keeps running, with its connections and resumable uploads, unless a key of
+     * {@code backup.server} changed: those are marked restart and re-open it, the new socket bound
+     * before the old one closes when the address moves (on the same address the old one goes first,
+     * and comes back if the new one cannot open). The jobs' side restarts only when one of its keys
+     * changed (a running backup gets {@link #STOP_GRACE}, as on stop).
+     */
     @Override
-    public void reload(BackupConfig c, ModuleContext mctx) throws Exception {
-        stop();
-        start(c, mctx);
+    public synchronized void reload(BackupConfig c, dev.cairn.spi.config.ConfigChange change, ModuleContext mctx) throws Exception {
+        BackupConfig.ServerConfig was = config == null ? null : config.server();
+        if (!java.util.Objects.equals(was, c.server())) {
+            dev.cairn.backup.server.BackupServer old = server;
+            dev.cairn.backup.server.BackupServer opened = null;
+            if (c.server() != null) {
+                if (old != null && was.listen().equals(c.server().listen())) {
+                    old.close();
+                    server = null;
+                    old = null;
+                    try {
+                        opened = openServer(c.server(), mctx.configDir());
+                    } catch (Exception e) {
+                        try {
+                            server = openServer(was, mctx.configDir());
+                        } catch (Exception again) {
+                            e.addSuppressed(again);
+                        }
+                        throw e;
+                    }
+                } else {
+                    opened = openServer(c.server(), mctx.configDir()); // fails: the running server stays
+                }
+            }
+            if (old != null) old.close();
+            server = opened;
+        }
+        boolean jobsChanged = change.keys().stream()
+                .anyMatch(k -> !k.path().equals("backup.server") && !k.path().startsWith("backup.server."));
+        if (jobsChanged) {
+            stopJobs();
+            startJobs(c, mctx);
+        } else {
+            this.ctx = mctx;
+            this.config = c;
+        }
     }
 
     @Override
@@ -273,6 +319,10 @@ public final class BackupModule implements Module<BackupConfig> {
             server.close();
             server = null;
         }
+        stopJobs();
+    }
+
+    private void stopJobs() {
         if (scheduler != null) {
             // A running backup gets STOP_GRACE to finish; after that it is interrupted and writes no
             // snapshot (the next run reuses what it uploaded).

@@ -132,4 +132,89 @@ class BackupServerTest {
             assertThat(s).hasSize(1);
         }
     }
+
+    /** One request on {@code s} (kept open); the answer's status, -1 when the connection is gone. */
+    private static int status(java.net.Socket s, String method, String path) {
+        try {
+            s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: backup\r\nAuthorization: Bearer node-token\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = s.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (head.indexOf("\r\n\r\n") < 0) {
+                int c = in.read();
+                if (c < 0) return -1;
+                head.append((char) c);
+            }
+            java.util.regex.Matcher len = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            int n = len.find() ? Integer.parseInt(len.group(1)) : 0;
+            if (in.readNBytes(n).length != n) return -1;
+            return Integer.parseInt(head.substring(9, 12));
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    @Test
+    void aReloadKeepsTheServerAndItsConnectionsUnlessAServerKeyChanged() throws Exception {
+        Files.writeString(tmp.resolve("token"), "node-token\n");
+        int port = TestHost.freePort();
+        String yaml = """
+                services: {}
+                backup:
+                  server:
+                    listen: 127.0.0.1:%d
+                    root: served
+                    token_file: token
+                    append_only: %s
+                  repositories:
+                    local: { path: repo, key_file: local.key, create: true }
+                  jobs:
+                    files:
+                      source: { directory: { paths: [src] } }
+                      schedule: manual
+                      repository: local
+                      keep: { last: %d }
+                """;
+        try (TestHost h = TestHost.start(tmp, yaml.formatted(port, false, 3), new BackupModule());
+             java.net.Socket kept = new java.net.Socket("127.0.0.1", port)) {
+            kept.setSoTimeout(5000);
+            assertThat(status(kept, "GET", "/list?prefix=none")).as("the server answers").isEqualTo(200);
+
+            // A job's key: live, and the server with its connections is left alone.
+            var r = h.reload(yaml.formatted(port, false, 4));
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            assertThat(r.restartKeys()).isEmpty();
+            assertThat(status(kept, "GET", "/list?prefix=none")).as("the connection opened before the reload").isEqualTo(200);
+            assertThat(status(kept, "DELETE", "/o/snapshots/none")).as("not append-only yet").isNotEqualTo(403);
+
+            // A server key: reported restart, and the re-opened server applies it.
+            r = h.reload(yaml.formatted(port, true, 4));
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            assertThat(r.restartKeys()).containsExactly("backup.server.append_only");
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                s.setSoTimeout(5000);
+                assertThat(status(s, "DELETE", "/o/snapshots/none")).as("append-only after the reload").isEqualTo(403);
+            }
+
+            // A new address: the server moves there, and a port that cannot be bound keeps it where it is.
+            int moved = TestHost.freePort();
+            r = h.reload(yaml.formatted(moved, true, 4));
+            assertThat(r.restartKeys()).containsExactly("backup.server.listen");
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", moved)) {
+                s.setSoTimeout(5000);
+                assertThat(status(s, "GET", "/list?prefix=none")).isEqualTo(200);
+            }
+            assertThatThrownBy(() -> new java.net.Socket("127.0.0.1", port).close()).as("the old address is closed")
+                    .isInstanceOf(java.net.ConnectException.class);
+            try (java.net.ServerSocket taken = new java.net.ServerSocket()) {
+                taken.bind(new InetSocketAddress("127.0.0.1", TestHost.freePort()));
+                r = h.reload(yaml.formatted(taken.getLocalPort(), true, 4));
+                assertThat(r.ok()).as("a reload onto a taken port fails").isFalse();
+            }
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", moved)) {
+                s.setSoTimeout(5000);
+                assertThat(status(s, "GET", "/list?prefix=none")).as("the running server stays after the failed reload").isEqualTo(200);
+            }
+        }
+    }
 }

@@ -172,10 +172,15 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         for (Map.Entry<String, ClusterConfig> e : config.clusters().entrySet()) {
             running.put(e.getKey(), startCluster(e.getKey(), e.getValue(), ctx));
         }
-        view = Map.copyOf(running);
+        view = inConfigOrder(running);
         metrics = new ReplicationMetrics(this::samples);
         metrics.mysqldFamilies(config.mysqldMetrics());
         ctx.metrics().register(metrics);
+    }
+
+    /** A read-only copy in the file's order (Map.copyOf would not keep it): status, the CLI and metrics list clusters so. */
+    private static Map<String, Running> inConfigOrder(Map<String, Running> m) {
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 
     private Running startCluster(String name, ClusterConfig c, ModuleContext ctx) throws IOException {
@@ -231,7 +236,7 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
         }
         running.clear();
         running.putAll(next);
-        view = Map.copyOf(running);
+        view = inConfigOrder(running);
         histories.keySet().retainAll(next.keySet());
         if (metrics != null) metrics.mysqldFamilies(config.mysqldMetrics());
     }

@@ -86,4 +86,33 @@ class ReplicationConfigTest {
         assertThat(problems("services:\n  mysql-primary:\n    endpoints: [10.0.0.9:3306]\n" + OK))
                 .anySatisfy(m -> assertThat(m).contains("mysql-primary"));
     }
+
+    /** Clusters named in this order, each with one node on a closed port (probed, never reached). */
+    private static String clustersYaml(List<String> names, int port) {
+        StringBuilder b = new StringBuilder("replication:\n  clusters:\n");
+        for (String n : names) {
+            b.append("    ").append(n).append(":\n      nodes: [127.0.0.1:").append(port)
+                    .append("]\n      user: cairn\n      password: x\n      heartbeat: { enabled: false }\n");
+        }
+        return b.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> statusClusters(dev.cairn.core.testing.TestHost t) {
+        var details = (Map<String, Object>) t.host().moduleStatus().get("replication").details().get("clusters");
+        return List.copyOf(details.keySet());
+    }
+
+    @Test
+    void clustersKeepTheFileOrderInStatusAndAcrossAReload() throws Exception {
+        List<String> names = List.of("zulu", "alpha", "mike", "bravo", "yankee", "charlie");
+        int closed = dev.cairn.core.testing.TestHost.freePort();
+        try (var t = dev.cairn.core.testing.TestHost.start(dir, clustersYaml(names, closed), new ReplicationModule())) {
+            assertThat(statusClusters(t)).containsExactlyElementsOf(names);
+            List<String> reordered = List.of("charlie", "mike", "zulu", "yankee", "alpha", "bravo");
+            var r = t.reload(clustersYaml(reordered, closed));
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            assertThat(statusClusters(t)).containsExactlyElementsOf(reordered);
+        }
+    }
 }

@@ -58,7 +58,10 @@ class HealthCheckTest {
             // Both pass their first checks and become fully up (health = rise + fall - 1).
             TestHost.await(WAIT, "checks ran", () -> endpoint(t, p1).lastCheck().equals("HTTP 200")
                     && endpoint(t, p2).lastCheck().equals("HTTP 200"));
-            Thread.sleep(500); // let the counters climb to the top (5 intervals)
+            // Let the counters climb to the top (a new endpoint starts at rise; one more success is
+            // the top, so the next step needs fall failures): five checks of each, as many as 5 intervals.
+            TestHost.await(WAIT, "five checks of each endpoint",
+                    () -> t.metric("cairn_health_check_duration_seconds", "service", "web") >= 10);
 
             post("http://127.0.0.1:" + p1 + "/_demo/fail");
             TestHost.await(WAIT, "p1 down", () -> endpoint(t, p1).health() == Health.DOWN);

@@ -88,6 +88,8 @@ class ConsoleBrowserIT {
                         - { service: web, balance: roundrobin }
                 """.formatted(a.getAddress().getPort(), b.getAddress().getPort(), c.getAddress().getPort(), proxyPort));
 
+        // The driver and the browser are Debian's, named here; Selenium Manager stays offline (images/pom.xml sets it).
+        assertThat(System.getenv("SE_OFFLINE")).as("SE_OFFLINE: Selenium Manager must not download anything").isEqualTo("true");
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();

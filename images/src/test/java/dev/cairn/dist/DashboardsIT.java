@@ -338,6 +338,27 @@ class DashboardsIT {
         assertThat(missing).as("metrics alert rules read that no running module serves").isEmpty();
     }
 
+    /**
+     * The certificate-expiry alert reads cairn_proxy_certificate_expiry_timestamp_seconds: it must
+     * be the served certificate's notAfter (made here for 30 days), under its listener's name.
+     */
+    @Test
+    void certificateExpiryIsTheServedCertificatesNotAfter() throws Exception {
+        java.security.cert.X509Certificate cert;
+        try (var in = Files.newInputStream(dir.resolve("cert.pem"))) {
+            cert = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in);
+        }
+        long notAfter = cert.getNotAfter().toInstant().getEpochSecond();
+        String text = CairnProcess.get(metricsUrl).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?m)^cairn_proxy_certificate_expiry_timestamp_seconds\\{([^}]*)} (\\S+)$").matcher(text);
+        assertThat(m.find()).as("cairn_proxy_certificate_expiry_timestamp_seconds in /metrics").isTrue();
+        assertThat(m.group(1)).contains("listener=\"secure\"").contains("certificate=\"www.cairn.test\"");
+        assertThat((long) Double.parseDouble(m.group(2))).isEqualTo(notAfter);
+        assertThat(m.find()).as("one series: one certificate is served").isFalse();
+    }
+
     /** With every module on and busy, the one exposition passes promtool but for the names the incumbents' own exporters use. */
     @Test
     void theExpositionWithEveryModulePassesPromtool() throws Exception {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The package's life on this machine, as root (CI is root; PID 1 is not systemd here, so the
  * maintainer scripts must skip systemctl): install an older build, edit the conffile, upgrade
  * (the edit is kept without a prompt: stdin is closed), reinstall, check the installed unit with
- * systemd-analyze, remove (config and state stay), purge (both gone). Every dpkg call exits 0.
+ * systemd-analyze and its readiness step, remove (config and state stay), purge (both gone).
+ * Every dpkg call exits 0.
  */
 class DebianLifecycleIT {
 
@@ -130,6 +131,7 @@ class DebianLifecycleIT {
         assertThat(exec(List.of("/usr/bin/cairn", "check", "-c", CONF.toString())).out()).contains(": OK");
 
         checkInstalledUnit();
+        checkReadiness();
 
         dpkg("--remove", "cairn");
         // Every file of the package is gone (a stray file another run left in /usr/share/cairn would keep the directory).
@@ -148,6 +150,47 @@ class DebianLifecycleIT {
         assertThat(Path.of("/etc/cairn")).as("purge removes the config").doesNotExist();
         assertThat(STATE).as("purge removes the state").doesNotExist();
         assertThat(installed()).isFalse();
+    }
+
+    /**
+     * The unit's readiness step, run as systemd would run it (ExecStartPost with $MAINPID):
+     * cairn-wait-ready returns 0 only once the listeners are bound (the proxy's port accepts at
+     * that moment), and 1 with a message when Cairn exits before it is ready (its port is taken).
+     */
+    void checkReadiness() throws Exception {
+        int admin = dev.cairn.core.testing.TestHost.freePort();
+        int metrics = dev.cairn.core.testing.TestHost.freePort();
+        int proxy = dev.cairn.core.testing.TestHost.freePort();
+        Path config = dir.resolve("ready.yml");
+        Files.writeString(config, String.join("\n", "admin:", "  listen: 127.0.0.1:" + admin, "metrics:",
+                "  listen: 127.0.0.1:" + metrics, "services:", "  web:", "    endpoints: [127.0.0.1:" + dev.cairn.core.testing.TestHost.freePort() + "]",
+                "proxy:", "  listeners:", "    - { name: web, bind: \"127.0.0.1:" + proxy + "\", routes: [{ service: web }] }", ""));
+        String waitReady = "/usr/share/cairn/bin/cairn-wait-ready";
+
+        Process cairn = new ProcessBuilder("/usr/bin/cairn", "run", "-c", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("ready.log").toFile()).start();
+        try {
+            Result ready = exec(List.of(waitReady, Long.toString(cairn.pid()), config.toString()));
+            assertThat(ready.exit()).as(ready.out() + Files.readString(dir.resolve("ready.log"))).isZero();
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", proxy)) {
+                assertThat(s.isConnected()).as("the proxy listener is bound once cairn-wait-ready returned").isTrue();
+            }
+        } finally {
+            cairn.destroy();
+            assertThat(cairn.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(proxy, 50, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Process failing = new ProcessBuilder("/usr/bin/cairn", "run", "-c", config.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("failing.log").toFile()).start();
+            try {
+                Result r = exec(List.of(waitReady, Long.toString(failing.pid()), config.toString()));
+                assertThat(r.exit()).as(r.out() + Files.readString(dir.resolve("failing.log"))).isEqualTo(1);
+                assertThat(r.out()).contains("exited before it was ready");
+            } finally {
+                failing.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     /** systemd-analyze works offline (no systemd as PID 1 here): verify is clean, the exposure score at most 2.5. */

@@ -47,6 +47,32 @@ class DebianPackageIT {
         assertThat(Files.readString(control.resolve("conffiles")).lines()).containsExactly("/etc/cairn/cairn.yml");
     }
 
+    /**
+     * Reproducible: every file in the package (data and control) carries the build's pinned
+     * project.build.outputTimestamp, not the time of the build, so two builds of one commit can be
+     * byte-identical (scripts/check-reproducible-deb builds twice and compares; this is the cheap
+     * half that runs with every test run: a time that leaks in fails here).
+     */
+    @Test
+    void everyFileCarriesThePinnedOutputTimestamp() throws Exception {
+        String pom = Files.readString(Path.of(System.getProperty("cairn.repo", "..")).resolve("pom.xml"));
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("<project.build.outputTimestamp>(\\d{4}-\\d\\d-\\d\\d)T(\\d\\d:\\d\\d:\\d\\d)Z<").matcher(pom);
+        assertThat(m.find()).as("project.build.outputTimestamp in the root pom").isTrue();
+        String pinned = m.group(1) + " " + m.group(2);
+        for (String part : List.of("--fsys-tarfile", "--ctrl-tarfile")) {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", "dpkg-deb " + part + " \"$0\" | tar -tv --full-time",
+                    DEB.toAbsolutePath().toString()).redirectErrorStream(true);
+            pb.environment().put("TZ", "UTC");
+            Process p = pb.start();
+            List<String> entries = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(part + ": " + entries).isZero();
+            assertThat(entries).as(part).hasSizeGreaterThan(part.equals("--fsys-tarfile") ? 50 : 2);
+            assertThat(entries).as(part + ": entries whose time is not " + pinned).allMatch(l -> l.contains(" " + pinned + " "));
+        }
+    }
+
     /** lintian from Debian: no error and no warning; the one override (multi-release jars) is in the package, with its reason. */
     @Test
     void lintianFindsNoErrorOrWarning() throws Exception {

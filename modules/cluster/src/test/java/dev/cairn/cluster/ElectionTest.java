@@ -216,6 +216,38 @@ class ElectionTest {
         assertThat(c.module("n1").status().healthy()).isFalse();
     }
 
+    /**
+     * The status console (server-rendered, the admin listener's /) as an operator reads it on the
+     * master: every node with its state, priority and config hash, a drifting peer marked as
+     * such while its health stays up (config status is never health), and the VIP with its
+     * holder, priority and last transition; /api/status is its JSON twin.
+     */
+    @Test
+    void consoleShowsNodesWithDriftApartFromHealthAndTheVipsHolder() throws Exception {
+        cluster(2, "quorum: none\n");
+        c.startAll("n1", "n2");
+        await(LONG, "n1 MASTER", () -> c.masters().equals(List.of("n1")));
+        assertThat(c.reload("n2", LoopbackCluster.config(2, "advert_interval: " + INTERVAL_MS + "ms\nquorum: none\npreempt_delay: 2s\n"))
+                .ok()).isTrue();
+        await(LONG, "n1 sees n2's other config", () -> c.metric("n1", "cairn_cluster_config_hash_mismatch") == 1);
+        String admin = "http://127.0.0.1:" + c.host("n1").admin().address().getPort();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/?refresh=0")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        String hash = c.host("n1").config().hash();
+        String time = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ"; // as the console prints an instant
+        assertThat(page).as(page).contains("<section id=\"nodes\">")
+                .contains("<tr><td>n1 (this node)</td><td>127.0.0.1</td><td class=\"up\">up</td><td>150</td><td class=\"\"><code>"
+                        + hash + "</code></td>")
+                .containsPattern("<tr><td>n2</td><td>127\\.0\\.0\\.2</td><td class=\"up\">up</td><td>100</td>"
+                        + "<td class=\"warn\"><code>(?!" + hash + ")[0-9a-f]+</code> differs \\(drift\\)</td><td>" + time + "</td>")
+                .containsPattern("<section id=\"vips\">.*<tr><td>" + java.util.regex.Pattern.quote(LoopbackCluster.VIP)
+                        + "</td><td>lo</td><td class=\"up\">MASTER</td><td>n1</td><td>150</td><td>" + time + "</td>");
+        String json = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(admin + "/api/status")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(json).containsPattern("\"config_hash_matches\"\\s*:\\s*false").containsPattern("\"master\"\\s*:\\s*\"n1\"");
+    }
+
     @Test
     void twoNodePairWithoutQuorumFailsOver() throws Exception {
         cluster(2, "quorum: none\n");

@@ -88,6 +88,8 @@ final class HaproxyImporter {
     private final Map<String, String> timeouts = new LinkedHashMap<>();
     private final Map<String, Map<String, Object>> backendRoutes = new LinkedHashMap<>();
     private String defaultMode = "http";
+    /** The defaults section's maxconn: each later frontend's limit unless it sets its own. */
+    private Integer defaultMaxconn;
     private String defaultBalance;
     private String minTls;
 
@@ -169,9 +171,18 @@ final class HaproxyImporter {
                 case "balance" -> defaultBalance = balance(l);
                 case "option" -> option(l, null);
                 case "retries" -> notes.ignored(file, l.no, "retries", "Cairn retries per route (routes[].retries, default 2)");
-                case "maxconn" -> notes.ignored(file, l.no, "maxconn", "see proxy.limits.max_connections");
+                case "maxconn" -> defaultMaxconn = maxconn(l);
                 default -> harmlessOr(l, "defaults directive");
             }
+        }
+    }
+
+    private Integer maxconn(Line l) {
+        try {
+            return Integer.valueOf(l.arg(1));
+        } catch (NumberFormatException e) {
+            notes.unsupported(file, l.no, "maxconn " + l.arg(1), "not a number: not translated");
+            return null;
         }
     }
 
@@ -413,6 +424,8 @@ final class HaproxyImporter {
         boolean redirectHttps = false;
         String mode = defaultMode;
         String defaultBackend = s.kind.equals("listen") && s.hasServers() ? s.name : null;
+        Integer maxconn = defaultMaxconn;
+        int maxconnLine = s.line;
         for (Line l : s.lines) {
             switch (l.kw()) {
                 case "bind" -> binds.add(l);
@@ -445,7 +458,10 @@ final class HaproxyImporter {
                 case "option" -> {
                     if (!s.hasServers()) option(l, null);
                 }
-                case "maxconn" -> notes.ignored(file, l.no, "maxconn", "see proxy.limits.max_connections");
+                case "maxconn" -> {
+                    maxconn = maxconn(l);
+                    maxconnLine = l.no;
+                }
                 case "server", "balance", "http-check", "cookie", "retries" -> {
                     if (!s.hasServers()) notes.unsupported(file, l.no, l.kw(), "in a frontend: not translated");
                 }
@@ -455,6 +471,15 @@ final class HaproxyImporter {
         if (binds.isEmpty()) {
             notes.unsupported(file, s.line, s.kind + " " + s.name, "has no bind: not translated");
             return;
+        }
+        if (maxconn != null) {
+            // HAProxy's frontend maxconn (or the defaults' one) is a limit per frontend: Cairn's
+            // proxy.limits.max_connections is one limit that every listener applies.
+            Object old = out.map("proxy", "limits").putIfAbsent("max_connections", maxconn);
+            if (old != null && !old.equals(maxconn)) {
+                notes.unsupported(file, maxconnLine, "maxconn " + maxconn, "Cairn has one max_connections for every listener ("
+                        + old + " from an earlier frontend is kept)");
+            }
         }
         if (defaultBackend != null) {
             Map<String, Object> r = routeFor(defaultBackend, s.line);

@@ -166,6 +166,12 @@ class AdminApiTest {
             JsonNode status = JSON.readTree(send("GET", t.adminUrl() + "/api/status", null).body());
             assertThat(status.path("config").path("last_reload").path("ok").asBoolean()).isFalse();
             assertThat(send("GET", "http://127.0.0.1:" + p1 + "/", null).body()).startsWith("hello from demo backend");
+            // `cairn reload` is the unit's ExecReload: its exit code is what `systemctl reload` reports.
+            assertThat(dev.cairn.core.cli.Main.execute("reload", "--url", t.adminUrl())).as("cairn reload of a rejected file").isEqualTo(1);
+            Files.writeString(t.configFile(), Files.readString(t.configFile()).replace("service: wbe", "service: web"));
+            assertThat(dev.cairn.core.cli.Main.execute("reload", "--url", t.adminUrl())).as("cairn reload of a good file").isZero();
+            assertThat(JSON.readTree(send("GET", t.adminUrl() + "/api/status", null).body())
+                    .path("config").path("last_reload").path("ok").asBoolean()).isTrue();
         }
     }
 

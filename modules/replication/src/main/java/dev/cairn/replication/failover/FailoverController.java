@@ -472,6 +472,9 @@ public final class FailoverController implements AutoCloseable {
         m.put("durability", decision.config().durability().name().toLowerCase(java.util.Locale.ROOT));
         m.put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
         m.put("automation", state.disabled() == null ? "enabled" : "disabled until ack: " + state.disabled());
+        if (state.heldBack() != null) {
+            m.put("refused", "failover of " + state.suspect() + ": " + state.heldBack());
+        }
         m.put("primary", primary());
         EpochRecord e = epoch;
         m.put("epoch", Math.max(publisher.epoch(), e == null ? 0 : e.epoch()));

@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each round it also reads the epoch record the servers hold ({@link EpochRecord}): the
  * monitor's publisher takes that epoch and leaves out any writable node the record does not
  * name, so every Cairn node publishes the same primary and an old primary that comes back
- * writable stays fenced. {@link #close()} stops the thread and waits for a running promotion.
+ * writable stays fenced. On the same connections it reads every server's copy of the control
+ * state ({@link ControlRecord}: block period, max_per_hour, disabled until ack), merges them into
+ * the {@link FailoverHistory}, and writes a change to every server it reaches, so a restarted node
+ * and every other Cairn node decide on the same control state; an ack another node stored is
+ * applied here as an ack. {@link #close()} stops the thread and waits for a running promotion.
  */
 public final class FailoverController implements AutoCloseable {
 

@@ -54,13 +54,12 @@ class AwayReplicaFailoverTest {
             assertThat(Files.readString(dir.resolve("failed.out"))).contains("durability lossless");
             assertThat(f.failover().status().get("refused")).asString().contains("node1").contains("[node3]");
             assertThat(f.failover().status().get("automation")).isEqualTo("enabled");
-            // Refused every round while node3 stays away, paged once.
+            // Refused every round while node3 stays away (paged once: FailoverDecisionTest).
             long from = f.module.monitor("main").orElseThrow().latest().seq();
             TestHost.await(Duration.ofSeconds(20), "8 more rounds",
                     () -> f.module.monitor("main").orElseThrow().latest().seq() > from + 8);
             assertThat(f.failover().lastResult()).isEmpty();
             assertThat(f.primaryEndpoint()).isEmpty();
-            assertThat(f.host.metric("cairn_replication_failovers", "cluster", "main", "result", "refused")).isEqualTo(1);
             assertThat(f.host.metric("cairn_replication_failovers", "cluster", "main", "result", "success")).isZero();
 
             away.resume();

@@ -73,14 +73,16 @@ public enum ReplicationErrors implements ErrorId {
             "SET GLOBAL rpl_semi_sync_master_wait_point=AFTER_SYNC (and in my.cnf)."),
     LOSSLESS_REPLICA_NO_ACK("CAIRN-REPLICATION-0207", "durability: lossless, but a replica has rpl_semi_sync_slave_enabled=OFF: it never acknowledges and may lack acknowledged writes.",
             "SET GLOBAL rpl_semi_sync_slave_enabled=ON, then STOP SLAVE IO_THREAD; START SLAVE IO_THREAD on it."),
-    FAILOVER_REFUSED("CAIRN-REPLICATION-0210", "A failover was needed and refused (mode manual, block_period, max_per_hour, lossless without semi-sync, no candidate, too few replicas): the failed hooks ran.",
+    FAILOVER_REFUSED("CAIRN-REPLICATION-0210", "A failover was needed and refused (mode manual, block_period, max_per_hour, lossless without semi-sync or with a replica away that may hold acknowledged writes, no candidate, too few replicas): the failed hooks ran.",
             "Read the reason (cairn replication status); docs/runbooks/mysql-failover.md says what to do for each; cairn replication ack when settled."),
     FAILOVER_FAILED("CAIRN-REPLICATION-0211", "A failover or switchover failed at a step (see the audit log): automatic failover is disabled until ack.",
             "cairn replication status shows the audit log and the failed step; fix the cause, then cairn replication ack or switchover by hand."),
     OLD_PRIMARY_FENCED("CAIRN-REPLICATION-0212", "A node is writable but the cluster's epoch names another primary (an old primary back from the dead): it stays out of the catalog.",
             "Set it read_only now (its direct clients could still write), then cairn replication rejoin CLUSTER NODE."),
     REJOIN_REFUSED("CAIRN-REPLICATION-0213", "rejoin refused: the node has transactions the current primary never had (named in the message).",
-            "Inspect them with mariadb-binlog on the node, apply what matters to the primary by hand, rebuild the node from a backup or clone.");
+            "Inspect them with mariadb-binlog on the node, apply what matters to the primary by hand, rebuild the node from a backup or clone."),
+    CONTROL_NOT_STORED("CAIRN-REPLICATION-0214", "The failover control state (block_period, max_per_hour, disabled until ack) could not be written to a server's cairn.failover_control: a restarted or another Cairn node may not see it.",
+            "Grant the failover user BINLOG ADMIN (sql_log_bin) and READ_ONLY ADMIN, or SUPER, and CREATE, INSERT, DELETE, SELECT ON cairn.*; the message names the server and the error.");
 
     private final String id;
     private final String meaning;

@@ -138,6 +138,7 @@ public final class FailoverCommands {
         b.append("  primary ").append(s.get("primary")).append(", epoch ").append(s.get("epoch"));
         if (s.get("fenced") instanceof List<?> f && !f.isEmpty()) b.append(", fenced ").append(f);
         b.append('\n');
+        if (s.get("refused") != null) b.append("  REFUSED ").append(s.get("refused")).append('\n');
         if (s.get("last_failover") instanceof Map<?, ?> last) {
             b.append("  last failover: ").append(text("switchover", last).replace("\n", "\n  ").stripTrailing()).append('\n');
         }

@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  * <p>Each round it also reads the epoch record the servers hold ({@link EpochRecord}): the
  * monitor's publisher takes that epoch and leaves out any writable node the record does not
  * name, so every Cairn node publishes the same primary and an old primary that comes back
- * writable stays fenced. {@link #close()} stops the thread and waits for a running promotion.
+ * writable stays fenced. On the same connections it reads every server's copy of the control
+ * state ({@link ControlRecord}: block period, max_per_hour, disabled until ack), merges them into
+ * the {@link FailoverHistory}, and writes a change to every server it reaches, so a restarted node
+ * and every other Cairn node decide on the same control state; an ack another node stored is
+ * applied here as an ack. {@link #close()} stops the thread and waits for a running promotion.
  */
 public final class FailoverController implements AutoCloseable {
 
@@ -61,6 +65,12 @@ public final class FailoverController implements AutoCloseable {
     private final AtomicReference<TopologySnapshot> pending = new AtomicReference<>();
     private final Set<String> staleFenced = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final FailoverHistory history;
+    /** Nodes a control copy could not be written to (warned once until a write works again). */
+    private final Set<String> storeWarned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Another Cairn node's ack was merged from the servers this round: applied as an ack here. */
+    private boolean remoteAck;
+    /** Who writes the control copies (the written_by column): this host and process. */
+    private static final String WRITER = writer();
     private volatile State state;
     private volatile Observation last;
     private volatile EpochRecord epoch;
@@ -149,6 +159,10 @@ public final class FailoverController implements AutoCloseable {
                 checked = true;
                 checkSafety();
             }
+            if (remoteAck) {
+                remoteAck = false;
+                apply(new FailoverDecision.Ack(o.atMillis(), "another Cairn node (stored in " + ControlRecord.TABLE + ")"));
+            }
             apply(new FailoverDecision.Observed(o));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -172,15 +186,23 @@ public final class FailoverController implements AutoCloseable {
 
     private void applyEpochRecord(Observation o) {
         EpochRecord newest = null;
+        Map<String, Optional<ControlRecord>> copies = new LinkedHashMap<>();
         for (Observation.Node n : o.nodes()) {
             if (!n.reachable()) {
                 continue;
             }
-            Optional<EpochRecord> r = storedEpoch(sql(n.name()), cluster);
+            Optional<EpochRecord> r;
+            try (Connection c = sql(n.name()).open()) {
+                r = EpochRecord.read(c, cluster);
+                copies.put(n.name(), ControlRecord.read(c, cluster));
+            } catch (SQLException | RuntimeException e) {
+                continue; // away this round: neither its epoch nor its control copy counts
+            }
             if (r.isPresent() && (newest == null || r.get().epoch() > newest.epoch())) {
                 newest = r.get();
             }
         }
+        syncControl(copies);
         EpochRecord known = epoch;
         if (newest == null || (known != null && newest.epoch() < known.epoch())) {
             // Only the servers Cairn reaches now count: one holding the newest record may be away
@@ -205,6 +227,61 @@ public final class FailoverController implements AutoCloseable {
                 publisher.fences().unfence(n.name());
                 note(n.name() + " is a read-only replica again: fence lifted");
             }
+        }
+    }
+
+    /**
+     * Merges the control copies the servers hold ({@link ControlRecord}) into this node's, and
+     * writes the merged one to every server whose copy differs (one that was away, or never had
+     * one). An ack that another Cairn node stored is applied as an ack here.
+     */
+    private void syncControl(Map<String, Optional<ControlRecord>> copies) {
+        ControlRecord before = history.record();
+        ControlRecord merged = before;
+        for (Optional<ControlRecord> c : copies.values()) {
+            if (c.isPresent()) {
+                merged = merged.merge(c.get());
+            }
+        }
+        merged = history.merge(merged);
+        if (merged.changedAt() > before.changedAt() && merged.acked() && merged.disabled() == null
+                && (!before.acked() || before.disabled() != null)) {
+            remoteAck = true;
+        }
+        if (merged.equals(ControlRecord.NONE)) {
+            return;
+        }
+        for (Map.Entry<String, Optional<ControlRecord>> e : copies.entrySet()) {
+            if (!e.getValue().equals(Optional.of(merged))) {
+                store(sql(e.getKey()), merged);
+            }
+        }
+    }
+
+    /** Writes the control copy to every node the last round reached; returns on how many it is. */
+    private int storeControl(ControlRecord r) {
+        Observation o = last;
+        int ok = 0;
+        for (NodeSql n : nodes) {
+            boolean reachable = o == null || o.node(n.name()).map(Observation.Node::reachable).orElse(false);
+            if (reachable && store(n, r)) {
+                ok++;
+            }
+        }
+        return ok;
+    }
+
+    private boolean store(NodeSql n, ControlRecord r) {
+        try (Connection c = n.open()) {
+            r.write(c, cluster, WRITER);
+            storeWarned.remove(n.name());
+            return true;
+        } catch (SQLException e) {
+            if (storeWarned.add(n.name())) {
+                LOG.warn("replication cluster {}: {} cannot store the failover control state on {} ({}): {}", cluster,
+                        ReplicationErrors.CONTROL_NOT_STORED.id(), n.name(), n.address(), e.getMessage());
+            }
+            return false;
         }
     }
 
@@ -236,7 +313,7 @@ public final class FailoverController implements AutoCloseable {
         // may still be finishing a promotion and record it there.
         FailoverDecision.Step step = decision.step(state.withControl(history.control()), e);
         state = step.state();
-        history.control(state.control());
+        history.update(state.control(), e.atMillis()).ifPresent(this::storeControl);
         for (Effect fx : step.effects()) {
             if (fx instanceof Note n) {
                 note(n.message());
@@ -418,8 +495,12 @@ public final class FailoverController implements AutoCloseable {
     /** {@code cairn replication ack}: re-enables automation. */
     public Map<String, Object> ack(String by) throws Exception {
         return onLoop(() -> {
-            apply(new FailoverDecision.Ack(clock.millis(), by));
-            return Map.of("ok", true, "detail", "automatic failover of " + cluster + " enabled again");
+            long at = clock.millis();
+            apply(new FailoverDecision.Ack(at, by));
+            // Stored even when nothing changed here: the ack must win over an older copy another node wrote.
+            int stored = storeControl(history.assertAt(state.control(), at));
+            return Map.of("ok", true, "detail", "automatic failover of " + cluster + " enabled again (the ack is stored on "
+                    + stored + " of " + nodes.size() + " servers, where every Cairn node reads it)");
         });
     }
 
@@ -472,6 +553,9 @@ public final class FailoverController implements AutoCloseable {
         m.put("durability", decision.config().durability().name().toLowerCase(java.util.Locale.ROOT));
         m.put("phase", state.phase().name().toLowerCase(java.util.Locale.ROOT));
         m.put("automation", state.disabled() == null ? "enabled" : "disabled until ack: " + state.disabled());
+        if (state.heldBack() != null) {
+            m.put("refused", "failover of " + state.suspect() + ": " + state.heldBack());
+        }
         m.put("primary", primary());
         EpochRecord e = epoch;
         m.put("epoch", Math.max(publisher.epoch(), e == null ? 0 : e.epoch()));
@@ -520,6 +604,16 @@ public final class FailoverController implements AutoCloseable {
         EpochRecord e = epoch;
         Observation o = last;
         return e != null ? e.primary() : o == null ? null : o.primary();
+    }
+
+    private static String writer() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "unknown";
+        }
+        return "cairn@" + host + " pid " + ProcessHandle.current().pid();
     }
 
     /** Reads one node's stored epoch record (tests and status). */

@@ -25,6 +25,10 @@ import java.util.Map;
  * acknowledged, {@code max_per_hour} is reached, fewer than {@code min_replicas} replicas are
  * reachable, no replica is eligible, or — with {@code durability: lossless} — semi-sync was not
  * confirmed on in the last round the primary answered (it fell back to async, or is not set up).
+ * With {@code lossless} it is also refused while a replica that may hold the only copy of an
+ * acknowledged write does not answer ({@link #mayHoldAckedWrites}); that refusal pages once, does
+ * not disable automation, and is re-checked every round, so the failover goes ahead once the
+ * replica answers. An operator's {@code switchover --force} accepts the possible loss.
  *
  * <p>Immutable and thread-safe; one instance per cluster config.
  */
@@ -71,10 +75,12 @@ public final class FailoverDecision {
      * @param recoveries finish times of failovers in the last hour
      * @param ioDownSince since when each replica's IO thread has not been replicating while the
      *                    primary was alive (rounds in a row); a replica just repointed is not in it for long
+     * @param heldBack why the confirmed failover of {@code suspect} is refused for now and re-checked
+     *                 every round (lossless: a replica that may hold acknowledged writes is away), or null
      */
     public record State(Phase phase, String suspect, int confirmations, String refusedFor, long lastRecoveryAt,
                         boolean acked, String disabled, List<Long> recoveries, Map<String, Node> lastAlive,
-                        SemiSync semiSync, long semiSyncSeenAt, Map<String, Long> ioDownSince) {
+                        SemiSync semiSync, long semiSyncSeenAt, Map<String, Long> ioDownSince, String heldBack) {
 
         public State {
             recoveries = List.copyOf(recoveries);
@@ -84,19 +90,24 @@ public final class FailoverDecision {
 
         public static State initial() {
             return new State(Phase.WATCHING, null, 0, null, -1, true, null, List.of(), Map.of(),
-                    SemiSync.NOT_CONFIGURED, -1, Map.of());
+                    SemiSync.NOT_CONFIGURED, -1, Map.of(), null);
         }
 
         State with(Phase p, String s, int c) {
-            return new State(p, s, c, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+            return new State(p, s, c, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince,
+                    p == Phase.SUSPECT && java.util.Objects.equals(s, suspect) ? heldBack : null);
+        }
+
+        State holdBack(String why) {
+            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince, why);
         }
 
         State refused(String primary) {
-            return new State(phase, suspect, confirmations, primary, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+            return new State(phase, suspect, confirmations, primary, lastRecoveryAt, acked, disabled, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince, heldBack);
         }
 
         State disable(String why) {
-            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+            return new State(phase, suspect, confirmations, refusedFor, lastRecoveryAt, acked, why, recoveries, lastAlive, semiSync, semiSyncSeenAt, ioDownSince, heldBack);
         }
 
         /** The part that outlives a reload: block period, max_per_hour, disabled until ack. */
@@ -107,7 +118,7 @@ public final class FailoverDecision {
         /** This state with {@code c}'s control part (the rest, per-round facts, unchanged). */
         public State withControl(Control c) {
             return new State(phase, suspect, confirmations, refusedFor, c.lastRecoveryAt(), c.acked(), c.disabled(),
-                    c.recoveries(), lastAlive, semiSync, semiSyncSeenAt, ioDownSince);
+                    c.recoveries(), lastAlive, semiSync, semiSyncSeenAt, ioDownSince, heldBack);
         }
     }
 
@@ -189,7 +200,8 @@ public final class FailoverDecision {
      *
      * @param planned a switchover (the old primary is alive and is demoted under the new one)
      * @param candidates eligible replicas, best first: the executor tries them in order
-     * @param possibleLoss why acknowledged writes may be missing ({@code durability: available}), or null
+     * @param possibleLoss why acknowledged writes may be missing ({@code durability: available}, or an
+     *                     operator's {@code --force}), or null
      */
     public record Plan(String oldPrimary, boolean planned, String reason, List<Node> candidates,
                        List<CandidateRanking.Skipped> skipped, String possibleLoss) {
@@ -234,7 +246,7 @@ public final class FailoverDecision {
         }
         if (e instanceof Ack a) {
             State n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), true, null,
-                    s.recoveries(), s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
+                    s.recoveries(), s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince(), s.heldBack());
             return new Step(n, List.of(new Note("acknowledged by " + a.by() + ": automatic failover enabled again")));
         }
         return requested(s, (Requested) e);
@@ -266,13 +278,16 @@ public final class FailoverDecision {
                 Map<String, Node> alive = new LinkedHashMap<>();
                 Map<String, Long> ioDown = new LinkedHashMap<>();
                 for (Node x : o.nodes()) {
-                    alive.put(x.name(), x);
+                    // A node that does not answer keeps its last known facts (marked unreachable): a
+                    // replica replicating when it went away may still be, and may acknowledge writes.
+                    Node prev = s.lastAlive().get(x.name());
+                    alive.put(x.name(), x.reachable() || prev == null ? x : prev.unreachable());
                     if (x.reachable() && x.replica() && !x.ioRunning()) {
                         ioDown.put(x.name(), s.ioDownSince().getOrDefault(x.name(), o.atMillis()));
                     }
                 }
                 n = new State(s.phase(), s.suspect(), s.confirmations(), null, s.lastRecoveryAt(), s.acked(),
-                        s.disabled(), s.recoveries(), alive, p.semiSync(), o.atMillis(), ioDown);
+                        s.disabled(), s.recoveries(), alive, p.semiSync(), o.atMillis(), ioDown, s.heldBack());
             }
             if (n.phase() == Phase.SUSPECT) {
                 fx.add(new Note("primary " + n.suspect() + " no longer looks dead (" + o.analysis() + ")"));
@@ -294,66 +309,118 @@ public final class FailoverDecision {
         if (n.confirmations() < cfg.confirm() || o.primary().equals(n.refusedFor())) {
             return new Step(n, fx);
         }
-        String refusal = refusal(n, o);
+        Refusal refusal = refusal(n, o);
+        if (refusal != null && refusal.rechecked()) {
+            // Not final: the next round may find the away replica again. Paged once, not disabled.
+            if (n.heldBack() == null) {
+                fx.add(new Refuse(o.primary(), refusal.reason()));
+            }
+            return new Step(n.holdBack(refusal.reason()), fx);
+        }
         if (refusal != null) {
-            fx.add(new Refuse(o.primary(), refusal));
+            fx.add(new Refuse(o.primary(), refusal.reason()));
             State r = n.refused(o.primary());
             if (r.disabled() == null && cfg.mode() == Mode.AUTO) {
-                r = r.disable("automatic failover of " + o.primary() + " refused: " + refusal);
+                r = r.disable("automatic failover of " + o.primary() + " refused: " + refusal.reason());
             }
             return new Step(r, fx);
         }
         CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), n.lastAlive(), brokenBefore(n), cfg, false, null);
-        String loss = null;
-        if (n.semiSync() != SemiSync.ON) {
-            loss = "semi-sync was " + n.semiSync().name().toLowerCase(java.util.Locale.ROOT)
-                    + (n.semiSyncSeenAt() < 0 ? " (primary never seen alive)" : " when the primary last answered")
-                    + ": writes acknowledged after the last replica ack may be missing";
-        } else {
-            List<String> away = o.nodes().stream().filter(x -> !x.name().equals(o.primary()) && !x.reachable())
-                    .map(Node::name).toList();
-            if (!away.isEmpty()) {
-                // One replica's ack commits a write: the candidates hold every acknowledged write
-                // only if the replica that acknowledged it is among those this node reaches.
-                loss = "replica(s) " + away + " not reachable from this node: a write acknowledged by them alone"
-                        + " just before the failure would be missing";
-            }
-        }
-        Plan plan = new Plan(o.primary(), false, o.analysis() + " confirmed over " + n.confirmations() + " rounds",
-                ranking.eligible(), ranking.skipped(), loss);
+        String reason = o.analysis() + " confirmed over " + n.confirmations() + " rounds"
+                + (n.heldBack() != null ? " (was refused until every replica that may hold acknowledged writes answered: they do now)" : "");
+        Plan plan = new Plan(o.primary(), false, reason, ranking.eligible(), ranking.skipped(), possibleLoss(n, o));
         fx.add(new Promote(plan));
         return new Step(n.with(Phase.RECOVERING, o.primary(), n.confirmations()), fx);
     }
 
+    /**
+     * Why acknowledged writes may be missing on every candidate, or null: semi-sync was not
+     * confirmed on when the primary last answered, or a replica that may hold the only copy of
+     * an acknowledged write is away ({@link #mayHoldAckedWrites}).
+     */
+    static String possibleLoss(State s, Observation o) {
+        if (s.semiSync() != SemiSync.ON) {
+            return "semi-sync was " + s.semiSync().name().toLowerCase(java.util.Locale.ROOT)
+                    + (s.semiSyncSeenAt() < 0 ? " (primary never seen alive)" : " when the primary last answered")
+                    + ": writes acknowledged after the last replica ack may be missing";
+        }
+        List<String> away = mayHoldAckedWrites(s, o);
+        if (!away.isEmpty()) {
+            return "replica(s) " + away + " not reachable from this node and replicating when last seen: a write"
+                    + " acknowledged by them alone just before the failure would be missing";
+        }
+        return null;
+    }
+
+    /**
+     * The replicas this round does not reach that may hold the only copy of an acknowledged write.
+     * With semi-sync one replica's ack commits a write (MariaDB waits for one), so the replica that
+     * acknowledged the last writes may be exactly the one this node cannot see. Counted: every
+     * replica that was replicating (IO thread connected) when last seen while the primary was
+     * alive, and one whose IO thread had stopped less than {@link #IO_BROKEN_GRACE_MS} before the
+     * last round the primary answered. Not counted: one broken for longer, since before the last
+     * confirmed semi-sync ack ({@link #brokenBefore}), and one never seen replicating from this
+     * primary (the old primary of an earlier failover, or a replica away since Cairn started).
+     */
+    static List<String> mayHoldAckedWrites(State s, Observation o) {
+        java.util.Set<String> broken = brokenBefore(s);
+        List<String> out = new ArrayList<>();
+        for (Node n : o.nodes()) {
+            if (n.name().equals(o.primary()) || n.reachable()) {
+                continue;
+            }
+            Node before = s.lastAlive().get(n.name());
+            if (before == null || (before.replica() && (before.ioRunning() || !broken.contains(n.name())))) {
+                out.add(n.name());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A refusal; {@code rechecked}: it may clear by itself (an away replica answers again), so it
+     * is re-evaluated every round and does not disable automation.
+     */
+    private record Refusal(String reason, boolean rechecked) {
+    }
+
     /** Why a confirmed dead primary may not be replaced automatically now, or null. */
-    private String refusal(State s, Observation o) {
+    private Refusal refusal(State s, Observation o) {
         long now = o.atMillis();
         if (cfg.mode() == Mode.MANUAL) {
-            return "failover.mode is manual: run `cairn replication switchover CLUSTER` to promote a replica";
+            return new Refusal("failover.mode is manual: run `cairn replication switchover CLUSTER` to promote a replica", false);
         }
         if (s.disabled() != null) {
-            return "automation is disabled until `cairn replication ack`: " + s.disabled();
+            return new Refusal("automation is disabled until `cairn replication ack`: " + s.disabled(), false);
         }
         if (s.lastRecoveryAt() >= 0 && !s.acked() && now - s.lastRecoveryAt() < cfg.blockPeriod().toMillis()) {
-            return "blocked: the last failover was " + (now - s.lastRecoveryAt()) / 1000 + "s ago, inside block_period "
-                    + cfg.blockPeriod().toSeconds() + "s; `cairn replication ack` lifts it";
+            return new Refusal("blocked: the last failover was " + (now - s.lastRecoveryAt()) / 1000 + "s ago, inside block_period "
+                    + cfg.blockPeriod().toSeconds() + "s; `cairn replication ack` lifts it", false);
         }
         long inHour = s.recoveries().stream().filter(t -> now - t < HOUR_MS).count();
         if (inHour >= cfg.maxPerHour()) {
-            return "max_per_hour " + cfg.maxPerHour() + " reached";
+            return new Refusal("max_per_hour " + cfg.maxPerHour() + " reached", false);
         }
         if (cfg.durability() == Durability.LOSSLESS && s.semiSync() != SemiSync.ON) {
-            return "durability lossless and semi-sync was " + s.semiSync().name().toLowerCase(java.util.Locale.ROOT)
+            return new Refusal("durability lossless and semi-sync was " + s.semiSync().name().toLowerCase(java.util.Locale.ROOT)
                     + (s.semiSyncSeenAt() < 0 ? " (the primary was never seen alive)" : " when the primary last answered")
-                    + ": acknowledged writes may exist only on the dead primary";
+                    + ": acknowledged writes may exist only on the dead primary", false);
+        }
+        if (cfg.durability() == Durability.LOSSLESS) {
+            List<String> away = mayHoldAckedWrites(s, o);
+            if (!away.isEmpty()) {
+                return new Refusal("durability lossless and replica(s) " + away + " do not answer: one replica's ack commits"
+                        + " a write, so they may hold the only copy of the last acknowledged writes; refused until they answer"
+                        + " (re-checked every round), or `cairn replication switchover CLUSTER --force` accepts the loss", true);
+            }
         }
         long reachable = o.nodes().stream().filter(x -> !x.name().equals(o.primary()) && x.reachable()).count();
         if (reachable < cfg.minReplicas()) {
-            return reachable + " replica(s) reachable, min_replicas is " + cfg.minReplicas();
+            return new Refusal(reachable + " replica(s) reachable, min_replicas is " + cfg.minReplicas(), false);
         }
         CandidateRanking r = CandidateRanking.rank(o, o.primary(), s.lastAlive(), brokenBefore(s), cfg, false, null);
         if (r.eligible().isEmpty()) {
-            return "no replica may be promoted: " + r.skipped();
+            return new Refusal("no replica may be promoted: " + r.skipped(), false);
         }
         return null;
     }
@@ -384,9 +451,9 @@ public final class FailoverDecision {
             // attempt must not read "semi-sync never seen" from a forgotten state.
             State n = f.ok()
                     ? new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
-                            Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of())
+                            Map.of(), SemiSync.NOT_CONFIGURED, -1, Map.of(), null)
                     : new State(Phase.WATCHING, null, 0, null, s.lastRecoveryAt(), s.acked(), s.disabled(), recent,
-                            s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince());
+                            s.lastAlive(), s.semiSync(), s.semiSyncSeenAt(), s.ioDownSince(), null);
             fx.add(new Note("promotion away from " + s.suspect() + " (not counted: operator request or no lease) "
                     + (f.ok() ? "done: " : "failed: ") + f.detail()));
             return new Step(n, fx);
@@ -394,7 +461,7 @@ public final class FailoverDecision {
         recent.add(f.atMillis());
         String disabled = f.ok() ? s.disabled() : "failover of " + s.suspect() + " failed: " + f.detail();
         State n = new State(Phase.WATCHING, null, 0, null, f.atMillis(), false, disabled, recent, Map.of(),
-                SemiSync.NOT_CONFIGURED, -1, Map.of());
+                SemiSync.NOT_CONFIGURED, -1, Map.of(), null);
         if (f.ok()) {
             fx.add(new Note("failover of " + s.suspect() + " done: " + f.detail()));
         } else {
@@ -421,8 +488,7 @@ public final class FailoverDecision {
         }
         Map<String, Node> before = alive ? Map.of() : s.lastAlive();
         CandidateRanking ranking = CandidateRanking.rank(o, o.primary(), before, alive ? java.util.Set.of() : brokenBefore(s), cfg, r.force(), r.to());
-        String loss = !alive && s.semiSync() != SemiSync.ON
-                ? "semi-sync was not confirmed on when the primary last answered" : null;
+        String loss = alive ? null : possibleLoss(s, o);
         Plan plan = new Plan(o.primary(), alive, alive ? "switchover requested" : "failover requested (primary dead)",
                 ranking.eligible(), ranking.skipped(), loss);
         if (r.dryRun()) {
@@ -430,6 +496,10 @@ public final class FailoverDecision {
         }
         if (ranking.eligible().isEmpty()) {
             return new Step(s, List.of(new Note("refused: no replica may be promoted: " + ranking.skipped())));
+        }
+        if (loss != null && cfg.durability() == Durability.LOSSLESS && !r.force()) {
+            return new Step(s, List.of(new Note("refused: durability lossless and " + loss
+                    + "; --force promotes anyway and records the possible loss")));
         }
         return new Step(s.with(Phase.RECOVERING, o.primary(), s.confirmations()), List.of(new Promote(plan)));
     }

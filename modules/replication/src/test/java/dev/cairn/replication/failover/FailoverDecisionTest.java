@@ -35,7 +35,7 @@ class FailoverDecisionTest {
     /** What the world looks like in one round. */
     enum World {
         HEALTHY, PRIMARY_DEAD, UNREACHABLE_PRIMARY, SQL_STOPPED, TOO_MANY_CONNECTIONS, CAIRN_ISOLATED,
-        SEMI_SYNC_FELL_BACK, DEAD_BUT_CODE_WRONG
+        SEMI_SYNC_FELL_BACK, DEAD_BUT_CODE_WRONG, DEAD_AND_DB3_AWAY
     }
 
     static Node node(String name, boolean reachable, boolean replica, boolean io, boolean sql, String received,
@@ -45,6 +45,9 @@ class FailoverDecisionTest {
     }
 
     static Observation round(long t, World w) {
+        if (w == World.DEAD_AND_DB3_AWAY) {
+            return deadWithDb3Away(t);
+        }
         boolean primaryReach = switch (w) {
             case HEALTHY, SQL_STOPPED, SEMI_SYNC_FELL_BACK -> true;
             default -> false;
@@ -95,17 +98,99 @@ class FailoverDecisionTest {
         assertThat(st.state().phase()).isEqualTo(Phase.RECOVERING);
     }
 
+    /** The primary dead, db2 and db4 lost it, db3 does not answer this node (SIGSTOP, a partition). */
+    static Observation deadWithDb3Away(long t) {
+        List<Node> nodes = new ArrayList<>(round(t, World.PRIMARY_DEAD).nodes());
+        nodes.set(2, node("db3", false, false, false, false, "", null, SemiSync.NOT_CONFIGURED));
+        return new Observation(t, Observation.DEAD_PRIMARY_AND_SOME_REPLICAS, "db1", nodes);
+    }
+
     @Test
-    void aReplicaOutOfReachIsNamedAsAPossibleLossInTheLosslessPlan() {
+    void losslessRefusesWhileAReplicaThatWasReplicatingIsAwayAndProceedsOnceItAnswers() {
         FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 1));
         State s = d.step(State.initial(), new Observed(round(0, World.HEALTHY))).state();
-        Observation dead = round(1000, World.PRIMARY_DEAD);
-        List<Node> nodes = new ArrayList<>(dead.nodes());
-        nodes.set(2, node("db3", false, true, false, false, "0-1-99", null, SemiSync.NOT_CONFIGURED));
-        Step st = d.step(s, new Observed(new Observation(1000, Observation.DEAD_PRIMARY_AND_SOME_REPLICAS, "db1", nodes)));
+        Step st = d.step(s, new Observed(deadWithDb3Away(1000)));
+        assertThat(promotes(st)).isEmpty();
+        assertThat(st.effects()).filteredOn(Refuse.class::isInstance).singleElement()
+                .extracting(e -> ((Refuse) e).reason()).asString().contains("[db3]").contains("re-checked every round");
+        assertThat(st.state().heldBack()).contains("[db3]");
+        assertThat(st.state().disabled()).as("a refusal that clears by itself does not disable automation").isNull();
+        // Paged once, then re-checked silently every round while db3 stays away.
+        for (long t = 2000; t < 60_000; t += 1000) {
+            st = d.step(st.state(), new Observed(deadWithDb3Away(t)));
+            assertThat(st.effects()).noneMatch(e -> e instanceof Refuse || e instanceof Promote);
+        }
+        // db3 answers again (it lost the primary too): the failover goes ahead, db3's position counted.
+        st = d.step(st.state(), new Observed(round(60_000, World.PRIMARY_DEAD)));
+        assertThat(promotes(st)).singleElement().satisfies(p -> {
+            assertThat(p.plan().candidates()).extracting(Node::name).containsExactly("db2", "db3");
+            assertThat(p.plan().possibleLoss()).isNull();
+            assertThat(p.plan().reason()).contains("was refused until");
+        });
+        assertThat(st.state().heldBack()).isNull();
+    }
+
+    @Test
+    void availableFailsOverWithTheAwayReplicaRecordedAsAPossibleLoss() {
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.AVAILABLE, 1));
+        State s = d.step(State.initial(), new Observed(round(0, World.HEALTHY))).state();
+        Step st = d.step(s, new Observed(deadWithDb3Away(1000)));
         assertThat(promotes(st)).hasSize(1);
         assertThat(promotes(st).get(0).plan().possibleLoss()).contains("[db3]").contains("not reachable");
         assertThat(promotes(st).get(0).plan().describe()).anyMatch(l -> l.startsWith("possible loss: replica(s) [db3]"));
+    }
+
+    @Test
+    void aReplicaAwaySinceItsIoThreadBrokeBeforeTheLastAckDoesNotHoldTheFailoverBack() {
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 1));
+        Node p = node("db1", true, false, false, false, "0-1-100", null, SemiSync.ON);
+        State s = State.initial();
+        // db3's IO thread is down (not connected) for 12 s while the primary, semi-sync on, commits.
+        for (long t = 0; t <= 12_000; t += 1000) {
+            s = d.step(s, new Observed(new Observation(t, Observation.NO_PROBLEM, "db1", List.of(p,
+                    node("db2", true, true, true, true, "0-1-100", 0.1, null),
+                    node("db3", true, true, false, true, "0-1-40", null, null))))).state();
+        }
+        Observation dead = deadWithDb3Away(13_000);
+        assertThat(FailoverDecision.mayHoldAckedWrites(s, dead)).isEmpty();
+        assertThat(promotes(d.step(s, new Observed(dead)))).hasSize(1);
+
+        // The same replica disconnected only 3 s before the last round the primary answered: held back.
+        State fresh = State.initial();
+        for (long t = 0; t <= 12_000; t += 1000) {
+            boolean io = t < 9_000;
+            fresh = d.step(fresh, new Observed(new Observation(t, Observation.NO_PROBLEM, "db1", List.of(p,
+                    node("db2", true, true, true, true, "0-1-100", 0.1, null),
+                    node("db3", true, true, io, true, "0-1-100", 0.1, null))))).state();
+        }
+        assertThat(FailoverDecision.mayHoldAckedWrites(fresh, dead)).containsExactly("db3");
+        assertThat(refused(d.step(fresh, new Observed(dead)))).isTrue();
+    }
+
+    @Test
+    void aReplicaThatWentAwayWhileThePrimaryWasAliveStillHoldsItBack() {
+        // SIGSTOP of db3 first, then the primary dies: db3 was replicating when last seen.
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 1));
+        State s = d.step(State.initial(), new Observed(round(0, World.HEALTHY))).state();
+        List<Node> aliveDb3Away = new ArrayList<>(round(1000, World.HEALTHY).nodes());
+        aliveDb3Away.set(2, node("db3", false, false, false, false, "", null, SemiSync.NOT_CONFIGURED));
+        for (long t = 1000; t < 30_000; t += 1000) {
+            s = d.step(s, new Observed(new Observation(t, "ReplicationStopped", "db1", aliveDb3Away))).state();
+        }
+        assertThat(s.lastAlive().get("db3")).extracting(Node::reachable, Node::ioRunning).containsExactly(false, true);
+        assertThat(refused(d.step(s, new Observed(deadWithDb3Away(30_000))))).isTrue();
+    }
+
+    @Test
+    void anOperatorFailoverAcceptsTheLossOnlyWithForce() {
+        FailoverDecision d = new FailoverDecision(cfg(Mode.AUTO, Durability.LOSSLESS, 3));
+        State s = d.step(State.initial(), new Observed(round(0, World.HEALTHY))).state();
+        Step no = d.step(s, new Requested(1000, deadWithDb3Away(1000), null, false, false));
+        assertThat(promotes(no)).isEmpty();
+        assertThat(no.effects()).singleElement().extracting(e -> ((FailoverDecision.Note) e).message()).asString()
+                .contains("[db3]").contains("--force");
+        Step yes = d.step(s, new Requested(1000, deadWithDb3Away(1000), null, true, false));
+        assertThat(promotes(yes)).singleElement().extracting(p -> p.plan().possibleLoss()).asString().contains("[db3]");
     }
 
     @Test
@@ -314,7 +399,8 @@ class FailoverDecisionTest {
                         promotions++;
                     }
                 } else {
-                    World w = rnd.nextInt(3) == 0 ? World.PRIMARY_DEAD : worlds[rnd.nextInt(worlds.length)];
+                    World w = rnd.nextInt(3) == 0 ? (rnd.nextInt(4) == 0 ? World.DEAD_AND_DB3_AWAY : World.PRIMARY_DEAD)
+                            : worlds[rnd.nextInt(worlds.length)];
                     Observation o = round(t, w);
                     st = d.step(s, new Observed(o));
                     if (o.node("db1").get().reachable()) {
@@ -327,7 +413,11 @@ class FailoverDecisionTest {
                         promotions++;
                         assertThat(recovering).as("promotion while another recovery runs").isFalse();
                         assertThat(mode).isEqualTo(Mode.AUTO);
-                        assertThat(recent).as("last " + confirm + " rounds").hasSize(confirm).containsOnly(World.PRIMARY_DEAD);
+                        assertThat(recent).as("last " + confirm + " rounds").hasSize(confirm)
+                                .containsAnyOf(World.PRIMARY_DEAD, World.DEAD_AND_DB3_AWAY)
+                                .doesNotContain(World.HEALTHY, World.UNREACHABLE_PRIMARY, World.SQL_STOPPED,
+                                        World.TOO_MANY_CONNECTIONS, World.CAIRN_ISOLATED, World.SEMI_SYNC_FELL_BACK,
+                                        World.DEAD_BUT_CODE_WRONG);
                         assertThat(failedUnacked).as("promotion after a failed one without ack").isFalse();
                         if (lastAutoFinish >= 0 && !ackedSince) {
                             assertThat(t - lastAutoFinish).as("inside block period").isGreaterThanOrEqualTo(600_000);
@@ -337,6 +427,11 @@ class FailoverDecisionTest {
                         assertThat(inHour).as("per hour").isLessThan(2);
                         if (dur == Durability.LOSSLESS) {
                             assertThat(lastPrimarySemi).as("semi-sync before the death").isEqualTo(SemiSync.ON);
+                            // db3 replicates whenever it is seen with the primary alive: while it is
+                            // away it may hold the only copy of an acknowledged write.
+                            assertThat(w).as("lossless promotion while db3 is away").isNotEqualTo(World.DEAD_AND_DB3_AWAY);
+                        } else if (w == World.DEAD_AND_DB3_AWAY) {
+                            assertThat(p.get(0).plan().possibleLoss()).as("available records the possible loss").isNotNull();
                         }
                         assertThat(p.get(0).plan().candidates()).extracting(Node::name).doesNotContain("db1", "db4")
                                 .first().isEqualTo("db2");

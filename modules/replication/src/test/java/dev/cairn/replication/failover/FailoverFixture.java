@@ -86,11 +86,21 @@ final class FailoverFixture implements AutoCloseable {
 
     /** A second Cairn host (another decision-maker) on the same servers; closing it leaves them running. */
     FailoverFixture anotherCairn(Path otherDir, String failoverYaml) throws Exception {
-        return onto(otherDir, db, failoverYaml, false, false);
+        return onto(otherDir, db, failoverYaml, false, false, "node1");
+    }
+
+    /** Like {@link #anotherCairn(Path, String)} once {@code primary} (not node1) is the primary. */
+    FailoverFixture anotherCairn(Path otherDir, String failoverYaml, String primary) throws Exception {
+        return onto(otherDir, db, failoverYaml, false, false, primary);
     }
 
     private static FailoverFixture onto(Path dir, MariaDbCluster db, String failoverYaml, boolean ownsDb, boolean proxy)
             throws Exception {
+        return onto(dir, db, failoverYaml, ownsDb, proxy, "node1");
+    }
+
+    private static FailoverFixture onto(Path dir, MariaDbCluster db, String failoverYaml, boolean ownsDb, boolean proxy,
+                                        String primary) throws Exception {
         Files.writeString(dir.resolve("repl.pw"), MariaDbServer.REPL_PASSWORD + "\n");
         StringBuilder y = new StringBuilder("""
                 services: {}
@@ -125,7 +135,7 @@ final class FailoverFixture implements AutoCloseable {
         ready.proxyPort = proxyPort;
         ready.ownsDb = false;
         try {
-            ready.awaitPrimary("node1", Duration.ofSeconds(20));
+            ready.awaitPrimary(primary, Duration.ofSeconds(20));
             TestHost.await(Duration.ofSeconds(10), "the failover's first round", () -> ready.failover().status().containsKey("analysis"));
         } catch (Exception | Error e) {
             ready.close();

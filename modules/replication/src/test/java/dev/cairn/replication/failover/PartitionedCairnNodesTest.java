@@ -31,9 +31,11 @@ import org.junit.jupiter.api.io.TempDir;
  * writable stays fenced everywhere, and {@code b} restarted with no memory (a stale node) takes the
  * primary and epoch from the servers instead of flipping it back. Needs root (CI has it).
  *
- * <p>No writes run at the kill (heartbeat off): with semi-sync one replica's ack commits a write,
- * and a replica the promoting node cannot reach (node4 here) may be the only one that has it, so
- * this test checks the decision and its publication, not durability across a partition.
+ * <p>{@code durability: available}, and no writes run at the kill (heartbeat off): with semi-sync
+ * one replica's ack commits a write, and a replica the promoting node cannot reach (node4 here) may
+ * be the only one that has it, so {@code lossless} refuses while node4 is away from {@code a}
+ * ({@link AwayReplicaFailoverTest}). This test checks the lease, the decision and its publication;
+ * a's plan records node4 as the possible loss.
  */
 class PartitionedCairnNodesTest {
 
@@ -73,6 +75,7 @@ class PartitionedCairnNodesTest {
                 assertThat(promoted.path("epoch").asLong()).isEqualTo(1);
                 assertThat(promoted.path("audit").toString()).as("a's plan names the replica it could not see")
                         .contains("possible loss: replica(s) [node4] not reachable");
+                assertThat(events(lab, "a")).noneMatch(e -> e.contains("REFUSED"));
                 // b sees the same dead primary and tries, but only 1 of the 3 surviving servers grants it the lease.
                 await(lab, "b refused twice for want of the lease", () -> lab.metric("b", REFUSED) >= 2);
                 assertThat(events(lab, "b")).anyMatch(e -> e.contains("decision lease") && e.contains("1 of 3 servers granted it"));
@@ -182,7 +185,7 @@ class PartitionedCairnNodesTest {
         y.append("""
                       failover:
                         mode: auto
-                        durability: lossless
+                        durability: available
                         confirm: 2
                         drain_stall: 5s
                         replication_password_file: repl.pw

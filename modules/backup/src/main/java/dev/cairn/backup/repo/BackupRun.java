@@ -5,6 +5,7 @@ import dev.cairn.backup.BackupErrors;
 import dev.cairn.backup.source.EntryMeta;
 import dev.cairn.backup.source.EntrySink;
 import dev.cairn.backup.source.Source;
+import dev.cairn.backup.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -50,7 +51,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         void update(long bytesDone, long filesDone, long bytesExpected);
     }
 
-    private static final int READ_SIZE = 4 * 1024 * 1024;
+    private static final int READ_SIZE = 1024 * 1024;
     private static final int HOLE_BLOCK = 64 * 1024;
     private static final byte[] ZEROS = new byte[HOLE_BLOCK];
     private static final int INDEX_EVERY_PACKS = 4;
@@ -63,10 +64,20 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final ExecutorService uploader;
     private final Semaphore inFlight;
     private final int inFlightBytes;
-    private final Semaphore uploads = new Semaphore(2);
+    private final Semaphore uploads = new Semaphore(1);
     private final Map<Key, Boolean> pending = new ConcurrentHashMap<>();
     private final Object packLock = new Object();
-    private Pack.Builder builder = new Pack.Builder();
+    private Store.Pending packSink;
+    private Pack.Writer pack;
+    private Exception packFailure;
+    private final List<Repository.SealBuffers> sealBuffers = new ArrayList<>();
+    private final ThreadLocal<Repository.SealBuffers> sealBuffer = ThreadLocal.withInitial(() -> {
+        Repository.SealBuffers b = new Repository.SealBuffers();
+        synchronized (sealBuffers) {
+            sealBuffers.add(b);
+        }
+        return b;
+    });
     private final List<Repository.PackInfo> unindexed = new ArrayList<>();
     private final List<CompletableFuture<Void>> packUploads = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -110,8 +121,9 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         this.progress = progress;
         int n = Math.max(1, opts.workers());
         this.workers = Executors.newFixedThreadPool(n, daemon("cairn-backup-seal"));
-        this.uploader = Executors.newFixedThreadPool(2, daemon("cairn-backup-upload"));
-        this.inFlightBytes = Math.max(chunker.max() * 2, 32 * 1024 * 1024);
+        this.uploader = Executors.newFixedThreadPool(1, daemon("cairn-backup-upload"));
+        // Chunks read but not yet sealed: enough to keep every worker busy, and one maximum-size chunk.
+        this.inFlightBytes = Math.max(chunker.max(), 4 * n * repo.params().chunkAvg());
         this.inFlight = new Semaphore(inFlightBytes);
         if (parentRef != null) {
             Snapshot p = repo.readSnapshot(parentRef.id());
@@ -466,43 +478,70 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private byte[] seal(byte[] chunk, int len) throws IOException {
         byte[] id = repo.crypto().blobId(chunk, 0, len);
         if (repo.index().contains(id) || pending.putIfAbsent(new Key(id), Boolean.TRUE) != null) return id;
-        byte[] sealed = repo.sealBlob(id, chunk, 0, len, opts.compressionLevel());
-        added.addAndGet(sealed.length);
+        Repository.SealBuffers buf = sealBuffer.get();
+        int sealedLen = repo.sealBlob(id, chunk, 0, len, opts.compressionLevel(), buf);
+        added.addAndGet(sealedLen);
         newBlobs.incrementAndGet();
-        Pack.Builder full = null;
+        Store.Pending fullSink = null;
+        Pack.Writer full = null;
         synchronized (packLock) {
-            builder.add(id, sealed, len);
-            if (builder.bytes() >= repo.params().packTarget()) {
-                full = builder;
-                builder = new Pack.Builder();
+            if (pack == null) {
+                packSink = repo.store().create("data/", repo.params().packTarget() + repo.params().packTarget() / 8);
+                pack = new Pack.Writer(packSink);
+            }
+            // After a failed write (a full disk) the pack stream is closed: report the first cause.
+            if (packFailure != null) throw new IOException(packFailure.getMessage(), packFailure);
+            try {
+                pack.add(id, buf.sealed(), 0, sealedLen, len);
+            } catch (IOException | RuntimeException e) {
+                packFailure = e;
+                throw e;
+            }
+            if (pack.bytes() >= repo.params().packTarget()) {
+                full = pack;
+                fullSink = packSink;
+                pack = null;
+                packSink = null;
             }
         }
-        if (full != null) upload(full);
+        buf.trim();
+        if (full != null) upload(full, fullSink);
         return id;
     }
 
     private void flushPack() throws IOException {
-        Pack.Builder last;
+        Pack.Writer last;
+        Store.Pending lastSink;
         synchronized (packLock) {
-            last = builder.count() > 0 ? builder : null;
-            builder = new Pack.Builder();
+            last = pack;
+            lastSink = packSink;
+            pack = null;
+            packSink = null;
         }
-        if (last != null) upload(last);
+        if (last != null) upload(last, lastSink);
     }
 
-    private void upload(Pack.Builder b) throws IOException {
-        Pack.Built built = b.build(repo.crypto());
+    /** Ends a pack and hands it to the uploader (one at a time: the next pack fills meanwhile). */
+    private void upload(Pack.Writer w, Store.Pending sink) throws IOException {
+        Pack.Written built;
+        try {
+            built = w.finish(repo.crypto());
+        } catch (IOException | RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         try {
             uploads.acquire();
         } catch (InterruptedException e) {
+            sink.close();
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
         }
         CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
-            try {
-                repo.store().putIfAbsent(built.name(), built.bytes(), 0, built.size());
+            try (sink) {
+                sink.commit(built.name());
                 packs.incrementAndGet();
-                added.addAndGet(built.size() - sumLengths(built));
+                added.addAndGet(built.size() - sumLengths(built.entries()));
                 Repository.PackInfo info = new Repository.PackInfo(built.id(), built.size(), built.entries());
                 List<Repository.PackInfo> toWrite = null;
                 synchronized (unindexed) {
@@ -526,9 +565,9 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         }
     }
 
-    private static long sumLengths(Pack.Built b) {
+    private static long sumLengths(List<Pack.Entry> entries) {
         long s = 0;
-        for (Pack.Entry e : b.entries()) s += e.length();
+        for (Pack.Entry e : entries) s += e.length();
         return s;
     }
 
@@ -542,6 +581,22 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             uploader.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (packLock) {
+            // a failed or interrupted run: the pack being written is discarded, never stored
+            if (packSink != null) {
+                try {
+                    packSink.close();
+                } catch (IOException ignored) {
+                    // a temporary file left behind is removed by prune
+                }
+            }
+            pack = null;
+            packSink = null;
+        }
+        synchronized (sealBuffers) {
+            for (Repository.SealBuffers b : sealBuffers) b.close();
+            sealBuffers.clear();
         }
     }
 }

@@ -110,19 +110,22 @@ public final class Maintenance {
             Snapshot s;
             try {
                 s = repo.readSnapshot(ref.id());
+            } catch (java.nio.file.NoSuchFileException gone) {
+                continue; // forgotten meanwhile
             } catch (RuntimeException | IOException e) {
+                // listed from a header read earlier, damaged since
+                errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + ref.id() + " is damaged: " + e.getMessage());
                 continue;
             }
             List<String> files = new ArrayList<>();
             for (Snapshot.Node n : s.nodes()) {
                 for (byte[] id : n.chunks()) {
-                    String hex = Wire.hex(id);
                     if (!idx.contains(id)) {
-                        errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + n.path() + " uses blob " + hex.substring(0, 16) + " which is in no index");
+                        errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + n.path() + " uses blob " + Wire.hex(id).substring(0, 16) + " which is in no index");
                         files.add(n.path());
                         break;
                     }
-                    if (badBlobs.contains(hex)) {
+                    if (!badBlobs.isEmpty() && badBlobs.contains(Wire.hex(id))) {
                         files.add(n.path());
                         break;
                     }

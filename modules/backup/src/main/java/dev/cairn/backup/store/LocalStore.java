@@ -64,6 +64,48 @@ public final class LocalStore implements Store {
         return true;
     }
 
+    /** Writes straight into a temporary file beside the objects; the commit fsyncs and links it. */
+    @Override
+    public Pending create(String prefix, int sizeHint) throws IOException {
+        Path dir = path(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new Pending() {
+            private boolean closed;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                while (bb.hasRemaining()) ch.write(bb);
+            }
+
+            @Override
+            public boolean commit(String name) throws IOException {
+                Path target = path(name);
+                ch.force(true);
+                ch.close();
+                Files.createDirectories(target.getParent());
+                if (Files.exists(target)) return false;
+                try {
+                    Files.createLink(target, tmp);
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                }
+                syncDir(target.getParent());
+                return true;
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closed) return;
+                closed = true;
+                ch.close();
+                Files.deleteIfExists(tmp);
+            }
+        };
+    }
+
     private static void syncDir(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);

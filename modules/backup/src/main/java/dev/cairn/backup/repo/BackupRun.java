@@ -64,6 +64,8 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final ExecutorService uploader;
     private final Semaphore inFlight;
     private final int inFlightBytes;
+    private final int[] poolSizes;
+    private final List<java.util.concurrent.ConcurrentLinkedQueue<byte[]>> pools = new ArrayList<>();
     private final Semaphore uploads = new Semaphore(1);
     private final Map<Key, Boolean> pending = new ConcurrentHashMap<>();
     private final Object packLock = new Object();
@@ -86,10 +88,16 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final AtomicLong packs = new AtomicLong();
 
     private final String parentId;
-    private final Map<String, Snapshot.Node> parent = new HashMap<>();
+    private final ParentEntries parent;
+    private String lastLookup;
+    private ParentEntries.Entry lastEntry;
     private final long expectedBytes;
     private final Progress progress;
-    private final List<Object> nodes = new ArrayList<>();
+    // The new manifest's entries, encoded as they become final: in source order, a file once its
+    // chunk ids are known (the queue holds what waits behind a file still being sealed).
+    private final Wire.Out entries = new Wire.Out(64 * 1024);
+    private int entryCount;
+    private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
     private final Map<String, String> extra = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -112,6 +120,14 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     /** A file node whose chunk ids are still being computed. */
     private record PendingFile(Snapshot.Node node, List<CompletableFuture<byte[]>> chunks) {
+        boolean done() {
+            for (CompletableFuture<byte[]> f : chunks) if (!f.isDone()) return false;
+            return true;
+        }
+    }
+
+    /** A file unchanged against the parent: its new metadata, and the parent's holes and chunks. */
+    private record Unchanged(EntryMeta meta, ParentEntries.Entry old) {
     }
 
     public BackupRun(Repository repo, Options opts, Repository.SnapshotRef parentRef, Progress progress) throws IOException {
@@ -125,12 +141,15 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         // Chunks read but not yet sealed: enough to keep every worker busy, and one maximum-size chunk.
         this.inFlightBytes = Math.max(chunker.max(), 4 * n * repo.params().chunkAvg());
         this.inFlight = new Semaphore(inFlightBytes);
+        this.poolSizes = java.util.stream.IntStream.of(64 * 1024, chunker.min(), 2 * repo.params().chunkAvg())
+                .filter(x -> x <= inFlightBytes).distinct().sorted().toArray();
+        for (int i = 0; i < poolSizes.length; i++) pools.add(new java.util.concurrent.ConcurrentLinkedQueue<>());
         if (parentRef != null) {
-            Snapshot p = repo.readSnapshot(parentRef.id());
-            for (Snapshot.Node node : p.nodes()) parent.put(node.path(), node);
+            parent = new ParentEntries(repo.readSnapshotPlaintext(parentRef.id()));
             parentId = parentRef.id();
-            expectedBytes = p.header().bytes();
+            expectedBytes = parent.header().bytes();
         } else {
+            parent = null;
             parentId = null;
             expectedBytes = -1;
         }
@@ -150,16 +169,8 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         long started = System.nanoTime();
         long startedAt = System.currentTimeMillis() * 1_000_000L;
         source.emit(this);
-        List<Snapshot.Node> done = new ArrayList<>(nodes.size());
-        for (Object o : nodes) {
-            if (o instanceof PendingFile pf) {
-                List<byte[]> ids = new ArrayList<>(pf.chunks.size());
-                for (CompletableFuture<byte[]> f : pf.chunks) ids.add(join(f));
-                done.add(pf.node.withChunks(ids, pf.node.flags(), pf.node.holes()));
-            } else {
-                done.add((Snapshot.Node) o);
-            }
-        }
+        readBuf = null;
+        drain(true);
         flushPack();
         List<CompletableFuture<Void>> ups;
         synchronized (packUploads) {
@@ -177,8 +188,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         allProblems.addAll(skipped);
         Snapshot.Header h = new Snapshot.Header(opts.job(), opts.host(), startedAt, parentId, partial, opts.tags(),
                 source.describe(), extra, allProblems, files, dirs, bytes, added.get());
-        Snapshot s = new Snapshot(h, done);
-        String id = repo.writeSnapshot(s);
+        String id = repo.writeSnapshot(Snapshot.encode(h, entryCount, entries), h);
         return new Result(id, h, filesRead, filesUnchanged, newBlobs.get(), packs.get(),
                 java.time.Duration.ofNanos(System.nanoTime() - started));
     }
@@ -201,6 +211,44 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         throw new IOException("backup failed: " + t, t);
     }
 
+    /** Queues an entry and encodes what is final at the head of the queue ({@code all}: everything, waiting). */
+    private void add(Object item) throws IOException {
+        queue.add(item);
+        drain(false);
+    }
+
+    private void drain(boolean all) throws IOException {
+        while (!queue.isEmpty()) {
+            Object o = queue.peek();
+            if (o instanceof PendingFile pf) {
+                if (!all && !pf.done()) return;
+                List<byte[]> ids = new ArrayList<>(pf.chunks.size());
+                for (CompletableFuture<byte[]> f : pf.chunks) ids.add(join(f));
+                Snapshot.encodeNode(entries, pf.node.withChunks(ids, pf.node.flags(), pf.node.holes()));
+            } else if (o instanceof Unchanged u) {
+                EntryMeta m = u.meta;
+                Snapshot.encodeEntryStart(entries, Snapshot.Type.FILE, m.path(), m.mode(), m.uid(), m.gid(), m.user(), m.group(),
+                        m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.size(), m.xattrs());
+                entries.u8(0);
+                parent.copyTail(u.old, entries);
+            } else {
+                Snapshot.encodeNode(entries, (Snapshot.Node) o);
+            }
+            entryCount++;
+            queue.poll();
+        }
+    }
+
+    /** The parent's entry at {@code path} (the last lookup is kept: xattrs and file ask in turn). */
+    private ParentEntries.Entry lookup(String path) {
+        if (parent == null) return null;
+        if (!path.equals(lastLookup)) {
+            lastLookup = path;
+            lastEntry = parent.get(path);
+        }
+        return lastEntry;
+    }
+
     // ---- EntrySink ----
 
     private Snapshot.Node node(Snapshot.Type type, EntryMeta m, long size, byte[] target) {
@@ -209,21 +257,21 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     @Override
-    public void directory(EntryMeta meta) {
+    public void directory(EntryMeta meta) throws IOException {
         dirs++;
-        nodes.add(node(Snapshot.Type.DIR, meta, 0, null));
+        add(node(Snapshot.Type.DIR, meta, 0, null));
     }
 
     @Override
-    public void symlink(EntryMeta meta, byte[] target) {
+    public void symlink(EntryMeta meta, byte[] target) throws IOException {
         files++;
-        nodes.add(node(Snapshot.Type.SYMLINK, meta, target.length, target));
+        add(node(Snapshot.Type.SYMLINK, meta, target.length, target));
     }
 
     @Override
-    public void hardLink(EntryMeta meta, String targetPath) {
+    public void hardLink(EntryMeta meta, String targetPath) throws IOException {
         files++;
-        nodes.add(node(Snapshot.Type.HARDLINK, meta, meta.size(), targetPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        add(node(Snapshot.Type.HARDLINK, meta, meta.size(), targetPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -233,10 +281,10 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     @Override
     public Map<String, byte[]> unchangedXattrs(EntryMeta m) {
-        Snapshot.Node old = parent.get(m.path());
+        ParentEntries.Entry old = lookup(m.path());
         if (old != null && old.size() == m.size() && old.mtimeNs() == m.mtimeNs() && old.ctimeNs() == m.ctimeNs()
                 && old.inode() == m.inode()) {
-            return old.xattrs();
+            return parent.xattrs(old);
         }
         return null;
     }
@@ -257,14 +305,12 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         checkFailure();
         files++;
         bytes += meta.size();
-        Snapshot.Node old = parent.get(meta.path());
+        ParentEntries.Entry old = lookup(meta.path());
         if (old != null && old.type() == Snapshot.Type.FILE && old.flags() == 0 && old.size() == meta.size()
                 && old.mtimeNs() == meta.mtimeNs() && old.ctimeNs() == meta.ctimeNs() && old.inode() == meta.inode()
-                && allKnown(old.chunks())) {
+                && parent.allKnown(old, repo.index())) {
             filesUnchanged++;
-            nodes.add(new Snapshot.Node(Snapshot.Type.FILE, meta.path(), meta.mode(), meta.uid(), meta.gid(), meta.user(),
-                    meta.group(), meta.mtimeNs(), meta.ctimeNs(), meta.inode(), meta.device(), meta.size(), meta.xattrs(),
-                    0, old.holes(), old.chunks(), null));
+            add(new Unchanged(meta, old));
             advance(meta.size());
             return;
         }
@@ -293,7 +339,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
                 Snapshot.Node n = new Snapshot.Node(Snapshot.Type.FILE, current.path(), current.mode(), current.uid(), current.gid(),
                         current.user(), current.group(), current.mtimeNs(), current.ctimeNs(), current.inode(), current.device(),
                         read, current.xattrs(), flags, h, List.of(), null);
-                nodes.add(new PendingFile(n, chunks));
+                add(new PendingFile(n, chunks));
                 bytes += read - meta.size();
                 filesRead++;
                 return;
@@ -301,12 +347,6 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             current = new EntryMeta(current.path(), current.mode(), current.uid(), current.gid(), current.user(), current.group(),
                     mtime, ctime, current.inode(), current.device(), size, current.xattrs());
         }
-    }
-
-    private boolean allKnown(List<byte[]> ids) {
-        BlobIndex idx = repo.index();
-        for (byte[] id : ids) if (!idx.contains(id)) return false;
-        return true;
     }
 
     public static long nanos(FileTime t) {
@@ -324,7 +364,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         filesRead++;
         Snapshot.Node node = new Snapshot.Node(Snapshot.Type.FILE, meta.path(), meta.mode(), meta.uid(), meta.gid(), meta.user(),
                 meta.group(), meta.mtimeNs(), meta.ctimeNs(), meta.inode(), meta.device(), n, meta.xattrs(), 0, new long[0], List.of(), null);
-        nodes.add(new PendingFile(node, chunks));
+        add(new PendingFile(node, chunks));
     }
 
     private byte[] buffer() {
@@ -336,9 +376,9 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private long readChannel(FileChannel ch, long expected, List<CompletableFuture<byte[]>> chunks, List<Long> holes)
             throws IOException, InterruptedException {
         if (expected >= 0 && expected < chunker.min()) {
-            // Small files: one chunk, read into an array of its own (no copy).
-            byte[] b = new byte[(int) expected];
-            ByteBuffer bb = ByteBuffer.wrap(b);
+            // Small files: one chunk, read into a pooled buffer of its own (no copy).
+            byte[] b = pooled((int) expected);
+            ByteBuffer bb = ByteBuffer.wrap(b, 0, (int) expected);
             while (bb.hasRemaining() && ch.read(bb) >= 0) {
                 // reading
             }
@@ -346,9 +386,8 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             ByteBuffer probe = ByteBuffer.allocate(1);
             if (ch.read(probe) > 0) extraBytes = 1; // grew while read: reported by the caller's stat
             int n = bb.position();
-            if (n > 0 || expected == 0) {
-                if (n > 0) chunks.add(submit(n == b.length ? b : Arrays.copyOf(b, n), n));
-            }
+            if (n > 0) chunks.add(submit(b, n));
+            else recycle(b);
             advance(n);
             return n + extraBytes;
         }
@@ -400,7 +439,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
-            chunks.add(submit(Arrays.copyOfRange(buf, start, start + cut), cut));
+            chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
@@ -430,7 +469,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
-            chunks.add(submit(Arrays.copyOfRange(buf, start, start + cut), cut));
+            chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
@@ -451,9 +490,41 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     /** Hands a chunk to the sealing workers; the future yields its blob id. */
+    /**
+     * A copy of a chunk for the sealing workers, in a pooled buffer when it fits one (chunks are
+     * mostly near the average size): a backup then allocates no chunk-sized garbage.
+     */
+    private byte[] copyChunk(byte[] buf, int start, int len) {
+        byte[] b = pooled(len);
+        System.arraycopy(buf, start, b, 0, len);
+        return b;
+    }
+
+    /** A buffer of at least {@code len} bytes: pooled in size classes (64 KiB, the chunk minimum, twice the average), or new. */
+    private byte[] pooled(int len) {
+        for (int c = 0; c < poolSizes.length; c++) {
+            if (len <= poolSizes[c]) {
+                byte[] b = pools.get(c).poll();
+                return b != null ? b : new byte[poolSizes[c]];
+            }
+        }
+        return new byte[len];
+    }
+
+    private int poolClass(byte[] b) {
+        for (int c = 0; c < poolSizes.length; c++) if (b.length == poolSizes[c]) return c;
+        return -1;
+    }
+
+    private void recycle(byte[] chunk) {
+        int c = poolClass(chunk);
+        if (c >= 0 && pools.get(c).size() < inFlightBytes / poolSizes[c]) pools.get(c).offer(chunk);
+    }
+
     private CompletableFuture<byte[]> submit(byte[] chunk, int len) throws InterruptedException, IOException {
         checkFailure();
-        int permits = Math.min(len, inFlightBytes);
+        // a pooled buffer holds its whole size in flight, not only the chunk's length
+        int permits = Math.min(poolClass(chunk) >= 0 ? chunk.length : len, inFlightBytes);
         inFlight.acquire(permits);
         try {
             return CompletableFuture.supplyAsync(() -> {
@@ -466,6 +537,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
                     failure.compareAndSet(null, e);
                     throw e;
                 } finally {
+                    recycle(chunk);
                     inFlight.release(permits);
                 }
             }, workers);

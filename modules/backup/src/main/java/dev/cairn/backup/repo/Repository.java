@@ -335,13 +335,19 @@ public final class Repository implements AutoCloseable {
         }
 
         byte[] body(int n) {
-            if (body.length < n) body = new byte[n];
+            if (body.length < n) body = new byte[grown(n)];
             return body;
         }
 
         byte[] sealedFor(int n) {
-            if (sealed.length < n) sealed = new byte[n];
+            if (sealed.length < n) sealed = new byte[grown(n)];
             return sealed;
+        }
+
+        /** Rounded up to 256 KiB (and at least the kept size once past it): few re-allocations. */
+        private static int grown(int n) {
+            int r = (n + (256 * 1024 - 1)) & ~(256 * 1024 - 1);
+            return n <= KEEP ? Math.min(Math.max(r, n), KEEP) : r;
         }
 
         com.github.luben.zstd.ZstdCompressCtx zstd(int lvl) {
@@ -457,6 +463,24 @@ public final class Repository implements AutoCloseable {
         store.putIfAbsent("snapshots/" + id, sealed);
         headers.put(id, s.header());
         return id;
+    }
+
+    /** Stores a manifest already encoded by {@link Snapshot#encode(Snapshot.Header, int, Wire.Out)}; returns its id. */
+    public String writeSnapshot(byte[] encoded, Snapshot.Header header) throws IOException {
+        byte[] sealed = crypto.seal(encoded, Snapshot.AAD);
+        String id = Wire.hex(Crypto.sha256(sealed));
+        store.putIfAbsent("snapshots/" + id, sealed);
+        headers.put(id, header);
+        return id;
+    }
+
+    /** A manifest's plaintext (authenticated and decompressed, not parsed). */
+    byte[] readSnapshotPlaintext(String id) throws IOException {
+        byte[] sealed = store.get("snapshots/" + id);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
+            throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
+        }
+        return Snapshot.decompress(crypto.open(sealed, Snapshot.AAD));
     }
 
     public Snapshot readSnapshot(String id) throws IOException {

@@ -51,7 +51,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         void update(long bytesDone, long filesDone, long bytesExpected);
     }
 
-    private static final int READ_SIZE = 1024 * 1024;
+    private static final int READ_SIZE = 512 * 1024;
     private static final int HOLE_BLOCK = 64 * 1024;
     private static final byte[] ZEROS = new byte[HOLE_BLOCK];
     private static final int INDEX_EVERY_PACKS = 4;
@@ -66,6 +66,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final int inFlightBytes;
     private final int[] poolSizes;
     private final List<java.util.concurrent.ConcurrentLinkedQueue<byte[]>> pools = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLongArray pooledBytes;
     private final Semaphore uploads = new Semaphore(1);
     private final Map<Key, Boolean> pending = new ConcurrentHashMap<>();
     private final Object packLock = new Object();
@@ -138,12 +139,14 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         int n = Math.max(1, opts.workers());
         this.workers = Executors.newFixedThreadPool(n, daemon("cairn-backup-seal"));
         this.uploader = Executors.newFixedThreadPool(1, daemon("cairn-backup-upload"));
-        // Chunks read but not yet sealed: enough to keep every worker busy, and one maximum-size chunk.
-        this.inFlightBytes = Math.max(chunker.max(), 4 * n * repo.params().chunkAvg());
+        // Chunks read but not yet sealed: enough to keep every worker busy. A chunk larger than this
+        // takes all permits (it waits until the others are sealed).
+        this.inFlightBytes = Math.max(4 * repo.params().chunkAvg(), 2 * n * repo.params().chunkAvg());
         this.inFlight = new Semaphore(inFlightBytes);
         this.poolSizes = java.util.stream.IntStream.of(64 * 1024, chunker.min(), 2 * repo.params().chunkAvg())
                 .filter(x -> x <= inFlightBytes).distinct().sorted().toArray();
         for (int i = 0; i < poolSizes.length; i++) pools.add(new java.util.concurrent.ConcurrentLinkedQueue<>());
+        this.pooledBytes = new java.util.concurrent.atomic.AtomicLongArray(poolSizes.length);
         if (parentRef != null) {
             parent = new ParentEntries(repo.readSnapshotPlaintext(parentRef.id()));
             parentId = parentRef.id();
@@ -367,9 +370,26 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         add(new PendingFile(node, chunks));
     }
 
-    private byte[] buffer() {
-        if (readBuf == null) readBuf = new byte[chunker.max() + READ_SIZE];
-        return readBuf;
+    /**
+     * The read buffer: room for {@code want} bytes of look-ahead plus one read. It starts at twice
+     * the average chunk (most cuts fall there) and grows towards the maximum chunk only while a
+     * long chunk needs it; {@link #shrinkBuffer} drops a grown one after the file.
+     */
+    private byte[] buffer(byte[] buf, int start, int avail, int want) {
+        int need = want + READ_SIZE;
+        if (buf != null && buf.length >= need) return buf;
+        byte[] b = new byte[Math.max(need, lookahead() + READ_SIZE)];
+        if (buf != null) System.arraycopy(buf, start, b, 0, avail);
+        readBuf = b;
+        return b;
+    }
+
+    private int lookahead() {
+        return Math.min(chunker.max(), 2 * repo.params().chunkAvg());
+    }
+
+    private void shrinkBuffer() {
+        if (readBuf != null && readBuf.length > lookahead() + READ_SIZE) readBuf = null;
     }
 
     /** Reads a file through the chunker; returns the bytes read and records 64 KiB-aligned zero blocks as holes. */
@@ -391,14 +411,18 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             advance(n);
             return n + extraBytes;
         }
-        byte[] buf = buffer();
+        int want = lookahead();
+        byte[] buf = buffer(readBuf, 0, 0, want);
         int start = 0, avail = 0;
         long total = 0;
         boolean eof = false;
         long holeStart = -1;
         while (true) {
-            while (!eof && avail < chunker.max()) {
-                if (start + avail + READ_SIZE > buf.length) {
+            while (!eof && avail < want) {
+                if (buf.length < want + READ_SIZE) {
+                    buf = buffer(buf, start, avail, want);
+                    start = 0;
+                } else if (start + avail + READ_SIZE > buf.length) {
                     System.arraycopy(buf, start, buf, 0, avail);
                     start = 0;
                 }
@@ -439,12 +463,19 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
+            if (cut == avail && !eof && avail < chunker.max()) {
+                // no cut in what is buffered: the chunk is longer, look further (rare: cuts depend only on the bytes before them)
+                want = Math.min(chunker.max(), want * 2);
+                continue;
+            }
             chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
             advance(cut);
+            want = lookahead();
         }
+        shrinkBuffer();
         if (holeStart >= 0) {
             holes.add(holeStart);
             holes.add(total - holeStart);
@@ -453,13 +484,17 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     private long readStream(InputStream in, List<CompletableFuture<byte[]>> chunks) throws IOException, InterruptedException {
-        byte[] buf = buffer();
+        int want = lookahead();
+        byte[] buf = buffer(readBuf, 0, 0, want);
         int start = 0, avail = 0;
         long total = 0;
         boolean eof = false;
         while (true) {
-            while (!eof && avail < chunker.max()) {
-                if (start + avail + READ_SIZE > buf.length) {
+            while (!eof && avail < want) {
+                if (buf.length < want + READ_SIZE) {
+                    buf = buffer(buf, start, avail, want);
+                    start = 0;
+                } else if (start + avail + READ_SIZE > buf.length) {
                     System.arraycopy(buf, start, buf, 0, avail);
                     start = 0;
                 }
@@ -469,12 +504,18 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
+            if (cut == avail && !eof && avail < chunker.max()) {
+                want = Math.min(chunker.max(), want * 2);
+                continue;
+            }
             chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
             advance(cut);
+            want = lookahead();
         }
+        shrinkBuffer();
         return total;
     }
 
@@ -505,7 +546,9 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         for (int c = 0; c < poolSizes.length; c++) {
             if (len <= poolSizes[c]) {
                 byte[] b = pools.get(c).poll();
-                return b != null ? b : new byte[poolSizes[c]];
+                if (b == null) return new byte[poolSizes[c]];
+                pooledBytes.addAndGet(c, -b.length);
+                return b;
             }
         }
         return new byte[len];
@@ -518,7 +561,13 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     private void recycle(byte[] chunk) {
         int c = poolClass(chunk);
-        if (c >= 0 && pools.get(c).size() < inFlightBytes / poolSizes[c]) pools.get(c).offer(chunk);
+        // each class keeps at most what the in-flight bound lets be in use at once
+        if (c < 0) return;
+        if (pooledBytes.addAndGet(c, chunk.length) > inFlightBytes) {
+            pooledBytes.addAndGet(c, -chunk.length);
+            return;
+        }
+        pools.get(c).offer(chunk);
     }
 
     private CompletableFuture<byte[]> submit(byte[] chunk, int len) throws InterruptedException, IOException {

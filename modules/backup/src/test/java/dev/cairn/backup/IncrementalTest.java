@@ -43,6 +43,8 @@ class IncrementalTest {
         assertThat(changed.header().addedBytes()).as("a renamed 4 MiB directory and a touch add almost nothing")
                 .isLessThan(64 * 1024);
         assertThat(changed.newBlobs()).as("only log2.txt and new.txt have new content").isEqualTo(2);
+        assertThat(changed.filesRead()).as("the files below the renamed directory are matched by inode, not read: "
+                + "only the touched, modified and new files are").isEqualTo(3);
         try (var r = repo.open()) {
             Snapshot s = r.readSnapshot(changed.snapshotId());
             assertThat(s.nodes()).extracting(Snapshot.Node::path)
@@ -62,7 +64,8 @@ class IncrementalTest {
         Path src = tmp.resolve("busy");
         Files.createDirectories(src);
         Path hot = src.resolve("growing.log");
-        Trees.random(hot, 7, 4 * 1024 * 1024);
+        // large enough that each read lasts long enough for the writer to append (the engine reads 4 MiB in a few ms)
+        Trees.random(hot, 7, 32 * 1024 * 1024);
         RepoFixture repo = new RepoFixture(tmp);
         Thread writer = new Thread(() -> {
             try {

@@ -309,6 +309,10 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         files++;
         bytes += meta.size();
         ParentEntries.Entry old = lookup(meta.path());
+        if (old == null && parent != null) {
+            // not at this path in the parent: the same file moved (its directory renamed)?
+            old = parent.sameFile(meta.device(), meta.inode(), meta.size(), meta.mtimeNs(), meta.ctimeNs());
+        }
         if (old != null && old.type() == Snapshot.Type.FILE && old.flags() == 0 && old.size() == meta.size()
                 && old.mtimeNs() == meta.mtimeNs() && old.ctimeNs() == meta.ctimeNs() && old.inode() == meta.inode()
                 && parent.allKnown(old, repo.index())) {

@@ -16,10 +16,11 @@ final class ParentEntries {
     private final Snapshot.Header header;
     private final int[] starts;
     private final int[] table;
+    private final int[] byInode;
     private final int mask;
 
     /** One parsed entry: its metadata, and where its file part lies in the plaintext. */
-    record Entry(Snapshot.Type type, long size, long mtimeNs, long ctimeNs, long inode, int xattrsAt, int flags,
+    record Entry(Snapshot.Type type, long size, long mtimeNs, long ctimeNs, long inode, long device, int xattrsAt, int flags,
                  int tailAt, int tailEnd, int chunksAt, int chunkCount) {
     }
 
@@ -31,38 +32,29 @@ final class ParentEntries {
         starts = new int[count];
         int cap = Integer.highestOneBit(Math.max(16, count * 2 - 1)) << 1;
         table = new int[cap];
+        byInode = new int[cap];
         mask = cap - 1;
         for (int i = 0; i < count; i++) {
             starts[i] = in.position();
-            in.u8();
+            int type = in.u8();
             int len = in.count(Snapshot.MAX_PATH);
             int at = in.position();
             in.skip(len);
             int h = hash(plaintext, at, len) & mask;
             while (table[h] != 0) h = (h + 1) & mask;
             table[h] = i + 1;
-            skipRest(in, plaintext[starts[i]] & 0xFF);
+            Entry e = parse(in, type);
+            if (e.type() == Snapshot.Type.FILE && e.inode() != 0) {
+                int j = inodeHash(e.device(), e.inode()) & mask;
+                while (byInode[j] != 0) j = (j + 1) & mask;
+                byInode[j] = i + 1;
+            }
         }
     }
 
-    private static void skipRest(Wire.In in, int type) {
-        for (int k = 0; k < 3; k++) in.varint();
-        in.skip(in.count(256));
-        in.skip(in.count(256));
-        for (int k = 0; k < 5; k++) in.varint(); // mtime, ctime, inode, device, size
-        int nx = in.count(1 << 12);
-        for (int k = 0; k < nx; k++) {
-            in.skip(in.count(256));
-            in.skip(in.count(Snapshot.MAX_XATTR));
-        }
-        if (type == 2) {
-            in.u8();
-            int nh = in.count(in.remaining());
-            for (int k = 0; k < nh * 2; k++) in.varint();
-            in.skip(32 * in.count(in.remaining() / 32));
-        } else if (type != 1) {
-            in.skip(in.count(Snapshot.MAX_PATH));
-        }
+    private static int inodeHash(long device, long inode) {
+        long x = (inode * 0x9E3779B97F4A7C15L) ^ device;
+        return (int) (x ^ (x >>> 32));
     }
 
     private static int hash(byte[] a, int off, int len) {
@@ -73,6 +65,27 @@ final class ParentEntries {
 
     Snapshot.Header header() {
         return header;
+    }
+
+    /**
+     * The file entry with this device and inode whose size, mtime and ctime are also the same, or
+     * null: a file whose path changed but not its inode (below a renamed directory: renaming a
+     * directory touches neither the inodes nor the ctimes of what is in it).
+     */
+    Entry sameFile(long device, long inode, long size, long mtimeNs, long ctimeNs) {
+        if (inode == 0) return null;
+        int j = inodeHash(device, inode) & mask;
+        Wire.In in = new Wire.In(plain);
+        while (true) {
+            int e = byInode[j];
+            if (e == 0) return null;
+            in.seek(starts[e - 1]);
+            int type = in.u8();
+            in.skip(in.count(Snapshot.MAX_PATH));
+            Entry x = parse(in, type);
+            if (x.device() == device && x.inode() == inode && x.size() == size && x.mtimeNs() == mtimeNs && x.ctimeNs() == ctimeNs) return x;
+            j = (j + 1) & mask;
+        }
     }
 
     /** The entry at {@code path}, or null. */
@@ -100,7 +113,7 @@ final class ParentEntries {
         in.skip(in.count(256));
         in.skip(in.count(256));
         long mtime = in.svarint(), ctime = in.svarint(), inode = in.varint();
-        in.varint();
+        long device = in.varint();
         long size = in.varint();
         int xattrsAt = in.position();
         int nx = in.count(1 << 12);
@@ -111,7 +124,7 @@ final class ParentEntries {
         Snapshot.Type t = Snapshot.Type.of(type);
         if (t != Snapshot.Type.FILE) {
             if (t != Snapshot.Type.DIR) in.skip(in.count(Snapshot.MAX_PATH));
-            return new Entry(t, size, mtime, ctime, inode, xattrsAt, 0, -1, -1, -1, 0);
+            return new Entry(t, size, mtime, ctime, inode, device, xattrsAt, 0, -1, -1, -1, 0);
         }
         int flags = in.u8();
         int tailAt = in.position();
@@ -120,7 +133,7 @@ final class ParentEntries {
         int nc = in.count(in.remaining() / 32);
         int chunksAt = in.position();
         in.skip(32 * nc);
-        return new Entry(t, size, mtime, ctime, inode, xattrsAt, flags, tailAt, in.position(), chunksAt, nc);
+        return new Entry(t, size, mtime, ctime, inode, device, xattrsAt, flags, tailAt, in.position(), chunksAt, nc);
     }
 
     /** What {@link #forEachFile} calls per file entry: its path and where its chunk ids are. */

@@ -48,7 +48,7 @@ public final class Maintenance {
         List<String> errors = new ArrayList<>(), notes = new ArrayList<>();
         Repository.IndexContents ic = repo.readIndexContents();
         errors.addAll(ic.problems());
-        repo.loadIndex();
+        repo.refreshIndex();
         Map<String, Long> stored = new HashMap<>();
         for (Store.StoreObject o : repo.store().list("data/")) if (o.name().endsWith(".tar")) stored.put(Pack.hexOf(o.name()), o.size());
         Set<String> badBlobs = new TreeSet<>();

@@ -156,10 +156,26 @@ public final class Repository implements AutoCloseable {
 
     // ---- index ----
 
+    /**
+     * Reloads the index only when the store's index files are not exactly the ones loaded (another
+     * writer added some, or one was damaged and skipped): a backup right after {@link #open} reads
+     * them once, not twice.
+     */
+    public synchronized List<String> refreshIndex() throws IOException {
+        List<Store.StoreObject> files = store.list("index/");
+        Set<String> names = new HashSet<>();
+        for (Store.StoreObject f : files) names.add(f.name());
+        if (!names.isEmpty() && names.equals(indexFiles)) return List.of();
+        return loadIndex(files);
+    }
+
     /** (Re)loads every index file; damaged ones are reported to {@code problems} and skipped. */
     public synchronized List<String> loadIndex() throws IOException {
+        return loadIndex(store.list("index/"));
+    }
+
+    private List<String> loadIndex(List<Store.StoreObject> files) throws IOException {
         List<String> problems = new ArrayList<>();
-        List<Store.StoreObject> files = store.list("index/");
         indexFiles.clear();
         List<PackInfo> all = new ArrayList<>();
         for (Store.StoreObject f : files) {

@@ -92,6 +92,17 @@ final class FaultProxy implements AutoCloseable {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
+    /** The status line with its CRLF, or null at end of stream. */
+    private static String readLine(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int x;
+        while ((x = in.read()) >= 0) {
+            b.write(x);
+            if (x == '\n') return b.toString(StandardCharsets.ISO_8859_1);
+        }
+        return null;
+    }
+
     private void handle(Socket client) {
         try (client) {
             InputStream cin = client.getInputStream();
@@ -155,6 +166,13 @@ final class FaultProxy implements AutoCloseable {
                 byte[] buf = new byte[f == Fault.SLOW ? 16 * 1024 : 65536];
                 int n;
                 ByteArrayOutputStream seen = new ByteArrayOutputStream();
+                // The proxy closes the client's connection after one exchange: its answer says so
+                // (the server may not, and a client that pooled the connection would send its next
+                // request, a PUT it may not retry, into a closed socket).
+                String status = readLine(uin);
+                if (status == null) return;
+                cout.write((status + "Connection: close\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                seen.write(status.getBytes(StandardCharsets.ISO_8859_1));
                 while ((n = uin.read(buf)) > 0) {
                     if (seen.size() < 1024) {
                         seen.write(buf, 0, Math.min(n, 1024));

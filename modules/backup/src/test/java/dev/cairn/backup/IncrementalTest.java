@@ -43,6 +43,8 @@ class IncrementalTest {
         assertThat(changed.header().addedBytes()).as("a renamed 4 MiB directory and a touch add almost nothing")
                 .isLessThan(64 * 1024);
         assertThat(changed.newBlobs()).as("only log2.txt and new.txt have new content").isEqualTo(2);
+        assertThat(changed.filesRead()).as("the files below the renamed directory are matched by inode, not read: "
+                + "only the touched, modified and new files are").isEqualTo(3);
         try (var r = repo.open()) {
             Snapshot s = r.readSnapshot(changed.snapshotId());
             assertThat(s.nodes()).extracting(Snapshot.Node::path)

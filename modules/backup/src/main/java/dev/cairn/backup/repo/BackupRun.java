@@ -5,6 +5,7 @@ import dev.cairn.backup.BackupErrors;
 import dev.cairn.backup.source.EntryMeta;
 import dev.cairn.backup.source.EntrySink;
 import dev.cairn.backup.source.Source;
+import dev.cairn.backup.store.Store;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -16,7 +17,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +50,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         void update(long bytesDone, long filesDone, long bytesExpected);
     }
 
-    private static final int READ_SIZE = 4 * 1024 * 1024;
+    private static final int READ_SIZE = 512 * 1024;
     private static final int HOLE_BLOCK = 64 * 1024;
     private static final byte[] ZEROS = new byte[HOLE_BLOCK];
     private static final int INDEX_EVERY_PACKS = 4;
@@ -63,10 +63,23 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final ExecutorService uploader;
     private final Semaphore inFlight;
     private final int inFlightBytes;
-    private final Semaphore uploads = new Semaphore(2);
+    private final int[] poolSizes;
+    private final List<java.util.concurrent.ConcurrentLinkedQueue<byte[]>> pools = new ArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLongArray pooledBytes;
+    private final Semaphore uploads = new Semaphore(1);
     private final Map<Key, Boolean> pending = new ConcurrentHashMap<>();
     private final Object packLock = new Object();
-    private Pack.Builder builder = new Pack.Builder();
+    private Store.Pending packSink;
+    private Pack.Writer pack;
+    private Exception packFailure;
+    private final List<Repository.SealBuffers> sealBuffers = new ArrayList<>();
+    private final ThreadLocal<Repository.SealBuffers> sealBuffer = ThreadLocal.withInitial(() -> {
+        Repository.SealBuffers b = new Repository.SealBuffers();
+        synchronized (sealBuffers) {
+            sealBuffers.add(b);
+        }
+        return b;
+    });
     private final List<Repository.PackInfo> unindexed = new ArrayList<>();
     private final List<CompletableFuture<Void>> packUploads = new ArrayList<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -75,10 +88,16 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final AtomicLong packs = new AtomicLong();
 
     private final String parentId;
-    private final Map<String, Snapshot.Node> parent = new HashMap<>();
+    private final ParentEntries parent;
+    private String lastLookup;
+    private ParentEntries.Entry lastEntry;
     private final long expectedBytes;
     private final Progress progress;
-    private final List<Object> nodes = new ArrayList<>();
+    // The new manifest's entries, encoded as they become final: in source order, a file once its
+    // chunk ids are known (the queue holds what waits behind a file still being sealed).
+    private final Wire.Out entries = new Wire.Out(64 * 1024);
+    private int entryCount;
+    private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
     private final Map<String, String> extra = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private final List<String> skipped = new ArrayList<>();
@@ -101,6 +120,14 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     /** A file node whose chunk ids are still being computed. */
     private record PendingFile(Snapshot.Node node, List<CompletableFuture<byte[]>> chunks) {
+        boolean done() {
+            for (CompletableFuture<byte[]> f : chunks) if (!f.isDone()) return false;
+            return true;
+        }
+    }
+
+    /** A file unchanged against the parent: its new metadata, and the parent's holes and chunks. */
+    private record Unchanged(EntryMeta meta, ParentEntries.Entry old) {
     }
 
     public BackupRun(Repository repo, Options opts, Repository.SnapshotRef parentRef, Progress progress) throws IOException {
@@ -110,15 +137,21 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         this.progress = progress;
         int n = Math.max(1, opts.workers());
         this.workers = Executors.newFixedThreadPool(n, daemon("cairn-backup-seal"));
-        this.uploader = Executors.newFixedThreadPool(2, daemon("cairn-backup-upload"));
-        this.inFlightBytes = Math.max(chunker.max() * 2, 32 * 1024 * 1024);
+        this.uploader = Executors.newFixedThreadPool(1, daemon("cairn-backup-upload"));
+        // Chunks read but not yet sealed: enough to keep every worker busy. A chunk larger than this
+        // takes all permits (it waits until the others are sealed).
+        this.inFlightBytes = Math.max(4 * repo.params().chunkAvg(), 2 * n * repo.params().chunkAvg());
         this.inFlight = new Semaphore(inFlightBytes);
+        this.poolSizes = java.util.stream.IntStream.of(64 * 1024, chunker.min(), 2 * repo.params().chunkAvg())
+                .filter(x -> x <= inFlightBytes).distinct().sorted().toArray();
+        for (int i = 0; i < poolSizes.length; i++) pools.add(new java.util.concurrent.ConcurrentLinkedQueue<>());
+        this.pooledBytes = new java.util.concurrent.atomic.AtomicLongArray(poolSizes.length);
         if (parentRef != null) {
-            Snapshot p = repo.readSnapshot(parentRef.id());
-            for (Snapshot.Node node : p.nodes()) parent.put(node.path(), node);
+            parent = new ParentEntries(repo.readSnapshotPlaintext(parentRef.id()));
             parentId = parentRef.id();
-            expectedBytes = p.header().bytes();
+            expectedBytes = parent.header().bytes();
         } else {
+            parent = null;
             parentId = null;
             expectedBytes = -1;
         }
@@ -138,16 +171,8 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         long started = System.nanoTime();
         long startedAt = System.currentTimeMillis() * 1_000_000L;
         source.emit(this);
-        List<Snapshot.Node> done = new ArrayList<>(nodes.size());
-        for (Object o : nodes) {
-            if (o instanceof PendingFile pf) {
-                List<byte[]> ids = new ArrayList<>(pf.chunks.size());
-                for (CompletableFuture<byte[]> f : pf.chunks) ids.add(join(f));
-                done.add(pf.node.withChunks(ids, pf.node.flags(), pf.node.holes()));
-            } else {
-                done.add((Snapshot.Node) o);
-            }
-        }
+        readBuf = null;
+        drain(true);
         flushPack();
         List<CompletableFuture<Void>> ups;
         synchronized (packUploads) {
@@ -165,8 +190,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         allProblems.addAll(skipped);
         Snapshot.Header h = new Snapshot.Header(opts.job(), opts.host(), startedAt, parentId, partial, opts.tags(),
                 source.describe(), extra, allProblems, files, dirs, bytes, added.get());
-        Snapshot s = new Snapshot(h, done);
-        String id = repo.writeSnapshot(s);
+        String id = repo.writeSnapshot(Snapshot.encode(h, entryCount, entries), h);
         return new Result(id, h, filesRead, filesUnchanged, newBlobs.get(), packs.get(),
                 java.time.Duration.ofNanos(System.nanoTime() - started));
     }
@@ -189,6 +213,44 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         throw new IOException("backup failed: " + t, t);
     }
 
+    /** Queues an entry and encodes what is final at the head of the queue ({@code all}: everything, waiting). */
+    private void add(Object item) throws IOException {
+        queue.add(item);
+        drain(false);
+    }
+
+    private void drain(boolean all) throws IOException {
+        while (!queue.isEmpty()) {
+            Object o = queue.peek();
+            if (o instanceof PendingFile pf) {
+                if (!all && !pf.done()) return;
+                List<byte[]> ids = new ArrayList<>(pf.chunks.size());
+                for (CompletableFuture<byte[]> f : pf.chunks) ids.add(join(f));
+                Snapshot.encodeNode(entries, pf.node.withChunks(ids, pf.node.flags(), pf.node.holes()));
+            } else if (o instanceof Unchanged u) {
+                EntryMeta m = u.meta;
+                Snapshot.encodeEntryStart(entries, Snapshot.Type.FILE, m.path(), m.mode(), m.uid(), m.gid(), m.user(), m.group(),
+                        m.mtimeNs(), m.ctimeNs(), m.inode(), m.device(), m.size(), m.xattrs());
+                entries.u8(0);
+                parent.copyTail(u.old, entries);
+            } else {
+                Snapshot.encodeNode(entries, (Snapshot.Node) o);
+            }
+            entryCount++;
+            queue.poll();
+        }
+    }
+
+    /** The parent's entry at {@code path} (the last lookup is kept: xattrs and file ask in turn). */
+    private ParentEntries.Entry lookup(String path) {
+        if (parent == null) return null;
+        if (!path.equals(lastLookup)) {
+            lastLookup = path;
+            lastEntry = parent.get(path);
+        }
+        return lastEntry;
+    }
+
     // ---- EntrySink ----
 
     private Snapshot.Node node(Snapshot.Type type, EntryMeta m, long size, byte[] target) {
@@ -197,21 +259,21 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     @Override
-    public void directory(EntryMeta meta) {
+    public void directory(EntryMeta meta) throws IOException {
         dirs++;
-        nodes.add(node(Snapshot.Type.DIR, meta, 0, null));
+        add(node(Snapshot.Type.DIR, meta, 0, null));
     }
 
     @Override
-    public void symlink(EntryMeta meta, byte[] target) {
+    public void symlink(EntryMeta meta, byte[] target) throws IOException {
         files++;
-        nodes.add(node(Snapshot.Type.SYMLINK, meta, target.length, target));
+        add(node(Snapshot.Type.SYMLINK, meta, target.length, target));
     }
 
     @Override
-    public void hardLink(EntryMeta meta, String targetPath) {
+    public void hardLink(EntryMeta meta, String targetPath) throws IOException {
         files++;
-        nodes.add(node(Snapshot.Type.HARDLINK, meta, meta.size(), targetPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        add(node(Snapshot.Type.HARDLINK, meta, meta.size(), targetPath.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Override
@@ -221,10 +283,10 @@ public final class BackupRun implements EntrySink, AutoCloseable {
 
     @Override
     public Map<String, byte[]> unchangedXattrs(EntryMeta m) {
-        Snapshot.Node old = parent.get(m.path());
+        ParentEntries.Entry old = lookup(m.path());
         if (old != null && old.size() == m.size() && old.mtimeNs() == m.mtimeNs() && old.ctimeNs() == m.ctimeNs()
                 && old.inode() == m.inode()) {
-            return old.xattrs();
+            return parent.xattrs(old);
         }
         return null;
     }
@@ -245,14 +307,16 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         checkFailure();
         files++;
         bytes += meta.size();
-        Snapshot.Node old = parent.get(meta.path());
+        ParentEntries.Entry old = lookup(meta.path());
+        if (old == null && parent != null) {
+            // not at this path in the parent: the same file moved (its directory renamed)?
+            old = parent.sameFile(meta.device(), meta.inode(), meta.size(), meta.mtimeNs(), meta.ctimeNs());
+        }
         if (old != null && old.type() == Snapshot.Type.FILE && old.flags() == 0 && old.size() == meta.size()
                 && old.mtimeNs() == meta.mtimeNs() && old.ctimeNs() == meta.ctimeNs() && old.inode() == meta.inode()
-                && allKnown(old.chunks())) {
+                && parent.allKnown(old, repo.index())) {
             filesUnchanged++;
-            nodes.add(new Snapshot.Node(Snapshot.Type.FILE, meta.path(), meta.mode(), meta.uid(), meta.gid(), meta.user(),
-                    meta.group(), meta.mtimeNs(), meta.ctimeNs(), meta.inode(), meta.device(), meta.size(), meta.xattrs(),
-                    0, old.holes(), old.chunks(), null));
+            add(new Unchanged(meta, old));
             advance(meta.size());
             return;
         }
@@ -281,7 +345,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
                 Snapshot.Node n = new Snapshot.Node(Snapshot.Type.FILE, current.path(), current.mode(), current.uid(), current.gid(),
                         current.user(), current.group(), current.mtimeNs(), current.ctimeNs(), current.inode(), current.device(),
                         read, current.xattrs(), flags, h, List.of(), null);
-                nodes.add(new PendingFile(n, chunks));
+                add(new PendingFile(n, chunks));
                 bytes += read - meta.size();
                 filesRead++;
                 return;
@@ -289,12 +353,6 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             current = new EntryMeta(current.path(), current.mode(), current.uid(), current.gid(), current.user(), current.group(),
                     mtime, ctime, current.inode(), current.device(), size, current.xattrs());
         }
-    }
-
-    private boolean allKnown(List<byte[]> ids) {
-        BlobIndex idx = repo.index();
-        for (byte[] id : ids) if (!idx.contains(id)) return false;
-        return true;
     }
 
     public static long nanos(FileTime t) {
@@ -312,21 +370,38 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         filesRead++;
         Snapshot.Node node = new Snapshot.Node(Snapshot.Type.FILE, meta.path(), meta.mode(), meta.uid(), meta.gid(), meta.user(),
                 meta.group(), meta.mtimeNs(), meta.ctimeNs(), meta.inode(), meta.device(), n, meta.xattrs(), 0, new long[0], List.of(), null);
-        nodes.add(new PendingFile(node, chunks));
+        add(new PendingFile(node, chunks));
     }
 
-    private byte[] buffer() {
-        if (readBuf == null) readBuf = new byte[chunker.max() + READ_SIZE];
-        return readBuf;
+    /**
+     * The read buffer: room for {@code want} bytes of look-ahead plus one read. It starts at twice
+     * the average chunk (most cuts fall there) and grows towards the maximum chunk only while a
+     * long chunk needs it; {@link #shrinkBuffer} drops a grown one after the file.
+     */
+    private byte[] buffer(byte[] buf, int start, int avail, int want) {
+        int need = want + READ_SIZE;
+        if (buf != null && buf.length >= need) return buf;
+        byte[] b = new byte[Math.max(need, lookahead() + READ_SIZE)];
+        if (buf != null) System.arraycopy(buf, start, b, 0, avail);
+        readBuf = b;
+        return b;
+    }
+
+    private int lookahead() {
+        return Math.min(chunker.max(), 2 * repo.params().chunkAvg());
+    }
+
+    private void shrinkBuffer() {
+        if (readBuf != null && readBuf.length > lookahead() + READ_SIZE) readBuf = null;
     }
 
     /** Reads a file through the chunker; returns the bytes read and records 64 KiB-aligned zero blocks as holes. */
     private long readChannel(FileChannel ch, long expected, List<CompletableFuture<byte[]>> chunks, List<Long> holes)
             throws IOException, InterruptedException {
         if (expected >= 0 && expected < chunker.min()) {
-            // Small files: one chunk, read into an array of its own (no copy).
-            byte[] b = new byte[(int) expected];
-            ByteBuffer bb = ByteBuffer.wrap(b);
+            // Small files: one chunk, read into a pooled buffer of its own (no copy).
+            byte[] b = pooled((int) expected);
+            ByteBuffer bb = ByteBuffer.wrap(b, 0, (int) expected);
             while (bb.hasRemaining() && ch.read(bb) >= 0) {
                 // reading
             }
@@ -334,20 +409,23 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             ByteBuffer probe = ByteBuffer.allocate(1);
             if (ch.read(probe) > 0) extraBytes = 1; // grew while read: reported by the caller's stat
             int n = bb.position();
-            if (n > 0 || expected == 0) {
-                if (n > 0) chunks.add(submit(n == b.length ? b : Arrays.copyOf(b, n), n));
-            }
+            if (n > 0) chunks.add(submit(b, n));
+            else recycle(b);
             advance(n);
             return n + extraBytes;
         }
-        byte[] buf = buffer();
+        int want = lookahead();
+        byte[] buf = buffer(readBuf, 0, 0, want);
         int start = 0, avail = 0;
         long total = 0;
         boolean eof = false;
         long holeStart = -1;
         while (true) {
-            while (!eof && avail < chunker.max()) {
-                if (start + avail + READ_SIZE > buf.length) {
+            while (!eof && avail < want) {
+                if (buf.length < want + READ_SIZE) {
+                    buf = buffer(buf, start, avail, want);
+                    start = 0;
+                } else if (start + avail + READ_SIZE > buf.length) {
                     System.arraycopy(buf, start, buf, 0, avail);
                     start = 0;
                 }
@@ -388,12 +466,19 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
-            chunks.add(submit(Arrays.copyOfRange(buf, start, start + cut), cut));
+            if (cut == avail && !eof && avail < chunker.max()) {
+                // no cut in what is buffered: the chunk is longer, look further (rare: cuts depend only on the bytes before them)
+                want = Math.min(chunker.max(), want * 2);
+                continue;
+            }
+            chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
             advance(cut);
+            want = lookahead();
         }
+        shrinkBuffer();
         if (holeStart >= 0) {
             holes.add(holeStart);
             holes.add(total - holeStart);
@@ -402,13 +487,17 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     private long readStream(InputStream in, List<CompletableFuture<byte[]>> chunks) throws IOException, InterruptedException {
-        byte[] buf = buffer();
+        int want = lookahead();
+        byte[] buf = buffer(readBuf, 0, 0, want);
         int start = 0, avail = 0;
         long total = 0;
         boolean eof = false;
         while (true) {
-            while (!eof && avail < chunker.max()) {
-                if (start + avail + READ_SIZE > buf.length) {
+            while (!eof && avail < want) {
+                if (buf.length < want + READ_SIZE) {
+                    buf = buffer(buf, start, avail, want);
+                    start = 0;
+                } else if (start + avail + READ_SIZE > buf.length) {
                     System.arraycopy(buf, start, buf, 0, avail);
                     start = 0;
                 }
@@ -418,12 +507,18 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             }
             if (avail == 0) break;
             int cut = chunker.cut(buf, start, avail);
-            chunks.add(submit(Arrays.copyOfRange(buf, start, start + cut), cut));
+            if (cut == avail && !eof && avail < chunker.max()) {
+                want = Math.min(chunker.max(), want * 2);
+                continue;
+            }
+            chunks.add(submit(copyChunk(buf, start, cut), cut));
             start += cut;
             avail -= cut;
             total += cut;
             advance(cut);
+            want = lookahead();
         }
+        shrinkBuffer();
         return total;
     }
 
@@ -439,9 +534,49 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     }
 
     /** Hands a chunk to the sealing workers; the future yields its blob id. */
+    /**
+     * A copy of a chunk for the sealing workers, in a pooled buffer when it fits one (chunks are
+     * mostly near the average size): a backup then allocates no chunk-sized garbage.
+     */
+    private byte[] copyChunk(byte[] buf, int start, int len) {
+        byte[] b = pooled(len);
+        System.arraycopy(buf, start, b, 0, len);
+        return b;
+    }
+
+    /** A buffer of at least {@code len} bytes: pooled in size classes (64 KiB, the chunk minimum, twice the average), or new. */
+    private byte[] pooled(int len) {
+        for (int c = 0; c < poolSizes.length; c++) {
+            if (len <= poolSizes[c]) {
+                byte[] b = pools.get(c).poll();
+                if (b == null) return new byte[poolSizes[c]];
+                pooledBytes.addAndGet(c, -b.length);
+                return b;
+            }
+        }
+        return new byte[len];
+    }
+
+    private int poolClass(byte[] b) {
+        for (int c = 0; c < poolSizes.length; c++) if (b.length == poolSizes[c]) return c;
+        return -1;
+    }
+
+    private void recycle(byte[] chunk) {
+        int c = poolClass(chunk);
+        // each class keeps at most what the in-flight bound lets be in use at once
+        if (c < 0) return;
+        if (pooledBytes.addAndGet(c, chunk.length) > inFlightBytes) {
+            pooledBytes.addAndGet(c, -chunk.length);
+            return;
+        }
+        pools.get(c).offer(chunk);
+    }
+
     private CompletableFuture<byte[]> submit(byte[] chunk, int len) throws InterruptedException, IOException {
         checkFailure();
-        int permits = Math.min(len, inFlightBytes);
+        // a pooled buffer holds its whole size in flight, not only the chunk's length
+        int permits = Math.min(poolClass(chunk) >= 0 ? chunk.length : len, inFlightBytes);
         inFlight.acquire(permits);
         try {
             return CompletableFuture.supplyAsync(() -> {
@@ -454,6 +589,7 @@ public final class BackupRun implements EntrySink, AutoCloseable {
                     failure.compareAndSet(null, e);
                     throw e;
                 } finally {
+                    recycle(chunk);
                     inFlight.release(permits);
                 }
             }, workers);
@@ -466,43 +602,70 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private byte[] seal(byte[] chunk, int len) throws IOException {
         byte[] id = repo.crypto().blobId(chunk, 0, len);
         if (repo.index().contains(id) || pending.putIfAbsent(new Key(id), Boolean.TRUE) != null) return id;
-        byte[] sealed = repo.sealBlob(id, chunk, 0, len, opts.compressionLevel());
-        added.addAndGet(sealed.length);
+        Repository.SealBuffers buf = sealBuffer.get();
+        int sealedLen = repo.sealBlob(id, chunk, 0, len, opts.compressionLevel(), buf);
+        added.addAndGet(sealedLen);
         newBlobs.incrementAndGet();
-        Pack.Builder full = null;
+        Store.Pending fullSink = null;
+        Pack.Writer full = null;
         synchronized (packLock) {
-            builder.add(id, sealed, len);
-            if (builder.bytes() >= repo.params().packTarget()) {
-                full = builder;
-                builder = new Pack.Builder();
+            if (pack == null) {
+                packSink = repo.store().create("data/", repo.params().packTarget() + repo.params().packTarget() / 8);
+                pack = new Pack.Writer(packSink);
+            }
+            // After a failed write (a full disk) the pack stream is closed: report the first cause.
+            if (packFailure != null) throw new IOException(packFailure.getMessage(), packFailure);
+            try {
+                pack.add(id, buf.sealed(), 0, sealedLen, len);
+            } catch (IOException | RuntimeException e) {
+                packFailure = e;
+                throw e;
+            }
+            if (pack.bytes() >= repo.params().packTarget()) {
+                full = pack;
+                fullSink = packSink;
+                pack = null;
+                packSink = null;
             }
         }
-        if (full != null) upload(full);
+        buf.trim();
+        if (full != null) upload(full, fullSink);
         return id;
     }
 
     private void flushPack() throws IOException {
-        Pack.Builder last;
+        Pack.Writer last;
+        Store.Pending lastSink;
         synchronized (packLock) {
-            last = builder.count() > 0 ? builder : null;
-            builder = new Pack.Builder();
+            last = pack;
+            lastSink = packSink;
+            pack = null;
+            packSink = null;
         }
-        if (last != null) upload(last);
+        if (last != null) upload(last, lastSink);
     }
 
-    private void upload(Pack.Builder b) throws IOException {
-        Pack.Built built = b.build(repo.crypto());
+    /** Ends a pack and hands it to the uploader (one at a time: the next pack fills meanwhile). */
+    private void upload(Pack.Writer w, Store.Pending sink) throws IOException {
+        Pack.Written built;
+        try {
+            built = w.finish(repo.crypto());
+        } catch (IOException | RuntimeException e) {
+            sink.close();
+            throw e;
+        }
         try {
             uploads.acquire();
         } catch (InterruptedException e) {
+            sink.close();
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted");
         }
         CompletableFuture<Void> f = CompletableFuture.runAsync(() -> {
-            try {
-                repo.store().putIfAbsent(built.name(), built.bytes(), 0, built.size());
+            try (sink) {
+                sink.commit(built.name());
                 packs.incrementAndGet();
-                added.addAndGet(built.size() - sumLengths(built));
+                added.addAndGet(built.size() - sumLengths(built.entries()));
                 Repository.PackInfo info = new Repository.PackInfo(built.id(), built.size(), built.entries());
                 List<Repository.PackInfo> toWrite = null;
                 synchronized (unindexed) {
@@ -526,9 +689,9 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         }
     }
 
-    private static long sumLengths(Pack.Built b) {
+    private static long sumLengths(List<Pack.Entry> entries) {
         long s = 0;
-        for (Pack.Entry e : b.entries()) s += e.length();
+        for (Pack.Entry e : entries) s += e.length();
         return s;
     }
 
@@ -542,6 +705,22 @@ public final class BackupRun implements EntrySink, AutoCloseable {
             uploader.awaitTermination(120, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (packLock) {
+            // a failed or interrupted run: the pack being written is discarded, never stored
+            if (packSink != null) {
+                try {
+                    packSink.close();
+                } catch (IOException ignored) {
+                    // a temporary file left behind is removed by prune
+                }
+            }
+            pack = null;
+            packSink = null;
+        }
+        synchronized (sealBuffers) {
+            for (Repository.SealBuffers b : sealBuffers) b.close();
+            sealBuffers.clear();
         }
     }
 }

@@ -23,7 +23,7 @@ public final class Backups {
     public static BackupRun.Result backup(Repository repo, String job, Source source, List<String> tags, int level,
                                           BackupRun.Progress progress) throws IOException, InterruptedException {
         try (RepoLock lock = RepoLock.acquire(repo, false, job)) {
-            repo.loadIndex();
+            repo.refreshIndex();
             repo.adoptOrphans(64);
             Repository.SnapshotRef parent = latest(repo, job);
             BackupRun.Options o = new BackupRun.Options(job, RepoLock.hostName(), tags, level,

@@ -68,8 +68,12 @@ public final class BlobIndex {
     }
 
     private static long word(byte[] id, int i) {
+        return word(id, 0, i);
+    }
+
+    private static long word(byte[] a, int off, int i) {
         long v = 0;
-        for (int j = 0; j < 8; j++) v = (v << 8) | (id[i * 8 + j] & 0xFF);
+        for (int j = 0; j < 8; j++) v = (v << 8) | (a[off + i * 8 + j] & 0xFF);
         return v;
     }
 
@@ -103,7 +107,11 @@ public final class BlobIndex {
     }
 
     private int find(byte[] id) {
-        long w0 = word(id, 0), w1 = word(id, 1), w2 = word(id, 2), w3 = word(id, 3);
+        return find(id, 0);
+    }
+
+    private int find(byte[] a, int off) {
+        long w0 = word(a, off, 0), w1 = word(a, off, 1), w2 = word(a, off, 2), w3 = word(a, off, 3);
         int i = home(w0);
         while (true) {
             int b = i * W;
@@ -115,6 +123,11 @@ public final class BlobIndex {
 
     public synchronized boolean contains(byte[] id) {
         return find(id) >= 0;
+    }
+
+    /** Whether the 32-byte id at {@code a[off]} is known. */
+    public synchronized boolean contains(byte[] a, int off) {
+        return find(a, off) >= 0;
     }
 
     public synchronized Location get(byte[] id) {

@@ -84,6 +84,24 @@ public final class Crypto {
         }
     }
 
+    /**
+     * Seals {@code plain[off, off+len)} into {@code out} (at least {@code len + OVERHEAD} bytes) and
+     * returns the sealed length: the same bytes as {@link #seal(byte[], int, int, byte[])}.
+     */
+    public int sealInto(byte[] plain, int off, int len, byte[] aad, byte[] out) {
+        try {
+            byte[] nonce = new byte[NONCE];
+            RANDOM.nextBytes(nonce);
+            System.arraycopy(nonce, 0, out, 0, NONCE);
+            Cipher c = cipher.get();
+            c.init(Cipher.ENCRYPT_MODE, dataKey, new GCMParameterSpec(TAG * 8, nonce));
+            c.updateAAD(aad);
+            return NONCE + c.doFinal(plain, off, len, out, NONCE);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public byte[] seal(byte[] plain, byte[] aad) {
         return seal(plain, 0, plain.length, aad);
     }

@@ -48,7 +48,7 @@ public final class Maintenance {
         List<String> errors = new ArrayList<>(), notes = new ArrayList<>();
         Repository.IndexContents ic = repo.readIndexContents();
         errors.addAll(ic.problems());
-        repo.loadIndex();
+        repo.refreshIndex();
         Map<String, Long> stored = new HashMap<>();
         for (Store.StoreObject o : repo.store().list("data/")) if (o.name().endsWith(".tar")) stored.put(Pack.hexOf(o.name()), o.size());
         Set<String> badBlobs = new TreeSet<>();
@@ -110,26 +110,36 @@ public final class Maintenance {
         errors.addAll(snapProblems);
         BlobIndex idx = repo.index();
         for (Repository.SnapshotRef ref : snaps) {
-            Snapshot s;
+            byte[] plain;
             try {
-                s = repo.readSnapshot(ref.id());
+                plain = repo.readSnapshotPlaintext(ref.id());
+            } catch (java.nio.file.NoSuchFileException gone) {
+                continue; // forgotten meanwhile
             } catch (RuntimeException | IOException e) {
+                // listed from a header read earlier, damaged since
+                errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + ref.id() + " is damaged: " + e.getMessage());
                 continue;
             }
             List<String> files = new ArrayList<>();
-            for (Snapshot.Node n : s.nodes()) {
-                for (byte[] id : n.chunks()) {
-                    String hex = Wire.hex(id);
-                    if (!idx.contains(id)) {
-                        errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + n.path() + " uses blob " + hex.substring(0, 16) + " which is in no index");
-                        files.add(n.path());
-                        break;
+            try {
+                // straight over the manifest's bytes: no object per entry or chunk id
+                ParentEntries.forEachFile(plain, (path, a, at, nc) -> {
+                    for (int k = 0; k < nc; k++) {
+                        int off = at + 32 * k;
+                        if (!idx.contains(a, off)) {
+                            errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + path + " uses blob "
+                                    + Wire.hex(java.util.Arrays.copyOfRange(a, off, off + 8)) + " which is in no index");
+                            files.add(path);
+                            return;
+                        }
+                        if (!badBlobs.isEmpty() && badBlobs.contains(Wire.hex(java.util.Arrays.copyOfRange(a, off, off + 32)))) {
+                            files.add(path);
+                            return;
+                        }
                     }
-                    if (badBlobs.contains(hex)) {
-                        files.add(n.path());
-                        break;
-                    }
-                }
+                });
+            } catch (RuntimeException e) {
+                errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + ref.id() + " is damaged: " + e.getMessage());
             }
             if (!files.isEmpty()) damagedFiles.put(ref.shortId() + " (" + ref.header().job() + " " + ref.header().time() + ")", files);
         }

@@ -1,5 +1,6 @@
 package dev.cairn.backup.repo;
 
+import dev.cairn.backup.store.Store;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,7 +48,10 @@ public final class Pack {
         return n.endsWith(".tar") ? n.substring(0, n.length() - 4) : n;
     }
 
-    /** Collects sealed blobs; not thread-safe (the caller serializes appends). */
+    /**
+     * Collects sealed blobs in memory and writes the pack in one go (prune's repacking); the same
+     * layout as {@link Writer}. Not thread-safe.
+     */
     public static final class Builder {
         private final List<byte[]> ids = new ArrayList<>();
         private final List<byte[]> sealed = new ArrayList<>();
@@ -70,56 +74,162 @@ public final class Pack {
         }
 
         public Built build(Crypto crypto) throws IOException {
-            Positioned out = new Positioned(Math.toIntExact(Math.min(Integer.MAX_VALUE - 16, bytes + bytes / 16 + 8192)));
-            List<Entry> entries = new ArrayList<>(ids.size());
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out, 512, StandardCharsets.UTF_8.name())) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                int i = 0;
-                while (i < ids.size()) {
-                    if (sealed.get(i).length >= SMALL_BLOB) {
-                        put(tar, Wire.hex(ids.get(i)), sealed.get(i).length);
-                        entries.add(new Entry(ids.get(i), out.position(), sealed.get(i).length, raw.get(i)));
-                        tar.write(sealed.get(i));
-                        tar.closeArchiveEntry();
-                        i++;
-                        continue;
-                    }
-                    int j = i;
-                    long group = 0;
-                    while (j < ids.size() && sealed.get(j).length < SMALL_BLOB && group < GROUP_TARGET) {
-                        group += sealed.get(j).length;
-                        j++;
-                    }
-                    put(tar, "g-" + Wire.hex(ids.get(i)), group);
-                    // The tar stream buffers a partial 512-byte block: offsets inside the entry are counted, not read back.
-                    long at = out.position();
-                    for (int k = i; k < j; k++) {
-                        entries.add(new Entry(ids.get(k), at, sealed.get(k).length, raw.get(k)));
-                        at += sealed.get(k).length;
-                        tar.write(sealed.get(k));
-                    }
-                    tar.closeArchiveEntry();
-                    i = j;
-                }
-                byte[] index = crypto.seal(encodeIndex(entries), INDEX_AAD);
-                put(tar, "index", index.length);
-                tar.write(index);
-                tar.closeArchiveEntry();
-                tar.finish();
-            }
-            byte[] b = out.buffer();
-            return new Built(Crypto.sha256(b, 0, out.position()), b, out.position(), entries);
+            Store.InMemory mem = new Store.InMemory(null, (int) Math.min(Integer.MAX_VALUE - 16, bytes + bytes / 16 + 8192));
+            Writer w = new Writer(mem);
+            for (int i = 0; i < ids.size(); i++) w.add(ids.get(i), sealed.get(i), 0, sealed.get(i).length, raw.get(i));
+            Written done = w.finish(crypto);
+            return new Built(done.id(), mem.buffer(), mem.size(), done.entries());
+        }
+    }
+
+    /** A pack whose bytes went to a {@link Store.Pending}: its id, size and blobs. */
+    public record Written(byte[] id, long size, List<Entry> entries) {
+        public String name() {
+            return objectName(Wire.hex(id));
+        }
+    }
+
+    /**
+     * Writes a pack as blobs arrive, straight into a {@link Store.Pending} (a local repository's
+     * temporary file): no pack is held in memory, only the current group of small blobs (at most
+     * about 1 MiB). Large blobs are entries of their own; consecutive small ones are grouped.
+     * Not thread-safe (the caller serializes appends).
+     */
+    public static final class Writer {
+        private final Hashing out;
+        private final TarArchiveOutputStream tar;
+        private final List<Entry> entries = new ArrayList<>();
+        private byte[] group = new byte[0];
+        private int groupBytes;
+        private final List<byte[]> groupIds = new ArrayList<>();
+        private final List<int[]> groupLens = new ArrayList<>();
+        private long bytes;
+
+        public Writer(Store.Pending sink) {
+            out = new Hashing(sink);
+            tar = new TarArchiveOutputStream(out, 512, StandardCharsets.UTF_8.name());
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         }
 
-        private static void put(TarArchiveOutputStream tar, String name, long size) throws IOException {
-            TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_NORMAL, true);
-            e.setSize(size);
-            e.setMode(0100600);
-            e.setModTime(FileTime.fromMillis(0));
-            e.setUserId(0);
-            e.setGroupId(0);
-            tar.putArchiveEntry(e);
+        /** Appends {@code sealed[off, off+len)}, the sealed blob {@code id} of a {@code rawLength}-byte chunk. */
+        public void add(byte[] id, byte[] sealed, int off, int len, int rawLength) throws IOException {
+            bytes += len + 64;
+            if (len >= SMALL_BLOB) {
+                flushGroup();
+                put(tar, Wire.hex(id), len);
+                entries.add(new Entry(id, out.position(), len, rawLength));
+                tar.write(sealed, off, len);
+                tar.closeArchiveEntry();
+                return;
+            }
+            if (groupBytes >= GROUP_TARGET) flushGroup();
+            if (groupBytes + len > group.length) group = Arrays.copyOf(group, Math.max(groupBytes + len, Math.min(GROUP_TARGET + SMALL_BLOB, Math.max(64 * 1024, group.length * 2))));
+            System.arraycopy(sealed, off, group, groupBytes, len);
+            groupBytes += len;
+            groupIds.add(id);
+            groupLens.add(new int[] {len, rawLength});
+        }
+
+        private void flushGroup() throws IOException {
+            if (groupIds.isEmpty()) return;
+            put(tar, "g-" + Wire.hex(groupIds.get(0)), groupBytes);
+            // The tar stream buffers a partial 512-byte block: offsets inside the entry are counted, not read back.
+            long at = out.position();
+            for (int k = 0; k < groupIds.size(); k++) {
+                entries.add(new Entry(groupIds.get(k), at, groupLens.get(k)[0], groupLens.get(k)[1]));
+                at += groupLens.get(k)[0];
+            }
+            tar.write(group, 0, groupBytes);
+            tar.closeArchiveEntry();
+            groupIds.clear();
+            groupLens.clear();
+            groupBytes = 0;
+        }
+
+        /** About how many bytes the pack holds so far. */
+        public long bytes() {
+            return bytes;
+        }
+
+        public int count() {
+            return entries.size() + groupIds.size();
+        }
+
+        /** Writes the remaining group and the pack's own sealed index, and ends the archive. */
+        public Written finish(Crypto crypto) throws IOException {
+            flushGroup();
+            byte[] index = crypto.seal(encodeIndex(entries), INDEX_AAD);
+            put(tar, "index", index.length);
+            tar.write(index);
+            tar.closeArchiveEntry();
+            tar.finish();
+            out.flush(); // the tar stream's flush does not reach its target
+            group = new byte[0];
+            return new Written(out.digest(), out.position(), List.copyOf(entries));
+        }
+    }
+
+    private static void put(TarArchiveOutputStream tar, String name, long size) throws IOException {
+        TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_NORMAL, true);
+        e.setSize(size);
+        e.setMode(0100600);
+        e.setModTime(FileTime.fromMillis(0));
+        e.setUserId(0);
+        e.setGroupId(0);
+        tar.putArchiveEntry(e);
+    }
+
+    /** Counts and hashes (SHA-256: the pack id) what the tar stream writes, and passes it on. */
+    private static final class Hashing extends OutputStream {
+        private final Store.Pending sink;
+        private final java.security.MessageDigest sha;
+        private final byte[] buf = new byte[256 * 1024];
+        private int buffered;
+        private long n;
+
+        Hashing(Store.Pending sink) {
+            this.sink = sink;
+            try {
+                sha = java.security.MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void write(int x) throws IOException {
+            write(new byte[] {(byte) x}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            sha.update(b, off, len);
+            n += len;
+            // The tar stream writes 512-byte blocks: gathered into writes of 256 KiB, never larger
+            // (the JDK copies a heap array into a per-thread direct buffer of its size and keeps it).
+            while (len > 0) {
+                int k = Math.min(len, buf.length - buffered);
+                System.arraycopy(b, off, buf, buffered, k);
+                buffered += k;
+                off += k;
+                len -= k;
+                if (buffered == buf.length) flush();
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (buffered > 0) sink.write(buf, 0, buffered);
+            buffered = 0;
+        }
+
+        long position() {
+            return n;
+        }
+
+        byte[] digest() {
+            return sha.digest();
         }
     }
 
@@ -186,40 +296,5 @@ public final class Pack {
             // a damaged tail: keep what was found before it
         }
         return out;
-    }
-
-    /** An output stream over a growable array that knows its position. */
-    static final class Positioned extends OutputStream {
-        private byte[] b;
-        private int n;
-
-        Positioned(int capacity) {
-            b = new byte[Math.max(4096, capacity)];
-        }
-
-        private void ensure(int more) {
-            if (n + more > b.length) b = Arrays.copyOf(b, Math.max(b.length * 2, n + more));
-        }
-
-        @Override
-        public void write(int x) {
-            ensure(1);
-            b[n++] = (byte) x;
-        }
-
-        @Override
-        public void write(byte[] src, int off, int len) {
-            ensure(len);
-            System.arraycopy(src, off, b, n, len);
-            n += len;
-        }
-
-        int position() {
-            return n;
-        }
-
-        byte[] buffer() {
-            return b;
-        }
     }
 }

@@ -33,6 +33,8 @@ public final class Repository implements AutoCloseable {
     private final byte[] master;
     private volatile BlobIndex index = new BlobIndex(1024);
     private final Set<String> indexFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Headers of snapshots read so far: manifests are immutable and named by their hash. */
+    private final java.util.Map<String, Snapshot.Header> headers = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The repository config: chunker and pack parameters. */
     public record Params(byte[] repoId, int chunkMin, int chunkAvg, int chunkMax, int packTarget) {
@@ -154,10 +156,26 @@ public final class Repository implements AutoCloseable {
 
     // ---- index ----
 
+    /**
+     * Reloads the index only when the store's index files are not exactly the ones loaded (another
+     * writer added some, or one was damaged and skipped): a backup right after {@link #open} reads
+     * them once, not twice.
+     */
+    public synchronized List<String> refreshIndex() throws IOException {
+        List<Store.StoreObject> files = store.list("index/");
+        Set<String> names = new HashSet<>();
+        for (Store.StoreObject f : files) names.add(f.name());
+        if (!names.isEmpty() && names.equals(indexFiles)) return List.of();
+        return loadIndex(files);
+    }
+
     /** (Re)loads every index file; damaged ones are reported to {@code problems} and skipped. */
     public synchronized List<String> loadIndex() throws IOException {
+        return loadIndex(store.list("index/"));
+    }
+
+    private List<String> loadIndex(List<Store.StoreObject> files) throws IOException {
         List<String> problems = new ArrayList<>();
-        List<Store.StoreObject> files = store.list("index/");
         indexFiles.clear();
         List<PackInfo> all = new ArrayList<>();
         for (Store.StoreObject f : files) {
@@ -315,6 +333,115 @@ public final class Repository implements AutoCloseable {
         return crypto.seal(body, 0, body.length, id);
     }
 
+    /**
+     * One sealing thread's reusable buffers and zstd context, so sealing a chunk allocates nothing
+     * of its size. Not thread-safe: one per thread; {@link #close} frees the native context.
+     */
+    public static final class SealBuffers implements AutoCloseable {
+        /** Buffers up to this size are kept between chunks; larger ones (rare maximum-size chunks) are not. */
+        private static final int KEEP = 2 * 1024 * 1024 + 4096;
+        private byte[] body = new byte[0];
+        private byte[] sealed = new byte[0];
+        private com.github.luben.zstd.ZstdCompressCtx zstd;
+        private int level = -1;
+
+        /** The sealed bytes of the last {@link Repository#sealBlob(byte[], byte[], int, int, int, SealBuffers)}. */
+        public byte[] sealed() {
+            return sealed;
+        }
+
+        byte[] body(int n) {
+            if (body.length < n) body = new byte[grown(n)];
+            return body;
+        }
+
+        byte[] sealedFor(int n) {
+            if (sealed.length < n) sealed = new byte[grown(n)];
+            return sealed;
+        }
+
+        /** Rounded up to 256 KiB (and at least the kept size once past it): few re-allocations. */
+        private static int grown(int n) {
+            int r = (n + (256 * 1024 - 1)) & ~(256 * 1024 - 1);
+            return n <= KEEP ? Math.min(Math.max(r, n), KEEP) : r;
+        }
+
+        com.github.luben.zstd.ZstdCompressCtx zstd(int lvl) {
+            if (zstd == null) zstd = new com.github.luben.zstd.ZstdCompressCtx();
+            if (level != lvl) {
+                zstd.setLevel(lvl);
+                level = lvl;
+            }
+            return zstd;
+        }
+
+        /** Drops buffers grown beyond the usual chunk size. */
+        void trim() {
+            if (body.length > KEEP) body = new byte[0];
+            if (sealed.length > KEEP) sealed = new byte[0];
+        }
+
+        @Override
+        public void close() {
+            if (zstd != null) zstd.close();
+            zstd = null;
+        }
+    }
+
+    /** Below this a chunk is compressed whole; above, samples decide whether it is worth it. */
+    private static final int SAMPLE_FROM = 256 * 1024;
+    private static final int SAMPLE = 16 * 1024;
+
+    /**
+     * Seals a chunk as {@link #sealBlob(byte[], byte[], int, int, int)} does, into {@code buf}'s
+     * reusable buffers ({@link SealBuffers#sealed()}); returns the sealed length. A large chunk
+     * whose three 16 KiB samples (start, middle, end) do not compress by 2 % is stored raw
+     * without compressing it whole (random data: media, archives, encrypted files).
+     */
+    public int sealBlob(byte[] id, byte[] chunk, int off, int len, int level, SealBuffers buf) {
+        int enc = 0;
+        int bodyLen = 0;
+        if (level > 0 && len >= 128 && (len < SAMPLE_FROM || worthCompressing(chunk, off, len, level, buf))) {
+            byte[] body = buf.body(len);
+            try {
+                // capacity len - 1: output that is not smaller than the chunk fails fast, stored raw
+                int z = buf.zstd(level).compressByteArray(body, 1, len - 1, chunk, off, len);
+                if (z + 1 < len) {
+                    enc = 1;
+                    bodyLen = z + 1;
+                }
+            } catch (com.github.luben.zstd.ZstdException e) {
+                // destination too small: not compressible
+            }
+        }
+        byte[] body;
+        if (enc == 0) {
+            body = buf.body(len + 1);
+            System.arraycopy(chunk, off, body, 1, len);
+            bodyLen = len + 1;
+        } else {
+            body = buf.body(0);
+        }
+        body[0] = (byte) enc;
+        byte[] out = buf.sealedFor(bodyLen + Crypto.OVERHEAD);
+        int n = crypto.sealInto(body, 0, bodyLen, id, out);
+        return n;
+    }
+
+    private static boolean worthCompressing(byte[] chunk, int off, int len, int level, SealBuffers buf) {
+        byte[] tmp = buf.body(2 * SAMPLE);
+        long in = 0, out = 0;
+        for (int at : new int[] {0, len / 2 - SAMPLE / 2, len - SAMPLE}) {
+            in += SAMPLE;
+            try {
+                out += buf.zstd(level).compressByteArray(tmp, 0, tmp.length, chunk, off + at, SAMPLE);
+            } catch (com.github.luben.zstd.ZstdException e) {
+                out += SAMPLE;
+            }
+        }
+        return out < in * 98 / 100;
+    }
+
     /** Opens a sealed blob and checks that its content hashes to its id. */
     public byte[] openBlob(byte[] id, byte[] sealed, int off, int len, int rawLength) {
         byte[] body = crypto.open(sealed, off, len, id);
@@ -350,7 +477,26 @@ public final class Repository implements AutoCloseable {
         byte[] sealed = crypto.seal(s.encode(), Snapshot.AAD);
         String id = Wire.hex(Crypto.sha256(sealed));
         store.putIfAbsent("snapshots/" + id, sealed);
+        headers.put(id, s.header());
         return id;
+    }
+
+    /** Stores a manifest already encoded by {@link Snapshot#encode(Snapshot.Header, int, Wire.Out)}; returns its id. */
+    public String writeSnapshot(byte[] encoded, Snapshot.Header header) throws IOException {
+        byte[] sealed = crypto.seal(encoded, Snapshot.AAD);
+        String id = Wire.hex(Crypto.sha256(sealed));
+        store.putIfAbsent("snapshots/" + id, sealed);
+        headers.put(id, header);
+        return id;
+    }
+
+    /** A manifest's plaintext (authenticated and decompressed, not parsed). */
+    byte[] readSnapshotPlaintext(String id) throws IOException {
+        byte[] sealed = store.get("snapshots/" + id);
+        if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
+            throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
+        }
+        return Snapshot.decompress(crypto.open(sealed, Snapshot.AAD));
     }
 
     public Snapshot readSnapshot(String id) throws IOException {
@@ -362,11 +508,15 @@ public final class Repository implements AutoCloseable {
     }
 
     private Snapshot.Header readHeader(String id) throws IOException {
+        Snapshot.Header known = headers.get(id);
+        if (known != null) return known;
         byte[] sealed = store.get("snapshots/" + id);
         if (!Wire.hex(Crypto.sha256(sealed)).equals(id)) {
             throw new Crypto.AuthenticationException("snapshot " + id + " does not match its name");
         }
-        return Snapshot.decodeHeader(crypto.open(sealed, Snapshot.AAD));
+        Snapshot.Header h = Snapshot.decodeHeader(crypto.open(sealed, Snapshot.AAD));
+        headers.put(id, h);
+        return h;
     }
 
     /** A snapshot's id and header. */

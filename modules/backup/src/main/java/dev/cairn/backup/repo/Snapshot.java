@@ -63,34 +63,52 @@ public record Snapshot(Header header, List<Node> nodes) {
 
     public byte[] encode() {
         Wire.Out o = new Wire.Out(4096 + nodes.size() * 96);
+        for (Node n : nodes) encodeNode(o, n);
+        return encode(header, nodes.size(), o);
+    }
+
+    /**
+     * The compressed manifest of {@code header} and {@code count} entries already encoded into
+     * {@code entries} (by {@link #encodeNode} or {@link #encodeEntryStart}), in order.
+     */
+    public static byte[] encode(Header h, int count, Wire.Out entries) {
+        Wire.Out o = new Wire.Out(4096 + entries.size());
         o.raw("CAIRNSNP".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(1);
-        Header h = header;
         o.str(h.job).str(h.host).svarint(h.timeNs).str(h.parent == null ? "" : h.parent).u8(h.partial ? 1 : 0);
         strings(o, h.tags);
         strings(o, h.paths);
         o.varint(h.extra.size());
         h.extra.forEach((k, v) -> o.str(k).str(v));
         strings(o, h.problems);
-        o.varint(h.files).varint(h.dirs).varint(h.bytes).varint(h.addedBytes).varint(nodes.size());
-        for (Node n : nodes) {
-            o.u8(n.type.code).str(n.path).varint(n.mode & 0xFFFFFFFFL).varint(n.uid & 0xFFFFFFFFL).varint(n.gid & 0xFFFFFFFFL)
-                    .str(n.user).str(n.group).svarint(n.mtimeNs).svarint(n.ctimeNs).varint(n.inode).varint(n.device).varint(n.size);
-            o.varint(n.xattrs.size());
-            n.xattrs.forEach((k, v) -> o.str(k).bytes(v));
-            switch (n.type) {
-                case FILE -> {
-                    o.u8(n.flags);
-                    o.varint(n.holes.length / 2);
-                    for (long x : n.holes) o.varint(x);
-                    o.varint(n.chunks.size());
-                    for (byte[] c : n.chunks) o.raw(c);
-                }
-                case SYMLINK, HARDLINK -> o.bytes(n.target);
-                case DIR -> {
-                }
+        o.varint(h.files).varint(h.dirs).varint(h.bytes).varint(h.addedBytes).varint(count);
+        entries.writeTo(o);
+        return Zstd.compress(o.toByteArray(), 3);
+    }
+
+    /** Appends one entry. */
+    public static void encodeNode(Wire.Out o, Node n) {
+        encodeEntryStart(o, n.type, n.path, n.mode, n.uid, n.gid, n.user, n.group, n.mtimeNs, n.ctimeNs, n.inode, n.device, n.size, n.xattrs);
+        switch (n.type) {
+            case FILE -> {
+                o.u8(n.flags);
+                o.varint(n.holes.length / 2);
+                for (long x : n.holes) o.varint(x);
+                o.varint(n.chunks.size());
+                for (byte[] c : n.chunks) o.raw(c);
+            }
+            case SYMLINK, HARDLINK -> o.bytes(n.target);
+            case DIR -> {
             }
         }
-        return Zstd.compress(o.toByteArray(), 3);
+    }
+
+    /** Appends an entry's common fields; the caller appends what its type adds (a file: flags, holes, chunks). */
+    public static void encodeEntryStart(Wire.Out o, Type type, String path, int mode, int uid, int gid, String user, String group,
+                                        long mtimeNs, long ctimeNs, long inode, long device, long size, Map<String, byte[]> xattrs) {
+        o.u8(type.code).str(path).varint(mode & 0xFFFFFFFFL).varint(uid & 0xFFFFFFFFL).varint(gid & 0xFFFFFFFFL)
+                .str(user).str(group).svarint(mtimeNs).svarint(ctimeNs).varint(inode).varint(device).varint(size);
+        o.varint(xattrs.size());
+        xattrs.forEach((k, v) -> o.str(k).bytes(v));
     }
 
     private static void strings(Wire.Out o, List<String> l) {
@@ -115,11 +133,22 @@ public record Snapshot(Header header, List<Node> nodes) {
         return decode(compressed, true).header();
     }
 
-    private static Snapshot decode(byte[] compressed, boolean headerOnly) {
+    /** The plaintext of an authenticated manifest (bounded by its frame's stated size). */
+    static byte[] decompress(byte[] compressed) {
         long size = Zstd.getFrameContentSize(compressed);
         if (size < 0 || size > (1L << 31) - 16) throw new Wire.FormatException("manifest frame size unknown or too large");
-        byte[] plain = Zstd.decompress(compressed, (int) size);
-        Wire.In in = new Wire.In(plain);
+        return Zstd.decompress(compressed, (int) size);
+    }
+
+    private static Snapshot decode(byte[] compressed, boolean headerOnly) {
+        Wire.In in = new Wire.In(decompress(compressed));
+        Header h = decodeHeader(in);
+        if (headerOnly) return new Snapshot(h, List.of());
+        return new Snapshot(h, decodeEntries(in));
+    }
+
+    /** Reads the magic, version and header; {@code in} is left at the entry count. */
+    static Header decodeHeader(Wire.In in) {
         in.magic("CAIRNSNP");
         int version = in.u16();
         if (version != 1) throw new Wire.FormatException(BackupErrors.NEWER_FORMAT.id() + " manifest version " + version + " is newer than this Cairn");
@@ -132,9 +161,11 @@ public record Snapshot(Header header, List<Node> nodes) {
         Map<String, String> extra = new LinkedHashMap<>();
         for (int i = 0; i < ne; i++) extra.put(in.str(MAX_PATH), in.str(1 << 20));
         List<String> problems = strings(in);
-        Header h = new Header(job, host, time, parent.isEmpty() ? null : parent, partial, tags, paths, extra, problems,
+        return new Header(job, host, time, parent.isEmpty() ? null : parent, partial, tags, paths, extra, problems,
                 in.varint(), in.varint(), in.varint(), in.varint());
-        if (headerOnly) return new Snapshot(h, List.of());
+    }
+
+    private static List<Node> decodeEntries(Wire.In in) {
         int count = in.count(Math.min(MAX_ENTRIES, in.remaining()));
         List<Node> nodes = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
@@ -163,6 +194,6 @@ public record Snapshot(Header header, List<Node> nodes) {
             }
             nodes.add(new Node(t, path, mode, uid, gid, user, group, mtime, ctime, inode, dev, sz, xattrs, flags, holes, chunks, target));
         }
-        return new Snapshot(h, nodes);
+        return nodes;
     }
 }

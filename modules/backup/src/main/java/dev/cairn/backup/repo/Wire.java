@@ -71,6 +71,21 @@ public final class Wire {
             return this;
         }
 
+        /** Appends {@code v[off, off+len)}. */
+        public Out raw(byte[] v, int off, int len) {
+            b.write(v, off, len);
+            return this;
+        }
+
+        /** Appends everything written to this one to {@code other}. */
+        public void writeTo(Out other) {
+            try {
+                b.writeTo(other.b);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         public byte[] toByteArray() {
             return b.toByteArray();
         }
@@ -95,6 +110,26 @@ public final class Wire {
 
         public int remaining() {
             return a.length - p;
+        }
+
+        /** The read position (an offset into the array). */
+        public int position() {
+            return p;
+        }
+
+        public void seek(int position) {
+            if (position < 0 || position > a.length) throw new FormatException("position out of range");
+            p = position;
+        }
+
+        /** Skips {@code n} bytes. */
+        public void skip(int n) {
+            need(n);
+            p += n;
+        }
+
+        byte[] array() {
+            return a;
         }
 
         private void need(long n) {

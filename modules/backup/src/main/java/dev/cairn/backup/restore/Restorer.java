@@ -246,9 +246,9 @@ public final class Restorer {
         }
         Path tmp = p.resolveSibling(".cairn-restore-" + UUID.randomUUID());
         boolean ok = false;
+        long pos = 0;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long pos = 0;
                 long[] holes = f.holes();
                 byte[] lastId = null;
                 byte[] last = null;
@@ -272,8 +272,9 @@ public final class Restorer {
                     report(false);
                 }
                 ch.truncate(pos);
+                pos = ch.size();
             }
-            extendTo(tmp, f.size());
+            if (pos < f.size()) extendTo(tmp, f.size()); // a trailing hole: not written
             applyMeta(tmp, f);
             Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             ok = true;

@@ -19,7 +19,8 @@ public interface EntrySink {
 
     /**
      * A file on a local file system: skipped without reading when the parent snapshot has it
-     * with the same size, mtime, ctime and inode; else read (holes detected) and checked for
+     * with the same size, mtime, ctime and inode (at this path, or at another one with the same
+     * device and inode: below a renamed directory); else read (holes detected) and checked for
      * changes while read.
      */
     void file(EntryMeta meta, Path file) throws IOException, InterruptedException;

@@ -93,6 +93,48 @@ public final class LocalStore implements Store {
         return Files.isRegularFile(path(name));
     }
 
+    /** Writes straight into a temporary file beside the objects; the commit fsyncs and links it. */
+    @Override
+    public Pending create(String prefix, int sizeHint) throws IOException {
+        Path dir = path(prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(".tmp-" + UUID.randomUUID());
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        return new Pending() {
+            private boolean closed;
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                while (bb.hasRemaining()) ch.write(bb);
+            }
+
+            @Override
+            public boolean commit(String name) throws IOException {
+                Path target = path(name);
+                ch.force(true);
+                ch.close();
+                Files.createDirectories(target.getParent());
+                if (Files.exists(target)) return false;
+                try {
+                    Files.createLink(target, tmp);
+                } catch (FileAlreadyExistsException e) {
+                    return false;
+                }
+                syncDir(target.getParent());
+                return true;
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closed) return;
+                closed = true;
+                ch.close();
+                Files.deleteIfExists(tmp);
+            }
+        };
+    }
+
     private static void syncDir(Path dir) {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
@@ -106,9 +148,61 @@ public final class LocalStore implements Store {
         return Files.readAllBytes(path(name));
     }
 
+    /** Packs open for ranged reads (a restore reads many blobs of each); closed with the store. */
+    private final java.util.concurrent.ConcurrentHashMap<String, FileChannel> open = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int OPEN_MAX = 16;
+
     @Override
     public byte[] get(String name, long offset, int length) throws IOException {
-        try (FileChannel ch = FileChannel.open(path(name), StandardOpenOption.READ)) {
+        FileChannel ch = open.get(name);
+        if (ch == null || !ch.isOpen()) {
+            ch = FileChannel.open(path(name), StandardOpenOption.READ);
+            if (open.size() >= OPEN_MAX) closeOpen();
+            FileChannel raced = open.putIfAbsent(name, ch);
+            if (raced != null && raced.isOpen()) {
+                ch.close();
+                ch = raced;
+            } else if (raced != null) {
+                open.put(name, ch);
+            }
+        }
+        try {
+            return read(ch, offset, length);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // closed by another thread evicting it: read through a channel of our own
+            try (FileChannel own = FileChannel.open(path(name), StandardOpenOption.READ)) {
+                return read(own, offset, length);
+            }
+        }
+    }
+
+    private void closeOpen() {
+        for (String n : new ArrayList<>(open.keySet())) {
+            FileChannel c = open.remove(n);
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // read-only channel
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closeOpen();
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        FileChannel c = open.remove(name);
+        if (c != null) c.close();
+        Files.deleteIfExists(path(name));
+    }
+
+    private static byte[] read(FileChannel ch, long offset, int length) throws IOException {
+        {
             long size = ch.size();
             int n = (int) Math.max(0, Math.min(length, size - offset));
             ByteBuffer b = ByteBuffer.allocate(n);
@@ -153,10 +247,6 @@ public final class LocalStore implements Store {
         }
     }
 
-    @Override
-    public void delete(String name) throws IOException {
-        Files.deleteIfExists(path(name));
-    }
 
     /** Removes temporary files a killed writer left behind (only prune calls this, under the exclusive lock). */
     public void removeTemporaries() throws IOException {

@@ -22,6 +22,71 @@ public interface Store extends Closeable {
         return putIfAbsent(name, data, 0, data.length);
     }
 
+    /**
+     * Starts an object that is named only once it is complete (a pack: named by the hash of its
+     * bytes), to be written as it is produced and then stored with {@link Pending#commit}. Nothing
+     * is visible under a name before the commit. The default buffers the bytes in memory and
+     * commits with {@link #putIfAbsent}; a local directory writes them to a temporary file.
+     *
+     * @param prefix where the object will be named (e.g. {@code "data/"})
+     * @param sizeHint the expected size in bytes (initial buffer capacity)
+     */
+    default Pending create(String prefix, int sizeHint) throws IOException {
+        return new InMemory(this, sizeHint);
+    }
+
+    /** An object being written: append, then commit under its name or close to discard. Not thread-safe. */
+    interface Pending extends Closeable {
+        void write(byte[] b, int off, int len) throws IOException;
+
+        /** Stores what was written as {@code name} unless it exists (then false, the old content kept). */
+        boolean commit(String name) throws IOException;
+
+        /** Discards an object that was not committed; after a commit it only releases resources. */
+        @Override
+        void close() throws IOException;
+    }
+
+    /** The default {@link Pending}: one growable array, stored by {@link #putIfAbsent}. */
+    final class InMemory implements Pending {
+        private final Store store;
+        private byte[] b;
+        private int n;
+
+        /** {@code store} null: {@link #commit} is not used (the caller takes {@link #buffer}). */
+        public InMemory(Store store, int sizeHint) {
+            this.store = store;
+            this.b = new byte[Math.max(4096, sizeHint)];
+        }
+
+        @Override
+        public void write(byte[] src, int off, int len) {
+            if (n + len > b.length) b = java.util.Arrays.copyOf(b, (int) Math.min(Integer.MAX_VALUE - 16, Math.max((long) b.length * 3 / 2, (long) n + len)));
+            System.arraycopy(src, off, b, n, len);
+            n += len;
+        }
+
+        /** The bytes written so far ({@code [0, size())} of the returned array). */
+        public byte[] buffer() {
+            return b;
+        }
+
+        public int size() {
+            return n;
+        }
+
+        @Override
+        public boolean commit(String name) throws IOException {
+            return store.putIfAbsent(name, b, 0, n);
+        }
+
+        @Override
+        public void close() {
+            b = new byte[0];
+            n = 0;
+        }
+    }
+
     /** The whole object; {@link java.nio.file.NoSuchFileException} when absent. */
     byte[] get(String name) throws IOException;
 

@@ -125,6 +125,11 @@ class BackupModuleTest {
             assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "files")).as("unchanged").isEqualTo(success);
             assertThat(h.metric("cairn_backup_last_attempt_timestamp_seconds", "backup_job", "files")).isGreaterThanOrEqualTo(success);
             assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).isEqualTo(1.0);
+
+            // cairn backup run (the AMY seed's dump before a deployment) exits non-zero on the same failure
+            Run cliRun = cli("backup", "-c", h.configFile().toString(), "run", "files", "--tag", "before-deploy");
+            assertThat(cliRun.code()).as(cliRun.out()).isNotZero();
+            assertThat(cliRun.err()).contains("var/backups/data");
         }
     }
 

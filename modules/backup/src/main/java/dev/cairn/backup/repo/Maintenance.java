@@ -137,12 +137,16 @@ public final class Maintenance {
     }
 
     static boolean selected(String hex, int i, String subset) {
+        return selected(hex, subset, java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay());
+    }
+
+    /** Whether pack {@code hex} is in {@code subset} on UTC day {@code day} (a "P%" share rotates by day). */
+    static boolean selected(String hex, String subset, long day) {
         if (subset == null || subset.isEmpty()) return true;
         if (subset.endsWith("%")) {
             double pct = Double.parseDouble(subset.substring(0, subset.length() - 1));
             if (pct >= 100) return true;
             int slices = (int) Math.max(1, Math.round(100 / Math.max(pct, 0.01)));
-            long day = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay();
             return Math.floorMod(Integer.parseInt(hex.substring(0, 6), 16), slices) == Math.floorMod(day, slices);
         }
         String[] nm = subset.split("/");

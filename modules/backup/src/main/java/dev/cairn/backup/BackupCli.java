@@ -132,7 +132,8 @@ final class BackupCli {
             return OK;
         }
         if (ctx.config().isEmpty()) {
-            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section");
+            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section (or there is no config file: give it with -c FILE;"
+                    + " the default is /etc/cairn/cairn.yml)");
             return FAILED;
         }
         BackupConfig cfg = ctx.config().get();
@@ -418,7 +419,8 @@ final class BackupCli {
             return USAGE;
         }
         if (ctx.config().isEmpty()) {
-            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section");
+            err.println(BackupErrors.NO_SECTION.id() + " the config file has no backup: section (or there is no config file: give it with -c FILE;"
+                    + " the default is /etc/cairn/cairn.yml)");
             return FAILED;
         }
         BackupConfig cfg = ctx.config().get();

@@ -60,6 +60,8 @@ public enum BackupErrors implements ErrorId {
     PRUNE_INDEX_DAMAGED("CAIRN-BACKUP-0061", "Prune refused: an index file is damaged.", "Run cairn backup repair, then prune."),
     COPY_SOURCE_DAMAGED("CAIRN-BACKUP-0070", "An object is damaged in the source repository of a copy: not copied.", "cairn backup check --read-data on the source."),
     COPY_MISMATCH("CAIRN-BACKUP-0071", "A copied object does not read back identically from the destination.", "Check the destination store (disk, network, S3 endpoint); copy again."),
+    COPY_FOREIGN("CAIRN-BACKUP-0072", "The destination of a copy holds another repository (its config differs from the source's): nothing was copied.",
+            "Copy into an empty store or an earlier copy of the same repository; configure the destination with the source's key_file (the copy carries the source's key slots)."),
     SOURCE_KIND("CAIRN-BACKUP-0100", "A job's source sets no kind or more than one.", "Set exactly one source kind (directory, ...)."),
     NO_JOB("CAIRN-BACKUP-0101", "No job of that name in backup.jobs.", "cairn backup list shows the jobs; check the spelling."),
     NO_SECTION("CAIRN-BACKUP-0102", "The config file has no backup: section.", "Give the config with -c FILE, or add a backup: section."),

@@ -95,6 +95,45 @@ class BackupModuleTest {
     }
 
     @Test
+    void eachRunsFiguresAreMetricsAndAFailingStoreCountsAFailureAndAStoreError() throws Exception {
+        Files.createDirectories(dir.resolve("data"));
+        Files.writeString(dir.resolve("data/app.conf"), "port = 8080\n");
+        try (TestHost h = TestHost.start(dir, yaml("manual"))) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest run = HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=files"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build();
+            assertThat(h.metric("cairn_backup_failures", "backup_job", "files")).as("a series from the start").isZero();
+            assertThat(h.metric("cairn_backup_store_errors", "repository", "local")).isZero();
+            HttpResponse<String> ok = http.send(run, HttpResponse.BodyHandlers.ofString());
+            assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+            double now = System.currentTimeMillis() / 1000.0;
+            assertThat(h.metric("cairn_backup_stored_bytes", "backup_job", "files")).as("the source's bytes").isEqualTo(12.0);
+            assertThat(h.metric("cairn_backup_last_added_bytes", "backup_job", "files")).as("one pack and a manifest").isGreaterThan(12.0);
+            assertThat(h.metric("cairn_backup_last_duration_seconds", "backup_job", "files")).isPositive().isLessThan(120.0);
+            double success = h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "files");
+            assertThat(success).isCloseTo(now, org.assertj.core.data.Offset.offset(60.0));
+            assertThat(h.metric("cairn_backup_last_attempt_timestamp_seconds", "backup_job", "files")).isEqualTo(success);
+
+            // the repository's data/ directory turned into a file: the next pack cannot be written
+            Trees.sh("rm", "-rf", dir.resolve("var/backups/data").toString());
+            Files.writeString(dir.resolve("var/backups/data"), "in the way\n");
+            Files.writeString(dir.resolve("data/app.conf"), "port = 9090 and a change to store\n");
+            HttpResponse<String> failed = http.send(run, HttpResponse.BodyHandlers.ofString());
+            assertThat(failed.statusCode()).as(failed.body()).isEqualTo(500);
+            assertThat(h.metric("cairn_backup_failures", "backup_job", "files")).isEqualTo(1.0);
+            assertThat(h.metric("cairn_backup_store_errors", "repository", "local")).isEqualTo(1.0);
+            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "files")).as("unchanged").isEqualTo(success);
+            assertThat(h.metric("cairn_backup_last_attempt_timestamp_seconds", "backup_job", "files")).isGreaterThanOrEqualTo(success);
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "files")).isEqualTo(1.0);
+
+            // cairn backup run (the AMY seed's dump before a deployment) exits non-zero on the same failure
+            Run cliRun = cli("backup", "-c", h.configFile().toString(), "run", "files", "--tag", "before-deploy");
+            assertThat(cliRun.code()).as(cliRun.out()).isNotZero();
+            assertThat(cliRun.err()).contains("var/backups/data");
+        }
+    }
+
+    @Test
     void badConfigIsReportedWithLineAndKey() throws Exception {
         Path f = dir.resolve("cairn.yml");
         Files.writeString(f, yaml("daily 25:00").replace("repository: local", "repository: locl").replace("Europe/Berlin", "Mars/Base"));

@@ -70,4 +70,27 @@ class LockTest {
         }
         assertThat(Crypto.random(1)).hasSize(1);
     }
+
+    private static void foreignLock(Repository r, String name, long ageMs) throws Exception {
+        var o = new dev.cairn.backup.repo.Wire.Out(64);
+        // a shared lock of a backup on another host: its pid cannot be checked from here, only its age
+        o.u8(0).str("other-host.example").u64(4242).u64(System.currentTimeMillis() - ageMs).str("remote-job");
+        r.store().putIfAbsent("locks/" + name, r.crypto().seal(o.toByteArray(), "cairn-lock"));
+    }
+
+    @Test
+    void aForeignLockBlocksPruneWhileRefreshedAndIsBrokenOnceOlderThanTheTimeout() throws Exception {
+        RepoFixture repo = new RepoFixture(tmp);
+        try (Repository r = repo.open()) {
+            foreignLock(r, "0123456789abcdef0123456789abcdef", RepoLock.REFRESH_EVERY.toMillis());
+            assertThatThrownBy(() -> Maintenance.prune(r, 0.05, Maintenance.Steps.NONE))
+                    .hasMessageContaining("CAIRN-BACKUP-0030").hasMessageContaining("on other-host.example");
+            assertThat(RepoLock.holders(r)).as("a live lock is never broken").hasSize(1);
+            r.store().delete("locks/0123456789abcdef0123456789abcdef");
+
+            foreignLock(r, "fedcba9876543210fedcba9876543210", RepoLock.STALE_AFTER.toMillis() + 60_000);
+            Maintenance.prune(r, 0.05, Maintenance.Steps.NONE);
+            assertThat(RepoLock.holders(r)).as("not refreshed for longer than the timeout: stale").isEmpty();
+        }
+    }
 }

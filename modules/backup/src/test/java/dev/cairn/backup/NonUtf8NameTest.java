@@ -42,4 +42,27 @@ class NonUtf8NameTest {
         assertThat(repo.restore(r.snapshotId(), out).ok()).isTrue();
         assertThat(out.resolve("src/valid-\uFFFD-replacement-char")).hasContent("a real U+FFFD is valid UTF-8");
     }
+
+    @Test
+    void aJvmThatDoesNotDecodeNamesAsUtf8RefusesToBackUp() throws Exception {
+        Path src = tmp.resolve("src");
+        Files.createDirectories(src);
+        Files.writeString(src.resolve("ünïcødé.txt"), "would be stored as ?????\n");
+        RepoFixture repo = new RepoFixture(tmp);
+        // a JVM started under the C locale: sun.jnu.encoding is ANSI_X3.4-1968 (the launcher sets C.UTF-8, a bare java does not)
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), CrashChild.class.getName(), "backup",
+                repo.dir.toString(), repo.keyFile.toString(), src.toString(), "never/", "1")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("LC_") || k.equals("LANG") || k.equals("LANGUAGE"));
+        pb.environment().put("LC_ALL", "C");
+        Process p = pb.start();
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        String log = Files.readString(tmp.resolve("child.log"));
+        assertThat(p.exitValue()).as(log).isNotZero();
+        assertThat(log).contains("CAIRN-BACKUP-0021").contains("not UTF-8");
+        try (Repository rr = repo.open()) {
+            assertThat(rr.snapshots(null)).as("nothing backed up").isEmpty();
+        }
+    }
 }

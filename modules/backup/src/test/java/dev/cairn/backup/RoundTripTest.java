@@ -18,16 +18,19 @@ class RoundTripTest {
     Path tmp;
 
     @Test
-    void everyKindOfEntryRestoresIdenticallyAndFifosAreReported() throws Exception {
+    void everyKindOfEntryRestoresIdenticallyAndFifosAndDevicesAreReported() throws Exception {
         Path src = tmp.resolve("src");
         Trees.everyKind(src, true);
+        Trees.sh("mknod", src.resolve("a-null-device").toString(), "c", "1", "3");
         RepoFixture repo = new RepoFixture(tmp);
 
         BackupRun.Result r = repo.backup("files", src);
 
         assertThat(r.header().partial()).as(r.header().problems().toString()).isFalse();
-        assertThat(r.header().problems()).anyMatch(p -> p.contains("a-fifo") && p.contains("FIFO"));
+        assertThat(r.header().problems()).anyMatch(p -> p.contains("a-fifo") && p.contains("FIFO"))
+                .anyMatch(p -> p.contains("a-null-device") && p.contains("character device"));
         Files.delete(src.resolve("a-fifo"));
+        Files.delete(src.resolve("a-null-device"));
 
         Path dst = tmp.resolve("dst");
         Restorer.Result res = repo.restore(r.snapshotId(), dst);

@@ -147,12 +147,16 @@ public final class Maintenance {
     }
 
     static boolean selected(String hex, int i, String subset) {
+        return selected(hex, subset, java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay());
+    }
+
+    /** Whether pack {@code hex} is in {@code subset} on UTC day {@code day} (a "P%" share rotates by day). */
+    static boolean selected(String hex, String subset, long day) {
         if (subset == null || subset.isEmpty()) return true;
         if (subset.endsWith("%")) {
             double pct = Double.parseDouble(subset.substring(0, subset.length() - 1));
             if (pct >= 100) return true;
             int slices = (int) Math.max(1, Math.round(100 / Math.max(pct, 0.01)));
-            long day = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toEpochDay();
             return Math.floorMod(Integer.parseInt(hex.substring(0, 6), 16), slices) == Math.floorMod(day, slices);
         }
         String[] nm = subset.split("/");
@@ -349,12 +353,19 @@ public final class Maintenance {
 
     /**
      * Copies every object {@code to} lacks (3-2-1), re-hashing content-named objects (packs,
-     * index files, snapshots) before and after; keys and config are copied as they are.
+     * index files, snapshots) before and after; keys and config are copied as they are, so the copy
+     * opens with the source's keys. Refuses a destination that holds another repository.
      */
     public static List<String> copy(Store from, Store to) throws IOException {
         List<String> out = new ArrayList<>();
         Set<String> have = new HashSet<>();
         for (Store.StoreObject o : to.list("")) have.add(o.name());
+        // A copy is the same repository object by object: objects sealed under the source's master key
+        // added to a repository with another one would be unreadable there (and look damaged).
+        if (have.contains("config") && !java.util.Arrays.equals(to.get("config"), from.get("config"))) {
+            throw new IOException(BackupErrors.COPY_FOREIGN.id() + " " + to.describe() + " holds another repository than "
+                    + from.describe() + " (its config differs): nothing copied; copy into an empty store or an earlier copy");
+        }
         int copied = 0;
         long bytes = 0;
         // packs first, then index files, then snapshots: the copy is consistent at every moment

@@ -107,6 +107,25 @@ class BackupSlaModuleTest {
             assertThat(h.metric("cairn_backup_sla_met", "backup_job", "broken", "reason", "rpo")).isEqualTo(0);
             assertThat(h.metric("cairn_backup_rpo_seconds", "backup_job", "broken")).isEqualTo(60);
 
+            // the same verdict on the status page and in cairn status (exit 2: a module is unhealthy)
+            String page = call(h, "GET", "/").body();
+            String brokenRow = page.substring(page.indexOf("<tr data-job=\"broken\""));
+            assertThat(brokenRow.substring(0, brokenRow.indexOf("</tr>"))).contains("class=\"alarm\"").contains("BROKEN: ")
+                    .contains("no successful backup yet");
+            String dbRow = page.substring(page.indexOf("<tr data-job=\"db\""));
+            assertThat(dbRow.substring(0, dbRow.indexOf("</tr>"))).doesNotContain("alarm").contains("class=\"up\">met");
+            ByteArrayOutputStream statusOut = new ByteArrayOutputStream();
+            PrintStream before = System.out;
+            int statusRc;
+            try {
+                System.setOut(new PrintStream(statusOut, true, StandardCharsets.UTF_8));
+                statusRc = dev.cairn.core.cli.Main.execute("status", "--url", h.adminUrl());
+            } finally {
+                System.setOut(before);
+            }
+            assertThat(statusRc).as(statusOut.toString(StandardCharsets.UTF_8)).isEqualTo(2);
+            assertThat(statusOut.toString(StandardCharsets.UTF_8)).containsPattern("(?m)^backup\\s+UNHEALTHY\\s.*SLA broken: broken");
+
             // The same config, offline: cairn restore loads the dump into another schema and checks it.
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             PrintStream old = System.out;

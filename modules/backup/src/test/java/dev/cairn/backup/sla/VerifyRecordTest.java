@@ -118,6 +118,35 @@ class VerifyRecordTest {
         }
     }
 
+    @Test
+    void aFilesRestoreTestOverADamagedPackFailsAndTheSnapshotDoesNotCount(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(dir.resolve("etc/site.yml"), "- hosts: all\n");
+        try (TestHost h = TestHost.start(dir, YAML, new BackupModule())) {
+            assertThat(call(h, "POST", "/api/modules/backup/run?job=files").statusCode()).isEqualTo(200);
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "files")).isEqualTo(1);
+            // one byte of site.yml's blob flipped in its pack; the next snapshot still uses that blob
+            try (Repository r = Repository.open(new LocalStore(dir.resolve("repo")), RepoKey.keyFile(dir.resolve("repo.key")))) {
+                var snap = r.readSnapshot(Backups.latest(r, "files").id());
+                var node = snap.nodes().stream().filter(n -> n.path().endsWith("site.yml")).findFirst().orElseThrow();
+                var loc = r.index().get(node.chunks().get(0));
+                try (var f = new java.io.RandomAccessFile(dir.resolve("repo").resolve(dev.cairn.backup.repo.Pack.objectName(loc.packHex())).toFile(), "rw")) {
+                    f.seek(loc.offset() + loc.length() / 2);
+                    int x = f.read();
+                    f.seek(loc.offset() + loc.length() / 2);
+                    f.write(x ^ 0x10);
+                }
+            }
+            Files.writeString(dir.resolve("etc/later"), "a second snapshot\n");
+            assertThat(call(h, "POST", "/api/modules/backup/run?job=files").statusCode()).isEqualTo(200);
+            assertThat(h.metric("cairn_backup_verify_success", "backup_job", "files")).isEqualTo(0);
+            assertThat(h.metric("cairn_backup_sla_met", "backup_job", "files", "reason", "verify")).isEqualTo(0);
+            JsonNode s = sla(h);
+            assertThat(s.path("last_verify").asText()).contains("site.yml").contains("damaged");
+            assertThat(s.path("versions_verified").asInt()).as("only the first snapshot counts").isEqualTo(1);
+        }
+    }
+
     private static List<Path> records(Path dir) throws Exception {
         Path d = dir.resolve("repo/verify");
         if (!Files.isDirectory(d)) return List.of();

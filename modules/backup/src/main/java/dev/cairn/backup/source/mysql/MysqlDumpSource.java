@@ -72,11 +72,40 @@ public final class MysqlDumpSource implements Source {
 
     /** The dump program's options (after the connection options), the same for a backup and a restore test. */
     static List<String> dumpOptions(List<String> databases) {
-        List<String> o = new ArrayList<>(List.of("--single-transaction", "--quick", "--master-data=2", "--gtid",
-                "--order-by-primary", "--routines", "--events", "--triggers", "--hex-blob",
+        return dumpOptions(databases, true);
+    }
+
+    /**
+     * The options for MariaDB's dump program ({@code mariadb}: it takes {@code --gtid}) or for MySQL's
+     * {@code mysqldump}, which has no {@code --gtid} (it refuses unknown options) and writes the
+     * snapshot's {@code GTID_PURGED} by itself.
+     */
+    static List<String> dumpOptions(List<String> databases, boolean mariadb) {
+        List<String> o = new ArrayList<>(List.of("--single-transaction", "--quick", "--master-data=2"));
+        if (mariadb) o.add("--gtid");
+        o.addAll(List.of("--order-by-primary", "--routines", "--events", "--triggers", "--hex-blob",
                 "--default-character-set=utf8mb4", "--verbose", "--databases"));
         o.addAll(databases);
         return o;
+    }
+
+    /**
+     * Whether {@code dumpCommand} is MariaDB's (its {@code --version} line names MariaDB; Debian's
+     * {@code mysqldump} is MariaDB's too). When the line cannot be read, MariaDB is assumed.
+     */
+    static boolean mariadbDumper(String dumpCommand) throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder(dumpCommand, "--version").redirectErrorStream(true).start();
+            byte[] out = p.getInputStream().readNBytes(4096);
+            if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return true;
+            }
+            String line = new String(out, StandardCharsets.UTF_8);
+            return p.exitValue() != 0 || line.contains("MariaDB") || !line.contains("MySQL");
+        } catch (IOException e) {
+            return true; // the dump itself reports a program that cannot start
+        }
     }
 
     @Override
@@ -91,7 +120,7 @@ public final class MysqlDumpSource implements Source {
             List<String> argv = new ArrayList<>();
             argv.add(cfg.dumpCommand());
             argv.addAll(MysqlClient.connection(defaults, choice.server()));
-            argv.addAll(dumpOptions(cfg.databases()));
+            argv.addAll(dumpOptions(cfg.databases(), mariadbDumper(cfg.dumpCommand())));
             try (ChildProcess p = ChildProcess.start(argv, Map.of(), null, cfg.timeout(), lock::line)) {
                 try (InputStream in = new ScanningInputStream(p.stdout(), scanner::write)) {
                     sink.stream(EntryMeta.streamed(DUMP_FILE), in);

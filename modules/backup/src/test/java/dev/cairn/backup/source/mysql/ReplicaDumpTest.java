@@ -95,6 +95,34 @@ class ReplicaDumpTest {
     }
 
     @Test
+    void aReplicaLaggingOverMaxLagIsNotUsed(@TempDir Path tmp) throws Exception {
+        MariaDbServer replica = cluster.replicas().get(0);
+        // a replica that applies each event an hour late: Seconds_Behind_Master grows from the next write on
+        replica.exec("STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 3600; START SLAVE");
+        try {
+            cluster.primary().exec("CREATE DATABASE IF NOT EXISTS lag_probe; CREATE TABLE IF NOT EXISTS lag_probe.t (id INT);"
+                    + " INSERT INTO lag_probe.t VALUES (1)");
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            String behind = null;
+            while (System.nanoTime() < deadline) {
+                behind = replica.query("SHOW SLAVE STATUS").get(0).get("Seconds_Behind_Master");
+                if (behind != null && !behind.equals("NULL") && Long.parseLong(behind) >= 3) break;
+                Thread.sleep(100);
+            }
+            assertThat(Long.parseLong(behind)).as("the replica lags").isGreaterThanOrEqualTo(3);
+            MysqlSourceConfig c = cfg(false);
+            MysqlSourceConfig strict = new MysqlSourceConfig(c.cluster(), c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
+                    Duration.ofSeconds(2), false, c.timeout(), c.dumpCommand(), c.clientCommand(), null, null);
+            assertThatThrownBy(() -> new MysqlDumpSource(strict, tmp, catalog(Health.UP)).emit(new DirectoryEntries(tmp)))
+                    .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.NO_REPLICA))
+                    .hasMessageContaining(replica.address() + ": lag ").hasMessageContaining("s over max_lag 2s");
+        } finally {
+            replica.exec("STOP SLAVE; CHANGE MASTER TO MASTER_DELAY = 0; START SLAVE");
+            cluster.awaitCaughtUp(Duration.ofSeconds(60));
+        }
+    }
+
+    @Test
     void aReplicaTheCatalogMarksDownIsSkipped(@TempDir Path tmp) {
         assertThatThrownBy(() -> new MysqlDumpSource(cfg(false), tmp, catalog(Health.DOWN)).emit(new DirectoryEntries(tmp)))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.NO_REPLICA))

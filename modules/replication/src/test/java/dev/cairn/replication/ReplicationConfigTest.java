@@ -97,10 +97,14 @@ class ReplicationConfigTest {
         return b.toString();
     }
 
+    /** The clusters in status once every one of them has been probed (a cluster shows after its first probe). */
     @SuppressWarnings("unchecked")
-    private static List<String> statusClusters(dev.cairn.core.testing.TestHost t) {
-        var details = (Map<String, Object>) t.host().moduleStatus().get("replication").details().get("clusters");
-        return List.copyOf(details.keySet());
+    private static List<String> statusClusters(dev.cairn.core.testing.TestHost t, int count) throws InterruptedException {
+        java.util.function.Supplier<Map<String, Object>> details = () ->
+                (Map<String, Object>) t.host().moduleStatus().get("replication").details().get("clusters");
+        dev.cairn.core.testing.TestHost.await(java.time.Duration.ofSeconds(30), count + " clusters in status",
+                () -> details.get() != null && details.get().size() == count);
+        return List.copyOf(details.get().keySet());
     }
 
     @Test
@@ -108,11 +112,11 @@ class ReplicationConfigTest {
         List<String> names = List.of("zulu", "alpha", "mike", "bravo", "yankee", "charlie");
         int closed = dev.cairn.core.testing.TestHost.freePort();
         try (var t = dev.cairn.core.testing.TestHost.start(dir, clustersYaml(names, closed), new ReplicationModule())) {
-            assertThat(statusClusters(t)).containsExactlyElementsOf(names);
+            assertThat(statusClusters(t, names.size())).containsExactlyElementsOf(names);
             List<String> reordered = List.of("charlie", "mike", "zulu", "yankee", "alpha", "bravo");
             var r = t.reload(clustersYaml(reordered, closed));
             assertThat(r.ok()).as(r.toString()).isTrue();
-            assertThat(statusClusters(t)).containsExactlyElementsOf(reordered);
+            assertThat(statusClusters(t, reordered.size())).containsExactlyElementsOf(reordered);
         }
     }
 }

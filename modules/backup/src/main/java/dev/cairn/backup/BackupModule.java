@@ -360,7 +360,10 @@ public final class BackupModule implements Module<BackupConfig> {
                 && java.util.Objects.equals(a.repositories().get(ja.repository()), b.repositories().get(jb.repository()));
     }
 
-    /** Opens every new or changed repository and builds the source of every new or changed job; throws what fails first. */
+    /**
+     * Opens every new or changed repository that exists with its key (a missing one is accepted, as
+     * at start) and builds the source of every new or changed job; throws every failure at once.
+     */
     private static void prepare(BackupConfig old, BackupConfig c, Set<String> fresh, ModuleContext mctx) throws ReloadRefused {
         List<String> problems = new ArrayList<>();
         Path d = mctx.configDir();
@@ -373,8 +376,9 @@ public final class BackupModule implements Module<BackupConfig> {
                     if (dev.cairn.backup.repo.Repository.exists(store)) {
                         dev.cairn.backup.repo.Repository.open(store, Repositories.key(rc, d, false)).close();
                     } else if (!rc.create()) {
-                        problems.add(key + ": " + BackupErrors.NO_REPOSITORY.id() + " no repository at " + store.describe()
-                                + " (create it with cairn backup init, or set create: true)");
+                        // As at start: the jobs' runs fail until cairn backup init creates it; nothing running breaks.
+                        log.warn("backup.repositories.{}: {} no repository at {} yet (create it with cairn backup init, or set create: true)",
+                                name, BackupErrors.NO_REPOSITORY.id(), store.describe());
                     } else if (rc.keyFile() != null && java.nio.file.Files.exists(d.resolve(rc.keyFile()))) {
                         Repositories.key(rc, d, false);
                     }

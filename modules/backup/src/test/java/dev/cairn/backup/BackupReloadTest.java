@@ -159,6 +159,14 @@ class BackupReloadTest {
             assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "slow")).isEqualTo(after);
             assertThat(h.metric("cairn_backup_failures", "backup_job", "failing")).as("kept, not reset").isEqualTo(1.0);
             assertThat(h.metric("cairn_backup_failures", "backup_job", "slow")).isEqualTo(0.0);
+
+            // A new job starts as at start-up: never backed up, its run is caught up at once.
+            r = h.reload(yaml("local.key", slow, "schedule: every 3h\nkeep: { last: 3 }", true)
+                    .replace("    failing:", "    extra:\n      source: { directory: { paths: [data] } }\n      schedule: every 1h\n"
+                            + "      repository: local\n    failing:"));
+            assertThat(r.ok()).as(r.toString()).isTrue();
+            TestHost.await(WAIT, "the new job's first backup", () -> h.metric("cairn_backup_snapshots", "backup_job", "extra") == 1.0);
+            assertThat(h.metric("cairn_backup_last_success_timestamp_seconds", "backup_job", "slow")).isEqualTo(after);
         }
     }
 

@@ -341,18 +341,41 @@ public final class BackupModule implements Module<BackupConfig> {
             start(c, mctx);
             return;
         }
-        Set<String> fresh = new java.util.HashSet<>();
+        Set<String> fresh = freshJobs(old, c);
         Set<String> repoMoved = new java.util.HashSet<>();
-        c.jobs().forEach((name, j) -> {
+        for (String name : fresh) {
             JobConfig was = old.jobs().get(name);
-            if (was == null || !was.equals(j) || !java.util.Objects.equals(old.repositories().get(was.repository()), c.repositories().get(j.repository()))) {
-                fresh.add(name);
-                if (was != null && !sameRepository(old, was, c, j)) repoMoved.add(name);
-            }
-        });
+            if (was != null && !sameRepository(old, was, c, c.jobs().get(name))) repoMoved.add(name);
+        }
         prepare(old, c, fresh, mctx);
         reloadServer(c, mctx);
         switchJobs(old, c, fresh, repoMoved, mctx);
+    }
+
+    /** The jobs of {@code next} that are new, or whose config or repository's config differs from {@code running}. */
+    static Set<String> freshJobs(BackupConfig running, BackupConfig next) {
+        Set<String> fresh = new java.util.LinkedHashSet<>();
+        next.jobs().forEach((name, j) -> {
+            JobConfig was = running.jobs().get(name);
+            if (was == null || !was.equals(j) || !sameRepository(running, was, next, j)) fresh.add(name);
+        });
+        return fresh;
+    }
+
+    /** What a reload would do to the jobs, for {@code cairn check --against} (opens nothing). */
+    @Override
+    public List<String> plan(BackupConfig running, BackupConfig next, dev.cairn.spi.config.ConfigChange change, Path configDir) {
+        List<String> out = new ArrayList<>();
+        for (String name : freshJobs(running, next)) {
+            out.add("job " + name + (running.jobs().containsKey(name) ? ": changed, applies from its next run (a backup in progress finishes under the old config)"
+                    : ": new, starts (a missed run caught up)"));
+        }
+        running.jobs().keySet().stream().filter(n -> !next.jobs().containsKey(n))
+                .forEach(n -> out.add("job " + n + ": removed (a backup in progress finishes)"));
+        next.repositories().forEach((name, rc) -> {
+            if (!rc.equals(running.repositories().get(name))) out.add("repository " + name + ": opened with its key before the reload applies");
+        });
+        return out;
     }
 
     private static boolean sameRepository(BackupConfig a, JobConfig ja, BackupConfig b, JobConfig jb) {

@@ -268,4 +268,25 @@ class BackupReloadTest {
             assertThat(Files.exists(dir.resolve("work/running"))).as("its program ended").isFalse();
         }
     }
+
+    @Test
+    void thePlanOfAReloadSaysWhichJobsChangeAndWhichRepositoriesAreOpened() throws Exception {
+        try (TestHost h = TestHost.start(dir, yaml("local.key", "schedule: manual", "schedule: manual", true), new BackupModule())) {
+            Files.writeString(h.configFile(), yaml("local.key", "", "schedule: daily 03:00", false) + "\nadmin:\n  listen: 127.0.0.1:0\n");
+            ReloadResult plan = h.host().plan();
+            assertThat(plan.ok()).as(plan.toString()).isTrue();
+            assertThat(String.join("\n", plan.applied()))
+                    .contains("job files: changed, applies from its next run")
+                    .contains("job slow: removed")
+                    .doesNotContain("job failing").doesNotContain("repository local");
+            // A repository's change changes every job that uses it.
+            Files.writeString(h.configFile(), yaml("other.key", "schedule: manual", "schedule: manual", true) + "\nadmin:\n  listen: 127.0.0.1:0\n");
+            plan = h.host().plan();
+            assertThat(String.join("\n", plan.applied()))
+                    .contains("job failing: changed").contains("job files: changed").contains("job slow: changed")
+                    .contains("repository local: opened with its key before the reload applies");
+            release();
+            assertThat(runNow(h, "slow").statusCode()).as("a plan applies nothing").isEqualTo(200);
+        }
+    }
 }

@@ -538,6 +538,7 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     private void stopJobs() {
+        jobs.values().forEach(Job::retire);
         if (scheduler != null) {
             // A running backup gets STOP_GRACE to finish; after that it is interrupted and writes no
             // snapshot (the next run reuses what it uploaded).
@@ -557,7 +558,6 @@ public final class BackupModule implements Module<BackupConfig> {
         metrics = null;
         if (sla != null) sla.close();
         sla = null;
-        jobs.values().forEach(Job::retire);
         jobs = Map.of();
     }
 

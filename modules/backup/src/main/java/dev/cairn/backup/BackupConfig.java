@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * {@code backup:} repositories (where snapshots are stored, with which key) and jobs (what is
- * backed up, when, into which repository, kept how long). Every key applies on reload: the
- * scheduler is rebuilt; a running backup gets 5 s to finish.
+ * backed up, when, into which repository, kept how long). Every key applies on reload, job by
+ * job: unchanged jobs keep running untouched, a changed job takes its new config at its next run
+ * (a backup in progress is never interrupted), see {@link BackupModule#reload}.
  */
 public record BackupConfig(
         @Doc(value = "Repositories by name: a store (a local directory, an S3 bucket or a Cairn backup server) and the key that opens it.")

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class BackupModule implements Module<BackupConfig> {
 
     private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
-    /** How long stop (and reload) lets a running backup finish before interrupting it: Cairn stops within 10 s of SIGTERM. */
+    /** How long stop lets a running backup finish before interrupting it: Cairn stops within 10 s of SIGTERM (a reload never interrupts one). */
     static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(5);
 
     private volatile BackupConfig config;
@@ -43,10 +44,9 @@ public final class BackupModule implements Module<BackupConfig> {
     private BackupMetrics metrics;
     private ScheduledExecutorService scheduler;
     private volatile dev.cairn.backup.sla.SlaBoard sla;
-    /** Per job: why another node runs it ("" when this one does), as the scheduler last decided. */
-    private final Map<String, String> placement = new java.util.concurrent.ConcurrentHashMap<>();
     private dev.cairn.backup.server.BackupServer server;
-    private final Map<String, Instant> nextRun = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The scheduled jobs in config order; replaced whole by a reload. */
+    private volatile Map<String, Job> jobs = Map.of();
 
     @Override
     public String name() {
@@ -162,61 +162,110 @@ public final class BackupModule implements Module<BackupConfig> {
         });
         // on stop, runs not yet started are dropped; the one running may finish (see stop)
         s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        s.setRemoveOnCancelPolicy(true);
         this.scheduler = s;
-        scheduler.execute(this::catchUp);
+        Map<String, Job> js = new LinkedHashMap<>();
+        c.jobs().forEach((name, j) -> js.put(name, new Job(name, j)));
+        this.jobs = js;
+        js.values().forEach(this::begin);
     }
 
-    private void catchUp() {
-        BackupConfig c = config;
-        Instant now = Instant.now();
-        for (Map.Entry<String, JobConfig> e : c.jobs().entrySet()) {
-            if (Thread.currentThread().isInterrupted() || scheduler == null || scheduler.isShutdown()) return;
-            String name = e.getKey();
-            JobConfig j = e.getValue();
-            runner.seed(name);
-            Schedule s = Schedule.parse(j.schedule());
-            if (s.manual()) continue;
-            ZoneId z = ZoneId.of(j.timezone());
-            if (elsewhere(name) != null) {
-                // Another node runs it (and catches it up): this one only follows its state.
-                schedule(name, s, z);
-                continue;
-            }
-            Instant prev = s.previous(now, z);
-            Instant last = runner.state(name).lastSuccess();
-            if (j.catchUp() && prev != null && (last == null || last.isBefore(prev))) {
-                log.info("backup job {}: the run due at {} was missed; running it now", name, prev);
-                runSafely(name);
-            }
-            schedule(name, s, z);
+    /**
+     * One job as scheduled under one config. A reload keeps the object of a job whose config (the
+     * job, its repository) is unchanged, and retires the object of a changed or removed job: it is
+     * no longer scheduled, and a backup it is running finishes (never interrupted). The object
+     * replacing it runs only once that backup is done ({@link JobRunner} holds one lock per job).
+     */
+    private static final class Job {
+        final String name;
+        final JobConfig config;
+        final Schedule schedule;
+        final ZoneId zone;
+        /** Seeded and caught up (the first decisions under this config are done). */
+        volatile boolean started;
+        volatile Instant next;
+        /** Why another node runs it ("" when this one does), as the scheduler last decided. */
+        volatile String placement;
+        private boolean retired;
+        private java.util.concurrent.ScheduledFuture<?> future;
+
+        Job(String name, JobConfig config) {
+            this.name = name;
+            this.config = config;
+            this.schedule = Schedule.parse(config.schedule());
+            this.zone = ZoneId.of(config.timezone());
+        }
+
+        synchronized boolean retired() {
+            return retired;
+        }
+
+        /** Not scheduled any more; a run of it in progress goes on to its end. */
+        synchronized void retire() {
+            retired = true;
+            if (future != null) future.cancel(false);
+            future = null;
+            next = null;
+        }
+
+        /** Schedules {@code task} unless retired (atomically with {@link #retire}). */
+        synchronized void plan(ScheduledExecutorService sch, Runnable task, Instant at) {
+            if (retired) return;
+            next = at;
+            future = sch.schedule(task, Math.max(0, at.toEpochMilli() - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         }
     }
 
-    private void schedule(String name, Schedule s, ZoneId z) {
-        Instant next = s.next(Instant.now(), z);
+    /** Queues a job's start on the scheduler: seed its state, catch up a missed run, schedule it. */
+    private void begin(Job j) {
+        try {
+            scheduler.execute(() -> catchUp(j));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stop() is under way
+        }
+    }
+
+    private void catchUp(Job j) {
+        if (Thread.currentThread().isInterrupted() || j.retired()) return;
+        runner.seed(j.name);
+        // A job another node runs is caught up there: this one only follows its state.
+        if (!j.schedule.manual() && elsewhere(j) == null) {
+            Instant prev = j.schedule.previous(Instant.now(), j.zone);
+            Instant last = runner.state(j.name).lastSuccess();
+            if (j.config.catchUp() && prev != null && (last == null || last.isBefore(prev))) {
+                log.info("backup job {}: the run due at {} was missed; running it now", j.name, prev);
+                runSafely(j, java.time.Duration.ZERO);
+            }
+        }
+        j.started = true;
+        schedule(j);
+    }
+
+    private void schedule(Job j) {
+        if (j.schedule.manual()) return;
+        Instant next = j.schedule.next(Instant.now(), j.zone);
         ScheduledExecutorService sch = scheduler;
         if (next == null || sch == null || sch.isShutdown()) return;
-        nextRun.put(name, next);
-        long delay = Math.max(0, next.toEpochMilli() - System.currentTimeMillis());
-        Instant after = s.next(next, z);
+        Instant after = j.schedule.next(next, j.zone);
         java.time.Duration follow = followDelay(after == null ? null : java.time.Duration.between(next, after));
         try {
-            sch.schedule(() -> {
-                runSafely(name, follow);
-                schedule(name, s, z);
-            }, delay, TimeUnit.MILLISECONDS);
+            j.plan(sch, () -> {
+                if (j.retired()) return;
+                runSafely(j, follow);
+                schedule(j);
+            }, next);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // stop() is under way
         }
     }
 
     /** Null when this node runs the job, else why another node does (cluster placement). */
-    private String elsewhere(String name) {
-        JobConfig j = config.jobs().get(name);
+    private String elsewhere(Job job) {
+        JobConfig j = job.config;
         java.util.Optional<ModuleStatus> cluster = j.on() == dev.cairn.backup.placement.Placement.RunOn.LEADER
                 ? ctx.moduleStatus("cluster") : java.util.Optional.empty();
         String why = dev.cairn.backup.placement.Placement.whyNotHere(j.node(), j.on(), ctx.nodeName(), cluster);
-        placement.put(name, why == null ? "" : why);
+        job.placement = why == null ? "" : why;
         return why;
     }
 
@@ -234,13 +283,10 @@ public final class BackupModule implements Module<BackupConfig> {
     static final java.time.Duration FOLLOW_MIN = java.time.Duration.ofSeconds(1);
     static final java.time.Duration FOLLOW_MAX = java.time.Duration.ofMinutes(5);
 
-    private void runSafely(String name) {
-        runSafely(name, java.time.Duration.ZERO);
-    }
-
     /** @param follow when another node runs the job: how long to wait before reading its state */
-    private void runSafely(String name, java.time.Duration follow) {
-        String elsewhere = elsewhere(name);
+    private void runSafely(Job j, java.time.Duration follow) {
+        String name = j.name;
+        String elsewhere = elsewhere(j);
         if (elsewhere != null) {
             // Another node runs it: show its state from the shared repository, once it had time to write it.
             log.debug("backup job {} {}: reading its state from the repository in {}", name, elsewhere, follow);
@@ -250,7 +296,9 @@ public final class BackupModule implements Module<BackupConfig> {
                 return;
             }
             try {
-                sch.schedule(() -> runner.seed(name, true), follow.toMillis(), TimeUnit.MILLISECONDS);
+                sch.schedule(() -> {
+                    if (!j.retired()) runner.seed(name, true);
+                }, follow.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 // stop() is under way
             }
@@ -268,48 +316,215 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     /**
-     * The backup server keeps running, with its connections and resumable uploads, unless a key of
-     * {@code backup.server} changed: those are marked restart and re-open it, the new socket bound
-     * before the old one closes when the address moves (on the same address the old one goes first,
-     * and comes back if the new one cannot open). The jobs' side restarts only when one of its keys
-     * changed (a running backup gets {@link #STOP_GRACE}, as on stop).
+     * Applies a changed {@code backup:} section, or refuses it and keeps everything as it ran.
+     *
+     * <p>Jobs: one whose config (the job, its repository) is unchanged keeps running untouched:
+     * its schedule and next run, its state, SLA tracker and metrics. A changed job takes its new
+     * config at its next run; a backup of it in progress finishes under the config it started
+     * with (a reload never interrupts a backup) and the next run waits for it. A removed job is no
+     * longer scheduled once its running backup finishes; a new job starts as at start-up (seeded,
+     * a missed run caught up). Everything that can fail is tried first: every new or changed
+     * repository is opened with its key, every new or changed job's source is built; a failure
+     * refuses the reload with the key and file at fault, and the old jobs keep running.
+     *
+     * <p>The backup server keeps running, with its connections and resumable uploads, unless a
+     * key of {@code backup.server} changed: those are marked restart and re-open it, the new
+     * socket bound before the old one closes when the address moves (on the same address the old
+     * one goes first, and comes back if the new one cannot open).
      */
     @Override
     public synchronized void reload(BackupConfig c, dev.cairn.spi.config.ConfigChange change, ModuleContext mctx) throws Exception {
-        BackupConfig.ServerConfig was = config == null ? null : config.server();
-        if (!java.util.Objects.equals(was, c.server())) {
-            dev.cairn.backup.server.BackupServer old = server;
-            dev.cairn.backup.server.BackupServer opened = null;
-            if (c.server() != null) {
-                if (old != null && was.listen().equals(c.server().listen())) {
-                    old.close();
-                    server = null;
-                    old = null;
-                    try {
-                        opened = openServer(c.server(), mctx.configDir());
-                    } catch (Exception e) {
-                        try {
-                            server = openServer(was, mctx.configDir());
-                        } catch (Exception again) {
-                            e.addSuppressed(again);
-                        }
-                        throw e;
-                    }
-                } else {
-                    opened = openServer(c.server(), mctx.configDir()); // fails: the running server stays
-                }
-            }
-            if (old != null) old.close();
-            server = opened;
+        BackupConfig old = config;
+        if (old == null || runner == null) {
+            // not running (a failed start): start afresh
+            stop();
+            start(c, mctx);
+            return;
         }
-        boolean jobsChanged = change.keys().stream()
-                .anyMatch(k -> !k.path().equals("backup.server") && !k.path().startsWith("backup.server."));
-        if (jobsChanged) {
-            stopJobs();
-            startJobs(c, mctx);
-        } else {
-            this.ctx = mctx;
-            this.config = c;
+        Set<String> fresh = freshJobs(old, c);
+        Set<String> repoMoved = new java.util.HashSet<>();
+        for (String name : fresh) {
+            JobConfig was = old.jobs().get(name);
+            if (was != null && !sameRepository(old, was, c, c.jobs().get(name))) repoMoved.add(name);
+        }
+        prepare(old, c, fresh, mctx);
+        reloadServer(c, mctx);
+        switchJobs(old, c, fresh, repoMoved, mctx);
+    }
+
+    /** The jobs of {@code next} that are new, or whose config or repository's config differs from {@code running}. */
+    static Set<String> freshJobs(BackupConfig running, BackupConfig next) {
+        Set<String> fresh = new java.util.LinkedHashSet<>();
+        next.jobs().forEach((name, j) -> {
+            JobConfig was = running.jobs().get(name);
+            if (was == null || !was.equals(j) || !sameRepository(running, was, next, j)) fresh.add(name);
+        });
+        return fresh;
+    }
+
+    /** What a reload would do to the jobs, for {@code cairn check --against} (opens nothing). */
+    @Override
+    public List<String> plan(BackupConfig running, BackupConfig next, dev.cairn.spi.config.ConfigChange change, Path configDir) {
+        List<String> out = new ArrayList<>();
+        for (String name : freshJobs(running, next)) {
+            out.add("job " + name + (running.jobs().containsKey(name) ? ": changed, applies from its next run (a backup in progress finishes under the old config)"
+                    : ": new, starts (a missed run caught up)"));
+        }
+        running.jobs().keySet().stream().filter(n -> !next.jobs().containsKey(n))
+                .forEach(n -> out.add("job " + n + ": removed (a backup in progress finishes)"));
+        next.repositories().forEach((name, rc) -> {
+            if (!rc.equals(running.repositories().get(name))) out.add("repository " + name + ": opened with its key before the reload applies");
+        });
+        return out;
+    }
+
+    private static boolean sameRepository(BackupConfig a, JobConfig ja, BackupConfig b, JobConfig jb) {
+        return ja.repository().equals(jb.repository())
+                && java.util.Objects.equals(a.repositories().get(ja.repository()), b.repositories().get(jb.repository()));
+    }
+
+    /**
+     * Opens every new or changed repository that exists with its key (a missing one is accepted, as
+     * at start) and builds the source of every new or changed job; throws every failure at once.
+     */
+    private static void prepare(BackupConfig old, BackupConfig c, Set<String> fresh, ModuleContext mctx) throws ReloadRefused {
+        List<String> problems = new ArrayList<>();
+        Path d = mctx.configDir();
+        c.repositories().forEach((name, rc) -> {
+            if (rc.equals(old.repositories().get(name))) return;
+            String key = "backup.repositories." + name;
+            try {
+                dev.cairn.backup.store.Store store = Repositories.store(rc, d);
+                try (store) {
+                    if (dev.cairn.backup.repo.Repository.exists(store)) {
+                        dev.cairn.backup.repo.Repository.open(store, Repositories.key(rc, d, false)).close();
+                    } else if (!rc.create()) {
+                        // As at start: the jobs' runs fail until cairn backup init creates it; nothing running breaks.
+                        log.warn("backup.repositories.{}: {} no repository at {} yet (create it with cairn backup init, or set create: true)",
+                                name, BackupErrors.NO_REPOSITORY.id(), store.describe());
+                    } else if (rc.keyFile() != null && java.nio.file.Files.exists(d.resolve(rc.keyFile()))) {
+                        Repositories.key(rc, d, false);
+                    }
+                }
+            } catch (java.io.IOException | RuntimeException e) {
+                String file = rc.keyFile() != null ? " (key_file " + d.resolve(rc.keyFile()).normalize() + ")"
+                        : rc.passphraseFile() != null ? " (passphrase_file " + d.resolve(rc.passphraseFile()).normalize() + ")" : "";
+                problems.add(key + file + ": " + e.getMessage());
+            }
+        });
+        for (String name : fresh) {
+            try {
+                Sources.create(c.jobs().get(name), d, mctx.catalog());
+            } catch (RuntimeException e) {
+                problems.add("backup.jobs." + name + ".source: " + e.getMessage());
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ReloadRefused(String.join("; ", problems) + " (the running jobs keep their config)");
+        }
+    }
+
+    /** A reload the module refused before changing anything. */
+    static final class ReloadRefused extends Exception {
+        ReloadRefused(String message) {
+            super(message);
+        }
+    }
+
+    private void reloadServer(BackupConfig c, ModuleContext mctx) throws Exception {
+        BackupConfig.ServerConfig was = config == null ? null : config.server();
+        if (java.util.Objects.equals(was, c.server())) return;
+        dev.cairn.backup.server.BackupServer old = server;
+        dev.cairn.backup.server.BackupServer opened = null;
+        if (c.server() != null) {
+            if (old != null && was.listen().equals(c.server().listen())) {
+                old.close();
+                server = null;
+                old = null;
+                try {
+                    opened = openServer(c.server(), mctx.configDir());
+                } catch (Exception e) {
+                    try {
+                        server = openServer(was, mctx.configDir());
+                    } catch (Exception again) {
+                        e.addSuppressed(again);
+                    }
+                    throw e;
+                }
+            } else {
+                opened = openServer(c.server(), mctx.configDir()); // fails: the running server stays
+            }
+        }
+        if (old != null) old.close();
+        server = opened;
+    }
+
+    /** Nothing here can fail: the new config was tried by {@link #prepare}. */
+    private void switchJobs(BackupConfig old, BackupConfig c, Set<String> fresh, Set<String> repoMoved, ModuleContext mctx) {
+        this.ctx = mctx;
+        Map<String, Job> was = jobs;
+        Map<String, Job> next = new LinkedHashMap<>();
+        List<Job> toBegin = new ArrayList<>();
+        List<Job> toSchedule = new ArrayList<>();
+        c.jobs().forEach((name, j) -> {
+            Job running = was.get(name);
+            if (running != null && !fresh.contains(name)) {
+                next.put(name, running);
+                return;
+            }
+            Job job = new Job(name, j);
+            next.put(name, job);
+            if (running == null || !running.started) {
+                toBegin.add(job);
+            } else {
+                // Cairn was not down: nothing was missed, the new config applies from its next run.
+                running.retire();
+                job.started = true;
+                toSchedule.add(job);
+            }
+        });
+        List<String> removed = new ArrayList<>();
+        was.forEach((name, job) -> {
+            if (!next.containsKey(name)) {
+                job.retire();
+                removed.add(name);
+            }
+        });
+        was.forEach((name, job) -> {
+            if (next.get(name) != job && !job.retired()) job.retire();
+        });
+        // A job's SLA tracker is kept unless its SLA or repository changed: then it is read again from the repository.
+        Set<String> newTracker = new java.util.HashSet<>(repoMoved);
+        c.jobs().forEach((name, j) -> {
+            JobConfig before = old.jobs().get(name);
+            if (before == null || !java.util.Objects.equals(before.sla(), j.sla())) newTracker.add(name);
+        });
+        sla.reconfigure(c, newTracker);
+        runner.config(c);
+        this.config = c;
+        removed.forEach(runner::forget);
+        c.jobs().keySet().forEach(metrics.failures::labelValues);
+        c.repositories().keySet().forEach(metrics.storeErrors::labelValues);
+        old.repositories().keySet().stream().filter(r -> !c.repositories().containsKey(r)).forEach(metrics.storeErrors::remove);
+        this.jobs = next;
+        for (Job j : toSchedule) {
+            if (newTracker.contains(j.name)) reseed(j, repoMoved.contains(j.name));
+            schedule(j);
+        }
+        toBegin.forEach(this::begin);
+        if (!fresh.isEmpty() || !removed.isEmpty()) {
+            log.info("backup jobs reloaded: {} changed or new, {} removed, {} unchanged", fresh, removed, c.jobs().size() - fresh.size());
+        }
+    }
+
+    /** Reads a changed job's state (and SLA proof) from its repository again, on the scheduler. */
+    private void reseed(Job j, boolean replace) {
+        try {
+            scheduler.execute(() -> {
+                if (!j.retired()) runner.seed(j.name, replace);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            // stop() is under way
         }
     }
 
@@ -323,6 +538,7 @@ public final class BackupModule implements Module<BackupConfig> {
     }
 
     private void stopJobs() {
+        jobs.values().forEach(Job::retire);
         if (scheduler != null) {
             // A running backup gets STOP_GRACE to finish; after that it is interrupted and writes no
             // snapshot (the next run reuses what it uploaded).
@@ -342,7 +558,7 @@ public final class BackupModule implements Module<BackupConfig> {
         metrics = null;
         if (sla != null) sla.close();
         sla = null;
-        nextRun.clear();
+        jobs = Map.of();
     }
 
     @Override
@@ -379,6 +595,9 @@ public final class BackupModule implements Module<BackupConfig> {
                     return m;
                 } catch (java.io.IOException e) {
                     throw new ActionException(500, "backup of " + job + " failed: " + e.getMessage());
+                } catch (IllegalArgumentException gone) {
+                    // removed by a reload while this run waited for the one under way
+                    throw new ActionException(404, gone.getMessage());
                 }
             }
             case "jobs" -> {
@@ -402,12 +621,13 @@ public final class BackupModule implements Module<BackupConfig> {
             m.put("last_error", s.lastError());
             m.put("snapshots", s.snapshots());
             m.put("partial", s.partial());
-            Instant n = nextRun.get(name);
+            Job job = this.jobs.get(name);
+            Instant n = job == null ? null : job.next;
             m.put("next_run", n == null ? null : n.toString());
             dev.cairn.backup.sla.SlaBoard board = sla;
             if (board != null && board.tracker(name) != null) m.put("sla", board.tracker(name).details());
             // From the last scheduler decision: asking the cluster module here would re-enter the host's status.
-            String elsewhere = placement.get(name);
+            String elsewhere = job == null ? null : job.placement;
             if (elsewhere != null && !elsewhere.isEmpty()) m.put("placement", elsewhere);
             jobs.put(name, m);
         }

@@ -19,6 +19,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * Runs jobs (from the scheduler, {@code cairn backup run} or the admin action): one backup at a
  * time per job, then the job's retention. Records each outcome for metrics and status.
  * Thread-safe.
+ *
+ * <p>A reload hands the runner the new config ({@link #config(BackupConfig)}) and keeps it, with
+ * every job's state and its run lock: a run reads the job's config once it holds the job's lock,
+ * so a backup in progress finishes under the config it started with, and a run waiting for it
+ * (the job's next run) takes the new one. Never two runs of one job at once.
  */
 public final class JobRunner {
 
@@ -32,7 +37,7 @@ public final class JobRunner {
     public record Outcome(BackupRun.Result result, List<String> forgotten) {
     }
 
-    private final BackupConfig config;
+    private volatile BackupConfig config;
     private final Path configDir;
     private final BackupMetrics metrics;
     private final Map<String, JobState> states = new ConcurrentHashMap<>();
@@ -57,6 +62,27 @@ public final class JobRunner {
         this.sla = sla;
     }
 
+    /** The config the next run of each job reads (a reload); runs in progress keep theirs. */
+    void config(BackupConfig next) {
+        this.config = next;
+    }
+
+    /**
+     * A job removed by a reload: its state and metric series go (a run of it still in progress
+     * finishes, and records nothing once the job is gone).
+     */
+    void forget(String name) {
+        states.remove(name);
+        if (metrics == null) return;
+        synchronized (metrics) {
+            for (var g : new io.prometheus.metrics.core.metrics.Gauge[] {metrics.lastAttempt, metrics.lastDuration, metrics.lastSuccess,
+                metrics.lastAdded, metrics.stored, metrics.snapshots, metrics.files}) {
+                g.remove(name);
+            }
+            metrics.failures.remove(name);
+        }
+    }
+
     public JobState state(String job) {
         return states.getOrDefault(job, JobState.NEVER);
     }
@@ -66,9 +92,12 @@ public final class JobRunner {
     }
 
     public Outcome run(String name, List<String> extraTags, BackupRun.Progress progress) throws IOException, InterruptedException {
-        JobConfig job = config.jobs().get(name);
-        if (job == null) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'");
+        if (!config.jobs().containsKey(name)) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'");
         synchronized (jobLocks.computeIfAbsent(name, k -> new Object())) {
+            // Read under the job's lock: a run that waited for the one before takes the config of now.
+            BackupConfig config = this.config;
+            JobConfig job = config.jobs().get(name);
+            if (job == null) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "' (removed by a reload)");
             long t0 = System.nanoTime();
             JobState old = state(name);
             try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
@@ -86,7 +115,6 @@ public final class JobRunner {
                 Instant now = Instant.now();
                 JobState st = new JobState(now, now, r.snapshotId(), null, Duration.ofNanos(System.nanoTime() - t0),
                         r.header().addedBytes(), r.header().files(), r.header().bytes(), count, r.header().partial());
-                states.put(name, st);
                 record(name, st, true);
                 if (sla != null) sla.succeeded(name, job, repo, r.snapshotId());
                 return new Outcome(r, forgotten);
@@ -94,9 +122,10 @@ public final class JobRunner {
                 Instant now = Instant.now();
                 JobState st = new JobState(now, old.lastSuccess(), old.lastSnapshot(), String.valueOf(e.getMessage()),
                         Duration.ofNanos(System.nanoTime() - t0), 0, old.files(), old.bytes(), old.snapshots(), old.partial());
-                states.put(name, st);
                 record(name, st, false);
-                if (metrics != null && e instanceof IOException) metrics.storeErrors.labelValues(job.repository()).inc();
+                if (metrics != null && e instanceof IOException && this.config.repositories().containsKey(job.repository())) {
+                    metrics.storeErrors.labelValues(job.repository()).inc();
+                }
                 throw e;
             }
         }
@@ -112,7 +141,9 @@ public final class JobRunner {
      * (a job another cluster node runs: its state comes from the shared repository).
      */
     void seed(String name, boolean replace) {
+        BackupConfig config = this.config;
         JobConfig job = config.jobs().get(name);
+        if (job == null) return;
         try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
             Repository.SnapshotRef last = Backups.latest(repo, name);
             if (last == null) return;
@@ -121,17 +152,31 @@ public final class JobRunner {
             Instant t = last.header().time();
             JobState st = new JobState(t, t, last.id(), null, Duration.ZERO, last.header().addedBytes(), last.header().files(),
                     last.header().bytes(), count, last.header().partial());
-            if (replace) states.put(name, st);
-            else states.putIfAbsent(name, st);
-            record(name, st, true);
+            if (!replace && states.containsKey(name)) {
+                // known already (a run finished first): the newer state stays
+            } else {
+                record(name, st, true);
+            }
             if (sla != null) sla.seed(name, repo);
         } catch (IOException | RuntimeException e) {
             // the first run reports it
         }
     }
 
+    /** Stores the job's state and sets its metrics, unless a reload removed the job meanwhile. */
     private void record(String name, JobState st, boolean success) {
-        if (metrics == null) return;
+        if (metrics == null) {
+            if (config.jobs().containsKey(name)) states.put(name, st);
+            return;
+        }
+        synchronized (metrics) {
+            if (!config.jobs().containsKey(name)) return;
+            states.put(name, st);
+            setMetrics(name, st, success);
+        }
+    }
+
+    private void setMetrics(String name, JobState st, boolean success) {
         metrics.lastAttempt.labelValues(name).set(st.lastAttempt().toEpochMilli() / 1000.0);
         metrics.lastDuration.labelValues(name).set(st.lastDuration().toNanos() / 1e9);
         if (success) {

@@ -45,10 +45,11 @@ public final class SlaBoard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SlaBoard.class);
     private static final Duration RESTORE_TEST_TIMEOUT = Duration.ofHours(6);
 
-    private final BackupConfig config;
+    private volatile BackupConfig config;
     private final Path configDir;
     private final Clock clock;
-    private final Map<String, SlaTracker> trackers = new LinkedHashMap<>();
+    /** In config order; replaced whole on reload (readers never lock). */
+    private volatile Map<String, SlaTracker> trackers;
     private final Map<String, Integer> runs = new ConcurrentHashMap<>();
     private final SlaMetrics metrics;
 
@@ -57,11 +58,36 @@ public final class SlaBoard implements AutoCloseable {
         this.configDir = configDir;
         this.clock = clock;
         this.metrics = registry == null ? null : new SlaMetrics(registry);
+        Map<String, SlaTracker> ts = new LinkedHashMap<>();
         config.jobs().forEach((name, j) -> {
             SlaTracker t = new SlaTracker(name, j.sla(), null, clock);
-            trackers.put(name, t);
+            ts.put(name, t);
             if (metrics != null) metrics.add(t);
         });
+        this.trackers = ts;
+    }
+
+    /**
+     * A reload: the jobs in {@code fresh} (new, or whose SLA or repository changed) get a new
+     * tracker, to be seeded from their repository ({@link #seed}); removed jobs lose theirs and
+     * their SLA series; every other job keeps its tracker, with all it measured.
+     */
+    public synchronized void reconfigure(BackupConfig next, java.util.Set<String> fresh) {
+        Map<String, SlaTracker> was = trackers;
+        Map<String, SlaTracker> ts = new LinkedHashMap<>();
+        next.jobs().forEach((name, j) -> {
+            SlaTracker t = was.get(name);
+            if (t == null || fresh.contains(name)) {
+                t = new SlaTracker(name, j.sla(), null, clock);
+                if (metrics != null) metrics.add(t);
+            }
+            ts.put(name, t);
+        });
+        for (String name : was.keySet()) {
+            if (!ts.containsKey(name) && metrics != null) metrics.remove(name);
+        }
+        this.config = next;
+        this.trackers = ts;
     }
 
     public SlaTracker tracker(String job) {
@@ -243,8 +269,11 @@ public final class SlaBoard implements AutoCloseable {
     /** How far copies of the job in other configured repositories are behind {@code newest}. */
     private void copyLag(String job, Instant newest) {
         if (newest == null) return;
-        String home = config.jobs().get(job).repository();
+        BackupConfig config = this.config;
+        JobConfig j = config.jobs().get(job);
         SlaTracker t = trackers.get(job);
+        if (j == null || t == null) return;
+        String home = j.repository();
         config.repositories().forEach((name, rc) -> {
             if (name.equals(home)) return;
             try {

@@ -296,7 +296,8 @@ final class Console {
     /**
      * Replication, per cluster: the primary, the analysis and the epoch; one row per node (role,
      * reachable, lag, the replica's IO and SQL threads, read_only); the last failover or switchover
-     * (when, result, old → new primary, epoch, and its audit log, folded); the rest generically.
+     * (when, result, old → new primary, epoch, and its audit log, folded); the topology tree, folded;
+     * the findings.
      */
     @SuppressWarnings("unchecked")
     private static void replication(StringBuilder b, Map<String, Object> d) {
@@ -351,6 +352,11 @@ final class Console {
                 b.append(esc(String.join("; ", errs))).append("</td></tr>");
             }
             b.append("</table></div>");
+            if (c.get("tree") != null) {
+                b.append("<details><summary>topology</summary>");
+                value(b, c.get("tree"));
+                b.append("</details>");
+            }
             Map<String, Object> f = c.get("failover") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
             if (f != null) {
                 b.append("<p>failover: mode ").append(esc(f.get("mode"))).append(", ").append(esc(f.get("durability")))

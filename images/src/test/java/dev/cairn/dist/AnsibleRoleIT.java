@@ -19,7 +19,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * scripts/ansible's role, as an operator runs it: lint-clean (yamllint, ansible-lint's production
  * profile), applied to this machine twice (the second run changes nothing), an invalid variable
- * refused by the argument spec, a config that fails {@code cairn check} never installed.
+ * refused by the argument spec, a config that fails {@code cairn check} never installed, a config
+ * with a relative path checked from /etc/cairn (validate: with --base-dir).
  * Needs root (it installs the package); the package is purged afterwards.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -102,5 +103,28 @@ class AnsibleRoleIT {
         assertThat(r.code).isNotEqualTo(0);
         assertThat(r.out).contains("failed to validate").contains("unknown section 'bogus'");
         assertThat(Files.readAllBytes(CONFIG)).isEqualTo(before);
+    }
+
+    /**
+     * A config naming a file by a relative path, as a hand-written /etc/cairn/cairn.yml does: the
+     * template's validate: checks Ansible's temporary copy with --base-dir /etc/cairn, so the path
+     * resolves where the file will live and the config is installed.
+     */
+    @Test
+    @Order(5)
+    void aRelativePathInTheConfigResolvesFromTheConfigsDirectory() throws Exception {
+        Path token = Files.createTempFile("cairn-admin", ".token");
+        try {
+            Files.writeString(token, "ansible-role-it-token\n");
+            Run r = playbook("-e", "{\"cairn_config\": {\"admin\": {\"listen\": \"127.0.0.1:19000\", \"token_file\": \"admin.token\"},"
+                    + " \"services\": {}}, \"cairn_files\": [{\"src\": \"" + token + "\", \"dest\": \"/etc/cairn/admin.token\","
+                    + " \"mode\": \"0600\"}]}");
+            assertThat(r.code).as(r.out).isEqualTo(0);
+            assertThat(Files.readString(CONFIG)).contains("token_file: admin.token");
+            assertThat(run("/usr/bin/cairn", "check", "-c", CONFIG.toString()).code).isEqualTo(0);
+        } finally {
+            Files.deleteIfExists(token);
+            Files.deleteIfExists(Path.of("/etc/cairn/admin.token"));
+        }
     }
 }

@@ -93,8 +93,10 @@ class ExporterParityIT {
                 "frontend stats", "  bind 127.0.0.1:" + stats,
                 "  http-request use-service prometheus-exporter if { path /metrics }",
                 "frontend web", "  bind 127.0.0.1:" + web, "  default_backend demo",
-                "backend demo", "  balance roundrobin",
-                "  server a 127.0.0.1:" + demo.backend1(), "  server b 127.0.0.1:" + demo.backend2(), ""));
+                // The demo service's HTTP check, as HAProxy writes it (its check families are served only with one).
+                "backend demo", "  balance roundrobin", "  option httpchk GET /health",
+                "  server a 127.0.0.1:" + demo.backend1() + " check inter 2s", "  server b 127.0.0.1:" + demo.backend2() + " check inter 2s",
+                ""));
         incumbents.add(Exporters.Incumbent.start(dir, "http://127.0.0.1:" + stats + "/metrics", "haproxy", "-db", "-f", cfg.toString()));
 
         // Cairn's heartbeat reaches the replica first: mysqld_exporter's heartbeat collector reads the same table.

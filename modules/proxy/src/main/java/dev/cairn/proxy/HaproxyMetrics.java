@@ -2,6 +2,7 @@ package dev.cairn.proxy;
 
 import dev.cairn.proxy.balance.Backend;
 import dev.cairn.proxy.balance.Endpoint;
+import dev.cairn.spi.catalog.CheckStats;
 import dev.cairn.spi.catalog.Health;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -38,19 +39,25 @@ final class HaproxyMetrics implements MultiCollector {
     /** HAProxy's server states; Cairn never reports MAINT or NOLB but serves the series as HAProxy does. */
     private static final String[] SERVER_STATES = {"UP", "DOWN", "MAINT", "DRAIN", "NOLB"};
 
+    /** HAProxy 2.6's check_status label values, in its order; Cairn's checks end in L4*, L7* or SOCKERR. */
+    private static final String[] CHECK_STATES = {"HANA", "SOCKERR", "L4OK", "L4TOUT", "L4CON", "L6OK", "L6TOUT",
+        "L6RSP", "L7TOUT", "L7RSP", "L7OK", "L7OKC", "L7STS", "PROCERR", "PROCTOUT", "PROCOK"};
+
     private static final List<String> NAMES = List.of(
             "haproxy_process_start_time_seconds", "haproxy_process_uptime_seconds", "haproxy_process_nbthread",
             "haproxy_process_current_connections",
             "haproxy_frontend_status", "haproxy_frontend_current_sessions", "haproxy_frontend_bytes_in",
             "haproxy_frontend_bytes_out", "haproxy_frontend_http_requests", "haproxy_frontend_http_responses",
-            "haproxy_frontend_denied_connections",
+            "haproxy_frontend_denied_connections", "haproxy_frontend_requests_denied",
             "haproxy_backend_status", "haproxy_backend_active_servers", "haproxy_backend_backup_servers",
             "haproxy_backend_current_queue", "haproxy_backend_current_sessions", "haproxy_backend_weight",
             "haproxy_backend_http_requests", "haproxy_backend_http_responses", "haproxy_backend_retry_warnings",
             "haproxy_backend_redispatch_warnings", "haproxy_backend_response_time_average_seconds",
             "haproxy_backend_connect_time_average_seconds", "haproxy_backend_total_time_average_seconds",
             "haproxy_server_status", "haproxy_server_weight", "haproxy_server_uweight", "haproxy_server_current_sessions",
-            "haproxy_server_http_responses");
+            "haproxy_server_http_responses", "haproxy_server_check_failures", "haproxy_server_check_up_down",
+            "haproxy_server_downtime_seconds", "haproxy_server_check_status", "haproxy_server_check_duration_seconds",
+            "haproxy_server_check_last_change_seconds");
 
     private final ProxyMetrics metrics;
     private final ProxyMetrics.Source source;
@@ -111,8 +118,21 @@ final class HaproxyMetrics implements MultiCollector {
                 relabel(metrics.frontendRequests, "listener", "proxy")));
         out.add(counter("haproxy_frontend_http_responses", "Total number of HTTP responses with status 100-199 returned by this object since the worker process started",
                 relabel(metrics.frontendResponses, "listener", "proxy")));
+        // An HTTP listener's allow/deny answers each refused request with a 403, as HAProxy's
+        // "http-request deny" does (requests_denied); a TCP forward's closes the connection, as
+        // "tcp-request connection reject" does (denied_connections). Both start at 0 per frontend.
+        Map<Labels, Double> deniedRequests = new LinkedHashMap<>();
+        Map<Labels, Double> deniedConnections = new LinkedHashMap<>();
+        for (ProxyMetrics.ListenerStats l : listeners) {
+            deniedRequests.put(Labels.of("proxy", l.name()), 0.0);
+            deniedConnections.put(Labels.of("proxy", l.name()), 0.0);
+        }
+        relabel(metrics.denied, "listener", "proxy").forEach((l, v) ->
+                (l.get("proxy").startsWith("tcp ") ? deniedConnections : deniedRequests).merge(l, v, Double::sum));
         out.add(counter("haproxy_frontend_denied_connections", "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started",
-                relabel(metrics.denied, "listener", "proxy")));
+                deniedConnections));
+        out.add(counter("haproxy_frontend_requests_denied", "Total number of denied requests since process started",
+                deniedRequests));
 
         // Backends: one per service; servers: one per endpoint.
         Map<Labels, Double> bStatus = new LinkedHashMap<>();
@@ -124,6 +144,13 @@ final class HaproxyMetrics implements MultiCollector {
         Map<Labels, Double> sStatus = new LinkedHashMap<>();
         Map<Labels, Double> sWeight = new LinkedHashMap<>();
         Map<Labels, Double> sSessions = new LinkedHashMap<>();
+        Map<Labels, Double> failures = new LinkedHashMap<>();
+        Map<Labels, Double> upDown = new LinkedHashMap<>();
+        Map<Labels, Double> downtime = new LinkedHashMap<>();
+        Map<Labels, Double> lastChange = new LinkedHashMap<>();
+        Map<Labels, Double> checkStatus = new LinkedHashMap<>();
+        Map<Labels, Double> checkDuration = new LinkedHashMap<>();
+        long wall = System.currentTimeMillis() / 1000;
         for (Backend b : backends) {
             Labels proxy = Labels.of("proxy", b.service());
             int usable = 0;
@@ -143,6 +170,18 @@ final class HaproxyMetrics implements MultiCollector {
                 Labels server = Labels.of("proxy", b.service(), "server", e.name());
                 sWeight.put(server, (double) e.weight());
                 sSessions.put(server, (double) e.active());
+                CheckStats cs = source.checkStats(b.service(), e.name()).orElse(null);
+                if (cs != null) { // HAProxy serves the check families only for servers with a check
+                    failures.put(server, (double) cs.failures());
+                    upDown.put(server, (double) cs.upToDown());
+                    downtime.put(server, Math.floor(cs.downtime().toMillis() / 1000.0));
+                    lastChange.put(server, (double) Math.max(0, wall - e.view().since().getEpochSecond()));
+                    for (String c : CHECK_STATES) {
+                        checkStatus.put(Labels.of("proxy", b.service(), "server", e.name(), "state", c),
+                                cs.lastStatus().filter(c::equals).isPresent() ? 1.0 : 0.0);
+                    }
+                    cs.lastDuration().ifPresent(d -> checkDuration.put(server, d.toNanos() / 1e9));
+                }
             }
             bStatus.put(Labels.of("proxy", b.service(), "state", "UP"), usable > 0 ? 1.0 : 0.0);
             bStatus.put(Labels.of("proxy", b.service(), "state", "DOWN"), usable > 0 ? 0.0 : 1.0);
@@ -190,6 +229,16 @@ final class HaproxyMetrics implements MultiCollector {
         }
         out.add(counter("haproxy_server_http_responses", "Total number of HTTP responses with status 100-199 returned by this object since the worker process started",
                 serverResponses));
+        out.add(counter("haproxy_server_check_failures", "Total number of failed individual health checks per server/backend, since the worker process started",
+                failures));
+        out.add(counter("haproxy_server_check_up_down", "Total number of failed checks causing UP to DOWN server transitions, per server/backend, since the worker process started",
+                upDown));
+        out.add(gauge("haproxy_server_check_last_change_seconds", "How long ago the last server state changed, in seconds",
+                lastChange));
+        out.add(counter("haproxy_server_downtime_seconds", "Total time spent in DOWN state, for server or backend", downtime));
+        out.add(gauge("haproxy_server_check_status", "Status of last health check, per state label value.", checkStatus));
+        out.add(gauge("haproxy_server_check_duration_seconds", "Total duration of the latest server health check, in seconds.",
+                checkDuration));
         return new MetricSnapshots(out);
     }
 

@@ -65,6 +65,11 @@ public final class ProxyMetrics {
         default Collection<CertificateExpiry> certificates() {
             return List.of();
         }
+
+        /** The catalog's active-check figures of one endpoint; empty without a check. */
+        default java.util.Optional<dev.cairn.spi.catalog.CheckStats> checkStats(String service, String endpoint) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** One served certificate: its listener, its first name (or subject), its notAfter. */

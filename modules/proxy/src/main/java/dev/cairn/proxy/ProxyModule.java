@@ -197,6 +197,11 @@ public final class ProxyModule implements Module<ProxyConfig> {
             public Collection<ProxyMetrics.CertificateExpiry> certificates() {
                 return listeners.values().stream().flatMap(l -> l.certificateExpiries().stream()).toList();
             }
+
+            @Override
+            public java.util.Optional<dev.cairn.spi.catalog.CheckStats> checkStats(String service, String endpoint) {
+                return catalog.checkStats(service, endpoint);
+            }
         }, config.haproxyMetrics(), io);
         sticky = new StickyCookie(stickySecret(config));
         subscription = catalog.subscribe(this::onCatalogEvent);

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class HaproxyParityTest {
 
     private static final int REQUESTS = 20;
+    private static final int DENIED = 3;
 
     /** The families the HAProxy 2 Full dashboard (grafana.com 12693) reads first; Cairn must serve each. */
     private static final List<String> REQUIRED = List.of(
@@ -41,7 +42,10 @@ class HaproxyParityTest {
             "haproxy_frontend_http_responses_total", "haproxy_backend_status", "haproxy_backend_active_servers",
             "haproxy_backend_current_queue", "haproxy_backend_http_responses_total", "haproxy_backend_response_time_average_seconds",
             "haproxy_server_status", "haproxy_server_weight", "haproxy_server_current_sessions",
-            "haproxy_server_http_responses_total");
+            "haproxy_server_http_responses_total", "haproxy_frontend_requests_denied_total",
+            "haproxy_frontend_denied_connections_total", "haproxy_server_check_status", "haproxy_server_check_failures_total",
+            "haproxy_server_check_up_down_total", "haproxy_server_downtime_seconds_total",
+            "haproxy_server_check_duration_seconds", "haproxy_server_check_last_change_seconds");
 
     @TempDir
     static Path dir;
@@ -57,26 +61,56 @@ class HaproxyParityTest {
     static void sameTrafficThroughBoth() throws Exception {
         a = new TestBackend("a");
         b = new TestBackend("b");
-        cairn = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", null,
+        int dead;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            dead = s.getLocalPort(); // closed again: its checks are refused
+        }
+        // "web": two healthy servers under an HTTP check; "down": one server whose check is
+        // refused, routed by Host only (no traffic goes there); "guarded": a frontend whose
+        // allow list refuses 127.0.0.1, as "http-request deny unless { src ... }" does.
+        cairn = new ProxyFixture(dir, "services:\n" + ProxyFixture.service("web", ProxyFixture.FAST_HTTP_CHECK,
                 "{ address: " + a.address() + ", name: a }", "{ address: " + b.address() + ", name: b }")
+                + ProxyFixture.service("down", ProxyFixture.FAST_HTTP_CHECK, "{ address: 127.0.0.1:" + dead + ", name: d }")
                 + "proxy:\n  listeners:\n    - name: web\n      bind: 127.0.0.1:0\n      routes:\n"
-                + "        - { service: web, balance: roundrobin }\n", false);
+                + "        - { host: down.example, service: down }\n"
+                + "        - { service: web, balance: roundrobin }\n"
+                + "    - name: guarded\n      bind: 127.0.0.1:0\n      allow: [192.0.2.0/24]\n      routes:\n"
+                + "        - { service: web }\n", false);
 
         int stats = TestHost.freePort();
         int web = TestHost.freePort();
+        int guarded = TestHost.freePort();
         Path cfg = dir.resolve("haproxy.cfg");
         Files.writeString(cfg, String.join("\n",
                 "global", "  nbthread 2",
                 "defaults", "  mode http", "  timeout connect 2s", "  timeout client 10s", "  timeout server 10s",
+                "  timeout check 500ms", "  default-server inter 100 rise 1 fall 1",
                 "frontend stats", "  bind 127.0.0.1:" + stats,
                 "  http-request use-service prometheus-exporter if { path /metrics }",
-                "frontend web", "  bind 127.0.0.1:" + web, "  default_backend web",
-                "backend web", "  balance roundrobin",
-                "  server a " + a.address(), "  server b " + b.address(), ""));
+                "frontend web", "  bind 127.0.0.1:" + web,
+                "  use_backend down if { hdr(host) -i down.example }", "  default_backend web",
+                "frontend guarded", "  bind 127.0.0.1:" + guarded,
+                "  http-request deny unless { src 192.0.2.0/24 }", "  default_backend web",
+                "backend web", "  balance roundrobin", "  option httpchk GET /health",
+                "  server a " + a.address() + " check", "  server b " + b.address() + " check",
+                "backend down", "  option httpchk GET /health", "  server d 127.0.0.1:" + dead + " check", ""));
         String metricsUrl = "http://127.0.0.1:" + stats + "/metrics";
         haproxy = Exporters.Incumbent.start(dir, metricsUrl, "haproxy", "-db", "-f", cfg.toString());
 
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // Both have checked every server, and taken d down, before any request.
+        for (String url : List.of(metricsUrl, "")) {
+            TestHost.await(Duration.ofSeconds(20), "checks done in " + (url.isEmpty() ? "Cairn" : "HAProxy"), () -> {
+                try {
+                    String t = url.isEmpty() ? cairnScrape() : Exporters.scrape(url);
+                    return has(t, "haproxy_server_check_status{proxy=\"web\",server=\"a\",state=\"L7OK\"}", 1)
+                            && has(t, "haproxy_server_check_status{proxy=\"web\",server=\"b\",state=\"L7OK\"}", 1)
+                            && has(t, "haproxy_server_status{proxy=\"down\",server=\"d\",state=\"DOWN\"}", 1);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
         for (String base : List.of(cairn.base("web"), "http://127.0.0.1:" + web)) {
             for (int i = 0; i < REQUESTS; i++) {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/")).timeout(Duration.ofSeconds(10))
@@ -84,10 +118,29 @@ class HaproxyParityTest {
                 assertThat(r.statusCode()).isEqualTo(200);
             }
         }
+        for (String base : List.of(cairn.base("guarded"), "http://127.0.0.1:" + guarded)) {
+            for (int i = 0; i < DENIED; i++) {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/")).timeout(Duration.ofSeconds(10))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(base).isEqualTo(403);
+            }
+        }
         haproxyText = Exporters.scrape(metricsUrl);
+        cairnText = cairnScrape();
+    }
+
+    private static String cairnScrape() throws java.io.IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new PrometheusTextFormatWriter(false).write(out, cairn.host.host().metrics().scrape());
-        cairnText = out.toString(StandardCharsets.UTF_8);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean has(String text, String series, double v) {
+        try {
+            return value(text, series) == v;
+        } catch (AssertionError e) {
+            return false;
+        }
     }
 
     @AfterAll
@@ -134,6 +187,42 @@ class HaproxyParityTest {
         // The fast path (the default) served these: its response times are counted too.
         assertThat(value(cairnText, "haproxy_backend_response_time_average_seconds{proxy=\"web\"}")).isPositive();
         assertThat(value(haproxyText, "haproxy_backend_response_time_average_seconds{proxy=\"web\"}")).isPositive();
+    }
+
+    /**
+     * The active checks as HAProxy reports them: a healthy server's last check L7OK with no failure
+     * and no downtime; a refused one's L4CON, taken down once (both start a server UP, and with
+     * fall 1 its first failed check takes it down), with failures counted and DOWN for the server
+     * status, its backend's status and downtime; requests an allow list refuses counted as denied
+     * requests, connections denied none.
+     */
+    @Test
+    void checksAndDenialsReadAsHaproxysForAHealthyAndARefusedServer() {
+        for (String series : List.of(
+                "haproxy_server_check_status{proxy=\"web\",server=\"a\",state=\"L7OK\"}",
+                "haproxy_server_check_status{proxy=\"web\",server=\"b\",state=\"L4CON\"}",
+                "haproxy_server_check_failures_total{proxy=\"web\",server=\"a\"}",
+                "haproxy_server_check_up_down_total{proxy=\"web\",server=\"b\"}",
+                "haproxy_server_downtime_seconds_total{proxy=\"web\",server=\"a\"}",
+                "haproxy_server_check_status{proxy=\"down\",server=\"d\",state=\"L4CON\"}",
+                "haproxy_server_check_status{proxy=\"down\",server=\"d\",state=\"L7OK\"}",
+                "haproxy_server_check_up_down_total{proxy=\"down\",server=\"d\"}",
+                "haproxy_server_status{proxy=\"down\",server=\"d\",state=\"DOWN\"}",
+                "haproxy_server_status{proxy=\"down\",server=\"d\",state=\"UP\"}",
+                "haproxy_backend_status{proxy=\"down\",state=\"DOWN\"}",
+                "haproxy_frontend_requests_denied_total{proxy=\"guarded\"}",
+                "haproxy_frontend_denied_connections_total{proxy=\"guarded\"}",
+                "haproxy_frontend_requests_denied_total{proxy=\"web\"}")) {
+            assertThat(value(cairnText, series)).as(series).isEqualTo(value(haproxyText, series));
+        }
+        assertThat(value(cairnText, "haproxy_frontend_requests_denied_total{proxy=\"guarded\"}")).isEqualTo(DENIED);
+        assertThat(value(cairnText, "haproxy_server_check_up_down_total{proxy=\"down\",server=\"d\"}")).isEqualTo(1);
+        for (String text : List.of(cairnText, haproxyText)) {
+            assertThat(value(text, "haproxy_server_check_failures_total{proxy=\"down\",server=\"d\"}")).isPositive();
+            assertThat(value(text, "haproxy_server_check_duration_seconds{proxy=\"web\",server=\"a\"}")).isBetween(0.0, 0.5);
+            assertThat(value(text, "haproxy_server_downtime_seconds_total{proxy=\"down\",server=\"d\"}")).isNotNegative();
+            assertThat(value(text, "haproxy_server_check_last_change_seconds{proxy=\"down\",server=\"d\"}")).isNotNegative();
+        }
     }
 
     /**

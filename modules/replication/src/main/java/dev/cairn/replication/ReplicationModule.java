@@ -336,10 +336,28 @@ public final class ReplicationModule implements Module<ReplicationConfig> {
             }
             ServicePublisher pub = e.getValue().publisher();
             if (pub != null) m.put("epoch", pub.epoch());
-            if (e.getValue().failover() != null) m.put("failover", e.getValue().failover().status());
+            if (e.getValue().failover() != null) m.put("failover", failoverStatus(e.getValue().failover()));
             details.put(e.getKey(), m);
         }
         return new ModuleStatus(healthy, String.join("; ", summary), Map.of("clusters", details));
+    }
+
+    /**
+     * The failover controller's status, its last failover with {@code started_at} and {@code at}
+     * (finished) added from the audit log's first and last steps, for the console and
+     * {@code cairn status}; every other key as the controller gives it.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> failoverStatus(FailoverController fc) {
+        Map<String, Object> st = fc.status();
+        if (st.get("last_failover") instanceof Map<?, ?> lf) {
+            fc.lastResult().filter(r -> !r.audit().isEmpty() && Long.valueOf(r.epoch()).equals(lf.get("epoch"))).ifPresent(r -> {
+                Map<String, Object> m = (Map<String, Object>) lf;
+                m.put("started_at", r.audit().get(0).at().toString());
+                m.put("at", r.audit().get(r.audit().size() - 1).at().toString());
+            });
+        }
+        return st;
     }
 
     @Override

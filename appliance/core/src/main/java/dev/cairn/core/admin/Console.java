@@ -22,7 +22,7 @@ final class Console {
             + "frame-ancestors 'none'; base-uri 'none'";
 
     /** Modules whose details the console lays out itself; others are shown generically. */
-    private static final Set<String> LAID_OUT = Set.of("cluster", "dns", "backup");
+    private static final Set<String> LAID_OUT = Set.of("cluster", "dns", "backup", "replication");
 
     static final String CSS = """
             :root{color-scheme:light}
@@ -36,6 +36,9 @@ final class Console {
             section{margin-top:1.4em}
             h2{font-size:1.1em;margin:.2em 0 .5em}
             h3{font-size:1em;margin:.8em 0 .3em}
+            h4{font-size:.95em;margin:.6em 0 .3em}
+            p.facts{margin:.2em 0 .5em}
+            details summary{cursor:pointer}
             .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
             table{border-collapse:collapse;background:#fff;min-width:100%}
             td,th{border:1px solid #d8d8d8;padding:.3em .55em;text-align:left;vertical-align:top;white-space:nowrap}
@@ -120,6 +123,8 @@ final class Console {
         if (backup != null) backup(b, backup, csrf);
         Map<String, Object> dns = details(modules, "dns");
         if (dns != null) dns(b, dns);
+        Map<String, Object> replication = details(modules, "replication");
+        if (replication != null) replication(b, replication);
         for (Map<String, Object> m : modules) {
             String name = String.valueOf(m.get("name"));
             Object d = m.get("details");
@@ -286,6 +291,121 @@ final class Console {
             }
         }
         b.append("</table></div></section>");
+    }
+
+    /**
+     * Replication, per cluster: the primary, the analysis and the epoch; one row per node (role,
+     * reachable, lag, the replica's IO and SQL threads, read_only); the last failover or switchover
+     * (when, result, old → new primary, epoch, and its audit log, folded); the topology tree, folded;
+     * the findings.
+     */
+    @SuppressWarnings("unchecked")
+    private static void replication(StringBuilder b, Map<String, Object> d) {
+        b.append("<section id=\"replication\"><h2>Replication</h2>");
+        Map<String, Object> clusters = d.get("clusters") instanceof Map<?, ?> cm ? (Map<String, Object>) cm : Map.of();
+        if (clusters.isEmpty()) b.append("<p>No clusters.</p>");
+        for (Map.Entry<String, Object> ce : clusters.entrySet()) {
+            String name = ce.getKey();
+            Map<String, Object> c = ce.getValue() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Object primary = c.get("primary");
+            List<Object> analysis = c.get("analysis") instanceof List<?> l ? (List<Object>) l : List.of();
+            boolean calm = analysis.isEmpty() || analysis.equals(List.of("NoProblem"));
+            b.append("<h3 id=\"replication-").append(esc(name)).append("\">cluster ").append(esc(name))
+                    .append("</h3><p class=\"facts\">primary <span class=\"").append(primary == null ? "down\">NONE" : "up\">" + esc(primary))
+                    .append("</span> &middot; analysis <span class=\"").append(calm ? "ok" : "bad").append("\">");
+            value(b, analysis);
+            b.append("</span>");
+            if (c.get("epoch") != null) b.append(" &middot; epoch ").append(esc(c.get("epoch")));
+            if (c.get("at") != null) b.append(" &middot; probed ").append(esc(c.get("at")));
+            b.append("</p>");
+            b.append("<div class=\"scroll\"><table><tr><th>node</th><th>address</th><th>role</th><th>reachable</th>")
+                    .append("<th>lag</th><th>IO thread</th><th>SQL thread</th><th>read_only</th><th>serves reads</th><th>error</th></tr>");
+            for (Object no : c.get("nodes") instanceof List<?> l ? l : List.of()) {
+                if (!(no instanceof Map<?, ?>)) continue;
+                Map<String, Object> n = (Map<String, Object>) no;
+                String role = String.valueOf(n.get("role"));
+                boolean reachable = "up".equals(n.get("reach"));
+                Map<String, Object> ch = n.get("replication") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+                String io = ch == null ? "" : String.valueOf(ch.get("io"));
+                boolean sql = ch != null && Boolean.TRUE.equals(ch.get("sql"));
+                boolean threadsBad = ch != null && (!"yes".equals(io) || !sql);
+                Object ro = n.get("read_only");
+                // A writable replica, or a read-only primary, is worth a colour: both break the topology.
+                boolean roBad = ro instanceof Boolean r && (role.equals("primary") ? r : role.equals("replica") && !r);
+                b.append("<tr data-node=\"").append(esc(name + "/" + n.get("name"))).append("\"")
+                        .append(!reachable || threadsBad ? " class=\"alarm\"" : "").append("><td>").append(esc(n.get("name")))
+                        .append("</td><td>").append(esc(n.getOrDefault("address", ""))).append("</td><td class=\"role\">")
+                        .append(esc(role)).append("</td><td class=\"").append(reachable ? "up\">yes" : "down\">NO (" + esc(n.get("reach")) + ")")
+                        .append("</td><td class=\"lag\">");
+                if (n.get("lag_seconds") != null) {
+                    b.append(esc(n.get("lag_seconds"))).append(" s <small>(").append(esc(n.getOrDefault("lag_from", ""))).append(")</small>");
+                }
+                b.append("</td><td class=\"").append(ch == null ? "\">" : "yes".equals(io) ? "up\">yes" : "down\">" + esc(io))
+                        .append("</td><td class=\"").append(ch == null ? "\">" : sql ? "up\">yes" : "down\">no")
+                        .append("</td><td class=\"").append(roBad ? "warn" : "").append("\">").append(ro == null ? "" : Boolean.TRUE.equals(ro) ? "yes" : "no")
+                        .append("</td><td>").append(Boolean.TRUE.equals(n.get("serves_reads")) ? "yes" : "no")
+                        .append("</td><td class=\"wrap\">");
+                List<String> errs = new java.util.ArrayList<>();
+                if (n.get("error") != null) errs.add(String.valueOf(n.get("error")));
+                if (ch != null && ch.get("last_io_error") != null) errs.add("IO " + ch.get("last_io_error"));
+                if (ch != null && ch.get("last_sql_error") != null) errs.add("SQL " + ch.get("last_sql_error"));
+                b.append(esc(String.join("; ", errs))).append("</td></tr>");
+            }
+            b.append("</table></div>");
+            if (c.get("tree") != null) {
+                b.append("<details><summary>topology</summary>");
+                value(b, c.get("tree"));
+                b.append("</details>");
+            }
+            Map<String, Object> f = c.get("failover") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+            if (f != null) {
+                b.append("<p>failover: mode ").append(esc(f.get("mode"))).append(", ").append(esc(f.get("durability")))
+                        .append(", ").append(esc(f.get("automation"))).append(", phase ").append(esc(f.get("phase"))).append("</p>");
+                for (Object w : f.get("warnings") instanceof List<?> l ? l : List.of()) {
+                    b.append("<p class=\"warn\">warning: ").append(esc(w)).append("</p>");
+                }
+                lastFailover(b, name, f.get("last_failover") instanceof Map<?, ?> m ? (Map<String, Object>) m : null);
+            }
+            List<Object> findings = c.get("findings") instanceof List<?> l ? (List<Object>) l : List.of();
+            if (!findings.isEmpty()) {
+                b.append("<h4>findings</h4>");
+                value(b, findings);
+            }
+        }
+        b.append("</section>");
+    }
+
+    /** The last failover's table (or "none yet"), with a link to the whole record as JSON. */
+    @SuppressWarnings("unchecked")
+    private static void lastFailover(StringBuilder b, String cluster, Map<String, Object> lf) {
+        b.append("<div class=\"scroll\"><table class=\"last-failover\" data-cluster=\"").append(esc(cluster)).append("\">")
+                .append("<tr><th colspan=\"2\">last failover or switchover</th></tr>");
+        if (lf == null) {
+            b.append("<tr><td colspan=\"2\">none since this node started</td></tr></table></div>");
+            return;
+        }
+        boolean ok = Boolean.TRUE.equals(lf.get("ok"));
+        b.append("<tr><th>when</th><td>").append(esc(lf.getOrDefault("at", ""))).append("</td></tr>")
+                .append("<tr").append(ok ? "" : " class=\"alarm\"").append("><th>result</th><td class=\"")
+                .append(ok ? "ok\">succeeded" : "bad\">FAILED").append("</td></tr>")
+                .append("<tr><th>primary</th><td>").append(esc(lf.getOrDefault("old_primary", "?"))).append(" &rarr; ")
+                .append(esc(lf.getOrDefault("new_primary", "?"))).append("</td></tr>")
+                .append("<tr><th>epoch</th><td>").append(esc(lf.getOrDefault("epoch", ""))).append("</td></tr>");
+        if (lf.get("duration_ms") != null) {
+            b.append("<tr><th>took</th><td>").append(esc(lf.get("duration_ms"))).append(" ms (writes unavailable ")
+                    .append(esc(lf.getOrDefault("write_unavailable_ms", "?"))).append(" ms)</td></tr>");
+        }
+        if (lf.get("detail") != null) b.append("<tr><th>detail</th><td class=\"wrap\">").append(esc(lf.get("detail"))).append("</td></tr>");
+        List<Object> audit = lf.get("audit") instanceof List<?> l ? (List<Object>) l : List.of();
+        b.append("<tr><th>audit</th><td class=\"wrap\">");
+        if (!audit.isEmpty()) {
+            b.append("<details><summary>").append(audit.size()).append(" steps, last: ").append(esc(audit.get(audit.size() - 1)))
+                    .append("</summary><pre>");
+            for (Object a : audit) b.append(esc(a)).append('\n');
+            b.append("</pre></details>");
+        }
+        b.append("<a href=\"/api/modules/replication/failover?cluster=").append(esc(java.net.URLEncoder.encode(cluster,
+                StandardCharsets.UTF_8))).append("\">as JSON</a></td></tr></table></div>");
     }
 
     @SuppressWarnings("unchecked")

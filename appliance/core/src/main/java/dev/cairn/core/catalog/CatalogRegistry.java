@@ -3,6 +3,7 @@ package dev.cairn.core.catalog;
 import dev.cairn.core.CoreErrors;
 import dev.cairn.spi.catalog.Catalog;
 import dev.cairn.spi.catalog.CatalogEvent;
+import dev.cairn.spi.catalog.CheckStats;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
 import dev.cairn.spi.catalog.PublishedEndpoint;
@@ -66,6 +67,12 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         Instant since;
         String lastCheck = "not checked yet";
         long lastCheckNanos = -1;
+        String lastStatus;
+        long failures;
+        long upToDown;
+        /** Time DOWN before {@code downSince}; {@code downSince} is set while DOWN. */
+        Duration downtime = Duration.ZERO;
+        Instant downSince;
         ScheduledFuture<?> task;
 
         EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
@@ -120,6 +127,10 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
                     s.config = ep;
                     if (check == null) {
                         s.counter = null;
+                        if (s.downSince != null) { // no check, so UP from now on
+                            s.downtime = s.downtime.plus(Duration.between(s.downSince, now));
+                            s.downSince = null;
+                        }
                     } else if (s.check == null || s.check.rise() != check.rise() || s.check.fall() != check.fall()) {
                         // Keep the endpoint's current state under the new rise/fall.
                         s.counter = new HealthCounter(check.rise(), check.fall(), s.health(), true);
@@ -260,10 +271,13 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     private synchronized void record(EndpointState s, CheckConfig check, HealthProbe.Result r, long tookNanos) {
         if (s.task == null || s.check != check) return; // replaced by a reload meanwhile
         s.lastCheckNanos = tookNanos;
+        s.lastStatus = r.status();
+        if (!r.ok()) s.failures++;
         EndpointView before = s.view();
         s.lastCheck = r.detail();
         if (s.counter.record(r.ok())) {
             s.since = clock.instant();
+            downtime(s, before.health());
             log.atWarn().addKeyValue("service", s.service).addKeyValue("endpoint", s.config.effectiveName())
                     .log("endpoint {}/{} is now {} ({})", s.service, s.config.effectiveName(), s.health(), r.detail());
             publishGauges(s);
@@ -282,6 +296,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         s.lastCheck = "marked down: " + reason;
         if (s.counter.forceDown()) {
             s.since = clock.instant();
+            downtime(s, before.health());
             log.atWarn().addKeyValue("error_id", CoreErrors.ENDPOINT_MARKED_DOWN.id()).addKeyValue("service", service)
                     .addKeyValue("endpoint", endpoint)
                     .log("endpoint {}/{} is now DOWN (marked down: {}); it needs {} passing checks to be UP again",
@@ -331,6 +346,26 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     public synchronized Optional<Duration> lastCheckDuration(String service, String endpoint) {
         EndpointState s = find(service, endpoint);
         return s == null || s.lastCheckNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(s.lastCheckNanos));
+    }
+
+    /** After a health change from {@code was}: counts an UP→DOWN transition and the time spent DOWN. */
+    private static void downtime(EndpointState s, Health was) {
+        if (was == Health.UP && s.health() == Health.DOWN) {
+            s.upToDown++;
+            s.downSince = s.since;
+        } else if (was == Health.DOWN && s.health() == Health.UP && s.downSince != null) {
+            s.downtime = s.downtime.plus(Duration.between(s.downSince, s.since));
+            s.downSince = null;
+        }
+    }
+
+    @Override
+    public synchronized Optional<CheckStats> checkStats(String service, String endpoint) {
+        EndpointState s = find(service, endpoint);
+        if (s == null || s.check == null) return Optional.empty();
+        Duration down = s.downSince == null ? s.downtime : s.downtime.plus(Duration.between(s.downSince, clock.instant()));
+        return Optional.of(new CheckStats(s.failures, s.upToDown, down, Optional.ofNullable(s.lastStatus),
+                s.lastCheckNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(s.lastCheckNanos))));
     }
 
     private EndpointState find(String service, String endpoint) {

@@ -31,7 +31,7 @@ final class HealthCheckScheduler implements AutoCloseable {
         try {
             return probe.run(check, host, port);
         } catch (RuntimeException e) {
-            return new HealthProbe.Result(false, "check error: " + e);
+            return new HealthProbe.Result(false, "check error: " + e, "SOCKERR");
         }
     }
 

@@ -16,8 +16,12 @@ import java.util.Locale;
  */
 final class HealthProbe {
 
-    /** Outcome of one check; {@code detail} is shown to operators ("HTTP 503", "connection refused"). */
-    record Result(boolean ok, String detail) {
+    /**
+     * Outcome of one check; {@code detail} is shown to operators ("HTTP 503", "connection refused"),
+     * {@code status} is HAProxy's check status code for the same outcome (L4OK, L4CON, L4TOUT,
+     * L7OK, L7STS, L7RSP, L7TOUT, SOCKERR), served as {@code haproxy_server_check_status}.
+     */
+    record Result(boolean ok, String detail, String status) {
     }
 
     /** Bytes of an HTTP check's body that are read and searched for expect_body. */
@@ -37,9 +41,9 @@ final class HealthProbe {
     private static Result tcp(CheckConfig check, String host, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), (int) check.timeout().toMillis());
-            return new Result(true, "TCP connect ok");
+            return new Result(true, "TCP connect ok", "L4OK");
         } catch (IOException e) {
-            return new Result(false, "TCP connect: " + reason(e));
+            return new Result(false, "TCP connect: " + reason(e), e instanceof SocketTimeoutException ? "L4TOUT" : "L4CON");
         }
     }
 
@@ -55,11 +59,15 @@ final class HealthProbe {
         String authority = (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
         String hostHeader = check.host() != null ? check.host() : authority;
         if (!printable(path) || !printable(hostHeader)) {
-            return new Result(false, "HTTP: invalid character in path or Host");
+            return new Result(false, "HTTP: invalid character in path or Host", "SOCKERR");
         }
         long deadline = System.nanoTime() + check.timeout().toNanos();
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), (int) Math.max(1, check.timeout().toMillis()));
+            try {
+                s.connect(new InetSocketAddress(host, port), (int) Math.max(1, check.timeout().toMillis()));
+            } catch (IOException e) {
+                return new Result(false, "HTTP: " + reason(e), e instanceof SocketTimeoutException ? "L4TOUT" : "L4CON");
+            }
             s.setTcpNoDelay(true);
             s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader
                     + "\r\nUser-Agent: cairn-health-check\r\nAccept: */*\r\nConnection: close\r\n\r\n")
@@ -86,17 +94,17 @@ final class HealthProbe {
                 }
             } while (code >= 100 && code < 200);
             if (code < check.statusLow() || code > check.statusHigh()) {
-                return new Result(false, "HTTP " + code + " (expected " + check.expectStatus() + ")");
+                return new Result(false, "HTTP " + code + " (expected " + check.expectStatus() + ")", "L7STS");
             }
             if (check.expectBody() != null) {
                 String body = chunked ? in.chunkedBody() : in.body(length);
                 if (!body.contains(check.expectBody())) {
-                    return new Result(false, "HTTP " + code + ", body lacks '" + check.expectBody() + "'");
+                    return new Result(false, "HTTP " + code + ", body lacks '" + check.expectBody() + "'", "L7RSP");
                 }
             }
-            return new Result(true, "HTTP " + code);
+            return new Result(true, "HTTP " + code, "L7OK");
         } catch (IOException e) {
-            return new Result(false, "HTTP: " + reason(e));
+            return new Result(false, "HTTP: " + reason(e), e instanceof SocketTimeoutException ? "L7TOUT" : "L7RSP");
         }
     }
 

@@ -25,11 +25,21 @@ final class CheckCommand implements Callable<Integer> {
             description = "The config file running now: print the plan of a reload from it to this file.")
     Path against;
 
+    @Option(names = "--base-dir", paramLabel = "DIR",
+            description = {"Resolve the relative paths the file names (token_file, zone files, secrets, directories) from DIR,",
+                    "as if the file lived there; default: the file's own directory. For checking a copy before it",
+                    "replaces the real file, e.g. Ansible's validate: cairn check --base-dir /etc/cairn -c %s"})
+    Path baseDir;
+
     @Override
     public Integer call() {
+        if (baseDir != null && !java.nio.file.Files.isDirectory(baseDir)) {
+            System.err.println("--base-dir " + baseDir + ": not a directory");
+            return 1;
+        }
         try {
             ModuleRegistry modules = ModuleRegistry.discover();
-            CairnConfig cfg = new ConfigLoader(modules).load(config.file, config.node);
+            CairnConfig cfg = new ConfigLoader(modules).load(config.file, config.node, baseDir);
             System.out.println(config.file + ": OK (hash " + cfg.hash() + "; " + cfg.services().size()
                     + " services; modules: " + (cfg.modules().isEmpty() ? "none" : String.join(", ", cfg.modules().keySet())) + ")");
             if (against != null) {

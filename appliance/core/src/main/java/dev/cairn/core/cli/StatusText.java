@@ -147,19 +147,43 @@ final class StatusText {
             facts.add("analysis " + String.join(", ", texts(c.path("analysis"))));
             if (c.has("epoch")) facts.add("epoch " + c.path("epoch").asText());
             line("  cluster " + e.getKey() + ": " + String.join(", ", facts));
-            Table nodes = new Table("NODE", "ADDRESS", "ROLE", "REACH", "READ ONLY", "SOURCE", "LAG", "SERVES READS", "ERROR");
+            Table nodes = new Table("NODE", "ADDRESS", "ROLE", "REACHABLE", "LAG", "IO THREAD", "SQL THREAD", "READ ONLY", "SOURCE",
+                    "SERVES READS", "ERROR");
             for (JsonNode n : c.path("nodes")) {
                 String lag = n.has("lag_seconds") ? n.path("lag_seconds").asText() + " s (" + n.path("lag_from").asText() + ")" : "";
-                nodes.row(n.path("name").asText(), n.path("address").asText(), n.path("role").asText(), n.path("reach").asText(),
-                        n.has("read_only") ? yesNo(n.path("read_only")) : "", n.path("source").asText(""), lag,
-                        yesNo(n.path("serves_reads")), n.path("error").asText(""));
+                JsonNode ch = n.path("replication");
+                List<String> errors = new ArrayList<>();
+                if (n.hasNonNull("error")) errors.add(n.path("error").asText());
+                if (ch.hasNonNull("last_io_error")) errors.add("IO " + ch.path("last_io_error").asText());
+                if (ch.hasNonNull("last_sql_error")) errors.add("SQL " + ch.path("last_sql_error").asText());
+                String reach = n.path("reach").asText();
+                nodes.row(n.path("name").asText(), n.path("address").asText(), n.path("role").asText(),
+                        reach.equals("up") ? "yes" : "NO (" + reach + ")", lag,
+                        ch.isObject() ? ch.path("io").asText() : "", ch.isObject() ? yesNo(ch.path("sql")) : "",
+                        n.has("read_only") ? yesNo(n.path("read_only")) : "", n.path("source").asText(""),
+                        yesNo(n.path("serves_reads")), String.join("; ", errors));
             }
             nodes.print("    ");
             JsonNode f = c.path("failover");
             if (f.isObject()) {
                 line("    failover: mode " + f.path("mode").asText() + ", " + f.path("durability").asText() + ", "
                         + f.path("automation").asText() + ", phase " + f.path("phase").asText());
-                if (f.hasNonNull("last_failover")) line("    last failover: " + plain(f.path("last_failover")));
+                JsonNode lf = f.path("last_failover");
+                if (lf.isObject()) {
+                    line("    last failover: " + (lf.path("ok").asBoolean() ? "succeeded" : "FAILED")
+                            + (lf.hasNonNull("at") ? " at " + when(lf.path("at").asText()) : "") + ", "
+                            + lf.path("old_primary").asText("?") + " -> " + lf.path("new_primary").asText("?")
+                            + ", epoch " + lf.path("epoch").asText() + (lf.has("duration_ms") ? ", took " + lf.path("duration_ms").asText()
+                            + " ms (writes unavailable " + lf.path("write_unavailable_ms").asText() + " ms)" : ""));
+                    if (lf.hasNonNull("detail")) line("      " + lf.path("detail").asText());
+                    JsonNode audit = lf.path("audit");
+                    if (audit.size() > 0) {
+                        line("      audit: " + audit.size() + " steps, last: " + when(audit.get(audit.size() - 1).asText())
+                                + " (all of it: cairn replication status " + e.getKey() + ")");
+                    }
+                } else {
+                    line("    last failover: none since this node started");
+                }
                 for (String w : texts(f.path("warnings"))) line("    warning: " + w);
             }
             if (c.path("findings").size() > 0) {

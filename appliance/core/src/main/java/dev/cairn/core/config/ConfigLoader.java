@@ -64,6 +64,18 @@ public final class ConfigLoader {
 
     /** Loads and validates {@code file}; {@code node} (nullable) is the --node choice to check. */
     public CairnConfig load(Path file, String node) throws ConfigException {
+        return load(file, node, null);
+    }
+
+    /**
+     * Like {@link #load(Path, String)}, with the paths the file names (token_file, zone files,
+     * secrets, directories) resolved from {@code baseDir} as if the file lived there, instead of
+     * from the file's own directory; {@code null}: the file's directory. For {@code cairn check
+     * --base-dir}, so a copy in a temporary directory (Ansible's {@code validate:}) is checked as
+     * the file it will replace.
+     */
+    public CairnConfig load(Path file, String node, Path baseDir) throws ConfigException {
+        Path dir = baseDir == null ? dirOf(file) : baseDir.toAbsolutePath().normalize();
         String label = file.toString();
         byte[] bytes;
         try {
@@ -136,7 +148,7 @@ public final class ConfigLoader {
         for (Record r : moduleConfigs.values()) {
             if (r instanceof ClusterMembership c) cluster = c;
         }
-        if (admin != null) validateAdmin(admin, file, binder);
+        if (admin != null) validateAdmin(admin, dir, binder);
         if (cluster != null) validateCluster(cluster, binder, node);
         else if (node != null && !node.isBlank() && !NAME.matcher(node).matches()) {
             binder.error("--node", "'" + node + "' is not a valid node name");
@@ -153,7 +165,6 @@ public final class ConfigLoader {
             });
             Set<String> nodeNames = new LinkedHashSet<>();
             if (cluster != null) cluster.members().forEach(n -> nodeNames.add(n.name()));
-            Path dir = dirOf(file);
             ValidationContext vctx = new ValidationContext() {
                 @Override public ConfigProblems problems() { return binder; }
                 @Override public Set<String> serviceNames() { return serviceNames; }
@@ -191,9 +202,9 @@ public final class ConfigLoader {
         }
     }
 
-    private void validateAdmin(AdminConfig admin, Path file, ConfigBinder problems) {
+    private void validateAdmin(AdminConfig admin, Path dir, ConfigBinder problems) {
         if (admin.tokenFile() != null) {
-            Path token = dirOf(file).resolve(admin.tokenFile());
+            Path token = dir.resolve(admin.tokenFile());
             try {
                 if (Files.readString(token).isBlank()) {
                     problems.error(admin, "token_file", "token file " + token + " is empty");

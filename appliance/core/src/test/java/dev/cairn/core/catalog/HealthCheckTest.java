@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cairn.core.demo.DemoModule;
 import dev.cairn.core.testing.TestHost;
 import dev.cairn.spi.catalog.CatalogEvent;
+import dev.cairn.spi.catalog.CheckStats;
 import dev.cairn.spi.catalog.EndpointView;
 import dev.cairn.spi.catalog.Health;
 import java.net.URI;
@@ -80,6 +81,18 @@ class HealthCheckTest {
             TestHost.await(WAIT, "events delivered", () -> events.size() >= 2);
             assertThat(events).extracting(e -> e.kind() + " " + e.after().port() + " " + e.after().health())
                     .containsSubsequence("HEALTH " + p1 + " DOWN", "HEALTH " + p1 + " UP");
+
+            // HAProxy's chkfail / chkdown / downtime / check_status for the same history.
+            CheckStats one = t.host().catalog().checkStats("web", "127.0.0.1:" + p1).orElseThrow();
+            assertThat(one.failures()).isGreaterThanOrEqualTo(2);
+            assertThat(one.upToDown()).isEqualTo(1);
+            assertThat(one.downtime()).isPositive();
+            assertThat(one.lastStatus()).contains("L7OK");
+            assertThat(one.lastDuration()).hasValueSatisfying(d -> assertThat(d).isPositive());
+            CheckStats two = t.host().catalog().checkStats("web", "127.0.0.1:" + p2).orElseThrow();
+            assertThat(two.upToDown()).isZero();
+            assertThat(two.downtime()).isZero();
+            assertThat(t.host().catalog().checkStats("web", "nope")).isEmpty();
         }
     }
 
@@ -96,6 +109,7 @@ class HealthCheckTest {
                     .endpoints().get(0).health() == Health.DOWN);
             assertThat(t.host().catalog().service("db").orElseThrow().endpoints().get(0).lastCheck())
                     .startsWith("TCP connect: ");
+            assertThat(t.host().catalog().checkStats("db", "127.0.0.1:" + closed).orElseThrow().lastStatus()).contains("L4CON");
         }
     }
 

@@ -64,6 +64,27 @@ class CliTest {
                 .contains(f + ": 1 error(s)");
     }
 
+    /**
+     * Ansible's {@code validate:} runs the check on a copy in a temporary directory: with
+     * {@code --base-dir} the copy's relative paths (here the admin token) resolve from the real
+     * file's directory, as they will once the copy replaces it; without it they do not.
+     */
+    @Test
+    void checkWithBaseDirResolvesRelativePathsFromThere() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc"));
+        Files.writeString(etc.resolve("admin.token"), "s3cret-token\n");
+        Path copy = Files.createDirectories(dir.resolve("tmp")).resolve("ansible-tmp-cairn.yml");
+        Files.writeString(copy, "admin:\n  listen: 127.0.0.1:9000\n  token_file: admin.token\n"
+                + "services:\n  web:\n    endpoints: [127.0.0.1:8080]\n");
+        assertThat(Main.execute("check", "-c", copy.toString())).isEqualTo(1);
+        assertThat(err()).contains(copy + ":").contains("token_file").contains(dir.resolve("tmp").resolve("admin.token").toString());
+        err.reset();
+        assertThat(Main.execute("check", "--base-dir", etc.toString(), "-c", copy.toString())).as(err()).isEqualTo(0);
+        assertThat(out()).startsWith(copy + ": OK (hash ");
+        assertThat(Main.execute("check", "--base-dir", dir.resolve("nope").toString(), "-c", copy.toString())).isEqualTo(1);
+        assertThat(err()).contains("--base-dir " + dir.resolve("nope") + ": not a directory");
+    }
+
     @Test
     void checkAgainstTheRunningFilePrintsWhatAReloadWouldChange() throws Exception {
         Path running = dir.resolve("running.yml");

@@ -32,10 +32,14 @@ class StatusTextTest {
                   "inline.test.":{"serial":1,"records":3,"file":"(inline records)","loaded_at":"2026-12-04T09:00:00Z","loaded_by":"start",
                   "last_reload":"ok","last_reload_at":"2026-12-04T09:00:00Z"}}}},
               {"name":"replication","healthy":true,"summary":"db: primary db1","details":{"clusters":{"db":{"primary":"db1","analysis":["NoProblem"],"epoch":2,
-                "nodes":[{"name":"db1","address":"127.0.0.1:13306","role":"primary","reach":"ok","read_only":false,"serves_reads":false},
-                         {"name":"db2","address":"127.0.0.1:13307","role":"replica","reach":"ok","read_only":true,"source":"db1",
-                          "lag_seconds":0.25,"lag_from":"heartbeat","serves_reads":true}],
-                "findings":[],"tree":"db1\\n  db2","failover":{"mode":"manual","durability":"lossless","phase":"idle","automation":"enabled"}}}}},
+                "nodes":[{"name":"db1","address":"127.0.0.1:13306","role":"primary","reach":"up","read_only":false,"serves_reads":false},
+                         {"name":"db2","address":"127.0.0.1:13307","role":"replica","reach":"up","read_only":true,"source":"db1",
+                          "lag_seconds":0.25,"lag_from":"heartbeat","serves_reads":true,"replication":{"source":"db1","io":"yes","sql":false,
+                          "last_sql_error":"1062: Duplicate entry"}}],
+                "findings":[],"tree":"db1\\n  db2","failover":{"mode":"manual","durability":"lossless","phase":"idle","automation":"enabled",
+                "last_failover":{"ok":true,"old_primary":"db2","new_primary":"db1","epoch":2,"detail":"switchover","duration_ms":812,
+                "write_unavailable_ms":604,"audit":["2026-12-04T09:59:59.1Z lease: held","2026-12-04T10:00:00.2Z publish: mysql-primary -> db1"],
+                "started_at":"2026-12-04T09:59:59.1Z","at":"2026-12-04T10:00:00.2Z"}}}}}},
               {"name":"backup","healthy":false,"summary":"1 jobs","details":{"jobs":{"files":{"last_success":"2026-12-03T02:00:00.9Z",
                 "last_error":null,"snapshots":7,"next_run":"2026-12-05T02:00:00Z","sla":{"sla_met":false,"breaches":["rpo: last success 32h ago"]}}}}},
               {"name":"metrics","healthy":true,"summary":"serving","details":{"listen":":9100","path":"/metrics","host_metrics":true}}]}
@@ -95,8 +99,12 @@ class StatusTextTest {
         assertThat(t).contains("\n  udp_largest_batch  4\n").contains("\n  future_key  kept\n").doesNotContain("sessions");
         // replication: a node table, failover state
         assertThat(t).contains("cluster db: primary db1, analysis NoProblem, epoch 2");
-        assertThat(lineStarting(t, "db2 ")).containsPattern("127\\.0\\.0\\.1:13307\\s+replica\\s+ok\\s+yes\\s+db1\\s+0\\.25 s \\(heartbeat\\)\\s+yes");
+        assertThat(t).containsPattern("NODE\\s+ADDRESS\\s+ROLE\\s+REACHABLE\\s+LAG\\s+IO THREAD\\s+SQL THREAD\\s+READ ONLY\\s+SOURCE");
+        assertThat(lineStarting(t, "db2 ")).containsPattern("127\\.0\\.0\\.1:13307\\s+replica\\s+yes\\s+0\\.25 s \\(heartbeat\\)\\s+yes\\s+no"
+                + "\\s+yes\\s+db1\\s+yes\\s+SQL 1062: Duplicate entry");
         assertThat(t).contains("failover: mode manual, lossless, enabled, phase idle");
+        assertThat(t).contains("last failover: succeeded at 2026-12-04 10:00:00Z, db2 -> db1, epoch 2, took 812 ms (writes unavailable 604 ms)")
+                .contains("      switchover\n").contains("audit: 2 steps, last: 2026-12-04T10:00:00.2Z publish: mysql-primary -> db1");
         // backup: job, last success, SLA broken with why
         assertThat(lineStarting(t, "files ")).containsPattern("2026-12-03 02:00:00Z\\s+BROKEN: rpo: last success 32h ago\\s+7\\s+2026-12-05 02:00:00Z");
         // others: aligned key/value lines

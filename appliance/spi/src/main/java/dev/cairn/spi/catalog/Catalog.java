@@ -17,6 +17,14 @@ public interface Catalog {
     Optional<ServiceView> service(String name);
 
     /**
+     * The active check's figures for a configured endpoint; empty when the service or endpoint is
+     * unknown, is module-owned, or has no active check.
+     */
+    default Optional<CheckStats> checkStats(String service, String endpoint) {
+        return Optional.empty();
+    }
+
+    /**
      * Marks an endpoint DOWN as if its active check had failed {@code fall} times (HAProxy's
      * {@code observe layer7 ... on-error mark-down}): it takes no traffic from any module until it
      * passes {@code rise} consecutive checks. A HEALTH event follows, as for a failed check;

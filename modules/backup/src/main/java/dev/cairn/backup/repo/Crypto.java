@@ -69,19 +69,9 @@ public final class Crypto {
 
     /** nonce || ciphertext || tag of {@code plain} with associated data {@code aad}. */
     public byte[] seal(byte[] plain, int off, int len, byte[] aad) {
-        try {
-            byte[] out = new byte[NONCE + len + TAG];
-            byte[] nonce = new byte[NONCE];
-            RANDOM.nextBytes(nonce);
-            System.arraycopy(nonce, 0, out, 0, NONCE);
-            Cipher c = cipher.get();
-            c.init(Cipher.ENCRYPT_MODE, dataKey, new GCMParameterSpec(TAG * 8, nonce));
-            c.updateAAD(aad);
-            c.doFinal(plain, off, len, out, NONCE);
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] out = new byte[NONCE + len + TAG];
+        sealInto(plain, off, len, aad, out);
+        return out;
     }
 
     /**

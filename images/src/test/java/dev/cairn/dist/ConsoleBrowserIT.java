@@ -141,8 +141,12 @@ class ConsoleBrowserIT {
         screenshot("console-desktop.png");
 
         row("b").findElement(By.cssSelector("button[value='drain']")).click();
+        // A click starts a navigation: read the next page once it is there, not the one it replaces.
+        WebDriverWait navigation = new WebDriverWait(browser, Duration.ofSeconds(15));
+        navigation.until(d -> !d.findElements(By.id("confirm")).isEmpty());
         assertThat(browser.findElement(By.tagName("body")).getText()).contains("Drain endpoint b of service web?");
         browser.findElement(By.id("confirm")).click();
+        navigation.until(d -> !d.findElements(By.cssSelector(".flash")).isEmpty());
         assertThat(browser.findElement(By.cssSelector(".flash")).getText()).contains("endpoint web/b drained");
         assertThat(cell("b", "traffic")).isEqualTo("drained");
 

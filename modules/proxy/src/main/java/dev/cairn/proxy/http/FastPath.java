@@ -931,10 +931,13 @@ final class FastPath extends ForwardingOpenListener {
             x.reqEnd = 0;
             x.headDropped = true;
             body(b, headEnd, b.position());
-            // The body bytes that came with the head go in the same buffer when they fit: one write,
-            // and on TLS one record (an SSLEngine may wrap only the first of several buffers, as
-            // BoringSSL's does: a second record, write and wait for writability per response).
-            if (b.remaining() <= out.remaining()) out.put(b);
+            // The body bytes that came with the head go in the same buffer, as many as fit: one
+            // write, and on TLS one record (an SSLEngine may wrap only the first of several buffers,
+            // as BoringSSL's does: else a second record and write per response).
+            int bodyEnd = b.limit();
+            b.limit(b.position() + Math.min(b.remaining(), out.remaining()));
+            out.put(b);
+            b.limit(bodyEnd);
             out.flip();
             pump();
         }
@@ -974,7 +977,9 @@ final class FastPath extends ForwardingOpenListener {
                 // see its end (a client that reads the metrics next finds it there).
                 if (x.responseDone && !x.settled) settle(x.resp.status, System.nanoTime());
                 long w;
-                if (out != null) {
+                if (out != null && !b.hasRemaining()) {
+                    w = c.getSinkChannel().write(out); // the head and the body bytes that came with it (startResponse)
+                } else if (out != null) {
                     gather[0] = out;
                     gather[1] = b;
                     w = c.getSinkChannel().write(gather, 0, 2);

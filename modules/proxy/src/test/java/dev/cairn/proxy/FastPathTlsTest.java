@@ -169,6 +169,38 @@ class FastPathTlsTest {
         }
     }
 
+    /** Echoes the request body as its answer, head and body in one write (one segment to the proxy). */
+    private static boolean echoInOneWrite(ScriptedBackend.Request r, InputStream in, OutputStream out, Socket s) throws IOException {
+        byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + r.body().length + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
+        byte[] all = java.util.Arrays.copyOf(head, head.length + r.body().length);
+        System.arraycopy(r.body(), 0, all, head.length, r.body().length);
+        out.write(all);
+        out.flush();
+        return true;
+    }
+
+    @Test
+    void bodiesAroundOneBufferGoWholeBothWaysWhenTheyComeWithTheirHead() throws Exception {
+        // The fast path puts a head and the body bytes that came with it in one buffer, as many as
+        // fit (16 KiB): bodies below, at and above that size, each sent with its head in one write.
+        EdgeTest.pem(dir, "shop.example", "shop-");
+        EdgeTest.pem(dir, "blog.example", "blog-");
+        int[] sizes = {0, 1, 1024, 16_100, 16_384, 16_500, 33_000, 70_000};
+        try (ScriptedBackend b = new ScriptedBackend(FastPathTlsTest::echoInOneWrite);
+             ProxyFixture f = new ProxyFixture(dir, yaml(b.address(), true), false);
+             SSLSocket s = connect(trustAll(), port(f), "shop.example")) {
+            for (int size : sizes) {
+                StringBuilder body = new StringBuilder(size);
+                for (int i = 0; i < size; i++) body.append((char) ('a' + i % 26));
+                String answer = exchange(s, "POST /echo HTTP/1.1\r\nHost: shop.example\r\nContent-Length: " + size + "\r\n\r\n" + body);
+                assertThat(answer).as("a %d-byte body both ways", size).isEqualTo("HTTP/1.1 200 OK\n" + body);
+            }
+            assertThat(fastRequests(f)).isEqualTo((double) sizes.length);
+            assertThat(b.connections.get()).as("one keep-alive connection to the endpoint").isEqualTo(1);
+        }
+    }
+
     @Test
     void aCertificateRenewedUnderLoadFailsNoRequest() throws Exception {
         EdgeTest.pem(dir, "shop.example", "shop-");

@@ -769,7 +769,23 @@ final class FastPath extends ForwardingOpenListener {
             in.limit(head).position(from);
             o.put(in);
             in.limit(in.capacity()).position(filled);
-            o.put(fwd).put(CRLF).flip();
+            o.put(fwd).put(CRLF);
+            if (!x.reqDone) {
+                // The body bytes that came with the head go in the same write (one segment to the
+                // endpoint instead of two writes); a replay rewinds them with the rest (rewindBody).
+                int end = x.reqMode == BODY_LENGTH ? (int) Math.min(filled, x.sentTo + x.reqLeft)
+                        : x.chunkEnd >= 0 ? x.chunkEnd : x.scannedTo;
+                int n = end - x.sentTo;
+                if (n > 0 && n <= o.remaining()) {
+                    in.limit(end).position(x.sentTo);
+                    o.put(in);
+                    in.limit(in.capacity()).position(filled);
+                    x.sentTo = end;
+                    if (x.reqMode == BODY_LENGTH) x.reqLeft -= n;
+                    x.reqDone = x.reqMode == BODY_LENGTH ? x.reqLeft == 0 : x.chunkEnd >= 0 && x.sentTo == x.chunkEnd;
+                }
+            }
+            o.flip();
             l.write();
             if (!x.reqDone && !l.writing() && x.link == l) pumpBody();
         }
@@ -903,7 +919,7 @@ final class FastPath extends ForwardingOpenListener {
             b.limit(b.capacity()).position(filled);
             if (date != null) out.put(date);
             if (x.bodyMode == BODY_CLOSE && !x.resp.close) out.put(CONNECTION_CLOSE);
-            out.put(CRLF).flip();
+            out.put(CRLF);
             // The request can no longer be replayed: drop it, keep what the client pipelined after it.
             captureLogLine();
             int drop = x.sentTo; // the head and the body bytes sent; a body still coming stays
@@ -915,6 +931,14 @@ final class FastPath extends ForwardingOpenListener {
             x.reqEnd = 0;
             x.headDropped = true;
             body(b, headEnd, b.position());
+            // The body bytes that came with the head go in the same buffer, as many as fit: one
+            // write, and on TLS one record (an SSLEngine may wrap only the first of several buffers,
+            // as BoringSSL's does: else a second record and write per response).
+            int bodyEnd = b.limit();
+            b.limit(b.position() + Math.min(b.remaining(), out.remaining()));
+            out.put(b);
+            b.limit(bodyEnd);
+            out.flip();
             pump();
         }
 
@@ -953,7 +977,9 @@ final class FastPath extends ForwardingOpenListener {
                 // see its end (a client that reads the metrics next finds it there).
                 if (x.responseDone && !x.settled) settle(x.resp.status, System.nanoTime());
                 long w;
-                if (out != null) {
+                if (out != null && !b.hasRemaining()) {
+                    w = c.getSinkChannel().write(out); // the head and the body bytes that came with it (startResponse)
+                } else if (out != null) {
                     gather[0] = out;
                     gather[1] = b;
                     w = c.getSinkChannel().write(gather, 0, 2);
@@ -964,6 +990,9 @@ final class FastPath extends ForwardingOpenListener {
                 }
                 bytesOut.add(w);
                 if (out != null && !out.hasRemaining()) releaseOut();
+                // Progress with bytes left: the channel took what it could in one go (a TLS engine
+                // wraps one buffer per call), so write again before waiting for writability.
+                if (w > 0 && (out != null || b.hasRemaining())) continue;
                 if (out != null || b.hasRemaining() || !c.getSinkChannel().flush()) {
                     // The client is slower than the endpoint: stop reading it until this is out
                     // (on TLS, flush() is false while encrypted bytes wait for the socket).
@@ -1358,10 +1387,11 @@ final class FastPath extends ForwardingOpenListener {
 
         /**
          * Closes; with {@code cut} (the request's body was not all sent) by a TCP reset, so the
-         * endpoint cannot take the body that ends early for a whole one, as on the full path.
+         * endpoint cannot take the body that ends early for a whole one, as on the full path
+         * (also while a write is pending: it may hold the body's last bytes).
          */
         void close(boolean cut) {
-            if (cut) {
+            if (cut || writing()) {
                 try {
                     bc.setOption(Options.CLOSE_ABORT, true);
                 } catch (IOException | IllegalArgumentException ignored) {

@@ -60,6 +60,15 @@ public final class ListenerServer {
         "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
     };
 
+    /**
+     * Buffers of Undertow's TLS layer (records read and written, per connection and operation).
+     * Without a pool of its own, UndertowXnioSsl takes Undertow's DefaultByteBufferPool, whose
+     * thread caches sit behind one monitor shared by all IO threads (see ThreadLocalBufferPool);
+     * direct, so that BoringSSL reads and writes them in place, and as large as Undertow's
+     * default (a whole TLS record and its overhead).
+     */
+    private static final ByteBufferPool TLS_RECORD_BUFFERS = new ThreadLocalBufferPool(true, 17 * 1024);
+
     private final ListenerConfig config;
     private final XnioWorker worker;
     private final OptionMap socketOptions;
@@ -162,7 +171,7 @@ public final class ListenerServer {
         }
         UndertowXnioSsl ssl = null;
         if (tls != null) {
-            ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.create(Options.USE_DIRECT_BUFFERS, true), tls.context());
+            ssl = new UndertowXnioSsl(worker.getXnio(), OptionMap.create(Options.USE_DIRECT_BUFFERS, true), TLS_RECORD_BUFFERS, tls.context());
             if (config.http2()) {
                 Http2OpenListener h2 = new Http2OpenListener(buffers, undertowOptions);
                 h2.setRootHandler(root);

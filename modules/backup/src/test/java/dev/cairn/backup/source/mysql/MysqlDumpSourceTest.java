@@ -53,7 +53,8 @@ class MysqlDumpSourceTest {
     static MysqlSourceConfig config(String user, Path password, String... databases) {
         return new MysqlSourceConfig(null, HostPort.parse(db.address()), List.of(databases), user, password,
                 MysqlSourceConfig.From.REPLICA, MysqlSourceConfig.DEFAULT_MAX_LAG, false, Duration.ofMinutes(2),
-                "mariadb-dump", "mariadb", null, null);
+                "mariadb-dump", "mariadb", null, null,
+                MysqlSourceConfig.Consistency.AUTO, MysqlSourceConfig.DEFAULT_LOCK_WAIT_TIMEOUT, MysqlSourceConfig.DEFAULT_LOCK_HOLD_LIMIT);
     }
 
     /** A database with a big table dumped first (so a test can act mid-dump) and a small one after it. */
@@ -181,7 +182,7 @@ class MysqlDumpSourceTest {
         createApp("cut");
         MysqlSourceConfig c = config("backup", passwordFile, "cut");
         MysqlSourceConfig cut = new MysqlSourceConfig(null, c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
-                c.maxLag(), false, c.timeout(), fake.toString(), "mariadb", null, null);
+                c.maxLag(), false, c.timeout(), fake.toString(), "mariadb", null, null, c.consistency(), c.lockWaitTimeout(), c.lockHoldLimit());
         assertThatThrownBy(() -> new MysqlDumpSource(cut, tmp, null).emit(new DirectoryEntries(tmp.resolve("s"))))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.INCOMPLETE_DUMP))
                 .hasMessageContaining("no '-- Dump completed' trailer");

@@ -114,7 +114,7 @@ class MysqlDumpSourceTest {
         Map<String, String> extra = sink.extra();
         assertThat(extra).containsEntry("mysql.role", "host").containsEntry("mysql.databases", "shop")
                 .containsKeys("mysql.binlog_file", "mysql.binlog_pos", "mysql.gtid", "mysql.server_version")
-                .containsEntry("mysql.dump_lock_seconds", "0.000");
+                .containsEntry("mysql.dump_lock_seconds", "0.000").containsEntry("mysql.consistency", "snapshot");
         assertThat(sink.problems()).isEmpty();
         assertThat(sink.paths()).containsExactly(MysqlDumpSource.DUMP_FILE, MysqlDumpSource.TABLES_FILE);
         String gtid = extra.get("mysql.gtid");
@@ -206,6 +206,22 @@ class MysqlDumpSourceTest {
         db.exec("CREATE DATABASE IF NOT EXISTS small");
         assertThatThrownBy(() -> new MysqlDumpSource(config("backup", pw, "small"), tmp, null).emit(new DirectoryEntries(tmp)))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.ACCESS_DENIED));
+    }
+
+    @Test
+    void theReadLockPathRefusesBeforeLockingAnythingWhenPerformanceSchemaIsOff(@TempDir Path tmp) throws Exception {
+        // This server runs without performance_schema (MariaDB's default): the dump's connection could not be told.
+        db.exec("CREATE DATABASE IF NOT EXISTS nops; CREATE TABLE IF NOT EXISTS nops.t (id INT PRIMARY KEY)");
+        MysqlSourceConfig c = config("backup", passwordFile, "nops");
+        MysqlSourceConfig lock = new MysqlSourceConfig(null, c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
+                c.maxLag(), false, c.timeout(), c.dumpCommand(), "mariadb", null, null, MysqlSourceConfig.Consistency.LOCK,
+                c.lockWaitTimeout(), c.lockHoldLimit());
+        assertThatThrownBy(() -> new MysqlDumpSource(lock, tmp, null).emit(new DirectoryEntries(tmp)))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.READ_LOCK_UNAVAILABLE))
+                .hasMessageContaining("performance_schema is off").hasMessageContaining("nothing was locked");
+        try (SqlSession s = new SqlSession(db.socket(), "nops")) {
+            assertThat(s.row("SET SESSION lock_wait_timeout = 5; INSERT INTO t VALUES (1); SELECT ROW_COUNT();")).isEqualTo("1");
+        }
     }
 
     static void await(java.util.function.BooleanSupplier cond, String what) {

@@ -170,8 +170,11 @@ public final class MysqlDumpSource implements Source {
         boolean mariadbProgram = mariadbDumper(cfg.dumpCommand());
         GlobalReadLock lock = null;
         String sessionVersion;
+        Map<String, List<String>> tablesBefore;
         try (ServerSession session = ServerSession.open(choice.server(), cfg.user(), password, lockWait.plus(SESSION_READ_MARGIN))) {
             sessionVersion = session.version();
+            // Before the lock (never longer held for it): DDL in between is reported, never missed.
+            tablesBefore = SchemaCheck.columns(session, cfg.databases());
             if (cairnLocks(cfg.consistency(), session.flavour())) {
                 lock = GlobalReadLock.take(session, lockWait);
                 try {
@@ -184,6 +187,12 @@ public final class MysqlDumpSource implements Source {
         }
         if (lock == null) {
             runDump(choice, client, dumpOptions(cfg.databases(), mariadbProgram, false), sink, scanner, clock, null, holdLimit);
+        }
+        List<String> altered = SchemaCheck.differences(tablesBefore, scanner.columns());
+        if (!altered.isEmpty()) {
+            throw new SourceException(SourceErrors.DDL_DURING_DUMP, "tables were altered during the dump of " + choice.server()
+                    + " (DDL from another session the server let the dump read past): " + String.join("; ", altered)
+                    + "; the dump is discarded");
         }
         sink.stream(EntryMeta.streamed(TABLES_FILE),
                 new java.io.ByteArrayInputStream(tablesTsv(scanner.tables().values()).getBytes(StandardCharsets.UTF_8)));

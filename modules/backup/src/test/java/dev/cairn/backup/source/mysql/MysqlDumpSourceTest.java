@@ -159,6 +159,31 @@ class MysqlDumpSourceTest {
     }
 
     @Test
+    void anInstantAlterOfATableNotYetDumpedFailsTheDump(@TempDir Path tmp) throws Exception {
+        // An instant ADD COLUMN does not fail the dump's consistent read: the dump would carry the new column.
+        createApp("instant");
+        AtomicBoolean acted = new AtomicBoolean();
+        DirectoryEntries sink = new DirectoryEntries(tmp).onBytes(total -> {
+            if (total > 64 * 1024 && acted.compareAndSet(false, true)) {
+                db.exec("ALTER TABLE instant.events ADD COLUMN added INT, ALGORITHM=INSTANT");
+            }
+        });
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "instant"), tmp, null).emit(sink))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.DDL_DURING_DUMP))
+                .hasMessageContaining("instant.events was altered: columns (id, v, b) before the dump, (id, v, b, added) in it");
+        assertThat(acted).isTrue();
+
+        // A table dropped before the dump reached it is missing from it: reported too.
+        createApp("dropped");
+        AtomicBoolean dropped = new AtomicBoolean();
+        DirectoryEntries sink2 = new DirectoryEntries(tmp.resolve("2")).onBytes(total -> {
+            if (total > 64 * 1024 && dropped.compareAndSet(false, true)) db.exec("DROP TABLE dropped.events");
+        });
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "dropped"), tmp, null).emit(sink2))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isIn(SourceErrors.DDL_DURING_DUMP, SourceErrors.DUMP_FAILED));
+    }
+
+    @Test
     void aKilledDumpFails(@TempDir Path tmp) throws Exception {
         createApp("killed");
         AtomicBoolean acted = new AtomicBoolean();

@@ -70,8 +70,8 @@ final class GlobalReadLock implements AutoCloseable {
 
     /**
      * Takes the lock in {@code session} and reads the coordinates under it. Refuses before
-     * locking anything when the dump's connection could not be told afterwards
-     * (performance_schema off). On failure nothing is held.
+     * locking anything when the dump's connection or transaction could not be told afterwards
+     * (performance_schema off, no PROCESS privilege). On failure nothing is held.
      */
     static GlobalReadLock take(ServerSession session, Duration lockWaitTimeout) throws SourceException {
         String ps = session.query("SELECT @@GLOBAL.performance_schema AS ps", "reading performance_schema").get(0).get("ps");
@@ -80,6 +80,10 @@ final class GlobalReadLock implements AutoCloseable {
                     + ": Cairn could not tell the dump's connection to release its read lock; nothing was locked (enable"
                     + " performance_schema, or set consistency: snapshot)");
         }
+        // What the release reads, tried before anything is locked (INNODB_TRX needs PROCESS).
+        session.query("SELECT trx_mysql_thread_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = 0", "reading INNODB_TRX");
+        session.query("SELECT PROCESSLIST_ID FROM performance_schema.session_account_connect_attrs WHERE PROCESSLIST_ID = 0",
+                "reading performance_schema.session_account_connect_attrs");
         long seconds = Math.max(1, lockWaitTimeout.toSeconds());
         session.exec("SET SESSION lock_wait_timeout = " + seconds, "setting lock_wait_timeout");
         long t0 = System.nanoTime();

@@ -324,7 +324,9 @@ public final class MysqlDumpSource implements Source {
                 } catch (InterruptedException e) {
                     // stopped: the lock was released on the way out
                 } catch (Throwable t) {
+                    // Released on the way out, but the snapshot was not seen: stop the dump now, not hours later.
                     error = t;
+                    dump.kill();
                 }
             }, "mysql-read-lock-" + dump.pid());
             thread.setDaemon(true);

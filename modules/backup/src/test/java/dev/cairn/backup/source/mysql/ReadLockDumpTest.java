@@ -236,6 +236,22 @@ class ReadLockDumpTest {
     }
 
     @Test
+    void anAccountThatCannotReadTheDumpsTransactionIsRefusedBeforeAnythingIsLocked(@TempDir Path tmp) throws Exception {
+        createApp("noproc");
+        db.exec("CREATE USER noproc@'127.0.0.1' IDENTIFIED BY '" + PASSWORD + "';"
+                + " GRANT SELECT, RELOAD, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, BINLOG MONITOR ON *.* TO noproc@'127.0.0.1'");
+        Path script = gatedDump(tmp, true);
+        MysqlSourceConfig c = config(script.toString(), Duration.ofSeconds(5), Duration.ofSeconds(10), "noproc");
+        MysqlSourceConfig noProcess = new MysqlSourceConfig(null, c.host(), c.databases(), "noproc", c.passwordFile(), c.from(),
+                c.maxLag(), false, c.timeout(), c.dumpCommand(), "mariadb", null, null, c.consistency(), c.lockWaitTimeout(), c.lockHoldLimit());
+        assertThatThrownBy(() -> new MysqlDumpSource(noProcess, tmp, null).emit(new DirectoryEntries(tmp.resolve("snap"))))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.ACCESS_DENIED))
+                .hasMessageContaining("reading INNODB_TRX").hasMessageContaining("PROCESS");
+        assertThat(Files.exists(tmp.resolve("locked"))).as("no dump was started").isFalse();
+        writeProceeds("noproc");
+    }
+
+    @Test
     void aLockThatCannotBeHadInTimeFailsTheRunBeforeAnythingIsDumped(@TempDir Path tmp) throws Exception {
         createApp("held");
         Path script = gatedDump(tmp, true);

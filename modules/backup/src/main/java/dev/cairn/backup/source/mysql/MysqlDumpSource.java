@@ -249,6 +249,10 @@ public final class MysqlDumpSource implements Source {
                 try {
                     try (InputStream in = new ScanningInputStream(p.stdout(), scanner::write)) {
                         sink.stream(EntryMeta.streamed(DUMP_FILE), in);
+                    } catch (IOException e) {
+                        // Killing the dump closes its output under the reader: the release's error is the run's.
+                        if (release != null && release.failed()) release.await();
+                        throw e;
                     }
                     int rc = p.waitFor();
                     if (release != null) release.await(); // a dump killed for holding the lock fails as that
@@ -338,6 +342,12 @@ public final class MysqlDumpSource implements Source {
             return r;
         }
 
+        /** Whether the release ended with an error (it has killed the dump then). */
+        boolean failed() throws InterruptedException {
+            thread.join(FAILED_WAIT.toMillis()); // a release that just killed the dump is about to end
+            return error != null;
+        }
+
         /** Waits for the release (bounded by the hold limit: it kills the dump then) and throws its failure. */
         void await() throws SourceException, InterruptedException {
             thread.join();
@@ -353,5 +363,6 @@ public final class MysqlDumpSource implements Source {
 
         /** The release polls every few milliseconds: an interrupt ends it at once. */
         private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+        private static final Duration FAILED_WAIT = Duration.ofSeconds(1);
     }
 }

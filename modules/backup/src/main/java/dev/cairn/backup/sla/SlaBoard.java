@@ -122,14 +122,17 @@ public final class SlaBoard implements AutoCloseable {
         if (t == null) return;
         try {
             List<String> ids = new ArrayList<>();
-            Instant newest = null;
+            Snapshot.Header newest = null;
             for (Repository.SnapshotRef s : repo.snapshots(null)) {
                 if (!s.header().job().equals(job)) continue;
                 ids.add(s.id());
-                if (newest == null || s.header().time().isAfter(newest)) newest = s.header().time();
+                if (newest == null || s.header().time().isAfter(newest.time())) newest = s.header();
             }
             t.present(ids);
-            if (newest != null) t.lastSuccess(newest);
+            if (newest != null) {
+                t.lastSuccess(newest.time());
+                t.dumpLockSeconds(dumpLockSeconds(newest));
+            }
             List<String> rejected = new ArrayList<>();
             List<VerifyRecord> records = VerifyRecord.readAll(repo, rejected);
             boolean anyRecord = !records.isEmpty() || !rejected.isEmpty();
@@ -148,9 +151,20 @@ public final class SlaBoard implements AutoCloseable {
                 Maintenance.CheckResult c = Maintenance.check(repo, false, null);
                 for (String id : ids) t.verified(id, c.ok(), "structure check at start" + (c.ok() ? "" : ": " + String.join("; ", c.errors())));
             }
-            copyLag(job, newest);
+            copyLag(job, newest == null ? null : newest.time());
         } catch (IOException | RuntimeException e) {
             log.warn("backup job {}: cannot read its state from the repository: {}", job, e.getMessage());
+        }
+    }
+
+    /** The {@code mysql.dump_lock_seconds} a snapshot recorded; NaN when it has none (not a dump) or it is {@code unknown}. */
+    static double dumpLockSeconds(Snapshot.Header h) {
+        String l = h.extra().get("mysql.dump_lock_seconds");
+        if (l == null || "unknown".equals(l)) return Double.NaN;
+        try {
+            return Double.parseDouble(l);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
         }
     }
 
@@ -160,10 +174,7 @@ public final class SlaBoard implements AutoCloseable {
         if (t == null) return;
         try {
             Snapshot snap = repo.readSnapshot(snapshotId);
-            double lock = 0;
-            String l = snap.header().extra().get("mysql.dump_lock_seconds");
-            if (l != null) lock = "unknown".equals(l) ? Double.NaN : Double.parseDouble(l);
-            t.backedUp(snapshotId, snap.header().time(), lock);
+            t.backedUp(snapshotId, snap.header().time(), dumpLockSeconds(snap.header()));
             List<String> ids = new ArrayList<>();
             for (Repository.SnapshotRef s : repo.snapshots(null)) if (s.header().job().equals(job)) ids.add(s.id());
             t.present(ids);

@@ -67,7 +67,7 @@ public final class SlaMetrics implements AutoCloseable {
                     .help("Verified snapshots of the job that still exist (what counts towards sla.versions)").labelNames("backup_job")
                     .callback(cb -> jobs.values().forEach(t -> cb.call(t.verifiedVersions(), t.job()))).build(),
             GaugeWithCallback.builder().name("cairn_backup_dump_lock_seconds")
-                    .help("Seconds the job's last database dump held a global read lock (0 on MariaDB's consistent snapshot)").labelNames("backup_job")
+                    .help("Seconds the job's last database dump held a global read lock (MySQL: Cairn's own, timed; 0 on MariaDB's consistent snapshot; absent when untimed or not a dump)").labelNames("backup_job")
                     .callback(cb -> jobs.values().forEach(t -> {
                         if (!Double.isNaN(t.dumpLockSeconds())) cb.call(t.dumpLockSeconds(), t.job());
                     })).build(),

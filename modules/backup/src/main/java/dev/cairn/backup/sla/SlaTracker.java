@@ -53,7 +53,7 @@ public final class SlaTracker {
     private Duration lastRestoreTest;
     private Boolean lastRestoreTestOk;
     private String lastRestoreTestDetail = "";
-    private double dumpLockSeconds;
+    private double dumpLockSeconds = Double.NaN; // NaN: no timed dump (not a database job, or untimed)
     private final Map<String, Duration> storeLag = new LinkedHashMap<>();
 
     /**
@@ -75,7 +75,10 @@ public final class SlaTracker {
         return sla;
     }
 
-    /** A backup wrote snapshot {@code id} (not yet verified). */
+    /**
+     * A backup wrote snapshot {@code id} (not yet verified); {@code lockSeconds} is how long its
+     * dump held a global read lock (NaN: none was timed).
+     */
     public synchronized void backedUp(String id, Instant at, double lockSeconds) {
         lastSuccess = at;
         present.add(id);
@@ -222,6 +225,11 @@ public final class SlaTracker {
 
     public synchronized Boolean lastRestoreTestOk() {
         return lastRestoreTestOk;
+    }
+
+    /** The newest snapshot's dump lock, as read from the repository (a restart, a job another node runs). */
+    public synchronized void dumpLockSeconds(double seconds) {
+        dumpLockSeconds = seconds;
     }
 
     public synchronized double dumpLockSeconds() {

@@ -23,6 +23,9 @@ public final class SourceErrors {
     public static final String PROMETHEUS_FAILED = BackupErrors.PROMETHEUS_FAILED.id();
     public static final String GRAFANA_FAILED = BackupErrors.GRAFANA_FAILED.id();
     public static final String SECRET_UNREADABLE = BackupErrors.SECRET_UNREADABLE.id();
+    public static final String READ_LOCK_TIMEOUT = BackupErrors.READ_LOCK_TIMEOUT.id();
+    public static final String DUMP_SNAPSHOT_NOT_STARTED = BackupErrors.DUMP_SNAPSHOT_NOT_STARTED.id();
+    public static final String READ_LOCK_UNAVAILABLE = BackupErrors.READ_LOCK_UNAVAILABLE.id();
     public static final String SLA_IMPOSSIBLE = BackupErrors.SLA_IMPOSSIBLE.id();
     public static final String RESTORE_TEST_MISMATCH = BackupErrors.RESTORE_TEST_MISMATCH.id();
     public static final String RESTORE_SLOWER_THAN_RTO = BackupErrors.RESTORE_SLOWER_THAN_RTO.id();

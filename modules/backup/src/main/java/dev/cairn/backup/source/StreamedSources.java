@@ -54,6 +54,12 @@ public final class StreamedSources {
             } else if (mysql.from() == MysqlSourceConfig.From.REPLICA && mysql.fallbackToPrimary()) {
                 p.error(mysql, "fallback_to_primary", "only applies with cluster");
             }
+            if (mysql.lockWaitTimeout() != null && (mysql.lockWaitTimeout().getSeconds() < 1 || mysql.lockWaitTimeout().getNano() != 0)) {
+                p.error(mysql, "lock_wait_timeout", "whole seconds, at least 1s (it is the server's lock_wait_timeout)");
+            }
+            if (mysql.lockHoldLimit() != null && (mysql.lockHoldLimit().isNegative() || mysql.lockHoldLimit().isZero())) {
+                p.error(mysql, "lock_hold_limit", "must be positive");
+            }
             if (mysql.databases().isEmpty()) p.error(mysql, "databases", "list at least one database");
             for (String d : mysql.databases()) {
                 if (d.isBlank() || d.contains(",") || d.contains("`")) p.error(mysql, "databases", "'" + d + "' is not a database name");

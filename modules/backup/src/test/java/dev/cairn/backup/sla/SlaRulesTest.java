@@ -113,14 +113,32 @@ class SlaRulesTest {
                       repository: local
                       source:
                         command: { run: [true] }
+                    locked:
+                      repository: local
+                      source:
+                        mysql: { host: 127.0.0.1:3306, databases: [app], user: backup, consistency: lock,
+                                 lock_wait_timeout: 1500ms, lock_hold_limit: 0s }
                 """;
         List<String> errors = check("cairn.yml", yaml);
         assertThat(errors).anyMatch(e -> e.contains("backup.jobs.both.source.mysql.host: set exactly one of cluster and host"))
                 .anyMatch(e -> e.contains("no catalog service 'mysql-primary'"))
                 .anyMatch(e -> e.contains("backup.jobs.both.source.mysql.databases: list at least one database"))
                 .anyMatch(e -> e.contains("backup.jobs.both.source.mysql.password_file: cannot read"))
-                .anyMatch(e -> e.contains("backup.jobs.cmd.source.command: set exactly one of stdout_as and produces"));
+                .anyMatch(e -> e.contains("backup.jobs.cmd.source.command: set exactly one of stdout_as and produces"))
+                .anyMatch(e -> e.contains("backup.jobs.locked.source.mysql.lock_wait_timeout: whole seconds, at least 1s"))
+                .anyMatch(e -> e.contains("backup.jobs.locked.source.mysql.lock_hold_limit: must be positive"));
         assertThat(errors).allMatch(e -> e.matches("cairn\\.yml:\\d+:\\d+: .*"));
+        assertThat(check("cairn.yml", """
+                backup:
+                  repositories:
+                    local: { path: repo, key_file: key, create: true }
+                  jobs:
+                    typo:
+                      repository: local
+                      source:
+                        mysql: { host: 127.0.0.1:3306, databases: [app], user: backup, consistency: locked }
+                """)).singleElement().asString().startsWith("cairn.yml:8:")
+                .contains("backup.jobs.typo.source.mysql.consistency: 'locked' is not one of auto, lock, snapshot");
     }
 
     @Test

@@ -83,6 +83,21 @@ class SlaTrackerTest {
     }
 
     @Test
+    void aJobWhoseDumpWasNotTimedHasNoDumpLockSeries() throws Exception {
+        TestClock clock = new TestClock();
+        SlaTracker t = new SlaTracker("files", new SlaConfig(Duration.ofDays(1), 1, null, null), null, clock);
+        PrometheusRegistry registry = new PrometheusRegistry();
+        try (SlaMetrics m = new SlaMetrics(registry)) {
+            m.add(t);
+            assertThat(v(registry, "cairn_backup_dump_lock_seconds", "backup_job", "files")).as("before any backup").isNaN();
+            t.backedUp("s1", clock.instant(), Double.NaN);
+            assertThat(v(registry, "cairn_backup_dump_lock_seconds", "backup_job", "files")).as("a directory job's").isNaN();
+            t.dumpLockSeconds(0.4);
+            assertThat(v(registry, "cairn_backup_dump_lock_seconds", "backup_job", "files")).as("read from the repository").isEqualTo(0.4);
+        }
+    }
+
+    @Test
     void aRestoreTestSlowerThanTheRtoAndALaggingCopyBreakTheSla() throws Exception {
         TestClock clock = new TestClock();
         SlaTracker t = new SlaTracker("db", new SlaConfig(Duration.ofDays(1), 1,

@@ -21,7 +21,7 @@ class SourceErrorsTest {
                 assertThat(BackupErrors.valueOf(f.getName()).id()).as(f.getName()).isEqualTo(id);
             }
         }
-        assertThat(ids).hasSize(21).doesNotHaveDuplicates().allMatch(id -> id.matches("CAIRN-BACKUP-0[34]\\d\\d"));
+        assertThat(ids).hasSize(24).doesNotHaveDuplicates().allMatch(id -> id.matches("CAIRN-BACKUP-0[34]\\d\\d"));
         List<String> all = new ArrayList<>();
         for (BackupErrors e : BackupErrors.values()) all.add(e.id());
         assertThat(all).doesNotHaveDuplicates();

@@ -4,7 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,9 +15,9 @@ import java.util.regex.Pattern;
  * Reads a mysqldump/mariadb-dump stream as it passes (one pass, constant memory apart from one
  * entry per table): the binlog coordinates and GTID position of the snapshot from the
  * {@code --master-data=2 --gtid} comments, the server version, the {@code -- Dump completed}
- * trailer, and per table the number of rows and a SHA-256 of its INSERT statements. Dumping
- * the same rows again with the same options gives the same digest, which is how a restore test
- * proves that every row came back.
+ * trailer, and per table the columns of its CREATE TABLE, the number of rows and a SHA-256 of
+ * its INSERT statements. Dumping the same rows again with the same options gives the same
+ * digest, which is how a restore test proves that every row came back.
  *
  * <p>Rows are counted as the top-level parenthesised tuples of each {@code INSERT} statement,
  * with quotes and backslash escapes tracked, so it works for one-row and extended inserts.
@@ -28,6 +30,8 @@ public final class DumpScanner {
     private static final Pattern GTID = Pattern.compile("gtid_slave_pos='([^']*)'");
     private static final Pattern GTID_MYSQL = Pattern.compile("GTID_PURGED=(?:/\\*!80000 '\\+'\\*/ )?'([^']*)'");
     private static final Pattern DATA_FOR = Pattern.compile("^-- Dumping data for table `((?:[^`]|``)*)`");
+    private static final Pattern STRUCTURE_FOR = Pattern.compile("^-- Table structure for table `((?:[^`]|``)*)`");
+    private static final Pattern COLUMN = Pattern.compile("^  `((?:[^`]|``)*)`");
     private static final Pattern USE = Pattern.compile("^USE `((?:[^`]|``)*)`;");
     private static final int MAX_LINE_HEAD = 2048;
     private static final byte[] INSERT = "INSERT INTO ".getBytes(StandardCharsets.US_ASCII);
@@ -40,6 +44,9 @@ public final class DumpScanner {
     }
 
     private final Map<String, Long> rows = new LinkedHashMap<>();
+    private final Map<String, List<String>> columns = new LinkedHashMap<>();
+    private String structureOf;
+    private List<String> structureColumns;
     private final Map<String, MessageDigest> digests = new LinkedHashMap<>();
     private final byte[] head = new byte[MAX_LINE_HEAD];
     private int headLen;
@@ -132,6 +139,7 @@ public final class DumpScanner {
     }
 
     private void line(String line) {
+        if (structureOf != null && structure(line)) return;
         if (!line.startsWith("-- ") && !line.startsWith("USE ")) {
             return;
         }
@@ -151,6 +159,10 @@ public final class DumpScanner {
         if (line.startsWith("-- Table structure for table") || line.startsWith("-- Current Database")) {
             finishTable();
         }
+        if ((m = STRUCTURE_FOR.matcher(line)).find()) {
+            structureOf = m.group(1).replace("``", "`");
+            structureColumns = null;
+        }
         if (binlogFile == null && (m = LOG_POS.matcher(line)).find()) {
             binlogFile = m.group(1);
             binlogPos = Long.parseLong(m.group(2));
@@ -165,6 +177,32 @@ public final class DumpScanner {
             finishTable();
             trailer = true;
         }
+    }
+
+    /**
+     * A line of a table's structure section: {@code CREATE TABLE ... (} opens the column list,
+     * each column is a line {@code   `name` type ...}, the line starting with {@code )} closes it.
+     * Returns true when the line was part of it.
+     */
+    private boolean structure(String line) {
+        if (structureColumns == null) {
+            if (line.startsWith("CREATE TABLE ")) {
+                structureColumns = new ArrayList<>();
+                return true;
+            }
+            return false;
+        }
+        if (line.startsWith("  `")) {
+            Matcher m = COLUMN.matcher(line);
+            if (m.find()) structureColumns.add(m.group(1).replace("``", "`"));
+            return true;
+        }
+        if (line.startsWith(")")) {
+            columns.put(database + "." + structureOf, List.copyOf(structureColumns));
+            structureOf = null;
+            structureColumns = null;
+        }
+        return true;
     }
 
     private void finishTable() {
@@ -209,6 +247,11 @@ public final class DumpScanner {
 
     public long bytes() {
         return bytes;
+    }
+
+    /** The columns of each table as its CREATE TABLE in the dump lists them, keyed {@code database.table}. */
+    public Map<String, List<String>> columns() {
+        return java.util.Collections.unmodifiableMap(columns);
     }
 
     /** Per table digests, in dump order; call after the whole stream was written. */

@@ -129,10 +129,8 @@ public final class MysqlRestore {
             List<String> argv = new ArrayList<>();
             argv.add(dumpCommand);
             argv.addAll(MysqlClient.connection(defaults, server));
-            // No --master-data: a scratch server need not log binlogs; the rows dump the same.
-            for (String o : MysqlDumpSource.dumpOptions(List.of(database))) {
-                if (!o.startsWith("--master-data") && !o.equals("--gtid")) argv.add(o);
-            }
+            // No --master-data (a scratch server need not log binlogs) and no lock: the rows dump the same.
+            argv.addAll(MysqlDumpSource.dumpOptions(List.of(database), MysqlDumpSource.mariadbDumper(dumpCommand), true));
             try (dev.cairn.backup.source.ChildProcess p = dev.cairn.backup.source.ChildProcess.start(argv, Map.of(), null, timeout, null);
                  InputStream in = p.stdout()) {
                 byte[] buf = new byte[256 * 1024];

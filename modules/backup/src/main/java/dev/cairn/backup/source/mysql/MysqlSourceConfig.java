@@ -18,7 +18,7 @@ public record MysqlSourceConfig(
         HostPort host,
         @Doc(value = "databases to dump, in one consistent snapshot", required = true)
         List<String> databases,
-        @Doc(value = "account the dump connects as (needs SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, BINLOG MONITOR, and SLAVE MONITOR to read a replica's lag)", required = true)
+        @Doc(value = "account the dump connects as (needs SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES, BINLOG MONITOR, and SLAVE MONITOR to read a replica's lag; with `consistency: lock` also RELOAD and PROCESS)", required = true)
         String user,
         @Doc("file holding the account's password (one line); handed to the client in a private defaults file, never on its command line")
         Path passwordFile,
@@ -37,7 +37,23 @@ public record MysqlSourceConfig(
         @Doc("with `cluster`: the catalog service of the primary, when not `<cluster>-primary` (the replication module's `publish.primary`)")
         String primaryService,
         @Doc("with `cluster`: the catalog service of the replicas, when not `<cluster>-replicas` (the replication module's `publish.replicas`)")
-        String replicaService) {
+        String replicaService,
+        @Doc(value = "how the dump is made consistent with its binlog coordinates: `auto` (MySQL: `lock`; MariaDB: `snapshot`), `lock` (Cairn holds FLUSH TABLES WITH READ LOCK in its own session, reads the coordinates, and releases it as soon as the dump's snapshot transaction exists: the lock is timed), `snapshot` (the dump program's own: lock-free on MariaDB; on MySQL mysqldump locks by itself, untimed)", dflt = "auto")
+        Consistency consistency,
+        @Doc(value = "with the read lock: how long FLUSH TABLES WITH READ LOCK may wait for running statements (writers wait behind it meanwhile); past it the run fails", dflt = "5s")
+        Duration lockWaitTimeout,
+        @Doc(value = "with the read lock: the longest it is held while the dump starts its snapshot transaction; past it the lock is released, the dump killed and the run fails", dflt = "10s")
+        Duration lockHoldLimit) {
+
+    /** How the dump's data is made consistent with the binlog coordinates recorded for it. */
+    public enum Consistency {
+        /** {@link #LOCK} on MySQL, {@link #SNAPSHOT} on MariaDB (told by the server's version). */
+        AUTO,
+        /** Cairn's own global read lock, held until the dump's snapshot transaction exists. */
+        LOCK,
+        /** The dump program's own: MariaDB's lock-free consistent snapshot; MySQL's mysqldump locks itself. */
+        SNAPSHOT
+    }
 
     /** Where the dump is read from when {@code cluster} is set. */
     public enum From {
@@ -47,6 +63,8 @@ public record MysqlSourceConfig(
 
     public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(60);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
+    public static final Duration DEFAULT_LOCK_WAIT_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_LOCK_HOLD_LIMIT = Duration.ofSeconds(10);
 
     /** The catalog service naming the primary. */
     @Override

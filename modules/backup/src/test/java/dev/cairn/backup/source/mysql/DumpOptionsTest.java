@@ -28,4 +28,26 @@ class DumpOptionsTest {
                 .contains("--single-transaction", "--quick", "--master-data=2").endsWith("--databases", "app");
         assertThat(MysqlDumpSource.mariadbDumper(tmp.resolve("missing").toString())).as("the dump reports it").isTrue();
     }
+
+    @Test
+    void underCairnsLockTheDumpTakesNoLockOfItsOwnAndMysqldumpReadsNoGtids() {
+        assertThat(MysqlDumpSource.dumpOptions(List.of("app"), true, true)).contains("--single-transaction", "--quick")
+                .doesNotContain("--master-data=2", "--gtid", "--set-gtid-purged=OFF").endsWith("--databases", "app");
+        assertThat(MysqlDumpSource.dumpOptions(List.of("app"), false, true)).contains("--single-transaction", "--set-gtid-purged=OFF")
+                .doesNotContain("--master-data=2", "--gtid", "--lock-all-tables").endsWith("--databases", "app");
+    }
+
+    @Test
+    void mysqlTakesCairnsLockAndMariadbItsSnapshotUnlessConsistencySaysOtherwise() {
+        assertThat(ServerSession.Flavour.of("8.0.40", "MySQL Community Server - GPL")).isEqualTo(ServerSession.Flavour.MYSQL);
+        assertThat(ServerSession.Flavour.of("8.4.3-3", "Percona Server (GPL), Release '3', Revision 'x'")).isEqualTo(ServerSession.Flavour.MYSQL);
+        assertThat(ServerSession.Flavour.of("10.11.19-MariaDB-0+deb12u1-log", "Debian 12")).isEqualTo(ServerSession.Flavour.MARIADB);
+        assertThat(ServerSession.Flavour.of("5.5.5-10.6.12", "mariadb.org binary distribution")).isEqualTo(ServerSession.Flavour.MARIADB);
+        var auto = MysqlSourceConfig.Consistency.AUTO;
+        assertThat(MysqlDumpSource.cairnLocks(auto, ServerSession.Flavour.MYSQL)).isTrue();
+        assertThat(MysqlDumpSource.cairnLocks(auto, ServerSession.Flavour.MARIADB)).isFalse();
+        assertThat(MysqlDumpSource.cairnLocks(null, ServerSession.Flavour.MYSQL)).isTrue();
+        assertThat(MysqlDumpSource.cairnLocks(MysqlSourceConfig.Consistency.LOCK, ServerSession.Flavour.MARIADB)).isTrue();
+        assertThat(MysqlDumpSource.cairnLocks(MysqlSourceConfig.Consistency.SNAPSHOT, ServerSession.Flavour.MYSQL)).isFalse();
+    }
 }

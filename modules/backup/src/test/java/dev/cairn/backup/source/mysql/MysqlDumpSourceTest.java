@@ -53,7 +53,8 @@ class MysqlDumpSourceTest {
     static MysqlSourceConfig config(String user, Path password, String... databases) {
         return new MysqlSourceConfig(null, HostPort.parse(db.address()), List.of(databases), user, password,
                 MysqlSourceConfig.From.REPLICA, MysqlSourceConfig.DEFAULT_MAX_LAG, false, Duration.ofMinutes(2),
-                "mariadb-dump", "mariadb", null, null);
+                "mariadb-dump", "mariadb", null, null,
+                MysqlSourceConfig.Consistency.AUTO, MysqlSourceConfig.DEFAULT_LOCK_WAIT_TIMEOUT, MysqlSourceConfig.DEFAULT_LOCK_HOLD_LIMIT);
     }
 
     /** A database with a big table dumped first (so a test can act mid-dump) and a small one after it. */
@@ -113,7 +114,7 @@ class MysqlDumpSourceTest {
         Map<String, String> extra = sink.extra();
         assertThat(extra).containsEntry("mysql.role", "host").containsEntry("mysql.databases", "shop")
                 .containsKeys("mysql.binlog_file", "mysql.binlog_pos", "mysql.gtid", "mysql.server_version")
-                .containsEntry("mysql.dump_lock_seconds", "0.000");
+                .containsEntry("mysql.dump_lock_seconds", "0.000").containsEntry("mysql.consistency", "snapshot");
         assertThat(sink.problems()).isEmpty();
         assertThat(sink.paths()).containsExactly(MysqlDumpSource.DUMP_FILE, MysqlDumpSource.TABLES_FILE);
         String gtid = extra.get("mysql.gtid");
@@ -158,6 +159,31 @@ class MysqlDumpSourceTest {
     }
 
     @Test
+    void anInstantAlterOfATableNotYetDumpedFailsTheDump(@TempDir Path tmp) throws Exception {
+        // An instant ADD COLUMN does not fail the dump's consistent read: the dump would carry the new column.
+        createApp("instant");
+        AtomicBoolean acted = new AtomicBoolean();
+        DirectoryEntries sink = new DirectoryEntries(tmp).onBytes(total -> {
+            if (total > 64 * 1024 && acted.compareAndSet(false, true)) {
+                db.exec("ALTER TABLE instant.events ADD COLUMN added INT, ALGORITHM=INSTANT");
+            }
+        });
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "instant"), tmp, null).emit(sink))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.DDL_DURING_DUMP))
+                .hasMessageContaining("instant.events was altered: columns (id, v, b) before the dump, (id, v, b, added) in it");
+        assertThat(acted).isTrue();
+
+        // A table dropped before the dump reached it is missing from it: reported too.
+        createApp("dropped");
+        AtomicBoolean dropped = new AtomicBoolean();
+        DirectoryEntries sink2 = new DirectoryEntries(tmp.resolve("2")).onBytes(total -> {
+            if (total > 64 * 1024 && dropped.compareAndSet(false, true)) db.exec("DROP TABLE dropped.events");
+        });
+        assertThatThrownBy(() -> new MysqlDumpSource(config("backup", passwordFile, "dropped"), tmp, null).emit(sink2))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isIn(SourceErrors.DDL_DURING_DUMP, SourceErrors.DUMP_FAILED));
+    }
+
+    @Test
     void aKilledDumpFails(@TempDir Path tmp) throws Exception {
         createApp("killed");
         AtomicBoolean acted = new AtomicBoolean();
@@ -181,7 +207,7 @@ class MysqlDumpSourceTest {
         createApp("cut");
         MysqlSourceConfig c = config("backup", passwordFile, "cut");
         MysqlSourceConfig cut = new MysqlSourceConfig(null, c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
-                c.maxLag(), false, c.timeout(), fake.toString(), "mariadb", null, null);
+                c.maxLag(), false, c.timeout(), fake.toString(), "mariadb", null, null, c.consistency(), c.lockWaitTimeout(), c.lockHoldLimit());
         assertThatThrownBy(() -> new MysqlDumpSource(cut, tmp, null).emit(new DirectoryEntries(tmp.resolve("s"))))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.INCOMPLETE_DUMP))
                 .hasMessageContaining("no '-- Dump completed' trailer");
@@ -205,6 +231,22 @@ class MysqlDumpSourceTest {
         db.exec("CREATE DATABASE IF NOT EXISTS small");
         assertThatThrownBy(() -> new MysqlDumpSource(config("backup", pw, "small"), tmp, null).emit(new DirectoryEntries(tmp)))
                 .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.ACCESS_DENIED));
+    }
+
+    @Test
+    void theReadLockPathRefusesBeforeLockingAnythingWhenPerformanceSchemaIsOff(@TempDir Path tmp) throws Exception {
+        // This server runs without performance_schema (MariaDB's default): the dump's connection could not be told.
+        db.exec("CREATE DATABASE IF NOT EXISTS nops; CREATE TABLE IF NOT EXISTS nops.t (id INT PRIMARY KEY)");
+        MysqlSourceConfig c = config("backup", passwordFile, "nops");
+        MysqlSourceConfig lock = new MysqlSourceConfig(null, c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
+                c.maxLag(), false, c.timeout(), c.dumpCommand(), "mariadb", null, null, MysqlSourceConfig.Consistency.LOCK,
+                c.lockWaitTimeout(), c.lockHoldLimit());
+        assertThatThrownBy(() -> new MysqlDumpSource(lock, tmp, null).emit(new DirectoryEntries(tmp)))
+                .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.READ_LOCK_UNAVAILABLE))
+                .hasMessageContaining("performance_schema is off").hasMessageContaining("nothing was locked");
+        try (SqlSession s = new SqlSession(db.socket(), "nops")) {
+            assertThat(s.row("SET SESSION lock_wait_timeout = 5; INSERT INTO t VALUES (1); SELECT ROW_COUNT();")).isEqualTo("1");
+        }
     }
 
     static void await(java.util.function.BooleanSupplier cond, String what) {

@@ -63,7 +63,8 @@ class ReplicaDumpTest {
 
     static MysqlSourceConfig cfg(boolean fallback) {
         return new MysqlSourceConfig("mysql", null, List.of("agama"), "root", null, MysqlSourceConfig.From.REPLICA,
-                Duration.ofSeconds(30), fallback, Duration.ofMinutes(2), "mariadb-dump", "mariadb", null, null);
+                Duration.ofSeconds(30), fallback, Duration.ofMinutes(2), "mariadb-dump", "mariadb", null, null,
+                MysqlSourceConfig.Consistency.AUTO, MysqlSourceConfig.DEFAULT_LOCK_WAIT_TIMEOUT, MysqlSourceConfig.DEFAULT_LOCK_HOLD_LIMIT);
     }
 
     @Test
@@ -112,7 +113,8 @@ class ReplicaDumpTest {
             assertThat(Long.parseLong(behind)).as("the replica lags").isGreaterThanOrEqualTo(3);
             MysqlSourceConfig c = cfg(false);
             MysqlSourceConfig strict = new MysqlSourceConfig(c.cluster(), c.host(), c.databases(), c.user(), c.passwordFile(), c.from(),
-                    Duration.ofSeconds(2), false, c.timeout(), c.dumpCommand(), c.clientCommand(), null, null);
+                    Duration.ofSeconds(2), false, c.timeout(), c.dumpCommand(), c.clientCommand(), null, null, c.consistency(),
+                    c.lockWaitTimeout(), c.lockHoldLimit());
             assertThatThrownBy(() -> new MysqlDumpSource(strict, tmp, catalog(Health.UP)).emit(new DirectoryEntries(tmp)))
                     .isInstanceOfSatisfying(SourceException.class, e -> assertThat(e.id()).isEqualTo(SourceErrors.NO_REPLICA))
                     .hasMessageContaining(replica.address() + ": lag ").hasMessageContaining("s over max_lag 2s");

@@ -117,8 +117,10 @@ public final class JobRunner {
                 }
                 List<String> tags = new ArrayList<>(job.tags());
                 tags.addAll(extraTags);
-                BackupRun.Result r = Backups.backup(repo, name, Sources.create(job, configDir, catalog), tags, job.compression(),
-                        config.workerThreads(), progress);
+                dev.cairn.backup.source.Source source = Sources.create(job, configDir, catalog);
+                // backup.workers: the threads that seal chunks, and those that walk a directory source
+                if (source instanceof dev.cairn.backup.source.DirectorySource d) d.parallelism(config.workerThreads());
+                BackupRun.Result r = Backups.backup(repo, name, source, tags, job.compression(), config.workerThreads(), progress);
                 List<String> forgotten = new ArrayList<>();
                 if (job.keep() != null && !job.keep().policy().empty()) {
                     for (Maintenance.ForgetDecision d : Maintenance.forget(repo, name, job.keep().policy(), ZoneId.of(job.timezone()), false)) {

@@ -260,9 +260,9 @@ final class BackupCli {
         Progress bar = new Progress(ctx.interactive(), ctx.err());
         dev.cairn.backup.sla.SlaBoard sla = new dev.cairn.backup.sla.SlaBoard(cfg, dir, null, java.time.Clock.systemUTC());
         JobRunner runner = new JobRunner(cfg, dir, null, null, sla);
-        runner.seed(name); // the snapshots already there, so the SLA line below counts them
         try {
-            JobRunner.Outcome o = runner.run(name, a.all("--tag"), (done, files, expected) -> bar.show(done, expected, files, -1));
+            // seeded first (the snapshots already there, so the SLA line below counts them), in the run's opening of the repository
+            JobRunner.Outcome o = runner.run(name, a.all("--tag"), (done, files, expected) -> bar.show(done, expected, files, -1), true);
             bar.done();
             BackupRun.Result r = o.result();
             out.printf("snapshot %s of job %s: %d files (%d read, %d unchanged), %s, added %s in %d packs, %.1fs%n",

@@ -18,7 +18,7 @@ public record BackupConfig(
         Map<String, RepositoryConfig> repositories,
         @Doc(value = "Backup jobs by name (letters, digits, _ . -).")
         Map<String, JobConfig> jobs,
-        @Doc(value = "Threads hashing, compressing and encrypting chunks; 0: one per CPU core.", dflt = "0")
+        @Doc(value = "Threads of a run: those hashing, compressing and encrypting chunks, and those walking a directory source (stat ahead); 0: one per CPU core.", dflt = "0")
         @Range(min = 0, max = 64)
         int workers,
         @Doc(value = "Serve repositories to other nodes (as restic's rest-server): HTTPS, bearer token, optionally append-only. A change re-opens the server (its connections and uploads in progress are cut; uploads resume); other backup keys leave it running.", restart = true)

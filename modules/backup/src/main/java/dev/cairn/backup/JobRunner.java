@@ -92,6 +92,16 @@ public final class JobRunner {
     }
 
     public Outcome run(String name, List<String> extraTags, BackupRun.Progress progress) throws IOException, InterruptedException {
+        return run(name, extraTags, progress, false);
+    }
+
+    /**
+     * @param seedFirst seed the job's state (and SLA) from the repository first, as {@link #seed(String)} does, in the
+     *                  same opening of the repository as the run ({@code cairn backup run}: one read of the index and
+     *                  the snapshot list, not two)
+     */
+    public Outcome run(String name, List<String> extraTags, BackupRun.Progress progress, boolean seedFirst)
+            throws IOException, InterruptedException {
         if (!config.jobs().containsKey(name)) throw new IllegalArgumentException(BackupErrors.NO_JOB.id() + " no job '" + name + "'");
         synchronized (jobLocks.computeIfAbsent(name, k -> new Object())) {
             // Read under the job's lock: a run that waited for the one before takes the config of now.
@@ -101,9 +111,16 @@ public final class JobRunner {
             long t0 = System.nanoTime();
             JobState old = state(name);
             try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
+                if (seedFirst) {
+                    seed(name, job, repo, false);
+                    old = state(name);
+                }
                 List<String> tags = new ArrayList<>(job.tags());
                 tags.addAll(extraTags);
-                BackupRun.Result r = Backups.backup(repo, name, Sources.create(job, configDir, catalog), tags, job.compression(), progress);
+                dev.cairn.backup.source.Source source = Sources.create(job, configDir, catalog);
+                // backup.workers: the threads that seal chunks, and those that walk a directory source
+                if (source instanceof dev.cairn.backup.source.DirectorySource d) d.parallelism(config.workerThreads());
+                BackupRun.Result r = Backups.backup(repo, name, source, tags, job.compression(), config.workerThreads(), progress);
                 List<String> forgotten = new ArrayList<>();
                 if (job.keep() != null && !job.keep().policy().empty()) {
                     for (Maintenance.ForgetDecision d : Maintenance.forget(repo, name, job.keep().policy(), ZoneId.of(job.timezone()), false)) {
@@ -145,6 +162,14 @@ public final class JobRunner {
         JobConfig job = config.jobs().get(name);
         if (job == null) return;
         try (Repository repo = Repositories.open(config.repositories().get(job.repository()), configDir)) {
+            seed(name, job, repo, replace);
+        } catch (IOException | RuntimeException e) {
+            // the first run reports it
+        }
+    }
+
+    private void seed(String name, JobConfig job, Repository repo, boolean replace) {
+        try {
             Repository.SnapshotRef last = Backups.latest(repo, name);
             if (last == null) return;
             int count = 0;

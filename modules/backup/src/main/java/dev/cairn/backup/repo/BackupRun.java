@@ -95,7 +95,8 @@ public final class BackupRun implements EntrySink, AutoCloseable {
     private final Progress progress;
     // The new manifest's entries, encoded as they become final: in source order, a file once its
     // chunk ids are known (the queue holds what waits behind a file still being sealed).
-    private final Wire.Out entries = new Wire.Out(64 * 1024);
+    // Sized from the parent's manifest (most runs write about as many entries): no doubling copies of a large buffer.
+    private final Wire.Out entries;
     private int entryCount;
     private final java.util.ArrayDeque<Object> queue = new java.util.ArrayDeque<>();
     private final Map<String, String> extra = new LinkedHashMap<>();
@@ -147,13 +148,16 @@ public final class BackupRun implements EntrySink, AutoCloseable {
         for (int i = 0; i < poolSizes.length; i++) pools.add(new java.util.concurrent.ConcurrentLinkedQueue<>());
         this.pooledBytes = new java.util.concurrent.atomic.AtomicLongArray(poolSizes.length);
         if (parentRef != null) {
-            parent = new ParentEntries(repo.readSnapshotPlaintext(parentRef.id()));
+            byte[] plain = repo.readSnapshotPlaintext(parentRef.id());
+            parent = new ParentEntries(plain);
             parentId = parentRef.id();
             expectedBytes = parent.header().bytes();
+            entries = new Wire.Out((int) Math.min(plain.length + plain.length / 16L + 64 * 1024, 1 << 30));
         } else {
             parent = null;
             parentId = null;
             expectedBytes = -1;
+            entries = new Wire.Out(64 * 1024);
         }
     }
 

@@ -22,12 +22,17 @@ public final class Backups {
 
     public static BackupRun.Result backup(Repository repo, String job, Source source, List<String> tags, int level,
                                           BackupRun.Progress progress) throws IOException, InterruptedException {
+        return backup(repo, job, source, tags, level, Math.max(1, Runtime.getRuntime().availableProcessors()), progress);
+    }
+
+    /** @param workers threads hashing, compressing and sealing chunks ({@code backup.workers}) */
+    public static BackupRun.Result backup(Repository repo, String job, Source source, List<String> tags, int level, int workers,
+                                          BackupRun.Progress progress) throws IOException, InterruptedException {
         try (RepoLock lock = RepoLock.acquire(repo, false, job)) {
             repo.refreshIndex();
             repo.adoptOrphans(64);
             Repository.SnapshotRef parent = latest(repo, job);
-            BackupRun.Options o = new BackupRun.Options(job, RepoLock.hostName(), tags, level,
-                    Math.max(1, Runtime.getRuntime().availableProcessors()));
+            BackupRun.Options o = new BackupRun.Options(job, RepoLock.hostName(), tags, level, Math.max(1, workers));
             try (BackupRun run = new BackupRun(repo, o, parent, progress)) {
                 return run.run(source);
             }

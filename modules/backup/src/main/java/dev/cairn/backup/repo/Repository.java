@@ -507,6 +507,11 @@ public final class Repository implements AutoCloseable {
         return Snapshot.decode(crypto.open(sealed, Snapshot.AAD));
     }
 
+    /** A snapshot's header: known since this repository wrote or listed it, else read (and authenticated). */
+    public Snapshot.Header snapshotHeader(String id) throws IOException {
+        return readHeader(id);
+    }
+
     private Snapshot.Header readHeader(String id) throws IOException {
         Snapshot.Header known = headers.get(id);
         if (known != null) return known;

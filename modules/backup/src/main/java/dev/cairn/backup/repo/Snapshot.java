@@ -82,7 +82,11 @@ public record Snapshot(Header header, List<Node> nodes) {
         strings(o, h.problems);
         o.varint(h.files).varint(h.dirs).varint(h.bytes).varint(h.addedBytes).varint(count);
         entries.writeTo(o);
-        return Zstd.compress(o.toByteArray(), 3);
+        // compressed straight from the buffer: no copy of a manifest of many MB
+        byte[] dst = new byte[(int) Zstd.compressBound(o.size())];
+        long z = Zstd.compressByteArray(dst, 0, dst.length, o.array(), 0, o.size(), 3);
+        if (Zstd.isError(z)) throw new IllegalStateException("zstd: " + Zstd.getErrorName(z));
+        return java.util.Arrays.copyOf(dst, (int) z);
     }
 
     /** Appends one entry. */

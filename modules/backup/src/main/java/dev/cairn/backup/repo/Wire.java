@@ -1,6 +1,5 @@
 package dev.cairn.backup.repo;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -14,20 +13,36 @@ public final class Wire {
     private Wire() {
     }
 
-    /** Appends values to a growing buffer. Not thread-safe. */
+    /**
+     * Appends values to a growing buffer. Not thread-safe (nor synchronized: a manifest of many
+     * thousand entries is written a byte at a time, and ByteArrayOutputStream locks per byte).
+     */
     public static final class Out {
-        private final ByteArrayOutputStream b;
+        private byte[] b;
+        private int n;
 
         public Out(int capacity) {
-            b = new ByteArrayOutputStream(capacity);
+            b = new byte[Math.max(16, capacity)];
+        }
+
+        private void ensure(int more) {
+            if (more > b.length - n) {
+                long want = Math.max((long) b.length * 2, (long) n + more);
+                if (want > Integer.MAX_VALUE - 16) {
+                    if ((long) n + more > Integer.MAX_VALUE - 16) throw new OutOfMemoryError("encoded object larger than 2 GiB");
+                    want = Integer.MAX_VALUE - 16;
+                }
+                b = Arrays.copyOf(b, (int) want);
+            }
         }
 
         public Out varint(long v) {
+            ensure(10);
             while ((v & ~0x7FL) != 0) {
-                b.write((int) ((v & 0x7F) | 0x80));
+                b[n++] = (byte) ((v & 0x7F) | 0x80);
                 v >>>= 7;
             }
-            b.write((int) v);
+            b[n++] = (byte) v;
             return this;
         }
 
@@ -37,8 +52,7 @@ public final class Wire {
 
         public Out bytes(byte[] v) {
             varint(v.length);
-            b.write(v, 0, v.length);
-            return this;
+            return raw(v, 0, v.length);
         }
 
         public Out str(String s) {
@@ -46,52 +60,59 @@ public final class Wire {
         }
 
         public Out raw(byte[] v) {
-            b.write(v, 0, v.length);
-            return this;
+            return raw(v, 0, v.length);
         }
 
         public Out u8(int v) {
-            b.write(v);
+            ensure(1);
+            b[n++] = (byte) v;
             return this;
         }
 
         public Out u16(int v) {
-            b.write(v >>> 8);
-            b.write(v);
+            ensure(2);
+            b[n++] = (byte) (v >>> 8);
+            b[n++] = (byte) v;
             return this;
         }
 
         public Out u32(long v) {
-            for (int i = 24; i >= 0; i -= 8) b.write((int) (v >>> i));
+            ensure(4);
+            for (int i = 24; i >= 0; i -= 8) b[n++] = (byte) (v >>> i);
             return this;
         }
 
         public Out u64(long v) {
-            for (int i = 56; i >= 0; i -= 8) b.write((int) (v >>> i));
+            ensure(8);
+            for (int i = 56; i >= 0; i -= 8) b[n++] = (byte) (v >>> i);
             return this;
         }
 
         /** Appends {@code v[off, off+len)}. */
         public Out raw(byte[] v, int off, int len) {
-            b.write(v, off, len);
+            java.util.Objects.checkFromIndexSize(off, len, v.length);
+            ensure(len);
+            System.arraycopy(v, off, b, n, len);
+            n += len;
             return this;
         }
 
         /** Appends everything written to this one to {@code other}. */
         public void writeTo(Out other) {
-            try {
-                b.writeTo(other.b);
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException(e);
-            }
+            other.raw(b, 0, n);
         }
 
         public byte[] toByteArray() {
-            return b.toByteArray();
+            return Arrays.copyOf(b, n);
+        }
+
+        /** The buffer itself (valid up to {@link #size()}, until the next write): no copy. */
+        byte[] array() {
+            return b;
         }
 
         public int size() {
-            return b.size();
+            return n;
         }
     }
 

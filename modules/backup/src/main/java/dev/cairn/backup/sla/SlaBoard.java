@@ -173,13 +173,14 @@ public final class SlaBoard implements AutoCloseable {
         SlaTracker t = trackers.get(job);
         if (t == null) return;
         try {
-            Snapshot snap = repo.readSnapshot(snapshotId);
-            t.backedUp(snapshotId, snap.header().time(), dumpLockSeconds(snap.header()));
+            // the header only (kept by the repository since it wrote the manifest): the entries are read by the verification
+            Snapshot.Header header = repo.snapshotHeader(snapshotId);
+            t.backedUp(snapshotId, header.time(), dumpLockSeconds(header));
             List<String> ids = new ArrayList<>();
             for (Repository.SnapshotRef s : repo.snapshots(null)) if (s.header().job().equals(job)) ids.add(s.id());
             t.present(ids);
-            verify(job, j, repo, snap, snapshotId, t);
-            copyLag(job, snap.header().time());
+            verify(job, j, repo, snapshotId, t);
+            copyLag(job, header.time());
         } catch (IOException | RuntimeException e) {
             Instant at = clock.instant();
             t.verified(snapshotId, false, e.getMessage(), at);
@@ -208,13 +209,13 @@ public final class SlaBoard implements AutoCloseable {
         }
     }
 
-    private void verify(String job, JobConfig j, Repository repo, Snapshot snap, String id, SlaTracker t)
+    private void verify(String job, JobConfig j, Repository repo, String id, SlaTracker t)
             throws IOException, InterruptedException {
         VerifyConfig v = j.sla() == null ? null : j.sla().verify();
         VerifyConfig.Mode mode = v == null ? VerifyConfig.Mode.STRUCTURE : v.mode();
         int n = runs.merge(job, 1, Integer::sum);
         if (mode == VerifyConfig.Mode.RESTORE_TEST && (n - 1) % v.every() == 0) {
-            RestoreTest.Outcome o = restoreTest(j, repo, snap);
+            RestoreTest.Outcome o = restoreTest(j, repo, repo.readSnapshot(id));
             Instant at = clock.instant();
             RestoreTest.record(t, id, o, at);
             store(repo, new VerifyRecord(id, job, VerifyRecord.Kind.RESTORE_TEST, at, o.ok(), o.summary(), o.restoreTime(), j.sla().rto()));
@@ -222,7 +223,9 @@ public final class SlaBoard implements AutoCloseable {
             return;
         }
         boolean readData = mode == VerifyConfig.Mode.READ_DATA;
-        Maintenance.CheckResult c = Maintenance.check(repo, readData, readData ? v.share() + "%" : null);
+        // structure: of the new snapshot (its manifest read back, every blob it uses indexed, every pack present), not of
+        // every snapshot in the repository again (cairn backup check does that); read-data: a share of the whole repository
+        Maintenance.CheckResult c = readData ? Maintenance.check(repo, true, v.share() + "%") : Maintenance.checkSnapshot(repo, id);
         String detail = (readData ? "read-data " + v.share() + "%" : "structure") + (c.ok() ? "" : ": " + String.join("; ", c.errors()));
         Instant at = clock.instant();
         t.verified(id, c.ok(), detail, at);

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Backs up directory trees: regular files, directories, symlinks, hard links (by device and
@@ -40,6 +41,18 @@ public final class DirectorySource implements Source {
     private final List<PathMatcher> pathExcludes = new ArrayList<>();
     private final Map<String, String> firstLinkPath = new HashMap<>();
     private final OwnerNames owners = new OwnerNames();
+    /** Threads of the walk ({@code backup.workers}): above 1, entries are stat-ed ahead by the others. */
+    private int parallelism = 1;
+    private java.util.concurrent.ExecutorService statPool;
+
+    /** Entries stat-ed at once by a helper thread. */
+    private static final int STAT_BATCH = 64;
+    /** Batches stat-ed ahead of the entry being visited, per directory being listed (bounds the look-ahead). */
+    private static final int STAT_AHEAD = 4;
+
+    /** What a helper thread read for one entry: its attributes, or the error reading them gave. */
+    private record Stat(Map<String, Object> attrs, IOException error) {
+    }
 
     public DirectorySource(List<Path> roots, List<String> excludes) {
         this.roots = List.copyOf(roots);
@@ -65,13 +78,66 @@ public final class DirectorySource implements Source {
         return out;
     }
 
+    /**
+     * Walks with {@code threads} threads ({@code backup.workers}): the entries of each directory are
+     * stat-ed ahead, in batches, by {@code threads - 1} helpers while this thread visits them in
+     * order (the manifest's order is the same whatever the number). At most a few hundred entries
+     * of each directory being listed are stat-ed ahead of the one visited; a file that changes in
+     * between is caught by the stat after its read, as any change while it is read.
+     */
+    public DirectorySource parallelism(int threads) {
+        this.parallelism = Math.max(1, threads);
+        return this;
+    }
+
     @Override
     public void emit(EntrySink sink) throws IOException, InterruptedException {
         checkEncoding();
-        for (Path root : roots) {
-            Path abs = root.toAbsolutePath().normalize();
-            String name = abs.getFileName() == null ? "root" : abs.getFileName().toString();
-            visit(abs, name, sink, true);
+        if (parallelism > 1) {
+            AtomicInteger n = new AtomicInteger();
+            statPool = java.util.concurrent.Executors.newFixedThreadPool(parallelism - 1, r -> {
+                Thread t = new Thread(r, "cairn-backup-stat-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        try {
+            for (Path root : roots) {
+                Path abs = root.toAbsolutePath().normalize();
+                String name = abs.getFileName() == null ? "root" : abs.getFileName().toString();
+                visit(abs, name, sink, true, null);
+            }
+        } finally {
+            if (statPool != null) {
+                statPool.shutdownNow();
+                statPool = null;
+            }
+        }
+    }
+
+    private static Stat stat(Path p) {
+        try {
+            return new Stat(Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS), null);
+        } catch (IOException e) {
+            return new Stat(null, e);
+        }
+    }
+
+    /** Submits the stat of {@code children[from, from + STAT_BATCH)} to the helpers. */
+    private java.util.concurrent.Future<Stat[]> statBatch(List<Path> children, int from) {
+        int to = Math.min(children.size(), from + STAT_BATCH);
+        return statPool.submit(() -> {
+            Stat[] out = new Stat[to - from];
+            for (int i = from; i < to; i++) out[i - from] = stat(children.get(i));
+            return out;
+        });
+    }
+
+    private static Stat[] await(java.util.concurrent.Future<Stat[]> f) throws IOException, InterruptedException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("stat: " + e.getCause(), e.getCause());
         }
     }
 
@@ -81,11 +147,18 @@ public final class DirectorySource implements Source {
         return false;
     }
 
-    private void visit(Path path, String rel, EntrySink sink, boolean root) throws IOException, InterruptedException {
+    /** @param pre the entry's attributes as a helper read them, or null: read them here */
+    private void visit(Path path, String rel, EntrySink sink, boolean root, Stat pre) throws IOException, InterruptedException {
         if (Thread.interrupted()) throw new InterruptedException();
         Map<String, Object> a;
         try {
-            a = Files.readAttributes(path, ATTRS, LinkOption.NOFOLLOW_LINKS);
+            if (pre == null) {
+                a = Files.readAttributes(path, ATTRS, LinkOption.NOFOLLOW_LINKS);
+            } else if (pre.error() != null) {
+                throw pre.error();
+            } else {
+                a = pre.attrs();
+            }
         } catch (NoSuchFileException e) {
             if (root) throw e;
             return; // deleted since the directory was listed
@@ -118,8 +191,29 @@ public final class DirectorySource implements Source {
                     sink.problem(BackupErrors.PERMISSION_DENIED.id() + " " + rel + ": cannot list: permission denied");
                     return;
                 }
-                for (Map.Entry<String, Path> c : children.entrySet()) {
-                    visit(c.getValue(), rel + "/" + c.getKey(), sink, false);
+                if (statPool == null || children.size() < 2) {
+                    for (Map.Entry<String, Path> c : children.entrySet()) {
+                        visit(c.getValue(), rel + "/" + c.getKey(), sink, false, null);
+                    }
+                } else {
+                    List<String> names = new ArrayList<>(children.keySet());
+                    List<Path> paths = new ArrayList<>(children.values());
+                    java.util.ArrayDeque<java.util.concurrent.Future<Stat[]>> ahead = new java.util.ArrayDeque<>();
+                    int submitted = 0;
+                    try {
+                        for (int i = 0; i < paths.size(); i += STAT_BATCH) {
+                            while (submitted < paths.size() && ahead.size() < STAT_AHEAD) {
+                                ahead.add(statBatch(paths, submitted));
+                                submitted += STAT_BATCH;
+                            }
+                            Stat[] batch = await(ahead.poll());
+                            for (int k = 0; k < batch.length; k++) {
+                                visit(paths.get(i + k), rel + "/" + names.get(i + k), sink, false, batch[k]);
+                            }
+                        }
+                    } finally {
+                        for (java.util.concurrent.Future<Stat[]> f : ahead) f.cancel(true);
+                    }
                 }
             }
             case S_IFREG -> {

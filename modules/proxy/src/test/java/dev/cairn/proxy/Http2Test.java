@@ -186,13 +186,16 @@ class Http2Test {
             } catch (SocketException closedWhileWriting) {
                 // the server may close before the whole burst is written
             }
-            Events e = c.readUntil(ev -> ev.goAway != null || ev.closed, 20_000);
-            assertThat(e.goAway).as("GOAWAY ENHANCE_YOUR_CALM").isEqualTo(0xb);
-            Events rest = c.readUntil(ev -> ev.closed, 20_000);
-            assertThat(rest.closed).as("and the connection is closed").isTrue();
+            Events e = c.readUntil(ev -> ev.closed, 20_000);
+            assertThat(e.closed).as("the connection is closed").isTrue();
+            // Undertow closes right after queueing GOAWAY ENHANCE_YOUR_CALM: the client may read it
+            // or lose it to the reset of a socket closed with unread data.
+            if (e.goAway != null) assertThat(e.goAway).as("GOAWAY ENHANCE_YOUR_CALM").isEqualTo(0xb);
         }
-        // At most the in-flight limit per connection was ever sent on, and the attack stopped early.
-        assertThat(backend.hits.get()).isLessThan(400);
+        // The attack stopped early: never more than the streams admitted while the budget lasted.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (backend.inFlight.get() > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+        assertThat(backend.hits.get()).as("requests that reached the endpoint").isLessThanOrEqualTo(200);
     }
 
     /** What the raw client read: first byte of each stream's response header block, data, resets, GOAWAY. */

@@ -97,8 +97,10 @@ public final class ListenerServer {
         this.maxConnections = limits.maxConnections();
         this.handler = Objects.requireNonNull(initial);
         HttpHandler swappable = ex -> handler.handleRequest(ex);
+        // No client certificate is ever asked for: Undertow's proxy need not throw to learn so per request.
+        HttpHandler root = config.tls() != null ? NoClientCertificates.wrapping(swappable) : swappable;
         // HTTP/2 streams beyond the advertised limit are reset before any handler sees them.
-        HttpHandler root = config.http2() ? Http2Limits.enforcing(swappable) : swappable;
+        if (config.http2()) root = Http2Limits.enforcing(root);
         Timeouts t = Timeouts.of(timeouts); // the same meaning on Undertow's path and the fast path
         // What Undertow.builder() would set up for one listener, built by hand so that the HTTP/1.1
         // connections get the obs-fold guard under Undertow's parser (see GuardedOpenListener).

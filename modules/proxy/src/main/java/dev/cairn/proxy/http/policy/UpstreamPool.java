@@ -26,9 +26,9 @@ public final class UpstreamPool {
      * connections close after a peak. HTTP/2 clients put up to {@link dev.cairn.proxy.http.Http2Limits#MAX_CONCURRENT_STREAMS}
      * requests in flight per connection (h2load {@code -c64 -m10}: 640 streams, 80 per endpoint and IO
      * thread with two endpoints and four IO threads): at 64, connections over the bound closed as
-     * their responses ended and the next streams opened new ones (about 5 000 TCP opens per 100 000
-     * requests, 250 to 1 000 with a bound of 512). HAProxy keeps idle server connections without a
-     * count limit (purged after 5 s).
+     * their responses ended and the next streams opened new ones (the endpoint accepted 4 600 to
+     * 6 900 connections per 100 000 requests; 820 to 850 at 256; docs/benchmarks.md). HAProxy keeps
+     * idle server connections without a count limit (purged after 5 s).
      */
     public static final int MAX_IDLE_PER_ENDPOINT = 256;
     /**

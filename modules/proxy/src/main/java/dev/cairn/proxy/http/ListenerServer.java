@@ -105,7 +105,11 @@ public final class ListenerServer {
         this.worker = worker;
         this.maxConnections = limits.maxConnections();
         this.handler = Objects.requireNonNull(initial);
-        HttpHandler root = ex -> handler.handleRequest(ex);
+        HttpHandler swappable = ex -> handler.handleRequest(ex);
+        // No client certificate is ever asked for: Undertow's proxy need not throw to learn so per request.
+        HttpHandler root = config.tls() != null ? NoClientCertificates.wrapping(swappable) : swappable;
+        // HTTP/2 streams beyond the advertised limit are reset before any handler sees them.
+        if (config.http2()) root = Http2Limits.enforcing(root);
         Timeouts t = Timeouts.of(timeouts); // the same meaning on Undertow's path and the fast path
         // What Undertow.builder() would set up for one listener, built by hand so that the HTTP/1.1
         // connections get the obs-fold guard under Undertow's parser (see GuardedOpenListener).
@@ -125,6 +129,7 @@ public final class ListenerServer {
                 .set(UndertowOptions.ALWAYS_SET_KEEP_ALIVE, false)
                 .set(UndertowOptions.RECORD_REQUEST_START_TIME, false)
                 .getMap();
+        if (config.http2()) undertowOptions = Http2Limits.options(undertowOptions); // h2 by ALPN and h2c alike
         OptionMap.Builder socket = OptionMap.builder()
                 .set(Options.TCP_NODELAY, true)
                 .set(Options.REUSE_ADDRESSES, true)

@@ -20,8 +20,17 @@ import java.time.Duration;
  */
 public final class UpstreamPool {
 
-    /** Idle keep-alive connections kept per endpoint and IO thread: enough for bursts, bounded for the endpoint. */
-    public static final int MAX_IDLE_PER_ENDPOINT = 64;
+    /**
+     * Idle keep-alive connections kept per endpoint and IO thread: enough for bursts, bounded for the
+     * endpoint. A pool never holds more than were in flight at once, so the bound only decides which
+     * connections close after a peak. HTTP/2 clients put up to {@link dev.cairn.proxy.http.Http2Limits#MAX_CONCURRENT_STREAMS}
+     * requests in flight per connection (h2load {@code -c64 -m10}: 640 streams, 80 per endpoint and IO
+     * thread with two endpoints and four IO threads): at 64, connections over the bound closed as
+     * their responses ended and the next streams opened new ones (the endpoint accepted 4 600 to
+     * 6 900 connections per 100 000 requests; 820 to 850 at 256; docs/benchmarks.md). HAProxy keeps
+     * idle server connections without a count limit (purged after 5 s).
+     */
+    public static final int MAX_IDLE_PER_ENDPOINT = 256;
     /**
      * How long an idle connection is kept: below the 5 s after which Node.js and Apache httpd close
      * an idle keep-alive connection by default, so the endpoint rarely closes one just as Cairn

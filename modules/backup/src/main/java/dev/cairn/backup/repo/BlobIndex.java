@@ -137,6 +137,15 @@ public final class BlobIndex {
         return new Location(packs.get(pack), slots[b + 4] & 0xFFFFFFFFL, (int) (slots[b + 5] >>> 32), (int) slots[b + 5]);
     }
 
+    /**
+     * Where a blob is stored as one sortable number (pack number, then offset), or
+     * {@link Long#MAX_VALUE} when unknown: a restore reads files in this order.
+     */
+    public synchronized long position(byte[] id) {
+        int b = find(id);
+        return b < 0 ? Long.MAX_VALUE : slots[b + 4];
+    }
+
     /** Calls {@code f} with every (id, location); ids are fresh arrays. */
     public synchronized void forEach(java.util.function.BiConsumer<byte[], Location> f) {
         for (int i = 0; i < capacity; i++) {

@@ -115,6 +115,25 @@ public final class Crypto {
         }
     }
 
+    /**
+     * Authenticates and decrypts {@code sealed[off, off+len)} into {@code out} at {@code outOff}
+     * (at least {@code len - OVERHEAD} bytes, not overlapping the input) and returns the plaintext
+     * length: the same checks as {@link #open(byte[], int, int, byte[])}, without allocating it.
+     */
+    public int openInto(byte[] sealed, int off, int len, byte[] aad, byte[] out, int outOff) {
+        if (len < OVERHEAD) throw new AuthenticationException("object too short to be sealed (" + len + " bytes)");
+        try {
+            Cipher c = cipher.get();
+            c.init(Cipher.DECRYPT_MODE, dataKey, new GCMParameterSpec(TAG * 8, sealed, off, NONCE));
+            c.updateAAD(aad);
+            return c.doFinal(sealed, off + NONCE, len - NONCE, out, outOff);
+        } catch (AEADBadTagException e) {
+            throw new AuthenticationException("authentication failed (damaged or not written with this key)");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public byte[] open(byte[] sealed, String aad) {
         return open(sealed, 0, sealed.length, aad.getBytes(StandardCharsets.US_ASCII));
     }

@@ -76,6 +76,7 @@ public final class Maintenance {
         int packsRead = 0, blobsRead = 0;
         if (readData) {
             List<String> names = new ArrayList<>(new TreeSet<>(stored.keySet()));
+            BlobReader reader = repo.blobReader();
             for (int i = 0; i < names.size(); i++) {
                 String hex = names.get(i);
                 if (!selected(hex, i, subset)) continue;
@@ -96,7 +97,7 @@ public final class Maintenance {
                     blobsRead++;
                     try {
                         if (en.offset() + en.length() > b.length) throw new IOException("beyond the end of the pack");
-                        repo.openBlob(en.id(), b, (int) en.offset(), en.length(), en.rawLength());
+                        reader.open(en.id(), b, (int) en.offset(), en.length(), en.rawLength());
                     } catch (IOException | RuntimeException x) {
                         badBlobs.add(Wire.hex(en.id()));
                         errors.add(BackupErrors.BLOB_DAMAGED.id() + " blob " + Wire.hex(en.id()) + " in pack " + hex.substring(0, 16) + " is damaged: " + x.getMessage());

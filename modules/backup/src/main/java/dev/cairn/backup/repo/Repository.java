@@ -442,33 +442,23 @@ public final class Repository implements AutoCloseable {
         return out < in * 98 / 100;
     }
 
-    /** Opens a sealed blob and checks that its content hashes to its id. */
+    /** Opens a sealed blob and checks that its content hashes to its id (a fresh array). */
     public byte[] openBlob(byte[] id, byte[] sealed, int off, int len, int rawLength) {
-        byte[] body = crypto.open(sealed, off, len, id);
-        byte[] plain;
-        if (body.length == 0) throw new Wire.FormatException("empty blob");
-        if (body[0] == 0) {
-            plain = Arrays.copyOfRange(body, 1, body.length);
-        } else if (body[0] == 1) {
-            if (rawLength < 0 || rawLength > Repository.DEFAULT_MAX * 16) throw new Wire.FormatException("blob raw length out of range");
-            plain = new byte[rawLength];
-            long n = Zstd.decompressByteArray(plain, 0, rawLength, body, 1, body.length - 1);
-            if (Zstd.isError(n) || n != rawLength) throw new Wire.FormatException("blob does not decompress to its length");
-        } else {
-            throw new Wire.FormatException("unknown blob encoding " + body[0]);
-        }
-        if (rawLength >= 0 && plain.length != rawLength) throw new Wire.FormatException("blob length differs from the index");
-        if (!Arrays.equals(crypto.blobId(plain, 0, plain.length), id)) throw new Wire.FormatException("blob content does not match its id");
-        return plain;
+        BlobReader r = new BlobReader(this, false);
+        r.open(id, sealed, off, len, rawLength);
+        return Arrays.copyOfRange(r.data(), r.offset(), r.offset() + r.length());
     }
 
     /** A blob's plaintext, read from its pack; throws when missing or damaged. */
     public byte[] readBlob(byte[] id) throws IOException {
-        BlobIndex.Location loc = index.get(id);
-        if (loc == null) throw new NoSuchFileException("blob " + Wire.hex(id) + " is not in the index");
-        byte[] sealed = store.get(Pack.objectName(loc.packHex()), loc.offset(), loc.length());
-        if (sealed.length != loc.length()) throw new IOException("pack " + loc.packHex() + " is truncated");
-        return openBlob(id, sealed, 0, sealed.length, loc.rawLength());
+        BlobReader r = new BlobReader(this, false);
+        r.read(id);
+        return Arrays.copyOfRange(r.data(), r.offset(), r.offset() + r.length());
+    }
+
+    /** A reader with reusable buffers for one thread, for many blobs in pack order (restore workers, check). */
+    public BlobReader blobReader() {
+        return new BlobReader(this, true);
     }
 
     // ---- snapshots ----

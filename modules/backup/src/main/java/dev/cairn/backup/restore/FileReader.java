@@ -9,19 +9,20 @@ import java.util.List;
 /**
  * Streams one file of a snapshot, chunk by chunk, each authenticated and hashed against its id
  * before its bytes are handed out: for sources whose restore is a stream (a database dump piped
- * into a client) and for restore tests. Holds one chunk in memory. Not thread-safe.
+ * into a client) and for restore tests. Holds one chunk in memory (buffers reused). Not thread-safe.
  */
 public final class FileReader extends InputStream {
 
-    private final Repository repo;
+    private final dev.cairn.backup.repo.BlobReader reader;
     private final List<byte[]> chunks;
     private int next;
     private byte[] cur = new byte[0];
     private int pos;
+    private int end;
 
     public FileReader(Repository repo, Snapshot.Node file) {
         if (file.type() != Snapshot.Type.FILE) throw new IllegalArgumentException(file.path() + " is not a file");
-        this.repo = repo;
+        this.reader = repo.blobReader();
         this.chunks = file.chunks();
     }
 
@@ -34,10 +35,12 @@ public final class FileReader extends InputStream {
     }
 
     private boolean fill() throws IOException {
-        while (pos == cur.length) {
+        while (pos == end) {
             if (next == chunks.size()) return false;
-            cur = repo.readBlob(chunks.get(next++));
-            pos = 0;
+            reader.read(chunks.get(next++));
+            cur = reader.data();
+            pos = reader.offset();
+            end = pos + reader.length();
         }
         return true;
     }
@@ -51,7 +54,7 @@ public final class FileReader extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         if (!fill()) return -1;
-        int n = Math.min(len, cur.length - pos);
+        int n = Math.min(len, end - pos);
         System.arraycopy(cur, pos, b, off, n);
         pos += n;
         return n;

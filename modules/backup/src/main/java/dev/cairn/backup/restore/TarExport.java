@@ -28,6 +28,8 @@ public final class TarExport {
     public static long write(Repository repo, Snapshot s, OutputStream out, boolean zstd) throws IOException {
         OutputStream sink = zstd ? new ZstdOutputStream(out, 3) : out;
         long files = 0;
+        // one reader: buffers reused, and neighbouring small chunks come from one read of their pack
+        dev.cairn.backup.repo.BlobReader reader = repo.blobReader();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(sink, StandardCharsets.UTF_8.name())) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
@@ -70,7 +72,10 @@ public final class TarExport {
                 if (!pax.isEmpty()) paxHeader(tar, pax);
                 tar.putArchiveEntry(e);
                 if (n.type() == Snapshot.Type.FILE) {
-                    for (byte[] id : n.chunks()) tar.write(repo.readBlob(id));
+                    for (byte[] id : n.chunks()) {
+                        reader.read(id);
+                        tar.write(reader.data(), reader.offset(), reader.length());
+                    }
                     files++;
                 }
                 tar.closeArchiveEntry();

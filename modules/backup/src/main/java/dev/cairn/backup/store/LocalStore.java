@@ -154,6 +154,39 @@ public final class LocalStore implements Store {
 
     @Override
     public byte[] get(String name, long offset, int length) throws IOException {
+        FileChannel ch = channel(name);
+        try {
+            return read(ch, offset, length);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            // closed by another thread evicting it: read through a channel of our own
+            try (FileChannel own = FileChannel.open(path(name), StandardOpenOption.READ)) {
+                return read(own, offset, length);
+            }
+        }
+    }
+
+    /** One pread per call in the common case (no fstat: a short read is the object's end). */
+    @Override
+    public int read(String name, long offset, byte[] into, int off, int length) throws IOException {
+        FileChannel ch = channel(name);
+        try {
+            return readInto(ch, offset, into, off, length);
+        } catch (java.nio.channels.ClosedChannelException e) {
+            try (FileChannel own = FileChannel.open(path(name), StandardOpenOption.READ)) {
+                return readInto(own, offset, into, off, length);
+            }
+        }
+    }
+
+    private static int readInto(FileChannel ch, long offset, byte[] into, int off, int length) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(into, off, length);
+        while (b.hasRemaining()) {
+            if (ch.read(b, offset + (b.position() - off)) < 0) break;
+        }
+        return b.position() - off;
+    }
+
+    private FileChannel channel(String name) throws IOException {
         FileChannel ch = open.get(name);
         if (ch == null || !ch.isOpen()) {
             ch = FileChannel.open(path(name), StandardOpenOption.READ);
@@ -166,14 +199,7 @@ public final class LocalStore implements Store {
                 open.put(name, ch);
             }
         }
-        try {
-            return read(ch, offset, length);
-        } catch (java.nio.channels.ClosedChannelException e) {
-            // closed by another thread evicting it: read through a channel of our own
-            try (FileChannel own = FileChannel.open(path(name), StandardOpenOption.READ)) {
-                return read(own, offset, length);
-            }
-        }
+        return ch;
     }
 
     private void closeOpen() {

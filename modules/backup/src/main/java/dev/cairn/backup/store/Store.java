@@ -93,6 +93,18 @@ public interface Store extends Closeable {
     /** {@code length} bytes from {@code offset}; fewer only if the object is shorter (truncated). */
     byte[] get(String name, long offset, int length) throws IOException;
 
+    /**
+     * Reads up to {@code length} bytes of {@code name} from {@code offset} into {@code into} at
+     * {@code off} and returns how many there were (fewer only at the object's end): a ranged get
+     * into a buffer the caller reuses.
+     */
+    default int read(String name, long offset, byte[] into, int off, int length) throws IOException {
+        byte[] b = get(name, offset, length);
+        int n = Math.min(b.length, length);
+        System.arraycopy(b, 0, into, off, n);
+        return n;
+    }
+
     /** Objects whose names start with {@code prefix} (e.g. {@code "snapshots/"}), in no particular order. */
     List<StoreObject> list(String prefix) throws IOException;
 

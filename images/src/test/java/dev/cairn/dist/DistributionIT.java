@@ -55,6 +55,25 @@ class DistributionIT {
         assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=5000");
     }
 
+    /**
+     * The build's AppCDS archive holds the classes of a start and nothing a start does not load:
+     * every archived class's pages are resident in every `cairn run` (docs/benchmarks.md,
+     * Footprint), so the admin API's JSON (Jackson, loaded on first use) stays out of it.
+     */
+    @Test
+    void theAppCdsArchiveHoldsTheClassesOfAStartAndNotTheAdminApisJson() throws Exception {
+        Path lib = CairnProcess.DIST.resolve("lib").toAbsolutePath();
+        Path archive = lib.resolve("cairn.jsa");
+        assertThat(archive).exists();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> classes = run(dir, java, "-XX:SharedArchiveFile=" + archive, "-XX:+PrintSharedArchiveAndExit",
+                "-cp", lib + "/*", "dev.cairn.core.cli.Main").lines().toList();
+        assertThat(classes).anyMatch(l -> l.contains("dev.cairn.proxy.ProxyModule"))
+                .anyMatch(l -> l.contains("dev.cairn.dns."))
+                .anyMatch(l -> l.contains("dev.cairn.metrics."))
+                .noneMatch(l -> l.contains("com.fasterxml.jackson.databind."));
+    }
+
     @Test
     void unpackedTarballRunsWithOnlyAJavaRuntime() throws Exception {
         run(dir, "tar", "xzf", TARBALL.toAbsolutePath().toString());

@@ -52,7 +52,7 @@ class DistributionIT {
         assertThat(unit).noneMatch(l -> l.contains("JAVA_OPTS") || l.contains("JAVA_TOOL_OPTIONS")
                 || l.contains("JDK_JAVA_OPTIONS") || l.contains("MALLOC_"));
         String launcher = Files.readString(repo.resolve("images/src/bin/cairn"));
-        assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=5000");
+        assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=1000");
     }
 
     /**

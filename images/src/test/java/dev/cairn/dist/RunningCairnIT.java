@@ -74,7 +74,7 @@ class RunningCairnIT {
                     "-Xmn4m", "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "dev.cairn.core.cli.Main run");
             Runtime.Version v = Runtime.version();
             if ((v.feature() == 17 && v.update() >= 9) || (v.feature() == 21 && v.update() >= 1) || v.feature() >= 22) {
-                assertThat(cmdline).contains("-XX:TrimNativeHeapInterval=5000");
+                assertThat(cmdline).contains("-XX:TrimNativeHeapInterval=1000");
             } else {
                 assertThat(cmdline).doesNotContain("TrimNativeHeapInterval");
             }

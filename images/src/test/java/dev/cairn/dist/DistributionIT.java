@@ -52,7 +52,26 @@ class DistributionIT {
         assertThat(unit).noneMatch(l -> l.contains("JAVA_OPTS") || l.contains("JAVA_TOOL_OPTIONS")
                 || l.contains("JDK_JAVA_OPTIONS") || l.contains("MALLOC_"));
         String launcher = Files.readString(repo.resolve("images/src/bin/cairn"));
-        assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=5000");
+        assertThat(launcher).contains("-XX:+UseSerialGC", "MALLOC_ARENA_MAX", "TrimNativeHeapInterval=1000");
+    }
+
+    /**
+     * The build's AppCDS archive holds the classes of a start and nothing a start does not load:
+     * every archived class's pages are resident in every `cairn run` (docs/benchmarks.md,
+     * Footprint), so the admin API's JSON (Jackson, loaded on first use) stays out of it.
+     */
+    @Test
+    void theAppCdsArchiveHoldsTheClassesOfAStartAndNotTheAdminApisJson() throws Exception {
+        Path lib = CairnProcess.DIST.resolve("lib").toAbsolutePath();
+        Path archive = lib.resolve("cairn.jsa");
+        assertThat(archive).exists();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> classes = run(dir, java, "-XX:SharedArchiveFile=" + archive, "-XX:+PrintSharedArchiveAndExit",
+                "-cp", lib + "/*", "dev.cairn.core.cli.Main").lines().toList();
+        assertThat(classes).anyMatch(l -> l.contains("dev.cairn.proxy.ProxyModule"))
+                .anyMatch(l -> l.contains("dev.cairn.dns."))
+                .anyMatch(l -> l.contains("dev.cairn.metrics."))
+                .noneMatch(l -> l.contains("com.fasterxml.jackson.databind."));
     }
 
     @Test

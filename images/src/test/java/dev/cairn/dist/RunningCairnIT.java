@@ -70,10 +70,11 @@ class RunningCairnIT {
             p.awaitHttp(adminUrl() + "/api/status");
             // The launcher execs the JVM with its block of footprint options (the unit runs the launcher).
             String cmdline = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
-            assertThat(cmdline).contains("-XX:+UseSerialGC", "-Xms16m", "-XX:TieredStopAtLevel=4", "dev.cairn.core.cli.Main run");
+            assertThat(cmdline).contains("-XX:+UseSerialGC", "-Xms16m", "-XX:TieredStopAtLevel=4",
+                    "-Xmn4m", "-XX:MinHeapFreeRatio=20", "-XX:MaxHeapFreeRatio=40", "dev.cairn.core.cli.Main run");
             Runtime.Version v = Runtime.version();
             if ((v.feature() == 17 && v.update() >= 9) || (v.feature() == 21 && v.update() >= 1) || v.feature() >= 22) {
-                assertThat(cmdline).contains("-XX:TrimNativeHeapInterval=5000");
+                assertThat(cmdline).contains("-XX:TrimNativeHeapInterval=1000");
             } else {
                 assertThat(cmdline).doesNotContain("TrimNativeHeapInterval");
             }

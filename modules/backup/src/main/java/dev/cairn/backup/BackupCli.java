@@ -254,6 +254,12 @@ final class BackupCli {
             p.put("job", name);
             if (!a.all("--tag").isEmpty()) p.put("tag", String.join(",", a.all("--tag")));
             var resp = ctx.admin().post("backup", "run", p);
+            // A run longer than the answer's wait (20 s) is reported on by the runs action until it ends.
+            String id;
+            while (resp.ok() && (id = stillRunning(resp.body())) != null) {
+                Thread.sleep(1000);
+                resp = ctx.admin().get("backup", "runs", Map.of("id", id));
+            }
             out.println(resp.body());
             return resp.ok() ? OK : FAILED;
         }
@@ -278,6 +284,12 @@ final class BackupCli {
             ctx.err().println("backup of " + name + " failed: " + e.getMessage());
             return FAILED;
         }
+    }
+
+    /** The id of a run the daemon reports as still running, or null when its answer is final. */
+    static String stillRunning(String body) throws IOException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+        return "running".equals(json.path("state").asText()) ? json.path("run").asText() : null;
     }
 
     private static int check(BackupConfig cfg, Path dir, List<String> rest, Args a, PrintStream out) throws IOException, InterruptedException {

@@ -40,6 +40,7 @@ public final class BackupModule implements Module<BackupConfig> {
 
     private volatile BackupConfig config;
     private volatile JobRunner runner;
+    private final ActionRuns runs = new ActionRuns();
     private ModuleContext ctx;
     private BackupMetrics metrics;
     private ScheduledExecutorService scheduler;
@@ -581,29 +582,46 @@ public final class BackupModule implements Module<BackupConfig> {
                 String job = params.get("job");
                 if (job == null || !config.jobs().containsKey(job)) throw new ActionException(404, BackupErrors.NO_JOB.id() + " no job '" + job + "'");
                 List<String> tags = params.containsKey("tag") ? List.of(params.get("tag").split(",")) : List.of();
-                try {
-                    JobRunner.Outcome o = r.run(job, tags, null);
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("job", job);
-                    m.put("snapshot", o.result().snapshotId());
-                    m.put("files", o.result().header().files());
-                    m.put("bytes", o.result().header().bytes());
-                    m.put("added_bytes", o.result().header().addedBytes());
-                    m.put("partial", o.result().header().partial());
-                    m.put("problems", o.result().header().problems());
-                    m.put("forgotten", o.forgotten().size());
-                    return m;
-                } catch (java.io.IOException e) {
-                    throw new ActionException(500, "backup of " + job + " failed: " + e.getMessage());
-                } catch (IllegalArgumentException gone) {
-                    // removed by a reload while this run waited for the one under way
-                    throw new ActionException(404, gone.getMessage());
-                }
+                return runs.start(job, waitSeconds(params.get("wait")), () -> {
+                    try {
+                        JobRunner.Outcome o = r.run(job, tags, null);
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("job", job);
+                        m.put("snapshot", o.result().snapshotId());
+                        m.put("files", o.result().header().files());
+                        m.put("bytes", o.result().header().bytes());
+                        m.put("added_bytes", o.result().header().addedBytes());
+                        m.put("partial", o.result().header().partial());
+                        m.put("problems", o.result().header().problems());
+                        m.put("forgotten", o.forgotten().size());
+                        return m;
+                    } catch (java.io.IOException e) {
+                        throw new ActionException(500, "backup of " + job + " failed: " + e.getMessage());
+                    } catch (IllegalArgumentException gone) {
+                        // removed by a reload while this run waited for the one under way
+                        throw new ActionException(404, gone.getMessage());
+                    }
+                });
+            }
+            case "runs" -> {
+                return runs.get(params.get("id"));
             }
             case "jobs" -> {
                 return jobDetails();
             }
-            default -> throw new ActionException(404, "module backup has no action '" + action + "' (run, jobs)");
+            default -> throw new ActionException(404, "module backup has no action '" + action + "' (run, runs, jobs)");
+        }
+    }
+
+    /** {@code wait=SECONDS} of a run action: how long the answer waits for the run (default 20 s, under the admin API's 30 s). */
+    private static long waitSeconds(String wait) throws ActionException {
+        if (wait == null || wait.isEmpty()) return 20;
+        try {
+            long w = Long.parseLong(wait);
+            if (w < 0 || w > 25) throw new NumberFormatException();
+            return w;
+        } catch (NumberFormatException e) {
+            throw new ActionException(400, "wait must be whole seconds from 0 to 25, not '" + wait + "'");
         }
     }
 

@@ -134,6 +134,57 @@ class BackupModuleTest {
     }
 
     @Test
+    void aRunLongerThanTheAnswersWaitIsReportedOnUntilItEnds() throws Exception {
+        // A source that takes 3 s: asked with wait=0 the answer comes at once, and the runs action follows it.
+        String cfg = """
+                services: {}
+                backup:
+                  repositories:
+                    local: { path: var/backups, key_file: var/backups.key, create: true }
+                  jobs:
+                    slow:
+                      source: { command: { run: [sh, -c, "sleep 3; echo dumped"], stdout_as: slow.out } }
+                      schedule: manual
+                      repository: local
+                """;
+        try (TestHost h = TestHost.start(dir, cfg)) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=slow&wait=0"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(200);
+            assertThat(started.body()).contains("\"state\" : \"running\"");
+            String id = BackupCli.stillRunning(started.body());
+            assertThat(id).isNotBlank();
+            HttpRequest poll = HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/runs?id=" + id)).build();
+            TestHost.await(Duration.ofSeconds(60), "the run ends", () -> {
+                try {
+                    return !http.send(poll, HttpResponse.BodyHandlers.ofString()).body().contains("running");
+                } catch (java.io.IOException | InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            HttpResponse<String> done = http.send(poll, HttpResponse.BodyHandlers.ofString());
+            assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+            assertThat(done.body()).contains("\"state\" : \"done\"").contains("\"snapshot\"").contains("\"job\" : \"slow\"");
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "slow")).isEqualTo(1.0);
+
+            HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/runs?id=999")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(unknown.statusCode()).isEqualTo(404);
+            HttpResponse<String> badWait = http.send(HttpRequest.newBuilder(URI.create(h.adminUrl() + "/api/modules/backup/run?job=slow&wait=60"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(badWait.statusCode()).isEqualTo(400);
+            assertThat(badWait.body()).contains("wait must be whole seconds from 0 to 25");
+
+            // the CLI asks the daemon and prints the final answer (here within the answer's wait)
+            Run cliRun = cli("backup", "-c", h.configFile().toString(), "--url", h.adminUrl(), "run", "slow", "--daemon");
+            assertThat(cliRun.code()).as(cliRun.err() + cliRun.out()).isZero();
+            assertThat(cliRun.out()).contains("\"state\":\"done\"").contains("\"snapshot\"");
+            assertThat(h.metric("cairn_backup_snapshots", "backup_job", "slow")).isEqualTo(2.0);
+        }
+    }
+
+    @Test
     void badConfigIsReportedWithLineAndKey() throws Exception {
         Path f = dir.resolve("cairn.yml");
         Files.writeString(f, yaml("daily 25:00").replace("repository: local", "repository: locl").replace("Europe/Berlin", "Mars/Base"));

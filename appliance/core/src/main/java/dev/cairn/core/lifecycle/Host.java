@@ -150,7 +150,8 @@ public final class Host implements AdminApi, AutoCloseable {
                             .log("module {} failed to start: {}", m.name(), ex.toString());
                 }
             }, "cairn-start-" + m.name());
-            t.setDaemon(true);
+            // Daemon or not as the caller (Thread's default): the threads a module creates in start
+            // inherit that, as they did when the caller's thread started every module itself.
             threads.put(m.name(), t);
         }
         threads.values().forEach(Thread::start);

@@ -4,8 +4,11 @@ package dev.cairn.spi;
  * A Cairn module: one feature (proxy, DNS, metrics, ...) turned on by the config section named
  * {@link #name()}. Found by {@link java.util.ServiceLoader}.
  *
- * <p>Lifecycle: {@code validate -> start -> reload* -> stop}. The host calls these from one
- * thread at a time. {@link #validate} opens no port and changes nothing: it is what
+ * <p>Lifecycle: {@code validate -> start -> reload* -> stop}. The host calls one module's
+ * lifecycle methods from one thread at a time. At start-up the modules' {@link #start} calls run
+ * concurrently, each on a thread of its own: a start must not wait for another module (it sees
+ * the others through the catalog and {@link ModuleContext#moduleStatus}, which reads "starting"
+ * until that module's start returned). {@link #validate} opens no port and changes nothing: it is what
  * {@code cairn check} runs. {@link #stop} must be safe after a partial or failed
  * {@link #start}, and safe to call twice.
  *

@@ -37,6 +37,13 @@ public final class BackupModule implements Module<BackupConfig> {
     private static final Logger log = LoggerFactory.getLogger(BackupModule.class);
     /** How long stop lets a running backup finish before interrupting it: Cairn stops within 10 s of SIGTERM (a reload never interrupts one). */
     static final java.time.Duration STOP_GRACE = java.time.Duration.ofSeconds(5);
+    /**
+     * How long after start the jobs read their state from the repositories and catch up: the
+     * seeding opens each repository (the JCE providers, key derivation, snapshot headers: ~50 ms
+     * CPU) while the other modules are still starting on the same cores; a second later it costs
+     * the start-up nothing. A reload's new jobs begin at once.
+     */
+    static final java.time.Duration START_SEED_DELAY = java.time.Duration.ofSeconds(1);
 
     private volatile BackupConfig config;
     private volatile JobRunner runner;
@@ -168,7 +175,7 @@ public final class BackupModule implements Module<BackupConfig> {
         Map<String, Job> js = new LinkedHashMap<>();
         c.jobs().forEach((name, j) -> js.put(name, new Job(name, j)));
         this.jobs = js;
-        js.values().forEach(this::begin);
+        js.values().forEach(j -> begin(j, START_SEED_DELAY));
     }
 
     /**
@@ -219,8 +226,12 @@ public final class BackupModule implements Module<BackupConfig> {
 
     /** Queues a job's start on the scheduler: seed its state, catch up a missed run, schedule it. */
     private void begin(Job j) {
+        begin(j, java.time.Duration.ZERO);
+    }
+
+    private void begin(Job j, java.time.Duration delay) {
         try {
-            scheduler.execute(() -> catchUp(j));
+            scheduler.schedule(() -> catchUp(j), delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             // stop() is under way
         }
@@ -476,6 +487,8 @@ public final class BackupModule implements Module<BackupConfig> {
             Job job = new Job(name, j);
             next.put(name, job);
             if (running == null || !running.started) {
+                // One not begun yet (its start-up seeding still queued) gives way to the new one.
+                if (running != null) running.retire();
                 toBegin.add(job);
             } else {
                 // Cairn was not down: nothing was missed, the new config applies from its next run.

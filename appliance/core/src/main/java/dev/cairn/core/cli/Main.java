@@ -27,11 +27,21 @@ public final class Main implements Runnable {
     }
 
     public static int execute(String... args) {
-        return execute(ModuleRegistry.discover(), args);
+        // `cairn run -c FILE ...` as the unit and the launcher's users write it: parsed without
+        // picocli (its ~170 classes are Java 5 class files, which CDS cannot archive: parsed and
+        // verified at every start). Anything else, help and errors included, goes to picocli.
+        RunCommand quick = RunCommand.parseCommon(args);
+        if (quick != null) return RunCommand.callAsPicocliWould(quick);
+        return execute(ModuleRegistry::discover, args);
     }
 
     /** Runs the command line with exactly these modules' verbs (tests). */
     public static int execute(ModuleRegistry modules, String... args) {
+        return execute(() -> modules, args);
+    }
+
+    /** The module registry is looked up only for a command line that needs the modules' verbs. */
+    private static int execute(java.util.function.Supplier<ModuleRegistry> modules, String... args) {
         CommandLine cl = new CommandLine(new Main());
         Class<?> named = args.length == 0 ? null : COMMANDS.stream()
                 .filter(c -> c.getAnnotation(Command.class).name().equals(args[0])).findFirst().orElse(null);
@@ -42,7 +52,7 @@ public final class Main implements Runnable {
         } else {
             COMMANDS.forEach(cl::addSubcommand);
             cl.addSubcommand(new CommandLine.HelpCommand());
-            ModuleVerb.addAll(cl, modules);
+            ModuleVerb.addAll(cl, modules.get());
         }
         return cl
                 .setCaseInsensitiveEnumValuesAllowed(true)

@@ -36,6 +36,82 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             description = "error, warn, info, debug or trace. Default: ${DEFAULT-VALUE}.")
     String logLevel;
 
+    /**
+     * The usual {@code run} command lines, read without picocli: {@code run} followed by
+     * {@code -c FILE}, {@code --config FILE|=FILE}, {@code --node NAME|=NAME},
+     * {@code --log-format FORMAT|=FORMAT}, {@code --log-level LEVEL|=LEVEL}, each at most once,
+     * values not starting with '-'. Null for anything else (help, a typo, a repeated option, an
+     * unknown format): picocli then parses it and answers as it always did.
+     */
+    static RunCommand parseCommon(String... args) {
+        if (args.length == 0 || !"run".equals(args[0])) return null;
+        RunCommand r = new RunCommand();
+        r.config = new ConfigOption();
+        String file = null;
+        String node = null;
+        String format = null;
+        String level = null;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            String name = a;
+            String value;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                return null;
+            }
+            if (value.isEmpty() || value.startsWith("-")) return null;
+            switch (name) {
+                case "-c", "--config" -> {
+                    if (file != null) return null;
+                    file = value;
+                }
+                case "--node" -> {
+                    if (node != null) return null;
+                    node = value;
+                }
+                case "--log-format" -> {
+                    if (format != null) return null;
+                    format = value;
+                }
+                case "--log-level" -> {
+                    if (level != null) return null;
+                    level = value;
+                }
+                default -> {
+                    return null;
+                }
+            }
+        }
+        LogFormat f = LogFormat.HUMAN;
+        if (format != null) {
+            try {
+                f = LogFormat.valueOf(format.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        r.config.file = java.nio.file.Paths.get(file != null ? file : ConfigOption.DEFAULT);
+        r.config.node = node;
+        r.logFormat = f;
+        r.logLevel = level != null ? level : "info";
+        return r;
+    }
+
+    /** Runs it as picocli's {@code execute} would: its exit code, or 1 and "cairn: MESSAGE" if it threw. */
+    static int callAsPicocliWould(RunCommand r) {
+        try {
+            return r.call();
+        } catch (Exception ex) {
+            System.err.println("cairn: " + ex.getMessage());
+            return 1;
+        }
+    }
+
     private static void unhook(Thread hook) {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);

@@ -51,6 +51,8 @@ public final class Host implements AdminApi, AutoCloseable {
     private final Counter reloads;
 
     private final Map<String, Running> running = new LinkedHashMap<>();
+    /** Modules whose start has not returned yet: their status reads "starting" (see {@link #moduleStatus}). */
+    private final java.util.Set<String> starting = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Copy of {@link #running} for readers that must not wait on the lifecycle lock. */
     private volatile Map<String, Running> runningView = Map.of();
     private volatile CairnConfig config;
@@ -99,21 +101,7 @@ public final class Host implements AdminApi, AutoCloseable {
         catalog = new CatalogRegistry(metrics, clock);
         catalog.apply(cfg.services());
         catalog.declareOwned(ConfigLoader.publishedServices(registry, cfg.modules()).keySet());
-        for (Map.Entry<String, Record> e : cfg.modules().entrySet()) {
-            Module<?> m = registry.get(e.getKey()).orElseThrow();
-            running.put(m.name(), new Running(m, e.getValue()));
-            publishRunning();
-            try {
-                startModule(m, e.getValue());
-                log.info("module {} started: {}", m.name(), m.status().summary());
-            } catch (Exception ex) {
-                log.atError().addKeyValue("error_id", CoreErrors.MODULE_START_FAILED.id())
-                        .log("module {} failed to start: {}", m.name(), ex.toString());
-                stopAll();
-                throw new StartupException("module " + m.name() + " failed to start: " + ex.getMessage()
-                        + privilegedPortHint(ex), ex);
-            }
-        }
+        startModules(cfg.modules());
         // The admin API comes up last: once it answers, everything configured is running.
         try {
             admin = new AdminServer(this);
@@ -128,6 +116,65 @@ public final class Host implements AdminApi, AutoCloseable {
         lastReload = new ReloadResult(true, startedAt, cfg.hash(), List.of(), List.of("started"));
         log.info("cairn started: node {}, config {} ({}), admin on {}, modules [{}]", node, file, cfg.hash(),
                 dev.cairn.spi.config.HostPort.display(admin.address()), String.join(", ", running.keySet()));
+    }
+
+    /**
+     * Starts every configured module, each on a thread of its own, so that independent modules
+     * (a proxy binding its listeners, DNS parsing its zones, the metrics listener) do not wait for
+     * one another: /metrics answers once the metrics module is up, whatever the others still do.
+     * Modules talk only through the catalog, which is thread-safe, and a module's status reads as
+     * "starting" to the others until its start returned. Waits for every start to return; if one
+     * failed, stops them all (reverse config order, the failed one included) and throws for the
+     * first failure in config order, with the message a one-at-a-time start gave.
+     */
+    private void startModules(Map<String, Record> modules) throws StartupException {
+        Map<String, Thread> threads = new LinkedHashMap<>();
+        Map<String, Throwable> failures = new java.util.concurrent.ConcurrentHashMap<>();
+        for (Map.Entry<String, Record> e : modules.entrySet()) {
+            Module<?> m = registry.get(e.getKey()).orElseThrow();
+            running.put(m.name(), new Running(m, e.getValue()));
+            starting.add(m.name());
+        }
+        publishRunning();
+        for (Map.Entry<String, Record> e : modules.entrySet()) {
+            Module<?> m = running.get(e.getKey()).module;
+            Record c = e.getValue();
+            Thread t = new Thread(() -> {
+                try {
+                    startModule(m, c);
+                    starting.remove(m.name());
+                    log.info("module {} started: {}", m.name(), m.status().summary());
+                } catch (Throwable ex) {
+                    failures.put(m.name(), ex);
+                    log.atError().addKeyValue("error_id", CoreErrors.MODULE_START_FAILED.id())
+                            .log("module {} failed to start: {}", m.name(), ex.toString());
+                }
+            }, "cairn-start-" + m.name());
+            // Daemon or not as the caller (Thread's default): the threads a module creates in start
+            // inherit that, as they did when the caller's thread started every module itself.
+            threads.put(m.name(), t);
+        }
+        threads.values().forEach(Thread::start);
+        boolean interrupted = false;
+        for (Thread t : threads.values()) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException ie) {
+                    interrupted = true; // a start cannot be abandoned half-way: wait, then report
+                }
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+        for (String name : modules.keySet()) {
+            Throwable ex = failures.get(name);
+            if (ex == null) continue;
+            stopAll();
+            if (ex instanceof Error err) throw err;
+            throw new StartupException("module " + name + " failed to start: " + ex.getMessage()
+                    + privilegedPortHint(ex), ex);
+        }
     }
 
     /**
@@ -275,6 +322,7 @@ public final class Host implements AdminApi, AutoCloseable {
             safeStop(list.get(i).module);
         }
         running.clear();
+        starting.clear();
         publishRunning();
         if (admin != null) admin.stop();
         if (catalog != null) catalog.close();
@@ -342,6 +390,10 @@ public final class Host implements AdminApi, AutoCloseable {
     public Map<String, ModuleStatus> moduleStatus() {
         Map<String, ModuleStatus> out = new LinkedHashMap<>();
         runningView.forEach((name, r) -> {
+            if (starting.contains(name)) {
+                out.put(name, ModuleStatus.down("starting"));
+                return;
+            }
             try {
                 out.put(name, r.module.status());
             } catch (RuntimeException e) {

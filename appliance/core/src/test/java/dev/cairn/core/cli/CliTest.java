@@ -47,6 +47,36 @@ class CliTest {
         return err.toString(StandardCharsets.UTF_8);
     }
 
+    /**
+     * {@code run}'s usual command lines skip picocli; what a user sees must not tell: the same
+     * exit code and messages as the same options in a form only picocli reads ({@code -c=FILE} is
+     * left to it), and picocli's own answers for anything unusual.
+     */
+    @Test
+    void runWithoutPicocliAnswersAsPicocliDoes() throws Exception {
+        Path bad = dir.resolve("bad.yml");
+        Files.writeString(bad, "services:\n  web:\n    endpoints: [127.0.0.1:99999]\n");
+        assertThat(RunCommand.parseCommon("run", "-c", bad.toString(), "--log-format", "JSON")).isNotNull();
+        assertThat(RunCommand.parseCommon("run", "--config=" + bad, "--node", "n1", "--log-level=warn")).isNotNull();
+        assertThat(Main.execute("run", "-c", bad.toString(), "--log-level", "error")).isEqualTo(1);
+        String quick = err();
+        err.reset();
+        assertThat(RunCommand.parseCommon("run", "-c=" + bad, "--log-level", "error")).isNull();
+        assertThat(Main.execute("run", "-c=" + bad, "--log-level", "error")).isEqualTo(1);
+        assertThat(err()).isEqualTo(quick).contains("port 99999 is out of range 1..65535")
+                .contains("cairn: 1 config error(s), not started");
+        for (String[] unusual : new String[][] {{"run", "--help"}, {"run", "-c"}, {"run", "-c", "a", "-c", "b"},
+                {"run", "--log-format", "xml"}, {"run", "--bogus", "x"}, {"run", "extra"}, {"run", "-c", "-x"}}) {
+            assertThat(RunCommand.parseCommon(unusual)).as(String.join(" ", unusual)).isNull();
+        }
+        err.reset();
+        assertThat(Main.execute("run", "--log-format", "xml")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("Invalid value for option '--log-format'").contains("Try 'cairn run --help'.");
+        err.reset();
+        assertThat(Main.execute("run", "-c", bad.toString(), "-c", bad.toString())).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("should be specified only once");
+    }
+
     @Test
     void checkExitsZeroOnAValidFile() throws Exception {
         Path f = dir.resolve("ok.yml");

@@ -91,6 +91,83 @@ class HostLifecycleTest {
         host.close(); // safe after a failed start
     }
 
+    /**
+     * Meets another module's start half-way: its own start returns only once the partner's start
+     * has begun too, which a one-at-a-time start never allows (it would wait out the deadline).
+     */
+    static final class Rendezvous implements Module<Rendezvous.Config> {
+        record Config(@Doc(dflt = "x") String value) {
+        }
+
+        private final String name;
+        private final String partner;
+        private final java.util.concurrent.CountDownLatch both;
+        volatile String partnerStatusDuringStart;
+        volatile String startThread;
+        final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Rendezvous(String name, String partner, java.util.concurrent.CountDownLatch both) {
+            this.name = name;
+            this.partner = partner;
+            this.both = both;
+        }
+
+        @Override public String name() { return name; }
+        @Override public Class<Config> configType() { return Config.class; }
+
+        @Override
+        public void start(Config c, ModuleContext ctx) throws Exception {
+            calls.add("start");
+            startThread = Thread.currentThread().getName();
+            both.countDown();
+            if (!both.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("module " + partner + " did not start beside " + name);
+            }
+            partnerStatusDuringStart = ctx.moduleStatus(partner).map(s -> s.healthy() + " " + s.summary()).orElse("absent");
+        }
+
+        @Override
+        public void stop() {
+            calls.add("stop");
+        }
+    }
+
+    @Test
+    void independentModulesStartAtTheSameTime() throws Exception {
+        java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+        Rendezvous a = new Rendezvous("alpha", "beta", both);
+        Rendezvous b = new Rendezvous("beta", "alpha", both);
+        try (TestHost t = TestHost.start(dir, "alpha: {}\nbeta: {}\n", a, b)) {
+            assertThat(a.calls).containsExactly("start");
+            assertThat(b.calls).containsExactly("start");
+            assertThat(a.startThread).isNotEqualTo(b.startThread);
+            // While both were starting, neither saw the other as up; once started, both are.
+            assertThat(a.partnerStatusDuringStart).isIn("false starting", "true running");
+            assertThat(t.host().moduleStatus().keySet()).containsExactly("alpha", "beta");
+            assertThat(t.host().moduleStatus().values()).allMatch(s -> s.healthy());
+        }
+    }
+
+    @Test
+    void aModuleThatFailsFirstInTheFileStillStopsTheModulesStartedBesideIt() throws Exception {
+        int p1 = TestHost.freePort();
+        int p2 = TestHost.freePort();
+        int admin = TestHost.freePort();
+        Probe probe = new Probe();
+        Path file = dir.resolve("cairn.yml");
+        Files.writeString(file, "probe:\n  fail_start: true\n" + demo(p1, p2) + "admin:\n  listen: 127.0.0.1:" + admin + "\n");
+        Host host = new Host(ModuleRegistry.of(new DemoModule(), probe), file, null, Map.of());
+        assertThatThrownBy(host::start)
+                .isInstanceOf(StartupException.class)
+                .hasMessage("module probe failed to start: port 1 is taken");
+        assertThat(probe.calls).containsExactly("start", "stop");
+        for (int port : new int[] {p1, p2, admin}) {
+            assertThat(canBind(port)).as("port %d released", port).isTrue();
+        }
+        assertThat(host.moduleStatus()).isEmpty();
+        host.close();
+    }
+
     @Test
     void invalidReloadKeepsEverythingAsItWas() throws Exception {
         int p1 = TestHost.freePort();

@@ -47,7 +47,14 @@ public final class NodeProbe implements AutoCloseable {
     static final int ER_NO_SUCH_TABLE = 1146;
     static final int ER_BAD_DB = 1049;
 
-    private static final Driver DRIVER = driver();
+    /**
+     * Connector/J, loaded at the first probe (on the probe thread) rather than when the module
+     * builds its probes in start: its driver and DriverManager's initialization are ~160 classes
+     * that the host's start-up does not need.
+     */
+    private static final class Connector {
+        static final Driver DRIVER = driver();
+    }
 
     private final String node;
     private final HostPort address;
@@ -155,7 +162,7 @@ public final class NodeProbe implements AutoCloseable {
     private Connection connection() throws SQLException {
         Connection c = connection;
         if (c != null) return c;
-        c = DRIVER.connect(jdbcUrl(address, connectTimeout, readTimeout),
+        c = Connector.DRIVER.connect(jdbcUrl(address, connectTimeout, readTimeout),
                 connectionProperties(user, password, connectTimeout, readTimeout));
         connection = c;
         dialect = null;

@@ -121,27 +121,7 @@ public final class Maintenance {
                 errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + ref.id() + " is damaged: " + e.getMessage());
                 continue;
             }
-            List<String> files = new ArrayList<>();
-            try {
-                // straight over the manifest's bytes: no object per entry or chunk id
-                ParentEntries.forEachFile(plain, (path, a, at, nc) -> {
-                    for (int k = 0; k < nc; k++) {
-                        int off = at + 32 * k;
-                        if (!idx.contains(a, off)) {
-                            errors.add(BackupErrors.BLOB_UNINDEXED.id() + " snapshot " + ref.shortId() + ": " + path + " uses blob "
-                                    + Wire.hex(java.util.Arrays.copyOfRange(a, off, off + 8)) + " which is in no index");
-                            files.add(path);
-                            return;
-                        }
-                        if (!badBlobs.isEmpty() && badBlobs.contains(Wire.hex(java.util.Arrays.copyOfRange(a, off, off + 32)))) {
-                            files.add(path);
-                            return;
-                        }
-                    }
-                });
-            } catch (RuntimeException e) {
-                errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + ref.id() + " is damaged: " + e.getMessage());
-            }
+            List<String> files = damagedFiles(plain, ref.id(), idx, badBlobs, errors);
             if (!files.isEmpty()) damagedFiles.put(ref.shortId() + " (" + ref.header().job() + " " + ref.header().time() + ")", files);
         }
         return new CheckResult(errors, notes, damagedFiles, packsRead, blobsRead);
@@ -179,6 +159,18 @@ public final class Maintenance {
             errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + id + " is damaged: " + e.getMessage());
             return new CheckResult(errors, List.of(), damagedFiles, 0, 0);
         }
+        List<String> files = damagedFiles(plain, id, idx, Set.of(), errors);
+        if (!files.isEmpty()) damagedFiles.put(shortId, files);
+        return new CheckResult(errors, List.of(), damagedFiles, 0, 0);
+    }
+
+    /**
+     * The files of snapshot {@code id} (manifest {@code plain}) that use a blob no index names (each
+     * reported to {@code errors}) or one of {@code badBlobs} (hex ids found damaged); read straight
+     * over the manifest's bytes, with no object per entry or chunk id.
+     */
+    private static List<String> damagedFiles(byte[] plain, String id, BlobIndex idx, Set<String> badBlobs, List<String> errors) {
+        String shortId = id.substring(0, Math.min(8, id.length()));
         List<String> files = new ArrayList<>();
         try {
             ParentEntries.forEachFile(plain, (path, a, at, nc) -> {
@@ -190,13 +182,16 @@ public final class Maintenance {
                         files.add(path);
                         return;
                     }
+                    if (!badBlobs.isEmpty() && badBlobs.contains(Wire.hex(java.util.Arrays.copyOfRange(a, off, off + 32)))) {
+                        files.add(path);
+                        return;
+                    }
                 }
             });
         } catch (RuntimeException e) {
             errors.add(BackupErrors.SNAPSHOT_DAMAGED.id() + " snapshot " + id + " is damaged: " + e.getMessage());
         }
-        if (!files.isEmpty()) damagedFiles.put(shortId, files);
-        return new CheckResult(errors, List.of(), damagedFiles, 0, 0);
+        return files;
     }
 
     static boolean selected(String hex, int i, String subset) {

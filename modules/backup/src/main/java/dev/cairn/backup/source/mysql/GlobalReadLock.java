@@ -181,11 +181,13 @@ final class GlobalReadLock implements AutoCloseable {
                     return Release.DUMP_EXITED;
                 }
                 if (System.nanoTime() > deadline) {
+                    String seen = thread < 0 ? "no connection of its process was seen"
+                            : "its connection " + thread + " has no transaction that started: " + describe(thread);
                     unlock();
                     dump.kill();
                     throw new SourceException(SourceErrors.DUMP_SNAPSHOT_NOT_STARTED, "the dump did not start its snapshot"
                             + " transaction on " + session.server() + " within lock_hold_limit " + holdLimit.toMillis() / 1000.0 + "s ("
-                            + (thread < 0 ? "no connection of its process was seen" : "its connection " + thread + " has no transaction")
+                            + seen
                             + "): the read lock was released after " + String.format(Locale.ROOT, "%.3f", heldSeconds())
                             + " s, the dump killed, nothing is kept");
                 }
@@ -212,16 +214,48 @@ final class GlobalReadLock implements AutoCloseable {
     }
 
     /**
-     * Whether connection {@code thread} has its consistent-snapshot transaction: a transaction
-     * that is not an autocommit read (a statement before START TRANSACTION), whose START
-     * TRANSACTION statement has returned (the read view is made inside it).
+     * Statements a dump sends only once its START TRANSACTION WITH CONSISTENT SNAPSHOT has
+     * returned (mysqldump and mariadb-dump dump tables after it): seeing one proves the snapshot.
+     */
+    private static final List<String> AFTER_SNAPSHOT = List.of("SAVEPOINT", "ROLLBACK TO SAVEPOINT", "SHOW CREATE",
+            "SHOW TABLES", "SHOW TABLE STATUS", "SHOW FIELDS", "SHOW COLUMNS", "SHOW TRIGGERS", "SELECT /*!40001 SQL_NO_CACHE */");
+
+    /**
+     * Whether connection {@code thread} has its consistent-snapshot transaction: INNODB_TRX lists
+     * a transaction for it that is not an autocommit read and whose START TRANSACTION has returned
+     * (the read view is made inside it; a connection idle between statements has had it return),
+     * or the connection runs a statement that a dump sends only after its snapshot. The second
+     * signal is needed on MariaDB, whose INNODB_TRX may not list a read-only transaction at all
+     * (seen on 10.11: a dump reading its first table under a snapshot, no row for it).
      */
     private boolean snapshotStarted(long thread) throws SourceException {
         List<Map<String, String>> trx = session.query("SELECT trx_query AS q FROM information_schema.INNODB_TRX"
                 + " WHERE trx_mysql_thread_id = ? AND trx_autocommit_non_locking = 0", "reading the dump's transaction", thread);
-        if (trx.isEmpty()) return false;
-        String q = trx.get(0).get("q");
-        return q == null || !q.strip().toUpperCase(Locale.ROOT).startsWith("START TRANSACTION");
+        if (!trx.isEmpty()) {
+            String q = trx.get(0).get("q");
+            if (q == null || !q.strip().toUpperCase(Locale.ROOT).startsWith("START TRANSACTION")) return true;
+        }
+        List<Map<String, String>> p = session.query("SELECT COMMAND AS c, LEFT(INFO, 64) AS i FROM information_schema.PROCESSLIST WHERE ID = ?",
+                "reading the dump's connection", thread);
+        if (p.isEmpty()) return false;
+        if (!trx.isEmpty() && "Sleep".equalsIgnoreCase(p.get(0).get("c"))) return true;
+        String info = p.get(0).get("i");
+        if (info == null) return false;
+        String stmt = info.strip().toUpperCase(Locale.ROOT);
+        for (String s : AFTER_SNAPSHOT) if (stmt.startsWith(s)) return true;
+        return false;
+    }
+
+    /** What connection {@code thread} is doing, for the error when its snapshot never started. */
+    private String describe(long thread) {
+        try {
+            List<Map<String, String>> p = session.query("SELECT COMMAND AS c, STATE AS s, LEFT(INFO, 80) AS i"
+                    + " FROM information_schema.PROCESSLIST WHERE ID = ?", "reading the dump's connection", thread);
+            if (p.isEmpty()) return "gone from the processlist";
+            return "command " + p.get(0).get("c") + ", state '" + p.get(0).get("s") + "', statement '" + p.get(0).get("i") + "'";
+        } catch (SourceException e) {
+            return "its processlist row unreadable: " + e.getMessage();
+        }
     }
 
     /** UNLOCK TABLES; if that fails the session is closed, which releases the lock as well. */

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +72,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
         /** Time DOWN before {@code downSince}; {@code downSince} is set while DOWN. */
         Duration downtime = Duration.ZERO;
         Instant downSince;
-        ScheduledFuture<?> task;
+        HealthCheckScheduler.Task task;
 
         EndpointState(String service, EndpointConfig config, CheckConfig check, Instant now) {
             this.service = service;
@@ -103,6 +102,20 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
     public CatalogRegistry(PrometheusRegistry metrics, Clock clock) {
         this.clock = clock;
         this.metrics = new CatalogMetrics(metrics);
+    }
+
+    /**
+     * Holds the active checks until {@link #releaseChecks}: the host holds them while its modules
+     * start, so an endpoint served by this process is not probed before its module has bound it.
+     * Endpoints stay as they start (UP at {@code rise}) meanwhile.
+     */
+    public void holdChecks() {
+        checks.hold();
+    }
+
+    /** Starts the checks held since {@link #holdChecks}. */
+    public void releaseChecks() {
+        checks.release();
     }
 
     /**
@@ -248,7 +261,7 @@ public final class CatalogRegistry implements Catalog, AutoCloseable {
 
     private static void cancel(EndpointState s) {
         if (s.task != null) {
-            s.task.cancel(false);
+            s.task.cancel();
             s.task = null;
         }
     }

@@ -99,9 +99,11 @@ public final class Host implements AdminApi, AutoCloseable {
         config = cfg;
         startedAt = clock.instant();
         catalog = new CatalogRegistry(metrics, clock);
+        catalog.holdChecks();
         catalog.apply(cfg.services());
         catalog.declareOwned(ConfigLoader.publishedServices(registry, cfg.modules()).keySet());
         startModules(cfg.modules());
+        catalog.releaseChecks();
         // The admin API comes up last: once it answers, everything configured is running.
         try {
             admin = new AdminServer(this);

@@ -148,6 +148,65 @@ class HostLifecycleTest {
         }
     }
 
+    /** Binds a plain TCP listener on its port a while into its start, as a slow module would. */
+    static final class SlowListener implements Module<SlowListener.Config> {
+        record Config(int port) {
+        }
+
+        private ServerSocket socket;
+
+        @Override public String name() { return "slow"; }
+        @Override public Class<Config> configType() { return Config.class; }
+
+        @Override
+        public void start(Config c, ModuleContext ctx) throws Exception {
+            Thread.sleep(1500);
+            socket = new ServerSocket();
+            socket.bind(new InetSocketAddress("127.0.0.1", c.port()));
+            Thread accept = new Thread(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        socket.accept().close();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "slow-accept");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        @Override
+        public void stop() {
+            try {
+                socket.close();
+            } catch (IOException | RuntimeException e) {
+                // stopping anyway
+            }
+        }
+    }
+
+    @Test
+    void anEndpointServedByAModuleIsNotCheckedBeforeThatModuleHasStarted() throws Exception {
+        int port = TestHost.freePort();
+        String yaml = """
+                services:
+                  slow:
+                    endpoints: [127.0.0.1:%d]
+                    check: { type: tcp, interval: 100ms, rise: 5, fall: 3 }
+                slow:
+                  port: %d
+                """.formatted(port, port);
+        try (TestHost t = TestHost.start(dir, yaml, new SlowListener())) {
+            // Checked against the port before the module bound it, the endpoint would have gone down at
+            // its first check and needed five good checks (0.5 s) to be up again: it never went down.
+            TestHost.await(java.time.Duration.ofSeconds(10), "checks ran",
+                    () -> t.metric("cairn_health_check_duration_seconds", "service", "slow") >= 3);
+            assertThat(t.host().catalog().checkStats("slow", "127.0.0.1:" + port).orElseThrow().upToDown()).isZero();
+            assertThat(t.host().catalog().service("slow").orElseThrow().available()).hasSize(1);
+        }
+    }
+
     @Test
     void aModuleThatFailsFirstInTheFileStillStopsTheModulesStartedBesideIt() throws Exception {
         int p1 = TestHost.freePort();

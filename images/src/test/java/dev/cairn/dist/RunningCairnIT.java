@@ -174,6 +174,36 @@ class RunningCairnIT {
         }
     }
 
+    /**
+     * Started under nohup, the JVM keeps SIGHUP ignored (it cannot install a handler for a signal
+     * its parent ignored): Cairn says so at start, and the admin API's reload still works.
+     */
+    @Test
+    void startedUnderNohupItSaysSighupIsIgnoredAndTheApiReloads() throws Exception {
+        Path nohupped = dir.resolve("nohup-cairn");
+        Files.writeString(nohupped, "#!/bin/sh\nexec nohup " + CairnProcess.DIST.resolve("bin/cairn") + " \"$@\"\n");
+        nohupped.toFile().setExecutable(true);
+        List<String> cmd = List.of(nohupped.toString(), "run", "-c", config.toString());
+        Path out = dir.resolve("nohup.out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            TestHost.await(Duration.ofSeconds(30), "admin API up", () -> {
+                try {
+                    return CairnProcess.get(adminUrl() + "/api/status").statusCode() == 200;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(Files.readString(out)).contains("SIGHUP is ignored by this process");
+            Files.writeString(config, Files.readString(config) + "\n# edited\n");
+            assertThat(CairnProcess.post(adminUrl() + "/api/reload").statusCode()).isEqualTo(200);
+            assertThat(lastReloadOk()).isEqualTo("true");
+        } finally {
+            p.destroy();
+            p.waitFor(15, TimeUnit.SECONDS);
+        }
+    }
+
     private String lastReloadOk() {
         try {
             return JSON.readTree(CairnProcess.get(adminUrl() + "/api/status").body())

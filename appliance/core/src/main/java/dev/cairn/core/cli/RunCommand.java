@@ -134,10 +134,15 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        Signal.handle(new Signal("HUP"), sig -> reloader.execute(() -> {
+        sun.misc.SignalHandler previous = Signal.handle(new Signal("HUP"), sig -> reloader.execute(() -> {
             log.info("SIGHUP: reloading {}", config.file);
             host.reload();
         }));
+        if (previous == sun.misc.SignalHandler.SIG_IGN) {
+            // The JVM keeps a signal ignored that its parent ignored (nohup does): SIGHUP would do nothing.
+            log.warn("SIGHUP is ignored by this process (started under nohup or with SIGHUP ignored): "
+                    + "a reload takes `cairn reload` or POST /api/reload instead");
+        }
         // Signals are wired before start, so a SIGHUP or SIGTERM during start-up is handled too.
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

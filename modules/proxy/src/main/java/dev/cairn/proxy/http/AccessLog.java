@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * Formats one access-log line per request, JSON or the combined format followed by upstream
  * endpoint and timings, and hands it to the module's {@link AccessLogWriter}, which writes it to
  * stdout off the IO thread. The logger {@code cairn.proxy.access} only switches it: below INFO
- * there is no access log. Thread-safe (no state but the per-second time texts).
+ * there is no access log. Thread-safe (no state but the per-second time texts and each thread's line buffer).
  */
 public final class AccessLog {
 
@@ -33,6 +33,14 @@ public final class AccessLog {
 
     /** A typical line is 300 to 400 characters: one buffer, no regrowth. */
     private static final int LINE_CAPACITY = 512;
+    /** Longer than this (a huge URI or user agent), a thread's line buffer is not kept. */
+    private static final int KEPT_CAPACITY = 16 * 1024;
+
+    /**
+     * Each thread's line buffer, reused line after line: the writer copies a line before
+     * {@link AccessLogWriter#offer} returns.
+     */
+    private static final ThreadLocal<StringBuilder[]> LINE = ThreadLocal.withInitial(() -> new StringBuilder[1]);
 
     private final AccessLogConfig config;
     private final AccessLogWriter writer;
@@ -65,8 +73,12 @@ public final class AccessLog {
         String service = st.stats == null ? null : st.stats.service;
         String ua = r.userAgent();
         String referer = r.referer();
+        StringBuilder[] kept = LINE.get();
+        StringBuilder b = kept[0];
+        if (b == null || b.capacity() > KEPT_CAPACITY) kept[0] = b = new StringBuilder(LINE_CAPACITY);
+        b.setLength(0);
         if (config.format() == AccessLogConfig.Format.JSON) {
-            StringBuilder b = new StringBuilder(LINE_CAPACITY).append('{');
+            b.append('{');
             iso(b.append("\"time\":\""), Instant.now()).append("\",");
             field(b, "listener", st.listener).append(',');
             field(b, "client", r.client()).append(',');
@@ -87,9 +99,8 @@ public final class AccessLog {
             field(b, "note", st.note).append(',');
             field(b, "user_agent", ua).append(',');
             field(b, "referer", referer);
-            writer.offer(b.append('}')); // handed over as it is: no copy into a String
+            writer.offer(b.append('}'));
         } else {
-            StringBuilder b = new StringBuilder(LINE_CAPACITY);
             b.append(r.client()).append(" - - [");
             clf(b, Instant.now()).append("] \"").append(r.method()).append(' ').append(r.uri()).append(' ')
                     .append(r.protocol()).append("\" ").append(status).append(' ').append(bytes).append(" \"")

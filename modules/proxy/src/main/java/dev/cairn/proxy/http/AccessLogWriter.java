@@ -16,15 +16,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The access log's one writer. Request threads (the IO threads) hand it finished lines with
- * {@link #offer}, which never blocks and never writes: a lock-free FIFO queue, bounded to
- * {@link #CAPACITY_LINES}; a line that does not fit is dropped and counted ({@link #dropped}),
- * as HAProxy drops lines when its log socket is full. One thread of its own writes the queued
- * lines in batches (one {@code write} per {@link #BATCH_BYTES}), at the latest
- * {@link #FLUSH_INTERVAL} after a line was queued, sooner when {@link #WAKE_AT_LINES} are waiting,
- * and everything still queued at {@link #close}. Lines come out in the order they were offered
- * (one queue), so a connection's requests stay in order. Each line is written in the process
- * log's shape ({@link Envelope}, as the host's log layout writes an INFO line of logger
- * {@code cairn.proxy.access}), with the time and thread of its {@link #offer}. Thread-safe.
+ * {@link #offer}, which never blocks and never writes: the line is put in the process log's shape
+ * ({@link Envelope}, as the host's log layout writes an INFO line of logger
+ * {@code cairn.proxy.access}, with the time and thread of the offer) and encoded to UTF-8 on the
+ * caller's thread, in buffers of that thread, into one byte array of the line's exact size; that
+ * array goes on a lock-free FIFO queue bounded to {@link #CAPACITY_LINES}. A line that does not
+ * fit is dropped and counted ({@link #dropped}), as HAProxy drops lines when its log socket is
+ * full. One thread of its own copies the queued lines into one buffer and writes it (one
+ * {@code write} per {@link #BATCH_BYTES}), at the latest {@link #FLUSH_INTERVAL_NANOS} after a line
+ * was queued, sooner when {@link #WAKE_AT_LINES} are waiting, and everything still queued at
+ * {@link #close}. Lines come out in the order they were offered (one queue), so a connection's
+ * requests stay in order. Thread-safe.
  */
 public final class AccessLogWriter implements AutoCloseable {
 
@@ -57,17 +59,24 @@ public final class AccessLogWriter implements AutoCloseable {
     /** Set by core's LogSetup (the proxy module does not see core). */
     static final String LOG_FORMAT_PROPERTY = "cairn.log.format";
 
-    /** One queued line with what its envelope needs from the request's thread. */
-    private record Entry(long millis, String thread, CharSequence line) {
+    /**
+     * Per offering thread: the envelope's text and, for the JSON envelope, the escaped line. Reused
+     * line after line (an IO thread offers one line per request), so an offer allocates only the
+     * line's bytes and its queue node.
+     */
+    private static final class Scratch {
+        StringBuilder text = new StringBuilder(512);
+        String thread;
     }
 
-    private final ConcurrentLinkedQueue<Entry> queue = new ConcurrentLinkedQueue<>();
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final ConcurrentLinkedQueue<byte[]> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final LongAdder dropped = new LongAdder();
     private final Supplier<OutputStream> out;
     private final Envelope envelope;
     private final int capacity;
-    private final StringBuilder text = new StringBuilder(512);
     private final Thread thread;
     private final byte[] batch = new byte[BATCH_BYTES];
     private int batchLen;
@@ -91,8 +100,7 @@ public final class AccessLogWriter implements AutoCloseable {
 
     /**
      * Queues one line (without its newline); false when the queue was full (counted, not written).
-     * The caller hands the line over: a StringBuilder must not be touched after (it is read here
-     * rather than copied into a String first).
+     * The line is copied before this returns: the caller may reuse its buffer.
      */
     public boolean offer(CharSequence line) {
         int n = pending.incrementAndGet();
@@ -101,9 +109,54 @@ public final class AccessLogWriter implements AutoCloseable {
             dropped.increment();
             return false;
         }
-        queue.offer(new Entry(System.currentTimeMillis(), Thread.currentThread().getName(), line));
+        queue.offer(encode(line));
         if (n == WAKE_AT_LINES) LockSupport.unpark(thread);
         return true;
+    }
+
+    /** The line in the process log's shape, with its newline, as UTF-8 in an array of its size. */
+    private byte[] encode(CharSequence line) {
+        Scratch s = SCRATCH.get();
+        StringBuilder b = s.text;
+        b.setLength(0);
+        java.time.Instant t = java.time.Instant.ofEpochMilli(System.currentTimeMillis());
+        if (envelope == Envelope.JSON) {
+            String name = s.thread;
+            if (name == null) s.thread = name = Thread.currentThread().getName(); // IO threads keep their names
+            AccessLog.iso(b.append("{\"ts\":\""), t).append("\",\"level\":\"INFO\",\"module\":\"proxy\",")
+                    .append("\"logger\":\"cairn.proxy.access\",\"thread\":\"");
+            JsonText.escape(b, name).append("\",\"msg\":\"");
+            JsonText.escape(b, line).append("\"}");
+            byte[] bytes = utf8(b, null);
+            if (b.capacity() > BATCH_BYTES) s.text = new StringBuilder(512); // a huge line: its buffer is not kept
+            return bytes;
+        }
+        AccessLog.iso(b, t).append(" INFO  proxy: ");
+        return utf8(b, line);
+    }
+
+    /** {@code a} then {@code b} (may be null) and a newline: one pass when ASCII, the JDK's encoder otherwise. */
+    private static byte[] utf8(CharSequence a, CharSequence b) {
+        int na = a.length();
+        int nb = b == null ? 0 : b.length();
+        byte[] out = new byte[na + nb + 1];
+        for (int i = 0; i < na; i++) {
+            char c = a.charAt(i);
+            if (c >= 0x80) return slow(a, b);
+            out[i] = (byte) c;
+        }
+        for (int i = 0; i < nb; i++) {
+            char c = b.charAt(i);
+            if (c >= 0x80) return slow(a, b); // rare: a UTF-8 user agent or referer
+            out[na + i] = (byte) c;
+        }
+        out[na + nb] = '\n';
+        return out;
+    }
+
+    private static byte[] slow(CharSequence a, CharSequence b) {
+        String text = b == null ? a + "\n" : a.toString() + b + "\n";
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** Lines waiting to be written. */
@@ -134,57 +187,22 @@ public final class AccessLogWriter implements AutoCloseable {
     private int drain() {
         int lines = 0;
         OutputStream o = out.get();
-        Entry e;
-        while ((e = queue.poll()) != null) {
+        byte[] line;
+        while ((line = queue.poll()) != null) {
             pending.decrementAndGet();
             lines++;
-            CharSequence line = wrap(e);
-            if (batchLen + line.length() * 3 + 1 > batch.length) {
+            if (batchLen + line.length > batch.length) {
                 batchLen = write(o, batchLen, false);
-                if (line.length() * 3 + 1 > batch.length) { // a line longer than a batch: on its own
-                    write(o, line.toString().getBytes(StandardCharsets.UTF_8));
+                if (line.length > batch.length) { // a line longer than a batch: on its own
+                    write(o, line);
                     continue;
                 }
             }
-            append(line);
+            System.arraycopy(line, 0, batch, batchLen, line.length);
+            batchLen += line.length;
         }
         batchLen = write(o, batchLen, true);
         return lines;
-    }
-
-    /** Appends the line and its newline as UTF-8 (room for 3 bytes a char was made). */
-    private void append(CharSequence line) {
-        int len = batchLen;
-        int n = line.length();
-        for (int i = 0; i < n; i++) {
-            char c = line.charAt(i);
-            if (c < 0x80) {
-                batch[len++] = (byte) c;
-            } else { // rare (a UTF-8 user agent or referer): the JDK's encoder for the rest of the line
-                byte[] rest = line.subSequence(i, n).toString().getBytes(StandardCharsets.UTF_8);
-                System.arraycopy(rest, 0, batch, len, rest.length);
-                len += rest.length;
-                break;
-            }
-        }
-        batch[len++] = '\n';
-        batchLen = len;
-    }
-
-    /** The line in the process log's shape (without its newline), in a buffer reused for the next line. */
-    private CharSequence wrap(Entry e) {
-        StringBuilder b = text;
-        b.setLength(0);
-        java.time.Instant t = java.time.Instant.ofEpochMilli(e.millis);
-        if (envelope == Envelope.JSON) {
-            AccessLog.iso(b.append("{\"ts\":\""), t).append("\",\"level\":\"INFO\",\"module\":\"proxy\",")
-                    .append("\"logger\":\"cairn.proxy.access\",\"thread\":\"");
-            JsonText.escape(b, e.thread).append("\",\"msg\":\"");
-            JsonText.escape(b, e.line).append("\"}");
-        } else {
-            AccessLog.iso(b, t).append(" INFO  proxy: ").append(e.line);
-        }
-        return b;
     }
 
     private int write(OutputStream o, int len, boolean flush) {
@@ -200,7 +218,6 @@ public final class AccessLogWriter implements AutoCloseable {
     private void write(OutputStream o, byte[] longLine) {
         try {
             o.write(longLine);
-            o.write('\n');
         } catch (IOException e) {
             // as above
         }

@@ -326,6 +326,8 @@ final class FastPath extends ForwardingOpenListener {
         final Loop loop;
         final InetAddress peer;
         final byte[] peerFor;
+        /** The client address as the access log writes it: made at the connection's first logged request. */
+        private String peerName;
         int slot = -1;
         int state = IDLE;
         long deadline;
@@ -1085,7 +1087,8 @@ final class FastPath extends ForwardingOpenListener {
         /** Takes what the access log needs from the request head before the head is dropped. */
         void captureLogLine() {
             if (x.logLine != null || x.headDropped || !x.lh.accessLog().enabled()) return;
-            x.logLine = new AccessLog.Line(new String(peerFor, StandardCharsets.ISO_8859_1), x.req.method,
+            if (peerName == null) peerName = new String(peerFor, StandardCharsets.ISO_8859_1);
+            x.logLine = new AccessLog.Line(peerName, x.req.method,
                     host, ascii(x.req.targetStart, x.req.targetEnd), "HTTP/1.1",
                     x.req.userAgentStart < 0 ? null : ascii(x.req.userAgentStart, x.req.userAgentEnd),
                     x.req.refererStart < 0 ? null : ascii(x.req.refererStart, x.req.refererEnd));

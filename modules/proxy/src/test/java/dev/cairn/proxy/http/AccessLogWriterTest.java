@@ -114,6 +114,22 @@ class AccessLogWriterTest {
     }
 
     @Test
+    void aLineIsCopiedWhenOfferedSoItsBufferCanBeReusedForTheNext() throws Exception {
+        Collected out = new Collected();
+        StringBuilder b = new StringBuilder();
+        try (AccessLogWriter w = new AccessLogWriter(() -> out, AccessLogWriter.Envelope.HUMAN, 100)) {
+            for (String l : List.of("GET /first 200", "POST /sécond 201", "GET /third 404")) {
+                b.setLength(0);
+                w.offer(b.append(l));
+            }
+            b.setLength(0);
+            b.append("overwritten");
+            TestHost.await(Duration.ofSeconds(5), "three lines written", () -> out.raw().size() == 3);
+        }
+        assertThat(out.lines()).containsExactly("GET /first 200", "POST /sécond 201", "GET /third 404");
+    }
+
+    @Test
     void aLineLongerThanABatchIsWrittenWholeBetweenItsNeighbours() throws Exception {
         Collected out = new Collected();
         String longLine = "ü".repeat(30_000) + "x".repeat(20_000);

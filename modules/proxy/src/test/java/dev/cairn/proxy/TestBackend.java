@@ -23,6 +23,8 @@ final class TestBackend implements AutoCloseable {
     final HttpServer server;
     final AtomicInteger hits = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
+    /** Requests by path (health checks left out), for cases whose earlier neighbours' requests may still arrive. */
+    final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> byPath = new java.util.concurrent.ConcurrentHashMap<>();
     private final ExecutorService pool;
 
     TestBackend(String name) throws IOException {
@@ -42,6 +44,11 @@ final class TestBackend implements AutoCloseable {
         server.start();
     }
 
+    /** Requests so far whose path starts with {@code prefix}. */
+    int hitsStartingWith(String prefix) {
+        return byPath.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToInt(e -> e.getValue().get()).sum();
+    }
+
     int port() {
         return server.getAddress().getPort();
     }
@@ -54,7 +61,10 @@ final class TestBackend implements AutoCloseable {
         inFlight.incrementAndGet();
         try (ex) {
             String path = ex.getRequestURI().getPath();
-            if (!path.equals("/health")) hits.incrementAndGet();
+            if (!path.equals("/health")) {
+                hits.incrementAndGet();
+                byPath.computeIfAbsent(path, k -> new AtomicInteger()).incrementAndGet();
+            }
             byte[] body;
             try (InputStream in = ex.getRequestBody()) {
                 body = in.readAllBytes();
@@ -66,7 +76,7 @@ final class TestBackend implements AutoCloseable {
                     for (String v : h.getValue()) b.append(h.getKey().toLowerCase()).append(": ").append(v).append('\n');
                 }
                 out = b.toString();
-            } else if (path.equals("/slow")) {
+            } else if (path.equals("/slow") || path.startsWith("/slow/")) {
                 String q = ex.getRequestURI().getQuery();
                 long ms = q != null && q.startsWith("ms=") ? Long.parseLong(q.substring(3)) : 1000;
                 try {

@@ -35,6 +35,11 @@ public final class BlobIndex {
         slots = new long[capacity * W];
     }
 
+    /** The table's bytes when made for {@code expected} entries. */
+    static long bytesFor(long expected) {
+        return Math.max(16, (long) (expected / MAX_LOAD) + 1) * W * 8;
+    }
+
     public synchronized int size() {
         return size;
     }

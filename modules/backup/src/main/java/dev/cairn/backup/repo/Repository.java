@@ -201,6 +201,14 @@ public final class Repository implements AutoCloseable {
         }
         // sized once from what the files hold: no growth while loading (README: bytes per chunk)
         long expected = 1024 + blobs + blobs / 16;
+        if (!parsed.isEmpty() && BlobIndex.bytesFor(expected) + held > Runtime.getRuntime().maxMemory() * 3 / 4) {
+            // the table nearly fills the heap: read those files again rather than hold them beside it
+            List<String> all = new ArrayList<>();
+            for (IndexFile x : parsed) all.add(x.name);
+            all.addAll(again);
+            again = all;
+            parsed = new ArrayList<>();
+        }
         BlobIndex fresh = new BlobIndex((int) Math.min(Integer.MAX_VALUE / 8, expected));
         for (IndexFile x : parsed) {
             x.addTo(fresh);

@@ -58,6 +58,79 @@ final class ModuleVerb implements Callable<Integer> {
         this.command = command;
     }
 
+    /**
+     * {@code cairn VERB ARGS...} of a module's verb ({@code cairn backup run JOB}), parsed without
+     * picocli as picocli would parse it: {@code -c/--config}, {@code --node}, {@code --url} and
+     * {@code --token-file} anywhere (as {@code -c FILE} or {@code --config=FILE}, once each), every
+     * other argument the module's. Null when the line needs picocli: no module or a built-in
+     * command has that name, two modules add it, or a form this does not read ({@code -cFILE},
+     * {@code @file}, {@code --}, a repeated option, a missing value).
+     */
+    static ModuleVerb parseQuick(ModuleRegistry registry, java.util.Set<String> builtIn, String... argv) {
+        if (argv.length == 0 || builtIn.contains(argv[0])) return null;
+        ModuleVerb verb = null;
+        for (Module<?> m : registry.all()) {
+            for (ModuleCommand<?> c : m.commands()) {
+                if (!c.name().equals(argv[0])) continue;
+                if (verb != null) return null; // picocli reports the clash
+                verb = new ModuleVerb(registry, m, c);
+            }
+        }
+        if (verb == null) return null;
+        String file = null, node = null, url = null, tokenFile = null;
+        for (int i = 1; i < argv.length; i++) {
+            String a = argv[i];
+            if (a.equals("--") || a.startsWith("@")) return null;
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            boolean ours = switch (name) {
+                case "-c", "--config", "--node", "--url", "--token-file" -> true;
+                default -> false;
+            };
+            if (!ours) {
+                if (a.startsWith("-c") || a.startsWith("--config") || a.startsWith("--node") || a.startsWith("--url")
+                        || a.startsWith("--token-file")) {
+                    return null; // -cFILE, -c=FILE, --nodeX: as picocli reads them
+                }
+                verb.args.add(a);
+                continue;
+            }
+            if (value == null) {
+                if (i + 1 >= argv.length) return null;
+                value = argv[++i];
+            }
+            if (value.isEmpty() || value.startsWith("-")) return null;
+            switch (name) {
+                case "-c", "--config" -> {
+                    if (file != null) return null;
+                    file = value;
+                }
+                case "--node" -> {
+                    if (node != null) return null;
+                    node = value;
+                }
+                case "--url" -> {
+                    if (url != null) return null;
+                    url = value;
+                }
+                default -> {
+                    if (tokenFile != null) return null;
+                    tokenFile = value;
+                }
+            }
+        }
+        verb.file = file == null ? null : Path.of(file);
+        verb.node = node;
+        verb.url = url;
+        verb.tokenFile = tokenFile == null ? null : Path.of(tokenFile);
+        return verb;
+    }
+
     /** Adds every module's verbs to the command line, refusing a verb that is already taken. */
     static void addAll(CommandLine cl, ModuleRegistry registry) {
         for (Module<?> m : registry.all()) {

@@ -103,7 +103,7 @@ final class RunCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** Runs it as picocli's {@code execute} would: its exit code, or 1 and "cairn: MESSAGE" if it threw. */
-    static int callAsPicocliWould(RunCommand r) {
+    static int callAsPicocliWould(java.util.concurrent.Callable<Integer> r) {
         try {
             return r.call();
         } catch (Exception ex) {

@@ -77,6 +77,76 @@ class CliTest {
         assertThat(err()).contains("should be specified only once");
     }
 
+    /** A module whose verb prints what it was given. */
+    static final class Echo implements dev.cairn.spi.Module<Echo.Config> {
+        record Config(String word) {
+        }
+
+        @Override public String name() { return "echo"; }
+        @Override public Class<Config> configType() { return Config.class; }
+        @Override public void start(Config c, dev.cairn.spi.ModuleContext ctx) { }
+        @Override public void stop() { }
+
+        @Override
+        public java.util.List<dev.cairn.spi.command.ModuleCommand<Config>> commands() {
+            return java.util.List.of(new dev.cairn.spi.command.ModuleCommand<>() {
+                @Override public String name() { return "echo"; }
+                @Override public String summary() { return "Prints its arguments."; }
+                @Override public String usage() { return "Usage: cairn echo ARGS"; }
+
+                @Override
+                public int run(dev.cairn.spi.command.CommandContext<Config> c) {
+                    if (c.args().contains("boom")) throw new IllegalStateException("it went boom");
+                    c.out().println("args=" + c.args() + " word=" + c.config().map(Config::word).orElse("-")
+                            + " dir=" + c.configDir() + " node=" + c.nodeName());
+                    return 3;
+                }
+            });
+        }
+    }
+
+    /**
+     * A module's verb ({@code cairn backup run JOB}) skips picocli too: the same exit code and output
+     * as picocli's parse of the same line, and picocli's own answers for forms the quick parse leaves to it.
+     */
+    @Test
+    void moduleVerbsWithoutPicocliAnswerAsPicocliDoes() throws Exception {
+        Path cfg = dir.resolve("echo.yml");
+        Files.writeString(cfg, "echo: { word: hello }\n");
+        dev.cairn.core.config.ModuleRegistry reg = dev.cairn.core.config.ModuleRegistry.of(new Echo());
+        String[][] usual = {
+            {"echo", "-c", cfg.toString(), "run", "job", "--tag", "x"},
+            {"echo", "run", "--config=" + cfg, "job", "--node", "n1", "--daemon"},
+            {"echo", "--help"},
+            {"echo", "-c", cfg.toString(), "boom"},
+            {"echo", "-c", dir.resolve("missing.yml").toString(), "run"},
+        };
+        for (String[] line : usual) {
+            assertThat(ModuleVerb.parseQuick(reg, Main.BUILT_IN, line)).as(String.join(" ", line)).isNotNull();
+            out.reset();
+            err.reset();
+            int quick = Main.execute(reg, line);
+            String quickOut = out(), quickErr = err();
+            out.reset();
+            err.reset();
+            int viaPicocli = Main.picocli(() -> reg, line);
+            assertThat(quick).as(String.join(" ", line)).isEqualTo(viaPicocli);
+            assertThat(quickOut).as(String.join(" ", line)).isEqualTo(out());
+            assertThat(quickErr).as(String.join(" ", line)).isEqualTo(err());
+        }
+        for (String[] unusual : new String[][] {{"echo", "-c"}, {"echo", "-c", "a", "-c", "b"}, {"echo", "-c" + cfg},
+                {"echo", "--", "-c", "x"}, {"echo", "@args"}, {"echo", "--node", "-x"}, {"nope"}, {"run"}, {"help"}}) {
+            assertThat(ModuleVerb.parseQuick(reg, Main.BUILT_IN, unusual)).as(String.join(" ", unusual)).isNull();
+        }
+        err.reset();
+        assertThat(Main.execute(reg, "echo", "-c", "a", "-c", "b")).isEqualTo(Main.EXIT_USAGE);
+        assertThat(err()).contains("should be specified only once");
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Class<?> c : Main.COMMANDS) names.add(c.getAnnotation(picocli.CommandLine.Command.class).name());
+        names.add("help");
+        assertThat(Main.BUILT_IN).as("the built-in commands' names").isEqualTo(names);
+    }
+
     @Test
     void checkExitsZeroOnAValidFile() throws Exception {
         Path f = dir.resolve("ok.yml");

@@ -35,6 +35,11 @@ public final class BlobIndex {
         slots = new long[capacity * W];
     }
 
+    /** The table's bytes when made for {@code expected} entries. */
+    static long bytesFor(long expected) {
+        return Math.max(16, (long) (expected / MAX_LOAD) + 1) * W * 8;
+    }
+
     public synchronized int size() {
         return size;
     }
@@ -84,9 +89,14 @@ public final class BlobIndex {
 
     /** Adds a location unless the id is known; returns true when added. */
     public synchronized boolean add(byte[] id, int pack, long offset, int length, int rawLength) {
-        if (find(id) >= 0) return false;
+        return add(id, 0, pack, offset, length, rawLength);
+    }
+
+    /** {@link #add(byte[], int, long, int, int)} with the 32-byte id at {@code a[off]} (no copy). */
+    public synchronized boolean add(byte[] a, int off, int pack, long offset, int length, int rawLength) {
+        if (find(a, off) >= 0) return false;
         if (size + 1 > capacity * MAX_LOAD) grow();
-        long w0 = word(id, 0), w1 = word(id, 1), w2 = word(id, 2), w3 = word(id, 3);
+        long w0 = word(a, off, 0), w1 = word(a, off, 1), w2 = word(a, off, 2), w3 = word(a, off, 3);
         int i = home(w0);
         while (true) {
             int b = i * W;

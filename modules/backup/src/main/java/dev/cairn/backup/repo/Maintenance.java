@@ -53,7 +53,7 @@ public final class Maintenance {
         for (Store.StoreObject o : repo.store().list("data/")) if (o.name().endsWith(".tar")) stored.put(Pack.hexOf(o.name()), o.size());
         Set<String> badBlobs = new TreeSet<>();
         Set<String> badPacks = new TreeSet<>();
-        for (Map.Entry<String, Repository.PackInfo> e : ic.packs().entrySet()) {
+        for (Map.Entry<String, Repository.IndexedPack> e : ic.packs().entrySet()) {
             Long size = stored.get(e.getKey());
             if (size == null) {
                 errors.add(BackupErrors.PACK_MISSING.id() + " pack " + e.getKey() + " is missing");
@@ -70,7 +70,7 @@ public final class Maintenance {
         for (String hex : stored.keySet()) {
             if (!ic.packs().containsKey(hex)) notes.add("pack " + hex + " is in no index (an interrupted backup; prune removes it, repair indexes it)");
         }
-        for (Repository.PackInfo p : ic.packs().values()) {
+        for (Repository.IndexedPack p : ic.packs().values()) {
             if (badPacks.contains(Wire.hex(p.id()))) for (Pack.Entry en : p.entries()) badBlobs.add(Wire.hex(en.id()));
         }
         int packsRead = 0, blobsRead = 0;
@@ -80,7 +80,7 @@ public final class Maintenance {
             for (int i = 0; i < names.size(); i++) {
                 String hex = names.get(i);
                 if (!selected(hex, i, subset)) continue;
-                Repository.PackInfo info = ic.packs().get(hex);
+                Repository.IndexedPack info = ic.packs().get(hex);
                 byte[] b;
                 try {
                     b = repo.store().get(Pack.objectName(hex));
@@ -219,7 +219,7 @@ public final class Maintenance {
         try (RepoLock lock = RepoLock.acquire(repo, true, "repair")) {
             List<String> oldIndex = new ArrayList<>();
             for (Store.StoreObject o : repo.store().list("index/")) oldIndex.add(o.name());
-            List<Repository.PackInfo> packs = new ArrayList<>();
+            List<Repository.IndexedPack> packs = new ArrayList<>();
             for (Store.StoreObject o : repo.store().list("data/")) {
                 if (!o.name().endsWith(".tar")) continue;
                 String hex = Pack.hexOf(o.name());
@@ -241,12 +241,13 @@ public final class Maintenance {
                         out.add("pack " + hex + ": blob " + Wire.hex(en.id()).substring(0, 16) + " is damaged, not indexed");
                     }
                 }
-                if (!good.isEmpty()) packs.add(new Repository.PackInfo(Wire.unhex(hex), b.length, good));
+                // kept compact (48 bytes a blob) until written: no object per blob of the whole repository
+                if (!good.isEmpty()) packs.add(Repository.IndexedPack.of(Wire.unhex(hex), b.length, good));
             }
-            String idx = repo.writeIndex(packs);
-            for (String old : oldIndex) if (!old.equals(idx)) repo.deleteIndexFile(old);
+            List<String> idx = repo.writeIndexes(packs);
+            for (String old : oldIndex) if (!idx.contains(old)) repo.deleteIndexFile(old);
             repo.loadIndex();
-            out.add("indexed " + packs.size() + " packs in " + idx + "; removed " + oldIndex.size() + " old index files");
+            out.add("indexed " + packs.size() + " packs in " + String.join(", ", idx) + "; removed " + oldIndex.size() + " old index files");
         }
         return out;
     }
@@ -296,28 +297,33 @@ public final class Maintenance {
             if (!problems.isEmpty()) {
                 throw new IOException(BackupErrors.PRUNE_SNAPSHOT_UNREADABLE.id() + " prune refused: a snapshot cannot be read, so what it uses is unknown: " + problems.get(0));
             }
-            Set<BlobKey> used = new HashSet<>();
-            for (Repository.SnapshotRef r : snaps) {
-                for (Snapshot.Node n : repo.readSnapshot(r.id()).nodes()) for (byte[] id : n.chunks()) used.add(new BlobKey(id));
-            }
             Repository.IndexContents ic = repo.readIndexContents();
+            // sets of ids as hash tables in one array each (BlobIndex), read straight over the manifests' bytes
+            long indexed = 0;
+            for (Repository.IndexedPack p : ic.packs().values()) indexed += p.count();
+            int expected = (int) Math.min(Integer.MAX_VALUE / 8, indexed + 1024);
+            BlobIndex used = new BlobIndex(expected);
+            for (Repository.SnapshotRef r : snaps) {
+                ParentEntries.forEachFile(repo.readSnapshotPlaintext(r.id()), (path, a, at, nc) -> {
+                    for (int k = 0; k < nc; k++) used.add(a, at + 32 * k, 0, 0, 0, 0);
+                });
+            }
             if (!ic.problems().isEmpty()) throw new IOException(BackupErrors.PRUNE_INDEX_DAMAGED.id() + " prune refused: " + ic.problems().get(0) + " (run cairn backup repair)");
             Map<String, Long> stored = new HashMap<>();
             for (Store.StoreObject o : repo.store().list("data/")) if (o.name().endsWith(".tar")) stored.put(Pack.hexOf(o.name()), o.size());
-            Set<BlobKey> kept = new HashSet<>();
-            List<Repository.PackInfo> keepPacks = new ArrayList<>();
+            BlobIndex kept = new BlobIndex(expected);
+            List<Repository.IndexedPack> keepPacks = new ArrayList<>();
             List<String> delete = new ArrayList<>();
             Map<String, List<Pack.Entry>> repack = new LinkedHashMap<>();
             long freed = 0;
-            for (Map.Entry<String, Repository.PackInfo> e : ic.packs().entrySet()) {
-                Repository.PackInfo p = e.getValue();
+            for (Map.Entry<String, Repository.IndexedPack> e : ic.packs().entrySet()) {
+                Repository.IndexedPack p = e.getValue();
                 if (!stored.containsKey(e.getKey())) continue; // missing: nothing to free; check reports it
                 List<Pack.Entry> live = new ArrayList<>();
                 long liveBytes = 0, all = 0;
                 for (Pack.Entry en : p.entries()) {
                     all += en.length();
-                    BlobKey k = new BlobKey(en.id());
-                    if (used.contains(k) && !kept.contains(k)) {
+                    if (used.contains(en.id()) && !kept.contains(en.id())) {
                         live.add(en);
                         liveBytes += en.length();
                     }
@@ -327,9 +333,9 @@ public final class Maintenance {
                     freed += p.size();
                 } else if (all > 0 && (all - liveBytes) > maxUnused * all) {
                     repack.put(e.getKey(), live);
-                    for (Pack.Entry en : live) kept.add(new BlobKey(en.id()));
+                    for (Pack.Entry en : live) kept.add(en.id(), 0, 0, 0, 0);
                 } else {
-                    for (Pack.Entry en : live) kept.add(new BlobKey(en.id()));
+                    for (Pack.Entry en : live) kept.add(en.id(), 0, 0, 0, 0);
                     keepPacks.add(p);
                 }
             }
@@ -341,7 +347,7 @@ public final class Maintenance {
             }
             // 1. new packs with the live blobs of mostly-unused packs
             steps.at("repack");
-            List<Repository.PackInfo> written = new ArrayList<>();
+            List<Repository.IndexedPack> written = new ArrayList<>();
             Pack.Builder b = new Pack.Builder();
             for (Map.Entry<String, List<Pack.Entry>> e : repack.entrySet()) {
                 byte[] pack = repo.store().get(Pack.objectName(e.getKey()));
@@ -358,15 +364,15 @@ public final class Maintenance {
                 delete.add(e.getKey());
             }
             if (b.count() > 0) written.add(putPack(repo, b));
-            for (Repository.PackInfo w : written) freed -= w.size();
-            // 2. one index naming everything that stays
+            for (Repository.IndexedPack w : written) freed -= w.size();
+            // 2. new index files naming everything that stays
             steps.at("index");
-            List<Repository.PackInfo> all = new ArrayList<>(keepPacks);
+            List<Repository.IndexedPack> all = new ArrayList<>(keepPacks);
             all.addAll(written);
-            String newIndex = repo.writeIndex(all);
+            List<String> newIndex = repo.writeIndexes(all);
             // 3. old index files, then the packs nothing names any more
             steps.at("delete-index");
-            for (String f : ic.files()) if (!f.equals(newIndex)) repo.deleteIndexFile(f);
+            for (String f : ic.files()) if (!newIndex.contains(f)) repo.deleteIndexFile(f);
             steps.at("delete-packs");
             for (String hex : delete) repo.store().delete(Pack.objectName(hex));
             steps.at("delete-verify");
@@ -381,22 +387,10 @@ public final class Maintenance {
         }
     }
 
-    private static Repository.PackInfo putPack(Repository repo, Pack.Builder b) throws IOException {
+    private static Repository.IndexedPack putPack(Repository repo, Pack.Builder b) throws IOException {
         Pack.Built built = b.build(repo.crypto());
         repo.store().putIfAbsent(built.name(), built.bytes(), 0, built.size());
-        return new Repository.PackInfo(built.id(), built.size(), built.entries());
-    }
-
-    private record BlobKey(byte[] id) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof BlobKey k && java.util.Arrays.equals(id, k.id);
-        }
-
-        @Override
-        public int hashCode() {
-            return java.util.Arrays.hashCode(id);
-        }
+        return Repository.IndexedPack.of(built.id(), built.size(), built.entries());
     }
 
     /**

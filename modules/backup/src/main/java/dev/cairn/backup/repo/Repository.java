@@ -174,75 +174,228 @@ public final class Repository implements AutoCloseable {
         return loadIndex(store.list("index/"));
     }
 
+    /**
+     * Index files whose checked plaintext is kept between counting and filling the table, up to
+     * this share of the heap; files beyond it are read again (a repository of millions of blobs
+     * opens in a small heap; a usual one reads each file once).
+     */
+    private static final long HOLD_HEAP_SHARE = 16;
+
     private List<String> loadIndex(List<Store.StoreObject> files) throws IOException {
         List<String> problems = new ArrayList<>();
         indexFiles.clear();
-        List<PackInfo> all = new ArrayList<>();
+        long budget = Runtime.getRuntime().maxMemory() / HOLD_HEAP_SHARE;
+        long held = 0, blobs = 0;
+        List<IndexFile> parsed = new ArrayList<>();
+        List<String> again = new ArrayList<>();
         for (Store.StoreObject f : files) {
-            try {
-                all.addAll(parseIndexFile(f.name()));
-                indexFiles.add(f.name());
-            } catch (NoSuchFileException gone) {
-                // removed by a concurrent prune after listing
-            } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
-                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
+            IndexFile x = readIndexFile(f.name(), problems);
+            if (x == null) continue;
+            blobs += x.blobs();
+            if (held + x.bytes() <= budget) {
+                parsed.add(x);
+                held += x.bytes();
+            } else {
+                again.add(f.name());
             }
         }
-        long blobs = 1024;
-        for (PackInfo p : all) blobs += p.entries().size();
         // sized once from what the files hold: no growth while loading (README: bytes per chunk)
-        BlobIndex fresh = new BlobIndex((int) Math.min(Integer.MAX_VALUE / 8, blobs + blobs / 16));
-        for (PackInfo p : all) {
-            int pn = fresh.packNumber(p.id(), p.size());
-            for (Pack.Entry e : p.entries()) fresh.add(e.id(), pn, e.offset(), e.length(), e.rawLength());
+        long expected = 1024 + blobs + blobs / 16;
+        if (!parsed.isEmpty() && BlobIndex.bytesFor(expected) + held > Runtime.getRuntime().maxMemory() * 3 / 4) {
+            // the table nearly fills the heap: read those files again rather than hold them beside it
+            List<String> all = new ArrayList<>();
+            for (IndexFile x : parsed) all.add(x.name);
+            all.addAll(again);
+            again = all;
+            parsed = new ArrayList<>();
+        }
+        BlobIndex fresh = new BlobIndex((int) Math.min(Integer.MAX_VALUE / 8, expected));
+        for (IndexFile x : parsed) {
+            x.addTo(fresh);
+            indexFiles.add(x.name);
+        }
+        parsed = null;
+        for (String name : again) {
+            IndexFile x = readIndexFile(name, problems);
+            if (x == null) continue;
+            x.addTo(fresh);
+            indexFiles.add(name);
         }
         index = fresh;
         return problems;
     }
 
-    /** Every pack named by the index files (merged by pack), and the index files read. */
-    public record IndexContents(java.util.Map<String, PackInfo> packs, List<String> files, List<String> problems) {
+    /** One index file, authenticated and checked, or null when it vanished or is damaged (reported). */
+    private IndexFile readIndexFile(String name, List<String> problems) throws IOException {
+        try {
+            return parseIndexFile(name);
+        } catch (NoSuchFileException gone) {
+            return null; // removed by a concurrent prune after listing
+        } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
+            problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + name + " is damaged: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Every pack named by the index files (merged by pack), and the index files read. The packs'
+     * blobs stay in the index files' plaintext (48 bytes each), decoded one pack at a time.
+     */
+    public record IndexContents(java.util.Map<String, IndexedPack> packs, List<String> files, List<String> problems) {
     }
 
     public IndexContents readIndexContents() throws IOException {
-        java.util.Map<String, PackInfo> packs = new java.util.LinkedHashMap<>();
+        java.util.Map<String, IndexedPack> packs = new java.util.LinkedHashMap<>();
         List<String> files = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         for (Store.StoreObject f : store.list("index/")) {
-            try {
-                for (PackInfo p : parseIndexFile(f.name())) {
-                    packs.merge(Wire.hex(p.id()), p, (a, b) -> a.entries().size() >= b.entries().size() ? a : b);
-                }
-                files.add(f.name());
-            } catch (NoSuchFileException gone) {
-                // removed meanwhile
-            } catch (Crypto.AuthenticationException | Wire.FormatException | com.github.luben.zstd.ZstdException e) {
-                problems.add(BackupErrors.INDEX_DAMAGED.id() + " index " + f.name() + " is damaged: " + e.getMessage());
+            IndexFile x = readIndexFile(f.name(), problems);
+            if (x == null) continue;
+            for (int k = 0; k < x.packs(); k++) {
+                IndexedPack p = x.pack(k);
+                packs.merge(Wire.hex(p.id()), p, (a, b) -> a.count() >= b.count() ? a : b);
             }
+            files.add(f.name());
         }
         return new IndexContents(packs, files, problems);
     }
 
-    private List<PackInfo> parseIndexFile(String name) throws IOException {
+    /** Reads, authenticates, decompresses and checks one index file in full before anything uses it. */
+    private IndexFile parseIndexFile(String name) throws IOException {
         byte[] sealed = store.get(name);
         if (!Wire.hex(Crypto.sha256(sealed)).equals(name.substring(name.indexOf('/') + 1))) {
             throw new Wire.FormatException("content does not match its name");
         }
         byte[] z = crypto.open(sealed, INDEX_AAD);
+        sealed = null;
         long size = Zstd.getFrameContentSize(z);
         if (size < 0 || size > Integer.MAX_VALUE - 16) throw new Wire.FormatException("bad frame");
-        Wire.In in = new Wire.In(Zstd.decompress(z, (int) size));
+        byte[] plain = Zstd.decompress(z, (int) size);
+        z = null;
+        Wire.In in = new Wire.In(plain);
         in.magic("CAIRNIDX");
         if (in.u16() != 1) throw new Wire.FormatException("unknown index version");
         int packs = u32count(in, in.remaining() / 44);
-        List<PackInfo> out = new ArrayList<>(packs);
+        int[] at = new int[packs];
+        long blobs = 0;
         for (int i = 0; i < packs; i++) {
-            byte[] pack = in.raw(32);
-            long packSize = in.u64();
-            int n = u32count(in, in.remaining() / 48);
-            out.add(new PackInfo(pack, packSize, Pack.decodeIndex(in, n)));
+            at[i] = in.position();
+            in.skip(32);
+            in.u64();
+            int n = u32count(in, in.remaining() / IndexedPack.ENTRY);
+            for (int k = 0; k < n; k++) {
+                in.skip(32);
+                in.u64();
+                if (in.u32() > Integer.MAX_VALUE || in.u32() > Integer.MAX_VALUE) throw new Wire.FormatException("blob length out of range");
+            }
+            blobs += n;
         }
-        return out;
+        return new IndexFile(name, plain, at, blobs);
+    }
+
+    /** A checked index file's plaintext and where each pack's part starts: no object per blob. */
+    private static final class IndexFile {
+        final String name;
+        private final byte[] plain;
+        private final int[] packAt;
+        private final long blobs;
+
+        IndexFile(String name, byte[] plain, int[] packAt, long blobs) {
+            this.name = name;
+            this.plain = plain;
+            this.packAt = packAt;
+            this.blobs = blobs;
+        }
+
+        long blobs() {
+            return blobs;
+        }
+
+        long bytes() {
+            return plain.length + 4L * packAt.length;
+        }
+
+        int packs() {
+            return packAt.length;
+        }
+
+        IndexedPack pack(int k) {
+            int a = packAt[k];
+            return new IndexedPack(Arrays.copyOfRange(plain, a, a + 32), Wire.readU64(plain, a + 32), plain, a + 44, (int) Wire.readU32(plain, a + 40));
+        }
+
+        void addTo(BlobIndex idx) {
+            for (int k = 0; k < packAt.length; k++) pack(k).addTo(idx);
+        }
+    }
+
+    /**
+     * A pack as the index files name it: its id, size and blobs, the blobs kept as they are
+     * stored ({@link #ENTRY} bytes each: id, offset, length, raw length) in a shared array.
+     * Immutable.
+     */
+    public static final class IndexedPack {
+        static final int ENTRY = 48;
+        private final byte[] id;
+        private final long size;
+        private final byte[] buf;
+        private final int at;
+        private final int count;
+
+        IndexedPack(byte[] id, long size, byte[] buf, int at, int count) {
+            this.id = id;
+            this.size = size;
+            this.buf = buf;
+            this.at = at;
+            this.count = count;
+        }
+
+        /** The compact form of {@code p} (its entries encoded once). */
+        public static IndexedPack of(PackInfo p) {
+            return of(p.id(), p.size(), p.entries());
+        }
+
+        public static IndexedPack of(byte[] id, long size, List<Pack.Entry> entries) {
+            Wire.Out o = new Wire.Out(entries.size() * ENTRY);
+            for (Pack.Entry e : entries) o.raw(e.id()).u64(e.offset()).u32(e.length()).u32(e.rawLength());
+            return new IndexedPack(id.clone(), size, o.toByteArray(), 0, entries.size());
+        }
+
+        public byte[] id() {
+            return id;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public int count() {
+            return count;
+        }
+
+        /** The pack's blobs, decoded now (objects for this pack only). */
+        public List<Pack.Entry> entries() {
+            List<Pack.Entry> out = new ArrayList<>(count);
+            for (int k = 0; k < count; k++) out.add(entry(k));
+            return out;
+        }
+
+        public Pack.Entry entry(int k) {
+            int a = at + k * ENTRY;
+            return new Pack.Entry(Arrays.copyOfRange(buf, a, a + 32), Wire.readU64(buf, a + 32), (int) Wire.readU32(buf, a + 40), (int) Wire.readU32(buf, a + 44));
+        }
+
+        void addTo(BlobIndex idx) {
+            int pn = idx.packNumber(id, size);
+            for (int k = 0; k < count; k++) {
+                int a = at + k * ENTRY;
+                idx.add(buf, a, pn, Wire.readU64(buf, a + 32), (int) Wire.readU32(buf, a + 40), (int) Wire.readU32(buf, a + 44));
+            }
+        }
+
+        void encode(Wire.Out o) {
+            o.raw(id).u64(size).u32(count).raw(buf, at, count * ENTRY);
+        }
     }
 
     private static int u32count(Wire.In in, int max) {
@@ -261,17 +414,47 @@ public final class Repository implements AutoCloseable {
 
     /** Writes one index file naming {@code packs}, and adds them to the in-memory index. */
     public String writeIndex(List<PackInfo> packs) throws IOException {
-        Wire.Out o = new Wire.Out(64 + packs.size() * 1024);
-        o.raw("CAIRNIDX".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(1).u32(packs.size());
-        for (PackInfo p : packs) {
-            o.raw(p.id).u64(p.size).u32(p.entries.size());
-            for (Pack.Entry e : p.entries) o.raw(e.id()).u64(e.offset()).u32(e.length()).u32(e.rawLength());
+        List<IndexedPack> compact = new ArrayList<>(packs.size());
+        for (PackInfo p : packs) compact.add(IndexedPack.of(p));
+        return writeIndexFile(compact);
+    }
+
+    /** At most this many blobs per index file written by {@link #writeIndexes}: each file is read whole. */
+    static final int INDEX_FILE_BLOBS = 1 << 18;
+
+    /**
+     * Writes index files naming {@code packs}, at most {@link #INDEX_FILE_BLOBS} blobs each (prune
+     * and repair name every pack), and adds them to the in-memory index; returns their names.
+     */
+    public List<String> writeIndexes(List<IndexedPack> packs) throws IOException {
+        List<String> names = new ArrayList<>();
+        List<IndexedPack> part = new ArrayList<>();
+        long blobs = 0;
+        for (IndexedPack p : packs) {
+            if (!part.isEmpty() && blobs + p.count() > INDEX_FILE_BLOBS) {
+                names.add(writeIndexFile(part));
+                part = new ArrayList<>();
+                blobs = 0;
+            }
+            part.add(p);
+            blobs += p.count();
         }
+        if (!part.isEmpty() || names.isEmpty()) names.add(writeIndexFile(part));
+        return names;
+    }
+
+    private String writeIndexFile(List<IndexedPack> packs) throws IOException {
+        long bytes = 64;
+        for (IndexedPack p : packs) bytes += 44 + (long) p.count() * IndexedPack.ENTRY;
+        Wire.Out o = new Wire.Out((int) Math.min(Integer.MAX_VALUE - 16, bytes));
+        o.raw("CAIRNIDX".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).u16(1).u32(packs.size());
+        for (IndexedPack p : packs) p.encode(o);
         byte[] sealed = crypto.seal(Zstd.compress(o.toByteArray(), 3), INDEX_AAD);
         String name = "index/" + Wire.hex(Crypto.sha256(sealed));
         store.putIfAbsent(name, sealed);
         indexFiles.add(name);
-        for (PackInfo p : packs) addToIndex(p);
+        BlobIndex idx = index;
+        for (IndexedPack p : packs) p.addTo(idx);
         return name;
     }
 

@@ -13,6 +13,16 @@ public final class Wire {
     private Wire() {
     }
 
+    /** The big-endian unsigned 32-bit value at {@code a[off]}. */
+    static long readU32(byte[] a, int off) {
+        return ((a[off] & 0xFFL) << 24) | ((a[off + 1] & 0xFFL) << 16) | ((a[off + 2] & 0xFFL) << 8) | (a[off + 3] & 0xFFL);
+    }
+
+    /** The big-endian 64-bit value at {@code a[off]}. */
+    static long readU64(byte[] a, int off) {
+        return (readU32(a, off) << 32) | readU32(a, off + 4);
+    }
+
     /**
      * Appends values to a growing buffer. Not thread-safe (nor synchronized: a manifest of many
      * thousand entries is written a byte at a time, and ByteArrayOutputStream locks per byte).

@@ -202,6 +202,9 @@ public final class BackupModule implements Module<BackupConfig> {
             this.config = config;
             this.schedule = Schedule.parse(config.schedule());
             this.zone = ZoneId.of(config.timezone());
+            // What status shows until the scheduler has seeded and planned it (a reload's new job,
+            // whose catch-up runs on the scheduler's thread): its next due time, not "none".
+            this.next = schedule.manual() ? null : schedule.next(Instant.now(), zone);
         }
 
         synchronized boolean retired() {

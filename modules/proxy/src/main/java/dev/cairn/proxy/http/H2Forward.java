@@ -74,6 +74,42 @@ final class H2Forward {
 
     private static final Logger log = LoggerFactory.getLogger(H2Forward.class);
 
+    /**
+     * The streams of one HTTP/2 connection being forwarded here: when the connection closes
+     * (GOAWAY, a reset, the client gone) Undertow does not end their exchanges, so its one close
+     * task ends them (their endpoint connections close, nothing more goes upstream). IO thread only.
+     */
+    private static final class ConnectionStreams {
+        final java.util.LinkedHashSet<Stream> live = new java.util.LinkedHashSet<>();
+        boolean closed;
+    }
+
+    private static final AttachmentKey<ConnectionStreams> STREAMS = AttachmentKey.create(ConnectionStreams.class);
+
+    /** The live-stream set of {@code ex}'s connection, with its close task registered once. */
+    private static ConnectionStreams streamsOf(HttpServerExchange ex) {
+        // Attachments of an HTTP/2 exchange's connection are the TCP connection's (one Http2Channel).
+        ConnectionStreams cs = ex.getConnection().getAttachment(STREAMS);
+        if (cs == null) {
+            ConnectionStreams created = new ConnectionStreams();
+            ex.getConnection().putAttachment(STREAMS, created);
+            ex.getConnection().addCloseListener(c -> {
+                created.closed = true;
+                for (Stream st : new ArrayList<>(created.live)) {
+                    st.clientGone();
+                    try {
+                        st.ex.endExchange(); // its end: metrics, the endpoint's slot, the access log
+                    } catch (RuntimeException ignored) {
+                        // the connection is gone
+                    }
+                }
+                created.live.clear();
+            });
+            cs = created;
+        }
+        return cs;
+    }
+
     /** The listener's forwarder, put on each HTTP/2 exchange (absent: Undertow's proxy handler forwards it). */
     static final AttachmentKey<H2Forward> KEY = AttachmentKey.create(H2Forward.class);
 
@@ -236,6 +272,7 @@ final class H2Forward {
         final InetAddress peer;
         final boolean idempotent;
         final boolean head;
+        ConnectionStreams connection;
         int slot = -1;
         int state;
         /** The HTTP/1.1 request head. */
@@ -344,6 +381,12 @@ final class H2Forward {
         }
 
         void begin() {
+            connection = streamsOf(ex);
+            if (connection.closed) {
+                state = DONE;
+                return; // the client went away before this stream began
+            }
+            connection.live.add(this);
             loop.add(this);
             ex.addExchangeCompleteListener((done, next) -> {
                 try {
@@ -919,6 +962,7 @@ final class H2Forward {
 
         void leave() {
             loop.remove(this);
+            if (connection != null) connection.live.remove(this);
             if (source != null) source.suspendReads();
         }
 

@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * error answers and retries for an endpoint that is down or hangs, the access log, the metrics,
  * {@code max_body_size}, and many concurrent streams on one connection. Each case checks with
  * {@code cairn_proxy_frontend_fast_path_requests_total} that Cairn's own code (not Undertow's
- * proxy handler) served it. A real JDK HTTP/2 client over TLS (ALPN h2), one proxy for the class.
+ * proxy handler) served it (at least that many: a stream of an earlier case may end late). A real JDK HTTP/2 client over TLS (ALPN h2), one proxy for the class.
  */
 class Http2ForwardTest {
 

@@ -338,6 +338,23 @@ class Http2ForwardTest {
     }
 
     @Test
+    void theStreamsOfAClosedConnectionEndWithItAndFreeTheirEndpointSlots() throws Exception {
+        double before = forwardedByCairn();
+        int seen = hang.requests.size();
+        try (Http2Test.H2 c = Http2Test.H2.open(port)) {
+            c.preface();
+            for (int i = 0; i < 10; i++) c.get(1 + 2 * i, "/hang");
+            TestHost.await(Duration.ofSeconds(10), "ten requests at the endpoint", () -> hang.requests.size() - seen >= 10);
+        }
+        // Closed long before timeouts.server (3 s) would answer them 504: their endpoint
+        // connections close and their slots are free at once, and no answer is counted.
+        TestHost.await(Duration.ofSeconds(10), "endpoint connections closed", () -> hang.openConnections.get() == 0);
+        TestHost.await(Duration.ofSeconds(10), "slots free",
+                () -> f.host.metric("cairn_proxy_server_current_sessions", "service", "hang", "endpoint", "h") == 0);
+        assertThat(forwardedByCairn() - before).as("no 504 answered to a client that is gone").isZero();
+    }
+
+    @Test
     void manyConcurrentStreamsOnOneConnectionAllGetTheirAnswers() throws Exception {
         // One stream first: the client then has its HTTP/2 connection, and every stream below goes on it.
         assertThat(send(h2, HttpRequest.newBuilder(URI.create(url("/first")))).statusCode()).isEqualTo(200);

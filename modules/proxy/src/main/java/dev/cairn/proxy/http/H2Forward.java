@@ -97,10 +97,11 @@ final class H2Forward {
                 created.closed = true;
                 for (Stream st : new ArrayList<>(created.live)) {
                     st.clientGone();
-                    try {
-                        st.ex.endExchange(); // its end: metrics, the endpoint's slot, the access log
-                    } catch (RuntimeException ignored) {
-                        // the connection is gone
+                    // As the fast path for a client gone: the endpoint's slot is free, nothing is
+                    // counted or logged (no answer went out).
+                    if (st.st.current != null) {
+                        st.route.backend().release(st.st.current);
+                        st.st.current = null;
                     }
                 }
                 created.live.clear();

@@ -33,7 +33,7 @@ public record ProxyConfig(
         @Doc(value = "IO threads shared by every listener (0: two per core, so that one thread waiting for a core stalls fewer connections when the proxy shares its cores with other busy processes).", dflt = "0", restart = true)
         @Range(min = 0, max = 256)
         int ioThreads,
-        @Doc(value = "Forward HTTP/1.1 requests (GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, bodies streamed) on plain and TLS listeners without proxy_protocol through Cairn's own fast path (the same routing, balancing, headers, retries, timeouts, metrics and log); everything else, and h2, takes the full Undertow path. false sends every request through the full path.", dflt = "true", restart = true)
+        @Doc(value = "Forward HTTP/1.1 requests (GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH, bodies streamed) on plain and TLS listeners without proxy_protocol through Cairn's own fast path (the same routing, balancing, headers, retries, timeouts, metrics and log), and HTTP/2 streams (h2, h2c) to proxy-only routes through Cairn's own HTTP/1.1 upstream code behind Undertow's HTTP/2; everything else takes the full Undertow path. false sends every request through the full path (HTTP/2 streams through Undertow's proxy handler).", dflt = "true", restart = true)
         boolean fastPath,
         @Doc(value = "File with the secret that signs sticky-session cookies; the same file on every node keeps stickiness across nodes (default: a random key per process).")
         Path stickySecretFile,

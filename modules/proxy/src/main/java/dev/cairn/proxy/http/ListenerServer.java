@@ -82,6 +82,7 @@ public final class ListenerServer {
     private final TlsEngineConfig.Engine tlsEngine;
     private volatile HttpHandler handler;
     private final FastPath fast;
+    private final H2Forward h2Forward;
 
     /** What a change to requires a new server rather than a handler swap. */
     public record RestartKey(ListenerConfig.RestartShape shape, LimitsConfig limits, TimeoutsRestart timeouts, boolean fastPath) {
@@ -108,6 +109,9 @@ public final class ListenerServer {
         HttpHandler swappable = ex -> handler.handleRequest(ex);
         // No client certificate is ever asked for: Undertow's proxy need not throw to learn so per request.
         HttpHandler root = config.tls() != null ? NoClientCertificates.wrapping(swappable) : swappable;
+        // HTTP/2 streams are forwarded by Cairn's own upstream code (H2Forward) where the fast path is on.
+        h2Forward = config.http2() && fastPath ? new H2Forward(buffers, timeouts.client()) : null;
+        if (h2Forward != null) root = H2Forward.attaching(root, h2Forward);
         // HTTP/2 streams beyond the advertised limit are reset before any handler sees them.
         if (config.http2()) root = Http2Limits.enforcing(root);
         Timeouts t = Timeouts.of(timeouts); // the same meaning on Undertow's path and the fast path
@@ -257,6 +261,7 @@ public final class ListenerServer {
             in += fast.bytesIn.sum();
             out += fast.bytesOut.sum();
         }
+        if (h2Forward != null) fastRequests += h2Forward.requests.sum();
         return new ProxyMetrics.ListenerStats(config.name(), active, in, out, fastRequests);
     }
 
@@ -274,6 +279,7 @@ public final class ListenerServer {
         socket = null;
         if (s != null) IoUtils.safeClose(s.channel);
         if (fast != null) fast.stop();
+        if (h2Forward != null) h2Forward.stop();
     }
 
     /**

@@ -43,6 +43,7 @@ final class RouteHandler implements HttpHandler {
     private final HttpHandler proxy;
     private final List<Cidr> trusted;
     private final StickyCookie sticky;
+    private final ProxySettings settings;
 
     RouteHandler(RouteConfig config, java.nio.file.Path configDir, Backend backend, ProxyMetrics.RouteStats stats,
                  List<Cidr> trusted, io.undertow.client.UndertowClient client, ProxySettings settings) {
@@ -52,6 +53,7 @@ final class RouteHandler implements HttpHandler {
         this.backend = backend;
         this.trusted = trusted;
         this.sticky = settings.sticky();
+        this.settings = settings;
         this.maintenance = config.maintenanceFile() == null ? null
                 : new MaintenancePage(configDir.resolve(config.maintenanceFile()));
         if (config.staticFiles() != null) {
@@ -99,6 +101,15 @@ final class RouteHandler implements HttpHandler {
                 && (staticFiles == null || !HostMatcher.pathMatches(staticPrefix, path));
     }
 
+    ProxySettings settings() {
+        return settings;
+    }
+
+    /** Whether {@code peer} is one of the listener's {@code trusted_proxies}. */
+    boolean trusts(InetAddress peer) {
+        return Forwarding.trusted(trusted, peer);
+    }
+
     Backend backend() {
         return backend;
     }
@@ -136,6 +147,20 @@ final class RouteHandler implements HttpHandler {
             ex.endExchange();
             return;
         }
+        if (!config.sticky()) {
+            // An HTTP/2 stream: Cairn's own HTTP/1.1 upstream code forwards it (H2Forward).
+            H2Forward h2 = ex.getAttachment(H2Forward.KEY);
+            if (h2 != null) {
+                h2.forward(ex, st, this);
+                return;
+            }
+        }
+        proxyByUndertow(ex);
+    }
+
+    /** Undertow's proxy handler forwards the request (with Cairn's client: balancing, queue, retries). */
+    void proxyByUndertow(HttpServerExchange ex) throws Exception {
+        RequestState st = ex.getAttachment(RequestState.KEY);
         forwarded(ex);
         ex.addResponseCommitListener(RESPONSE_HEAD);
         if (config.sticky()) {

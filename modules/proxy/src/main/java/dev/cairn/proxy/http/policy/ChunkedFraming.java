@@ -69,9 +69,41 @@ public final class ChunkedFraming {
 
     /** Scans {@code b[from, to)} (absolute): the offset just past the body's end, {@link #MORE} or {@link #MALFORMED}. */
     public int scan(ByteBuffer b, int from, int to) {
+        return scan(b, from, to, false);
+    }
+
+    /**
+     * For a reader that passes on the chunk data without its framing (a response going to an
+     * HTTP/2 client): scans framing bytes of {@code b[from, to)} up to the next chunk data. Returns
+     * the offset where data starts ({@link #inData} true: {@link #chunkLeft} bytes of it follow,
+     * taken with {@link #take}), the offset just past the body's end ({@link #inData} false),
+     * {@link #MORE} or {@link #MALFORMED}.
+     */
+    public int nextData(ByteBuffer b, int from, int to) {
+        return scan(b, from, to, true);
+    }
+
+    /** At chunk data (see {@link #nextData}). */
+    public boolean inData() {
+        return state == DATA;
+    }
+
+    /** Data bytes left in the current chunk. */
+    public long chunkLeft() {
+        return state == DATA ? size : 0;
+    }
+
+    /** {@code n} (at most {@link #chunkLeft}) data bytes of the current chunk were taken. */
+    public void take(long n) {
+        size -= n;
+        if (size == 0) state = DATA_CR;
+    }
+
+    private int scan(ByteBuffer b, int from, int to, boolean stopAtData) {
         int i = from;
         while (i < to) {
             if (state == DATA) {
+                if (stopAtData) return i;
                 long n = Math.min(size, to - i);
                 i += (int) n;
                 size -= n;
